@@ -1,0 +1,50 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+// Runbooks reach the outside world only through ctx; these packages would bypass
+// the dry run, the audit log, checkpoints and cancellation.
+const forbiddenInRunbooks = [
+  { group: ['@kubernetes/*'], message: 'Use ctx.k8s: it honours dry run, audit and the run\'s cluster.' },
+  { group: ['ioredis', 'redis', 'bullmq', 'bullmq/*'], message: 'Runbooks do not talk to Redis or the queue; use ctx.step for durable state.' },
+  { group: ['@slack/*'], message: 'Use ctx.report() to talk to people.' },
+  { group: ['node:child_process', 'child_process', 'node:http', 'node:https', 'http', 'https'], message: 'Side effects go through ctx.' },
+  { group: ['../src/*', '!../src/sdk', '../src/*/**', '!../src/sdk/index.js'], message: 'Import only the authoring API: ../src/sdk/index.js.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'helm/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: globals.node,
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Only src/main.ts reads process.env; take the environment as a parameter.' },
+      ],
+    },
+  },
+  {
+    files: ['src/main.ts', 'bench/**', '*.js', 'bin/*.js'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    files: ['runbooks/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: forbiddenInRunbooks }] },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/unbound-method': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

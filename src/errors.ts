@@ -1,0 +1,107 @@
+/**
+ * Coded errors. Every error Drover raises on purpose is a DroverError: a stable
+ * string code, a message that is safe to show in Slack or a terminal (no stack,
+ * no token, no secret), whether retrying the same run could succeed, and the
+ * original error as `cause` for the logs.
+ */
+export type ErrorCode =
+  | 'config_invalid'
+  | 'runbook_invalid'
+  | 'runbook_not_found'
+  | 'params_invalid'
+  | 'cluster_unknown'
+  | 'cluster_unreachable'
+  | 'k8s_unauthorized'
+  | 'k8s_forbidden'
+  | 'k8s_not_found'
+  | 'k8s_conflict'
+  | 'k8s_invalid'
+  | 'k8s_throttled'
+  | 'k8s_server_error'
+  | 'k8s_unsupported'
+  | 'runbook_refused'
+  | 'run_cancelled'
+  | 'run_timed_out'
+  | 'run_not_found'
+  | 'run_not_cancellable'
+  | 'redis_unavailable'
+  | 'internal';
+
+export interface DroverErrorOptions {
+  retryable?: boolean;
+  cause?: unknown;
+  /** Machine-readable details (HTTP status, object reference...). Must not hold secrets. */
+  details?: Record<string, unknown>;
+}
+
+export class DroverError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: DroverErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DroverError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+/**
+ * A runbook's deliberate refusal ("this pod has no controller"). Never retried:
+ * running the same thing again would refuse again.
+ */
+export class RunbookRefusal extends DroverError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('runbook_refused', message, details ? { details } : {});
+    this.name = 'RunbookRefusal';
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The errno-style code of a network failure anywhere in the cause chain, if any. */
+export function networkErrorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (typeof current === 'object') {
+      const code = (current as { code?: unknown }).code;
+      if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+      const errno = (current as { errno?: unknown }).errno;
+      if (typeof errno === 'string' && NETWORK_CODES.has(errno)) return errno;
+      current = (current as { cause?: unknown }).cause;
+    } else {
+      break;
+    }
+  }
+  return undefined;
+}
+
+/** Wraps anything thrown into a DroverError; unknown errors become `internal` with a generic message. */
+export function asDroverError(err: unknown): DroverError {
+  if (err instanceof DroverError) return err;
+  const net = networkErrorCode(err);
+  if (net) {
+    return new DroverError('cluster_unreachable', `Network error (${net}) talking to a dependency.`, {
+      retryable: true,
+      cause: err,
+    });
+  }
+  return new DroverError('internal', 'Internal error; the details are in Drover\'s logs.', { cause: err });
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,105 @@
+import type { CoreV1Event, V1Deployment, V1Node, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+
+export type { CoreV1Event, V1Deployment, V1Node, V1Pod, V1ReplicaSet };
+
+export type MutationVerb = 'create' | 'update' | 'patch' | 'delete';
+
+/** One object a mutation changed (or, in a dry run, would change). */
+export interface PlannedChange {
+  verb: MutationVerb;
+  /** Kind of the object, with `/scale` for the scale subresource: `Deployment`, `Deployment/scale`, `Pod`. */
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** True when the request was sent with dryRun=All and nothing changed. */
+  dryRun: boolean;
+  /** One line: `scale Deployment shop/web: replicas 3 → 5`. */
+  summary: string;
+  /** Unified diff of the object as YAML, before → after (noise such as managedFields stripped). */
+  diff: string;
+}
+
+/** What a mutation hook is told, for the audit log and metrics. */
+export interface MutationRecord {
+  cluster: string;
+  verb: MutationVerb;
+  kind: string;
+  namespace?: string;
+  name: string;
+  dryRun: boolean;
+  outcome: 'succeeded' | 'failed';
+  /** HTTP status the API server answered with, if it answered. */
+  status?: number;
+  /** Present when outcome is failed: the DroverError code. */
+  errorCode?: string;
+}
+
+export interface K8sHooks {
+  /** Every API call, read or write: verb is the Kubernetes verb (get, list, patch, delete...), code the HTTP status or 0 for a network error. */
+  onApiCall?(call: { cluster: string; verb: string; resource: string; code: number }): void;
+  /** Every mutation, after the API server answered (or failed to). May be async; it is awaited. */
+  onMutation?(record: MutationRecord, change: PlannedChange | undefined): void | Promise<void>;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface LogOptions {
+  container?: string;
+  tailLines?: number;
+  sinceSeconds?: number;
+  previous?: boolean;
+}
+
+/**
+ * The Kubernetes door of a runbook, bound to the run's cluster. Reads are real;
+ * every mutating call is sent with dryRun=All when the run is a dry run and is
+ * recorded in the run's plan either way.
+ */
+export interface K8sOps {
+  readonly cluster: string;
+  readonly dryRun: boolean;
+
+  getDeployment(namespace: string, name: string): Promise<V1Deployment>;
+  listDeployments(namespace?: string, options?: ListOptions): Promise<V1Deployment[]>;
+  /** Replicas wanted by the scale subresource. */
+  getScale(namespace: string, deployment: string): Promise<number>;
+  /** Sets replicas through the scale subresource (merge patch). */
+  scaleDeployment(namespace: string, deployment: string, replicas: number): Promise<PlannedChange>;
+  /**
+   * Rollout restart, as `kubectl rollout restart` does it: stamps the pod template
+   * with `kubectl.kubernetes.io/restartedAt`. Pass a fixed `restartedAt` to make a
+   * retried restart idempotent (the same stamp triggers no second rollout).
+   */
+  restartDeployment(namespace: string, deployment: string, options?: { restartedAt?: string }): Promise<PlannedChange>;
+  /**
+   * Rolls the deployment's pod template back to the ReplicaSet of the previous
+   * revision (or `toRevision`), as `kubectl rollout undo` does.
+   */
+  rollbackDeployment(namespace: string, deployment: string, options?: { toRevision?: number }): Promise<PlannedChange>;
+  listReplicaSets(namespace: string, options?: ListOptions): Promise<V1ReplicaSet[]>;
+
+  getPod(namespace: string, name: string): Promise<V1Pod>;
+  listPods(namespace: string, options?: ListOptions): Promise<V1Pod[]>;
+  /**
+   * Deletes a pod. With `uid`, the API server refuses (409) if the pod was
+   * already replaced by another of the same name; that and 404 are reported as
+   * `alreadyGone` rather than thrown, so a retried delete is harmless.
+   */
+  deletePod(
+    namespace: string,
+    name: string,
+    options?: { uid?: string; gracePeriodSeconds?: number },
+  ): Promise<PlannedChange & { alreadyGone: boolean }>;
+  readPodLogs(namespace: string, pod: string, options?: LogOptions): Promise<string>;
+
+  getNode(name: string): Promise<V1Node>;
+  listNodes(options?: ListOptions): Promise<V1Node[]>;
+  cordonNode(name: string): Promise<PlannedChange>;
+  uncordonNode(name: string): Promise<PlannedChange>;
+
+  /** Events in a namespace, optionally only those about one object. */
+  listEvents(namespace: string, involvedObject?: { kind?: string; name: string }): Promise<CoreV1Event[]>;
+}
