@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.js';
+import type { AuditEvent } from './audit/events.js';
+import type { Config } from './config/schema.js';
+import { addHealthRoutes } from './http/health-routes.js';
+import { Router } from './http/router.js';
+import { Presence } from './jobs/presence.js';
+import { RunQueue } from './jobs/run-queue.js';
+import { RunStore } from './jobs/run-store.js';
+import { RunWorker, type K8sOpsFactory } from './jobs/run-worker.js';
+import { TargetLocks } from './jobs/target-lock.js';
+import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/clusters.js';
+import { createK8sOps } from './k8s/ops.js';
+import { createMetrics } from './metrics/metrics.js';
+import type { RunbookRegistry } from './runbook/registry.js';
+
+export interface DroverDeps {
+  config: Config;
+  /** Shared connection; BullMQ needs `maxRetriesPerRequest: null` on it. */
+  redis: Redis;
+  logger: Logger;
+  runbooks: RunbookRegistry;
+  /** The clusters this process acts on; needed to run a worker. */
+  clusters?: ClusterRegistry;
+  /** Builds ctx.k8s; defaults to the real client on `clusters`. */
+  k8s?: K8sOpsFactory;
+  /** Checks cluster names at submission; defaults to `clusters`, else to live workers' announcements. */
+  clusterResolver?: ClusterResolver;
+  /** BullMQ queue name; tests use a fresh one each. */
+  queueName?: string;
+  /** Node process metrics on /metrics. */
+  processMetrics?: boolean;
+  /** Mirror of audit events (for example to stdout for log shipping). */
+  auditMirror?: (event: AuditEvent) => void;
+  now?: () => Date;
+}
+
+/**
+ * Wires Drover from explicit dependencies. Opens no port and starts nothing:
+ * `main.ts` (or a test) listens on `router.listener` and calls `startWorker()`.
+ */
+export function createDrover(deps: DroverDeps) {
+  const { config, redis, logger } = deps;
+  const prefix = config.redis.prefix;
+  const now = deps.now ?? (() => new Date());
+  const store = new RunStore({ redis, prefix, now });
+  const audit = new AuditLog({ redis, prefix, maxLength: config.audit.maxLength, now, ...(deps.auditMirror ? { mirror: deps.auditMirror } : {}) });
+  const presence = new Presence(redis, prefix);
+  let queue: RunQueue | undefined;
+  const metrics = createMetrics({
+    processMetrics: deps.processMetrics ?? false,
+    queueCounts: () => (queue ? queue.queue.getJobCounts('waiting', 'active', 'delayed') : Promise.resolve({})),
+  });
+  const clusters = deps.clusters;
+  const clusterResolver = deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver());
+  queue = new RunQueue({
+    connection: redis,
+    prefix,
+    ...(deps.queueName ? { queueName: deps.queueName } : {}),
+    runbooks: deps.runbooks,
+    store,
+    audit,
+    clusters: clusterResolver,
+    metrics,
+    attempts: config.jobs.attempts,
+    defaultTimeoutMs: config.jobs.defaultTimeout,
+    retentionMs: config.jobs.retention,
+    now,
+  });
+
+  const k8s: K8sOpsFactory | undefined =
+    deps.k8s ??
+    (clusters
+      ? ({ cluster, dryRun, hooks }) =>
+          createK8sOps({ cluster, kubeConfig: clusters.get(cluster).kubeConfig, dryRun, hooks, requestTimeoutMs: config.clusters.requestTimeout })
+      : undefined);
+
+  const router = new Router((err, req) => logger.error({ err, url: req.url }, 'request failed'));
+  addHealthRoutes(router, {
+    metrics: metrics.registry,
+    readiness: [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }],
+  });
+
+  const workers: RunWorker[] = [];
+
+  return {
+    config,
+    store,
+    audit,
+    metrics,
+    presence,
+    queue,
+    router,
+    runbooks: deps.runbooks,
+    clusters,
+    /** Starts a worker in this process; needs clusters. */
+    async startWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string } = {}) {
+      if (!k8s) throw new Error('A worker needs clusters (or a k8s factory).');
+      const worker = new RunWorker({
+        connection: redis,
+        redis,
+        prefix,
+        ...(deps.queueName ? { queueName: deps.queueName } : {}),
+        runbooks: deps.runbooks,
+        store,
+        audit,
+        locks: new TargetLocks(redis, prefix),
+        k8s,
+        logger,
+        metrics,
+        concurrency: overrides.concurrency ?? config.worker.concurrency,
+        lockDurationMs: overrides.lockDurationMs ?? config.worker.lockDuration,
+        ...(overrides.stalledIntervalMs ? { stalledIntervalMs: overrides.stalledIntervalMs } : {}),
+        backoffMs: config.jobs.backoff,
+        maxBackoffMs: config.jobs.maxBackoff,
+        retentionMs: config.jobs.retention,
+        now,
+      });
+      await worker.start();
+      workers.push(worker);
+      if (clusters) {
+        await presence.announce({
+          id: overrides.id ?? `${process.pid}-${workers.length}`,
+          clusters: clusters.names(),
+          ...(clusters.defaultName ? { defaultCluster: clusters.defaultName } : {}),
+          runbooks: deps.runbooks.list().map((r) => r.id),
+        });
+      }
+      return worker;
+    },
+    /** Stops workers (letting runs in progress finish) and closes the queue. Does not close `redis`. */
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await queue.close();
+    },
+  };
+}
+
+export type Drover = ReturnType<typeof createDrover>;

@@ -1,0 +1,58 @@
+import type { Requester } from '../runbook/types.js';
+import type { MutationRecord } from '../k8s/types.js';
+
+/** Terminal outcome of a run. */
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed-out';
+
+/**
+ * Every audit event, as a discriminated union on `type`. New features add
+ * members; readers must ignore types they do not know. Params are recorded as
+ * given (secret redaction arrives with the redaction layer).
+ */
+export type AuditEventBody =
+  | {
+      type: 'run.queued';
+      runId: string;
+      runbook: string;
+      cluster: string;
+      params: Record<string, unknown>;
+      dryRun: boolean;
+      actor: Requester;
+    }
+  | { type: 'run.started'; runId: string; runbook: string; cluster: string; attempt: number; resumed: boolean }
+  | { type: 'run.waiting'; runId: string; concurrencyKey: string; heldBy: string }
+  | { type: 'run.step.started'; runId: string; step: string; attempt: number; execution: number }
+  | {
+      type: 'run.step.finished';
+      runId: string;
+      step: string;
+      attempt: number;
+      outcome: 'succeeded' | 'failed' | 'replayed' | 'skipped';
+      durationMs: number;
+      error?: { code: string; message: string };
+    }
+  | ({ type: 'k8s.mutation'; runId: string } & MutationRecord)
+  | { type: 'run.retrying'; runId: string; attempt: number; delayMs: number; error: { code: string; message: string } }
+  | { type: 'run.cancel.requested'; runId: string; actor: Requester }
+  | {
+      type: 'run.finished';
+      runId: string;
+      runbook: string;
+      cluster: string;
+      outcome: RunOutcome;
+      durationMs: number;
+      dryRun: boolean;
+      error?: { code: string; message: string };
+    };
+
+export type AuditEventType = AuditEventBody['type'];
+
+/** An event as stored: the body plus when it happened and a schema version. */
+export type AuditEvent = AuditEventBody & {
+  /** Schema version of the event envelope. */
+  v: 1;
+  /** ISO 8601 time the event was recorded. */
+  time: string;
+  /** Stream entry id, set when read back. */
+  id?: string;
+};

@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { Requester } from '../../runbook/types.js';
+import { paramsFromPairs } from '../../runbook/params.js';
+import { followRun } from '../follow.js';
+import { EXIT, exitCodeFor, formatRun, formatRunSummary } from '../output.js';
+import type { CliDeps } from '../program.js';
+import { openRuntime } from '../runtime.js';
+
+function requester(deps: CliDeps): Requester {
+  return { kind: 'cli', id: deps.user, name: deps.user };
+}
+
+export function registerRunCommands(program: Command, deps: CliDeps, setExit: (code: number) => void): void {
+  program
+    .command('run <runbook> [params...]')
+    .description('Enqueue a run: drover run scale-deployment namespace=demo deployment=web replicas=4')
+    .option('-c, --cluster <name>', 'cluster (kubeconfig context) to act on; default: the workers\' default')
+    .option('--dry-run', 'send every change with dryRun=All and print the plan; nothing changes')
+    .option('-w, --wait', 'follow the run to its end; the exit code tells the outcome')
+    .addOption(new Option('--id <runId>', 'idempotency key: submitting the same id twice creates one run').hideHelp())
+    .action(async (runbookId: string, pairs: string[], opts: { cluster?: string; dryRun?: boolean; wait?: boolean; id?: string }) => {
+      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn', ...{} });
+      try {
+        const runbook = rt.drover.runbooks.get(runbookId);
+        const params = paramsFromPairs(runbook, pairs);
+        const run = await rt.drover.queue.submit({
+          runbook: runbook.id,
+          params,
+          ...(opts.cluster ? { cluster: opts.cluster } : {}),
+          dryRun: opts.dryRun ?? false,
+          requester: requester(deps),
+          ...(opts.id ? { runId: opts.id } : {}),
+        });
+        deps.output.out(`Run ${run.id} queued: ${run.runbook} on ${run.cluster}${run.dryRun ? ' (dry run)' : ''}`);
+        if (!opts.wait) return;
+        const blocking = rt.redis.duplicate();
+        try {
+          const final = await Promise.race([
+            followRun(run.id, { store: rt.drover.store, presence: rt.drover.presence, blocking, output: deps.output }),
+            deps.stopSignal.then(() => undefined),
+          ]);
+          if (!final) {
+            deps.output.err(`Stopped following; run ${run.id} goes on. Cancel it with: drover cancel ${run.id}`);
+            setExit(EXIT.failed);
+            return;
+          }
+          const plan = await rt.drover.store.changes(run.id);
+          if (final.dryRun && final.state === 'succeeded') {
+            deps.output.out(plan.length ? `Plan (${plan.length} change${plan.length > 1 ? 's' : ''}, nothing was changed):` : 'Plan: no changes.');
+            for (const c of plan) deps.output.out(`  ${c.summary}`);
+          }
+          deps.output.out(formatRunSummary(final));
+          setExit(exitCodeFor(final));
+        } finally {
+          blocking.disconnect();
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+
+  program
+    .command('status <runId>')
+    .description('Show a run: state, params, and its changes (or plan)')
+    .action(async (runId: string) => {
+      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
+      try {
+        const run = await rt.drover.queue.get(runId);
+        deps.output.out(formatRun(run, await rt.drover.store.changes(runId)));
+      } finally {
+        await rt.close();
+      }
+    });
+
+  program
+    .command('cancel <runId>')
+    .description('Cancel a queued or running run (a running one stops before its next step)')
+    .action(async (runId: string) => {
+      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
+      try {
+        const run = await rt.drover.queue.cancel(runId, requester(deps));
+        deps.output.out(run.state === 'cancelled' ? `Run ${runId} cancelled.` : `Cancellation of run ${runId} requested; it stops before its next step.`);
+      } finally {
+        await rt.close();
+      }
+    });
+
+  program
+    .command('history [runbook]')
+    .description('Recent runs, newest first')
+    .option('-n, --limit <n>', 'how many', '20')
+    .action(async (runbook: string | undefined, opts: { limit: string }) => {
+      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
+      try {
+        const runs = await rt.drover.store.recent(Number(opts.limit) || 20, runbook);
+        for (const r of runs) {
+          deps.output.out(`${r.id}  ${r.state.padEnd(9)}  ${r.runbook.padEnd(22)} ${r.cluster.padEnd(12)} ${r.requester.name ?? r.requester.id}  ${r.createdAt}`);
+        }
+        if (!runs.length) deps.output.out('No runs yet.');
+      } finally {
+        await rt.close();
+      }
+    });
+
+  program
+    .command('clusters')
+    .description('Clusters served by the running workers')
+    .action(async () => {
+      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
+      try {
+        const workers = await rt.drover.presence.workers();
+        if (!workers.length) {
+          deps.output.err('No worker is running.');
+          setExit(EXIT.unavailable);
+          return;
+        }
+        for (const w of workers) {
+          deps.output.out(`worker ${w.id} on ${w.host}: ${w.clusters.map((c) => (c === w.defaultCluster ? `${c} (default)` : c)).join(', ')}`);
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+}

@@ -1,0 +1,97 @@
+import { createServer, type Server } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import type { Command } from 'commander';
+import { DroverError } from '../../errors.js';
+import type { CliDeps } from '../program.js';
+import { configFrom } from '../runtime.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { ensureLocalRedis } from '../local-redis.js';
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new DroverError('config_invalid', `Port ${port} is already in use; set PORT to another port.`, { cause: err })
+          : err,
+      ),
+    );
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+interface ServeOptions {
+  worker: boolean;
+  http: boolean;
+  /** Developer conveniences: start a local Redis if none answers, print a guide. */
+  local: boolean;
+}
+
+async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
+  let child: ChildProcess | undefined;
+  let redis;
+  if (options.local && !deps.env.REDIS_URL) {
+    const local = await ensureLocalRedis(configFrom(deps).redis.url, deps.env.PATH, (l) => deps.output.err(l));
+    redis = local.redis;
+    child = local.child;
+  }
+  let rt: Runtime | undefined;
+  let server: Server | undefined;
+  try {
+    rt = await openRuntime(deps, { withClusters: options.worker, ...(redis ? { redis } : {}) });
+    const { drover, config, logger } = rt;
+    if (options.http) {
+      server = createServer(drover.router.listener);
+      const port = await listen(server, config.http.port, config.http.host);
+      logger.info({ port }, 'HTTP server listening (/metrics, /healthz, /readyz)');
+    }
+    if (options.worker) {
+      await drover.startWorker();
+      logger.info({ clusters: drover.clusters?.names(), default: drover.clusters?.defaultName, runbooks: drover.runbooks.size }, 'worker started');
+    }
+    if (options.local) {
+      const cluster = drover.clusters?.defaultName ?? '<cluster>';
+      deps.output.err(
+        [
+          '',
+          `Drover is running: ${drover.runbooks.size} runbooks, clusters: ${drover.clusters?.names().join(', ') ?? '-'} (default ${cluster}).`,
+          `Metrics: http://localhost:${config.http.port}/metrics`,
+          'In another terminal, try:',
+          '  npx drover runbooks list',
+          `  npx drover run scale-deployment namespace=demo deployment=web replicas=4 --dry-run --wait`,
+          `  npx drover run restart-deployment namespace=demo deployment=web --wait`,
+          '',
+        ].join('\n'),
+      );
+    }
+    const signal = await deps.stopSignal;
+    logger.info({ signal }, 'stopping: finishing runs in progress');
+  } finally {
+    if (server) await new Promise((r) => server?.close(r));
+    await rt?.close();
+    if (redis && !rt) redis.disconnect();
+    if (redis && rt) await redis.quit().catch(() => undefined);
+    child?.kill();
+  }
+}
+
+export function registerServerCommands(program: Command, deps: CliDeps, _setExit: (code: number) => void): void {
+  program
+    .command('worker')
+    .description('Run jobs: takes runs off the queue and executes them against the clusters (serves /metrics too)')
+    .action(() => serve(deps, { worker: true, http: true, local: false }));
+
+  program
+    .command('serve')
+    .description('The HTTP server (/metrics, /healthz, /readyz) and, unless --no-worker, a worker')
+    .option('--no-worker', 'do not run jobs in this process')
+    .action((opts: { worker: boolean }) => serve(deps, { worker: opts.worker, http: true, local: false }));
+
+  program
+    .command('start')
+    .description('Everything in one process, for trying Drover: starts a local Redis and a sandbox cluster if needed')
+    .action(() => serve(deps, { worker: true, http: true, local: true }));
+}

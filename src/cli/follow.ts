@@ -1,0 +1,36 @@
+import type { Redis } from 'ioredis';
+import type { Presence } from '../jobs/presence.js';
+import { isTerminal, type RunRecord } from '../jobs/run-record.js';
+import type { RunStore } from '../jobs/run-store.js';
+import { formatEvent, type Output } from './output.js';
+
+/**
+ * Prints a run's events as they happen until it ends; returns the final record.
+ * Uses its own blocking connection so the shared one stays free.
+ */
+export async function followRun(
+  runId: string,
+  deps: { store: RunStore; presence: Presence; blocking: Redis; output: Output; noWorkerHintMs?: number },
+): Promise<RunRecord> {
+  const { store, output } = deps;
+  let after = '0';
+  const started = Date.now();
+  let hinted = false;
+  for (;;) {
+    const events = await store.events(runId, after, 1000, deps.blocking);
+    for (const event of events) {
+      after = event.id;
+      const line = formatEvent(event);
+      if (line) output.out(line);
+    }
+    const run = await store.get(runId);
+    if (!run) throw new Error(`run ${runId} disappeared`);
+    if (isTerminal(run.state) && events.length === 0) return run;
+    if (!hinted && run.state === 'queued' && Date.now() - started > (deps.noWorkerHintMs ?? 5000)) {
+      hinted = true;
+      if ((await deps.presence.workers()).length === 0) {
+        output.err('  (no worker is running: start one with `drover worker`, or run everything with `npm start`)');
+      }
+    }
+  }
+}

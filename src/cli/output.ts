@@ -1,0 +1,87 @@
+import type { PlannedChange } from '../k8s/types.js';
+import { formatDuration } from '../config/duration.js';
+import type { RunRecord, StoredRunEvent } from '../jobs/run-record.js';
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Exit codes of `drover run --wait` and friends. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 3, timedOut: 4, unavailable: 5 } as const;
+
+export function exitCodeFor(run: RunRecord): number {
+  switch (run.state) {
+    case 'succeeded':
+      return EXIT.ok;
+    case 'cancelled':
+      return EXIT.cancelled;
+    case 'timed-out':
+      return EXIT.timedOut;
+    default:
+      return EXIT.failed;
+  }
+}
+
+export function formatChange(change: PlannedChange): string {
+  const head = `${change.dryRun ? '[dry run] ' : ''}${change.summary}`;
+  const diff = change.diff.trim();
+  return diff ? `${head}\n${diff.split('\n').map((l) => `      ${l}`).join('\n')}` : head;
+}
+
+export function formatEvent(event: StoredRunEvent): string | undefined {
+  switch (event.type) {
+    case 'state':
+      return event.state === 'running' ? '  running' : undefined;
+    case 'step':
+      switch (event.phase) {
+        case 'started':
+          return `  → ${event.step}`;
+        case 'succeeded':
+          return `  ✓ ${event.step} (${formatDuration(event.durationMs ?? 0)})`;
+        case 'failed':
+          return `  ✗ ${event.step}: ${event.error?.message ?? 'failed'}`;
+        case 'replayed':
+          return `  ↺ ${event.step} (completed earlier; not repeated)`;
+        case 'skipped':
+          return `  - ${event.step} (skipped in dry run)`;
+      }
+      return undefined;
+    case 'report':
+      return `  » ${event.text}`;
+    case 'change':
+      return `    ${formatChange(event.change)}`;
+    case 'retry':
+      return `  attempt ${event.attempt} failed (${event.error.message}); retrying in ${formatDuration(event.delayMs)}`;
+    case 'waiting':
+      return `  waiting: run ${event.heldBy} is acting on ${event.concurrencyKey}`;
+  }
+}
+
+export function formatRunSummary(run: RunRecord): string {
+  const took =
+    run.finishedAt && (run.startedAt ?? run.createdAt)
+      ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt ?? run.createdAt))}`
+      : '';
+  const error = run.error ? `: ${run.error.message}` : '';
+  return `Run ${run.id} ${run.state}${took}${error}`;
+}
+
+export function formatRun(run: RunRecord, plan: PlannedChange[]): string {
+  const lines = [
+    `Run:        ${run.id}`,
+    `Runbook:    ${run.runbook}`,
+    `Cluster:    ${run.cluster}${run.dryRun ? ' (dry run)' : ''}`,
+    `Params:     ${Object.entries(run.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') || '-'}`,
+    `Requester:  ${run.requester.name ?? run.requester.id} (${run.requester.kind})`,
+    `State:      ${run.state}${run.error ? ` (${run.error.code}: ${run.error.message})` : ''}`,
+    `Created:    ${run.createdAt}`,
+  ];
+  if (run.finishedAt) lines.push(`Finished:   ${run.finishedAt}`);
+  if (run.attempts > 1) lines.push(`Attempts:   ${run.attempts}`);
+  if (plan.length) {
+    lines.push(run.dryRun ? 'Plan:' : 'Changes:');
+    for (const change of plan) lines.push(`  ${formatChange(change)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,35 @@
+import { Redis } from 'ioredis';
+import { DroverError, errorMessage } from '../errors.js';
+
+/**
+ * Connects to Redis and proves it answers, failing with an operator-facing
+ * message instead of retrying silently for ever.
+ */
+export async function connectRedis(url: string, timeoutMs = 3000): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, enableOfflineQueue: true });
+  redis.on('error', () => undefined); // reported through the ping below and readiness
+  try {
+    await Promise.race([
+      redis.connect().then(() => redis.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs).unref()),
+    ]);
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    throw new DroverError('redis_unavailable', `Redis is not answering at ${redactUrl(url)} (${errorMessage(err)}). Start Redis or set REDIS_URL.`, {
+      cause: err,
+      retryable: true,
+    });
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

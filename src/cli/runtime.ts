@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { createDrover, type Drover } from '../app.js';
+import { loadConfig, type Env } from '../config/load-config.js';
+import type { Config } from '../config/schema.js';
+import { DroverError } from '../errors.js';
+import { loadRunbooks, type RunbookRegistry } from '../runbook/registry.js';
+import type { K8sFake } from '../testing/index.js';
+import { clustersFromConfig } from './clusters-from-config.js';
+import { connectRedis } from './redis-connect.js';
+
+export interface RuntimeEnv {
+  env: Env;
+  cwd: string;
+  /** Where JSON logs go; the CLI's own commands log warnings to stderr only. */
+  logDestination?: NodeJS.WritableStream;
+}
+
+export function configFrom({ env }: RuntimeEnv): Config {
+  return loadConfig({ env, readFile: (path) => readFileSync(path, 'utf8') });
+}
+
+export function loggerFor(config: Config, destination?: NodeJS.WritableStream, level?: string): Logger {
+  return pino({ level: level ?? config.log.level, base: { app: 'drover' } }, destination ?? process.stdout);
+}
+
+/** Loads the runbooks; a broken runbook stops start-up with every problem listed. */
+export async function runbooksFrom(config: Config, cwd: string): Promise<RunbookRegistry> {
+  const dir = resolve(cwd, config.runbooks.dir);
+  const { registry, problems } = await loadRunbooks(dir, undefined, cwd);
+  if (problems.length) {
+    throw new DroverError('runbook_invalid', `Some runbooks are invalid:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
+  }
+  return registry;
+}
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  drover: Drover;
+  sandbox?: K8sFake;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a command needs, built from the environment. `withClusters` loads
+ * the kubeconfig (workers act on clusters; the CLI only enqueues).
+ */
+export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boolean; logLevel?: string; redis?: Redis }): Promise<Runtime> {
+  const config = configFrom(rt);
+  const logger = loggerFor(config, rt.logDestination, options.logLevel);
+  const runbooks = await runbooksFrom(config, rt.cwd);
+  const redis = options.redis ?? (await connectRedis(config.redis.url));
+  let sandbox: K8sFake | undefined;
+  try {
+    let clusters;
+    if (options.withClusters) {
+      const env = rt.env;
+      const loaded = await clustersFromConfig(
+        config,
+        { ...(env.HOME ? { home: env.HOME } : {}), ...(env.KUBERNETES_SERVICE_HOST ? { serviceHost: env.KUBERNETES_SERVICE_HOST } : {}) },
+        logger,
+      );
+      clusters = loaded.clusters;
+      sandbox = loaded.sandbox;
+    }
+    const drover = createDrover({
+      config,
+      redis,
+      logger,
+      runbooks,
+      ...(clusters ? { clusters } : {}),
+      processMetrics: options.withClusters,
+    });
+    return {
+      config,
+      logger,
+      redis,
+      drover,
+      ...(sandbox ? { sandbox } : {}),
+      async close() {
+        await drover.close();
+        await sandbox?.stop();
+        if (!options.redis) await redis.quit().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await sandbox?.stop();
+    if (!options.redis) redis.disconnect();
+    throw err;
+  }
+}

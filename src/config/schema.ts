@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseDuration(v) !== undefined, { message: 'must be a duration such as 30s, 10m, 1h or 7d' })
+  .transform((v) => parseDuration(v) ?? 0);
+
+const redisUrl = z
+  .string()
+  .refine((v) => /^rediss?:\/\//.test(v), { message: 'must be a redis:// or rediss:// URL' });
+
+/**
+ * Drover's whole configuration. Every field has a default that works on a
+ * developer's machine; production sets REDIS_URL and a kubeconfig or runs in-cluster.
+ */
+export const configSchema = z
+  .object({
+    redis: z
+      .object({
+        url: redisUrl.default('redis://127.0.0.1:6379'),
+        /** Prefix of every Redis key Drover writes, so several installations can share one Redis. */
+        prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only').default('drover'),
+      })
+      .strict()
+      .default({ url: 'redis://127.0.0.1:6379', prefix: 'drover' }),
+    http: z
+      .object({
+        port: z.coerce.number().int().min(0).max(65535).default(3000),
+        host: z.string().default('0.0.0.0'),
+      })
+      .strict()
+      .default({ port: 3000, host: '0.0.0.0' }),
+    clusters: z
+      .object({
+        /** Kubeconfig files, merged in order as kubectl does. */
+        kubeconfig: z.array(z.string()).default([]),
+        /** Only these contexts become clusters; empty means every context. */
+        allow: z.array(z.string()).default([]),
+        /** The cluster a run uses when it names none; defaults to the kubeconfig's current context. */
+        default: z.string().optional(),
+        /** Name of the cluster Drover runs in, when it has a service account. */
+        inClusterName: z.string().default('in-cluster'),
+        /** `auto`: a built-in fake cluster when no real one is configured. */
+        sandbox: z.enum(['auto', 'on', 'off']).default('auto'),
+        /** Timeout of one Kubernetes API request. */
+        requestTimeout: duration.default(30_000),
+      })
+      .strict()
+      .default({ kubeconfig: [], allow: [], inClusterName: 'in-cluster', sandbox: 'auto', requestTimeout: 30_000 }),
+    runbooks: z
+      .object({ dir: z.string().default('runbooks') })
+      .strict()
+      .default({ dir: 'runbooks' }),
+    worker: z
+      .object({
+        concurrency: z.coerce.number().int().min(1).max(256).default(4),
+        /** How long a job's lock lives without renewal; a crashed worker's runs resume after about this long. */
+        lockDuration: duration.default(30_000),
+      })
+      .strict()
+      .default({ concurrency: 4, lockDuration: 30_000 }),
+    jobs: z
+      .object({
+        /** Attempts for retryable failures (409, 429, 5xx, network), the first included. */
+        attempts: z.coerce.number().int().min(1).max(50).default(5),
+        backoff: duration.default(1000),
+        maxBackoff: duration.default(60_000),
+        /** Timeout of a run whose runbook declares none. */
+        defaultTimeout: duration.default(600_000),
+        /** How long finished runs, their steps and events are kept. */
+        retention: duration.default(7 * 86_400_000),
+      })
+      .strict()
+      .default({ attempts: 5, backoff: 1000, maxBackoff: 60_000, defaultTimeout: 600_000, retention: 7 * 86_400_000 }),
+    audit: z
+      .object({
+        /** Approximate number of events the Redis stream keeps. */
+        maxLength: z.coerce.number().int().min(1000).default(1_000_000),
+      })
+      .strict()
+      .default({ maxLength: 1_000_000 }),
+    log: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

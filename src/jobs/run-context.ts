@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import { asDroverError } from '../errors.js';
+import type { K8sOps } from '../k8s/types.js';
+import type { RunContext, RunLogger, StepContext, StepOptions } from '../runbook/types.js';
+import type { RunRecord } from './run-record.js';
+import type { RunStore } from './run-store.js';
+
+export interface RunContextDeps {
+  run: RunRecord;
+  attempt: number;
+  signal: AbortSignal;
+  k8s: K8sOps;
+  store: RunStore;
+  audit: AuditLog;
+  logger: Logger;
+  /** Checks the durable cancel flag; a missed pub/sub message must not let a cancelled run go on. */
+  checkCancelled: () => Promise<void>;
+}
+
+/** Refuses calls once the run is cancelled or timed out, so no mutation starts after that. */
+function guardK8s(k8s: K8sOps, signal: AbortSignal): K8sOps {
+  return new Proxy(k8s, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        signal.throwIfAborted();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+function runLogger(logger: Logger): RunLogger {
+  return {
+    debug: (msg, fields) => logger.debug(fields ?? {}, msg),
+    info: (msg, fields) => logger.info(fields ?? {}, msg),
+    warn: (msg, fields) => logger.warn(fields ?? {}, msg),
+    error: (msg, fields) => logger.error(fields ?? {}, msg),
+  };
+}
+
+/** The ctx a runbook's run() receives. */
+export function createRunContext(deps: RunContextDeps): RunContext {
+  const { run, attempt, signal, store, audit } = deps;
+  const occurrences = new Map<string, number>();
+
+  async function step<T>(name: string, fn: (s: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
+    signal.throwIfAborted();
+    await deps.checkCancelled();
+    // The n-th step of a given name is the same step on every attempt, so a
+    // retried run finds its checkpoints as long as it calls steps in the same order.
+    const n = (occurrences.get(name) ?? 0) + 1;
+    occurrences.set(name, n);
+    const key = n === 1 ? name : `${name}#${n}`;
+
+    const done = await store.checkpoint(run.id, key);
+    if (done) {
+      await store.emit(run.id, { type: 'step', step: key, phase: 'replayed', durationMs: 0 });
+      await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'replayed', durationMs: 0 });
+      return done.value as T;
+    }
+    if (options.skipInDryRun && run.dryRun) {
+      await store.emit(run.id, { type: 'step', step: key, phase: 'skipped' });
+      await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'skipped', durationMs: 0 });
+      return undefined as T;
+    }
+
+    const { execution, firstStartedAt } = await store.markStepStarted(run.id, key);
+    await store.emit(run.id, { type: 'step', step: key, phase: 'started' });
+    await audit.append({ type: 'run.step.started', runId: run.id, step: key, attempt, execution });
+    const started = performance.now();
+    try {
+      const value = await fn({ signal, execution, firstStartedAt });
+      const durationMs = Math.round(performance.now() - started);
+      // JSON round trip now, so the first run sees exactly what a replay would.
+      const stored = value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as T);
+      await store.saveCheckpoint(run.id, key, stored);
+      await store.emit(run.id, { type: 'step', step: key, phase: 'succeeded', durationMs });
+      await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'succeeded', durationMs });
+      return stored as T;
+    } catch (err) {
+      const durationMs = Math.round(performance.now() - started);
+      const e = asDroverError(signal.aborted && signal.reason !== undefined ? signal.reason : err);
+      const error = { code: e.code, message: e.message };
+      await store.emit(run.id, { type: 'step', step: key, phase: 'failed', durationMs, error });
+      await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'failed', durationMs, error });
+      throw err;
+    }
+  }
+
+  return {
+    runId: run.id,
+    runbookId: run.runbook,
+    cluster: run.cluster,
+    dryRun: run.dryRun,
+    requester: run.requester,
+    attempt,
+    signal,
+    k8s: guardK8s(deps.k8s, signal),
+    log: runLogger(deps.logger),
+    step,
+    report: (text) => store.emit(run.id, { type: 'report', text }),
+  };
+}

@@ -1,0 +1,192 @@
+import type { Redis } from 'ioredis';
+import type { PlannedChange } from '../k8s/types.js';
+import type { Requester } from '../runbook/types.js';
+import type { RunEvent, RunRecord, RunState, StoredRunEvent } from './run-record.js';
+
+// Moves a run from one of the allowed states to another, atomically, and sets fields.
+const TRANSITION = `
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return '!missing' end
+local allowed = false
+for state in string.gmatch(ARGV[1], '[^,]+') do
+  if state == current then allowed = true end
+end
+if not allowed then return current end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 'OK'
+`;
+
+const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy'] as const;
+
+export interface StepCheckpoint {
+  value: unknown;
+  finishedAt: string;
+}
+
+export interface RunStoreOptions {
+  redis: Redis;
+  prefix: string;
+  now?: () => Date;
+}
+
+/**
+ * Runs, their followers' event streams, step checkpoints and planned changes,
+ * in Redis. All state transitions are compare-and-set so that a late worker
+ * can never overwrite a cancellation, and the reverse.
+ */
+export class RunStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly now: () => Date;
+
+  constructor(options: RunStoreOptions) {
+    this.redis = options.redis;
+    this.prefix = options.prefix;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private key(id: string, part?: string): string {
+    return part ? `${this.prefix}:run:${id}:${part}` : `${this.prefix}:run:${id}`;
+  }
+
+  /** Stores a new run; returns false (and changes nothing) if the id exists. */
+  async create(record: RunRecord): Promise<boolean> {
+    const created = await this.redis.hsetnx(this.key(record.id), 'id', record.id);
+    if (!created) return false;
+    await this.redis
+      .multi()
+      .hset(this.key(record.id), serialise(record))
+      .zadd(`${this.prefix}:runs`, Date.parse(record.createdAt), record.id)
+      .zadd(`${this.prefix}:runs:${record.runbook}`, Date.parse(record.createdAt), record.id)
+      .exec();
+    return true;
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    const hash = await this.redis.hgetall(this.key(id));
+    return hash.state ? deserialise(hash) : undefined;
+  }
+
+  /**
+   * Sets `to` if the run is in one of `from`. Returns the run's state before the
+   * call when the move was refused, undefined when it happened.
+   */
+  async transition(id: string, from: readonly RunState[], to: RunState, fields: Partial<RunRecord> = {}): Promise<RunState | 'missing' | undefined> {
+    const flat = Object.entries(serialise(fields)).flat();
+    const answer = (await this.redis.eval(TRANSITION, 1, this.key(id), from.join(','), to, ...flat)) as string;
+    if (answer === 'OK') {
+      await this.emit(id, { type: 'state', state: to, ...(fields.error ? { message: fields.error.message } : {}) });
+      return undefined;
+    }
+    return answer === '!missing' ? 'missing' : (answer as RunState);
+  }
+
+  async update(id: string, fields: Partial<RunRecord>): Promise<void> {
+    await this.redis.hset(this.key(id), serialise(fields));
+  }
+
+  async incrementAttempts(id: string): Promise<number> {
+    return this.redis.hincrby(this.key(id), 'attempts', 1);
+  }
+
+  /** Channel on which cancellations are announced to workers (the flag in the run stays authoritative). */
+  get cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+
+  async requestCancel(id: string, by: Requester): Promise<void> {
+    await this.redis.multi().hset(this.key(id), 'cancelRequestedBy', JSON.stringify(by)).publish(this.cancelChannel, id).exec();
+  }
+
+  async cancelRequested(id: string): Promise<Requester | undefined> {
+    const raw = await this.redis.hget(this.key(id), 'cancelRequestedBy');
+    return raw ? (JSON.parse(raw) as Requester) : undefined;
+  }
+
+  async emit(id: string, event: RunEvent): Promise<void> {
+    await this.redis.xadd(this.key(id, 'events'), 'MAXLEN', '~', '10000', '*', 'e', JSON.stringify({ ...event, time: this.now().toISOString() }));
+  }
+
+  /**
+   * Events after `after` (a stream id; `0` for all). With `blockMs`, waits that
+   * long for new ones. Use a dedicated connection when blocking.
+   */
+  async events(id: string, after = '0', blockMs?: number, redis: Redis = this.redis): Promise<StoredRunEvent[]> {
+    const reply = blockMs
+      ? await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', this.key(id, 'events'), after)
+      : await redis.xread('COUNT', 500, 'STREAMS', this.key(id, 'events'), after);
+    const entries = reply?.[0]?.[1] ?? [];
+    return entries.map(([entryId, fields]) => ({ ...(JSON.parse(fields[1] ?? '{}') as RunEvent & { time: string }), id: entryId }));
+  }
+
+  async checkpoint(id: string, step: string): Promise<StepCheckpoint | undefined> {
+    const raw = await this.redis.hget(this.key(id, 'steps'), `done:${step}`);
+    return raw ? (JSON.parse(raw) as StepCheckpoint) : undefined;
+  }
+
+  async saveCheckpoint(id: string, step: string, value: unknown): Promise<void> {
+    const checkpoint: StepCheckpoint = { value, finishedAt: this.now().toISOString() };
+    await this.redis.hset(this.key(id, 'steps'), `done:${step}`, JSON.stringify(checkpoint));
+  }
+
+  /** Records that a step starts; tells how many times it has started and when it first did. */
+  async markStepStarted(id: string, step: string): Promise<{ execution: number; firstStartedAt: string }> {
+    const key = this.key(id, 'steps');
+    const reply = await this.redis
+      .multi()
+      .hincrby(key, `exec:${step}`, 1)
+      .hsetnx(key, `first:${step}`, this.now().toISOString())
+      .hget(key, `first:${step}`)
+      .exec();
+    return { execution: Number(reply?.[0]?.[1] ?? 1), firstStartedAt: String(reply?.[2]?.[1] ?? this.now().toISOString()) };
+  }
+
+  async addChange(id: string, change: PlannedChange): Promise<void> {
+    await this.redis.rpush(this.key(id, 'changes'), JSON.stringify(change));
+    await this.emit(id, { type: 'change', change });
+  }
+
+  async changes(id: string): Promise<PlannedChange[]> {
+    return (await this.redis.lrange(this.key(id, 'changes'), 0, -1)).map((c) => JSON.parse(c) as PlannedChange);
+  }
+
+  /** Most recent runs first, optionally of one runbook. */
+  async recent(limit = 20, runbook?: string): Promise<RunRecord[]> {
+    const ids = await this.redis.zrevrange(runbook ? `${this.prefix}:runs:${runbook}` : `${this.prefix}:runs`, 0, limit - 1);
+    const runs = await Promise.all(ids.map((id) => this.get(id)));
+    return runs.filter((r): r is RunRecord => r !== undefined);
+  }
+
+  /** Lets a finished run's keys expire after the retention period. */
+  async expire(id: string, retentionMs: number): Promise<void> {
+    const tx = this.redis.multi();
+    for (const part of [undefined, 'events', 'steps', 'changes']) tx.pexpire(this.key(id, part), retentionMs);
+    await tx.exec();
+  }
+
+  /** Drops index entries older than the retention period (their runs have expired). */
+  async pruneIndex(retentionMs: number, runbook?: string): Promise<void> {
+    const cutoff = this.now().getTime() - retentionMs;
+    await this.redis.zremrangebyscore(runbook ? `${this.prefix}:runs:${runbook}` : `${this.prefix}:runs`, '-inf', cutoff);
+  }
+
+}
+
+function serialise(fields: Partial<RunRecord>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    out[key] = (JSON_FIELDS as readonly string[]).includes(key) ? JSON.stringify(value) : String(value);
+  }
+  return out;
+}
+
+function deserialise(hash: Record<string, string>): RunRecord {
+  const record: Record<string, unknown> = { ...hash };
+  for (const key of JSON_FIELDS) if (hash[key] !== undefined) record[key] = JSON.parse(hash[key]);
+  record.dryRun = hash.dryRun === 'true';
+  record.attempts = Number(hash.attempts ?? 0);
+  record.timeoutMs = Number(hash.timeoutMs ?? 0);
+  return record as unknown as RunRecord;
+}

@@ -1,0 +1,259 @@
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { RunOutcome } from '../audit/events.js';
+import { DroverError, asDroverError } from '../errors.js';
+import type { K8sHooks, K8sOps } from '../k8s/types.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { parseParams } from '../runbook/params.js';
+import type { RunbookRegistry } from '../runbook/registry.js';
+import type { Requester } from '../runbook/types.js';
+import { createRunContext } from './run-context.js';
+import { DEFAULT_QUEUE, type JobData } from './run-queue.js';
+import { isTerminal, type RunError, type RunRecord } from './run-record.js';
+import type { RunStore } from './run-store.js';
+import type { TargetLocks } from './target-lock.js';
+import { retryDelay } from './backoff.js';
+
+/** Builds ctx.k8s for a run. */
+export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks }) => K8sOps;
+
+export interface RunWorkerOptions {
+  /** BullMQ connection; an ioredis instance needs `maxRetriesPerRequest: null`. */
+  connection: ConnectionOptions;
+  /** A connection to duplicate for the cancel subscription. */
+  redis: Redis;
+  prefix: string;
+  queueName?: string;
+  runbooks: RunbookRegistry;
+  store: RunStore;
+  audit: AuditLog;
+  locks: TargetLocks;
+  k8s: K8sOpsFactory;
+  logger: Logger;
+  metrics?: Metrics;
+  concurrency: number;
+  lockDurationMs: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  retentionMs: number;
+  /** How long a run whose target is busy waits before it looks again. */
+  targetBusyDelayMs?: number;
+  /** After a timeout, how long a step in progress may take to notice before the run is declared timed out anyway. */
+  timeoutGraceMs?: number;
+  /** Stalled-job check interval; defaults to BullMQ's (30 s). */
+  stalledIntervalMs?: number;
+  now?: () => Date;
+}
+
+function cancelledBy(by: Requester): DroverError {
+  return new DroverError('run_cancelled', `Cancelled by ${by.name ?? by.id}.`);
+}
+
+/** Consumer side: takes runs off the queue and executes their runbooks. */
+export class RunWorker {
+  readonly worker: Worker<JobData>;
+  private readonly options: RunWorkerOptions;
+  private readonly active = new Map<string, AbortController>();
+  private readonly subscriber: Redis;
+  private readonly now: () => Date;
+
+  constructor(options: RunWorkerOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.worker = new Worker<JobData>(options.queueName ?? DEFAULT_QUEUE, (job, token) => this.process(job, token), {
+      connection: options.connection,
+      prefix: `${options.prefix}:q`,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs ?? Math.min(30_000, options.lockDurationMs),
+      maxStalledCount: 2,
+      autorun: false,
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+          retryDelay(attemptsMade, err, options.backoffMs, options.maxBackoffMs),
+      },
+    });
+    // A job BullMQ fails on its own (stalled too often) never reached our finish().
+    this.worker.on('failed', (job, err) => {
+      if (!job) return;
+      void this.failFromEngine(job.data.runId, err);
+    });
+    this.worker.on('error', (err) => options.logger.error({ err }, 'worker error'));
+    this.subscriber = options.redis.duplicate();
+  }
+
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.options.store.cancelChannel);
+    this.subscriber.on('message', (_channel: string, runId: string) => {
+      const controller = this.active.get(runId);
+      if (!controller) return;
+      void this.options.store.cancelRequested(runId).then((by) => {
+        if (by) controller.abort(cancelledBy(by));
+      });
+    });
+    void this.worker.run().catch((err: unknown) => this.options.logger.error({ err }, 'worker stopped'));
+    await this.worker.waitUntilReady();
+  }
+
+  /** Stops taking jobs and waits for the runs in progress to finish. */
+  async close(force = false): Promise<void> {
+    await this.worker.close(force);
+    await this.subscriber.quit().catch(() => undefined);
+  }
+
+  private async process(job: Job<JobData>, token?: string): Promise<{ state: string }> {
+    const { store, audit, runbooks, locks, logger } = this.options;
+    const { runId } = job.data;
+    const run = await store.get(runId);
+    if (!run) throw new UnrecoverableError(`Run ${runId} is not in the run store (expired?).`);
+    if (isTerminal(run.state)) return { state: run.state };
+
+    const cancel = await store.cancelRequested(runId);
+    if (cancel) {
+      await this.finish(run, 'cancelled', { error: errorOf(cancelledBy(cancel)) });
+      return { state: 'cancelled' };
+    }
+
+    let params: Record<string, unknown>;
+    let runbook;
+    try {
+      runbook = runbooks.get(run.runbook);
+      params = parseParams(runbook, run.params);
+    } catch (err) {
+      await this.finish(run, 'failed', { error: errorOf(asDroverError(err)) });
+      throw new UnrecoverableError(asDroverError(err).message);
+    }
+
+    const lock = await locks.acquire(run.cluster, run.concurrencyKey, runId);
+    if ('heldBy' in lock) {
+      await store.emit(runId, { type: 'waiting', heldBy: lock.heldBy, concurrencyKey: run.concurrencyKey });
+      await audit.append({ type: 'run.waiting', runId, concurrencyKey: run.concurrencyKey, heldBy: lock.heldBy });
+      await job.moveToDelayed(Date.now() + (this.options.targetBusyDelayMs ?? 2000), token);
+      throw new DelayedError();
+    }
+
+    const controller = new AbortController();
+    const timeoutError = new DroverError('run_timed_out', `Timed out after ${Math.round(run.timeoutMs / 1000)}s.`);
+    let hardStop: (err: unknown) => void = () => undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      hardStop = reject;
+    });
+    const timer = setTimeout(() => {
+      controller.abort(timeoutError);
+      setTimeout(() => hardStop(timeoutError), this.options.timeoutGraceMs ?? 5000).unref();
+    }, run.timeoutMs);
+    this.active.set(runId, controller);
+    let attempt = 0;
+
+    try {
+      attempt = await store.incrementAttempts(runId);
+      const resumed = run.state === 'running';
+      const refused = await store.transition(runId, ['queued', 'running'], 'running', { startedAt: run.startedAt ?? this.now().toISOString() });
+      if (refused) return { state: refused };
+      await audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed });
+      if (resumed) await store.emit(runId, { type: 'report', text: `Resumed on attempt ${attempt}; completed steps are not repeated.` });
+
+      const runLogger = logger.child({ runId, runbook: run.runbook, cluster: run.cluster });
+      const k8s = this.options.k8s({ cluster: run.cluster, dryRun: run.dryRun, hooks: this.k8sHooks(runId) });
+      const ctx = createRunContext({
+        run,
+        attempt,
+        signal: controller.signal,
+        k8s,
+        store,
+        audit,
+        logger: runLogger,
+        checkCancelled: async () => {
+          const by = await store.cancelRequested(runId);
+          if (by) controller.abort(cancelledBy(by));
+        },
+      });
+      deadline.catch(() => undefined);
+      const result = await Promise.race([runbook.run(ctx, params), deadline]);
+      await this.finish({ ...run, startedAt: run.startedAt ?? this.now().toISOString() }, 'succeeded', {
+        result: result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown),
+      });
+      return { state: 'succeeded' };
+    } catch (thrown) {
+      const err = asDroverError(controller.signal.aborted ? controller.signal.reason : thrown);
+      const current = (await store.get(runId)) ?? run;
+      if (err.code === 'run_cancelled') {
+        await this.finish(current, 'cancelled', { error: errorOf(err) });
+        return { state: 'cancelled' };
+      }
+      if (err.code === 'run_timed_out') {
+        await this.finish(current, 'timed-out', { error: errorOf(err) });
+        throw new UnrecoverableError(err.message);
+      }
+      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+      if (err.retryable && attemptsLeft > 0) {
+        const delayMs = retryDelay(job.attemptsMade + 1, err, this.options.backoffMs, this.options.maxBackoffMs);
+        await store.transition(runId, ['running'], 'queued');
+        await store.emit(runId, { type: 'retry', attempt, delayMs, error: errorOf(err) });
+        await audit.append({ type: 'run.retrying', runId, attempt, delayMs, error: errorOf(err) });
+        this.options.metrics?.retries.inc({ runbook: run.runbook, code: err.code });
+        throw err;
+      }
+      if (err.code === 'internal') logger.error({ err: thrown, runId }, 'run failed with an unexpected error');
+      await this.finish(current, 'failed', { error: errorOf(err) });
+      throw new UnrecoverableError(err.message);
+    } finally {
+      clearTimeout(timer);
+      this.active.delete(runId);
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  private k8sHooks(runId: string): K8sHooks {
+    const { audit, store, metrics } = this.options;
+    return {
+      onApiCall: ({ cluster, verb, code }) => metrics?.k8sCalls.inc({ cluster, verb, code: String(code) }),
+      onMutation: async (record, change) => {
+        await audit.append({ type: 'k8s.mutation', runId, ...record });
+        if (change && record.outcome === 'succeeded') await store.addChange(runId, change);
+      },
+    };
+  }
+
+  /** Moves a run to a terminal state once; later calls (a late worker, the engine's failed event) change nothing. */
+  private async finish(run: RunRecord, outcome: RunOutcome, fields: { error?: RunError; result?: unknown }): Promise<void> {
+    const { store, audit, metrics } = this.options;
+    const finishedAt = this.now();
+    const refused = await store.transition(run.id, ['queued', 'running'], outcome, {
+      finishedAt: finishedAt.toISOString(),
+      ...(fields.error ? { error: fields.error } : {}),
+      ...(fields.result !== undefined ? { result: fields.result } : {}),
+    });
+    if (refused) return;
+    const durationMs = finishedAt.getTime() - Date.parse(run.startedAt ?? run.createdAt);
+    await audit.append({
+      type: 'run.finished',
+      runId: run.id,
+      runbook: run.runbook,
+      cluster: run.cluster,
+      outcome,
+      durationMs,
+      dryRun: run.dryRun,
+      ...(fields.error ? { error: fields.error } : {}),
+    });
+    metrics?.runs.inc({ runbook: run.runbook, outcome, dry_run: String(run.dryRun) });
+    metrics?.runDuration.observe({ runbook: run.runbook, outcome }, durationMs / 1000);
+    await store.expire(run.id, this.options.retentionMs);
+  }
+
+  private async failFromEngine(runId: string, err: Error): Promise<void> {
+    const run = await this.options.store.get(runId).catch(() => undefined);
+    if (!run || isTerminal(run.state) || err instanceof DelayedError) return;
+    if (run.state === 'queued') return; // a retry is scheduled
+    const message = /stalled/i.test(err.message)
+      ? 'The worker running it was lost too many times; it was not retried again.'
+      : `Failed: ${err.message}`;
+    await this.finish(run, 'failed', { error: { code: 'internal', message } }).catch(() => undefined);
+  }
+}
+
+function errorOf(err: DroverError): RunError {
+  return { code: err.code, message: err.message };
+}

@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+// Take the lock if free, or keep it if this run already holds it (a resumed run after a crash).
+const ACQUIRE = `
+local holder = redis.call('GET', KEYS[1])
+if (not holder) or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 'OK'
+end
+return holder
+`;
+
+export interface HeldLock {
+  key: string;
+  /** Stops renewing and frees the lock if this run still holds it. */
+  release(): Promise<void>;
+}
+
+/**
+ * Mutual exclusion of runs on one target (cluster + concurrency key). The lock
+ * expires by itself if its worker dies, so a crash cannot wedge a target.
+ */
+export class TargetLocks {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  private key(cluster: string, concurrencyKey: string): string {
+    return `${this.prefix}:lock:${cluster}:${concurrencyKey}`;
+  }
+
+  /** The lock, or the id of the run holding it. */
+  async acquire(cluster: string, concurrencyKey: string, runId: string): Promise<HeldLock | { heldBy: string }> {
+    const key = this.key(cluster, concurrencyKey);
+    const answer = (await this.redis.eval(ACQUIRE, 1, key, runId, String(this.ttlMs))) as string;
+    if (answer !== 'OK') return { heldBy: answer };
+    const timer = setInterval(() => {
+      this.redis.eval(RENEW, 1, key, runId, String(this.ttlMs)).catch(() => undefined);
+    }, Math.max(1000, Math.floor(this.ttlMs / 3)));
+    timer.unref();
+    return {
+      key,
+      release: async () => {
+        clearInterval(timer);
+        await this.redis.eval(RELEASE, 1, key, runId);
+      },
+    };
+  }
+
+  async holder(cluster: string, concurrencyKey: string): Promise<string | null> {
+    return this.redis.get(this.key(cluster, concurrencyKey));
+  }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Drover's entry point: the only module that reads the process environment.
+import { userInfo, hostname } from 'node:os';
+import { runCli } from './cli/program.js';
+
+// Runbooks are TypeScript; when Drover itself runs compiled, teach Node to load them.
+if (import.meta.url.endsWith('.js')) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
+
+const stopSignal = new Promise<string>((resolve) => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+});
+
+let user = process.env.USER ?? 'unknown';
+try {
+  user = userInfo().username;
+} catch {
+  // no passwd entry (containers with arbitrary uids)
+}
+
+const code = await runCli(process.argv.slice(2), {
+  env: process.env,
+  cwd: process.cwd(),
+  user: `${user}@${hostname()}`,
+  stopSignal,
+  output: {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  },
+});
+process.exit(code);

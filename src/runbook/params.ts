@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { DroverError } from '../errors.js';
+import { suggest } from './suggest.js';
+import type { ParamsSchema, Runbook } from './types.js';
+
+interface JsonSchemaProperty {
+  type?: string | string[];
+  items?: JsonSchemaProperty;
+  anyOf?: JsonSchemaProperty[];
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+}
+
+export interface ParamInfo {
+  name: string;
+  type: string;
+  required: boolean;
+  default?: unknown;
+  description?: string;
+  choices?: unknown[];
+  minimum?: number;
+  maximum?: number;
+}
+
+function jsonSchemaOf(schema: ParamsSchema): { properties: Record<string, JsonSchemaProperty>; required: string[] } {
+  const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, JsonSchemaProperty>;
+    required?: string[];
+  };
+  return { properties: js.properties ?? {}, required: js.required ?? [] };
+}
+
+function typeOf(prop: JsonSchemaProperty): string {
+  if (prop.enum) return 'enum';
+  const t = prop.type ?? prop.anyOf?.map(typeOf).find((x) => x !== 'null');
+  if (Array.isArray(t)) return t.find((x) => x !== 'null') ?? 'string';
+  return t ?? 'string';
+}
+
+/** The params of a runbook, for help texts, CLI coercion and (later) generated Slack modals. */
+export function describeParams(schema: ParamsSchema): ParamInfo[] {
+  const { properties, required } = jsonSchemaOf(schema);
+  return Object.entries(properties).map(([name, prop]) => {
+    const info: ParamInfo = { name, type: typeOf(prop), required: required.includes(name) && prop.default === undefined };
+    if (prop.default !== undefined) info.default = prop.default;
+    if (prop.description) info.description = prop.description;
+    if (prop.enum) info.choices = prop.enum;
+    if (prop.minimum !== undefined) info.minimum = prop.minimum;
+    if (prop.maximum !== undefined) info.maximum = prop.maximum;
+    return info;
+  });
+}
+
+function coerce(value: string, type: string): unknown {
+  switch (type) {
+    case 'integer':
+    case 'number': {
+      const n = Number(value);
+      return value.trim() === '' || Number.isNaN(n) ? value : n;
+    }
+    case 'boolean':
+      return /^(true|yes|1|on)$/i.test(value) ? true : /^(false|no|0|off)$/i.test(value) ? false : value;
+    case 'array':
+      return value === '' ? [] : value.split(',').map((s) => s.trim());
+    default:
+      return value;
+  }
+}
+
+/**
+ * Turns `key=value` words (CLI, chat) into a params object, converting each
+ * value to the type the schema wants. Unknown keys are an error with a suggestion.
+ */
+export function paramsFromPairs(runbook: Runbook, pairs: string[]): Record<string, unknown> {
+  const info = new Map(describeParams(runbook.params).map((p) => [p.name, p]));
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      problems.push(`"${pair}" is not key=value`);
+      continue;
+    }
+    const key = pair.slice(0, eq);
+    const param = info.get(key);
+    if (!param) {
+      const guess = suggest(key, info.keys());
+      problems.push(`unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
+      continue;
+    }
+    out[key] = coerce(pair.slice(eq + 1), param.type);
+  }
+  if (problems.length) throw paramsError(runbook, problems);
+  return out;
+}
+
+function paramsError(runbook: Runbook, problems: string[]): DroverError {
+  const known = describeParams(runbook.params).map((p) => p.name);
+  return new DroverError('params_invalid', `Invalid parameters for ${runbook.id}: ${problems.join('; ')}. Parameters: ${known.join(', ') || 'none'}.`, {
+    details: { problems },
+  });
+}
+
+/** Validates params against the runbook's schema (unknown keys rejected); returns the parsed value. */
+export function parseParams(runbook: Runbook, raw: unknown): Record<string, unknown> {
+  const input = (raw ?? {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof input !== 'object' || Array.isArray(input)) throw paramsError(runbook, ['params must be an object']);
+  const known = new Set(Object.keys(runbook.params.shape as Record<string, unknown>));
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) {
+      const guess = suggest(key, known);
+      problems.push(`unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
+    }
+  }
+  const result = runbook.params.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const where = issue.path.join('.');
+      const missing = issue.code === 'invalid_type' && where && input[where] === undefined;
+      problems.push(missing ? `${where} is required` : `${where ? `${where}: ` : ''}${issue.message}`);
+    }
+  }
+  if (problems.length || !result.success) throw paramsError(runbook, problems);
+  return result.data as Record<string, unknown>;
+}

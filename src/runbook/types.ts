@@ -1,0 +1,178 @@
+import type { z } from 'zod';
+import type { Duration } from '../config/duration.js';
+import type { K8sOps, PlannedChange } from '../k8s/types.js';
+
+/** Any zod object schema: a runbook's parameters are always named. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ParamsSchema = z.ZodObject<any>;
+
+/** How risky a runbook is; approval policy (a later feature) keys on it. */
+export type Risk = 'low' | 'medium' | 'high';
+
+/** Who asked for a run. */
+export interface Requester {
+  /** `slack`, `cli`, `alert` (Alertmanager) or `system`. */
+  kind: 'slack' | 'cli' | 'alert' | 'system';
+  /** Stable id: a Slack user id, `user@host` on the CLI, an alert fingerprint. */
+  id: string;
+  /** Display name, when known. */
+  name?: string;
+}
+
+/**
+ * An Alertmanager label matcher as Alertmanager writes it:
+ * `severity="critical"`, `namespace!="kube-system"`, `pod=~"web-.*"`, `job!~"batch-.*"`.
+ */
+export type AlertMatcher = string;
+
+/** One alert rule that triggers the runbook. */
+export interface AlertTrigger<P> {
+  /** The alert's `alertname` label, e.g. `KubePodCrashLooping`. */
+  alertname: string;
+  /** Further label matchers; all must hold. */
+  matchers?: AlertMatcher[];
+  /**
+   * Params from the alert: a map from param name to a label (`label:pod`) or an
+   * annotation (`annotation:summary`), or a function of the alert.
+   */
+  params:
+    | Partial<Record<keyof P & string, `label:${string}` | `annotation:${string}`>>
+    | ((alert: { labels: Record<string, string>; annotations: Record<string, string> }) => Partial<P>);
+}
+
+/** What starts a runbook besides the CLI. */
+export interface Triggers<P> {
+  /** Name in chat (`/drover run <chat>`); defaults to the runbook id. `false` hides it from chat. */
+  chat?: string | false;
+  /** Alertmanager alerts that run it. */
+  alerts?: AlertTrigger<P>[];
+}
+
+/** Approval requirement; enforced by the approvals feature. */
+export interface ApprovalPolicy {
+  /** `always`, `never`, or `unless-dry-run` (default for risk high). */
+  required?: 'always' | 'never' | 'unless-dry-run';
+  /** Approvals needed from people other than the requester. */
+  approvers?: number;
+  /** How long a proposal waits for approval. */
+  timeout?: Duration;
+}
+
+/** Circuit breaker for alert-triggered runs; enforced by the alerts feature. */
+export interface RateLimit {
+  /** Most runs per target within `window`. */
+  maxRuns: number;
+  window: Duration;
+  /** Quiet time after a run before the next automatic one. */
+  cooldown?: Duration;
+}
+
+/** Options of one step. */
+export interface StepOptions {
+  /**
+   * Skip this step in a dry run. Use it for steps whose side effects do not go
+   * through ctx.k8s (whose mutations are already sent as dryRun=All).
+   */
+  skipInDryRun?: boolean;
+}
+
+/** What a step's function receives. */
+export interface StepContext {
+  /** Aborted when the run is cancelled or times out. Pass it to anything that takes one. */
+  signal: AbortSignal;
+  /** 1 the first time this step runs; higher when a worker died inside it and it runs again. */
+  execution: number;
+  /**
+   * When this step first started, stable across re-executions: use it to make a
+   * re-executed mutation idempotent (for example a restart's timestamp).
+   */
+  firstStartedAt: string;
+}
+
+/** Structured log of a run; lines go to Drover's logs with the run's id. */
+export interface RunLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * The only door a runbook has to the world. Bound to one run on one cluster.
+ *
+ * @example
+ * ```ts
+ * async run(ctx, { namespace, deployment }) {
+ *   const before = await ctx.step('read deployment', () => ctx.k8s.getScale(namespace, deployment));
+ *   await ctx.step('scale', () => ctx.k8s.scaleDeployment(namespace, deployment, before + 1));
+ *   await ctx.report(`scaled ${namespace}/${deployment} to ${before + 1}`);
+ * }
+ * ```
+ */
+export interface RunContext {
+  readonly runId: string;
+  readonly runbookId: string;
+  /** Name of the cluster the run acts on. */
+  readonly cluster: string;
+  /** True when mutations are sent with dryRun=All and only a plan is produced. */
+  readonly dryRun: boolean;
+  readonly requester: Requester;
+  /** 1 on the first attempt, higher when the job is retried. */
+  readonly attempt: number;
+  /** Aborted when the run is cancelled or times out. */
+  readonly signal: AbortSignal;
+  /** Kubernetes, bound to the run's cluster; mutations honour the dry run. */
+  readonly k8s: K8sOps;
+  readonly log: RunLogger;
+  /**
+   * Runs one named, audited step. Its result (which must be JSON-serialisable) is
+   * checkpointed: when the job is retried or resumed after a worker crash, a
+   * step that completed returns its recorded result without running again.
+   * Cancellation is checked before each step.
+   */
+  step<T>(name: string, fn: (step: StepContext) => Promise<T> | T, options?: StepOptions): Promise<T>;
+  /** A line for the people following the run (CLI, Slack thread). */
+  report(text: string): Promise<void>;
+}
+
+/** Everything a runbook file declares. `P` is the parsed params type. */
+export interface RunbookSpec<S extends ParamsSchema> {
+  /** Stable kebab-case id, e.g. `restart-deployment`. */
+  id: string;
+  /** One line saying what it does, shown in lists. */
+  summary: string;
+  /** Longer help, shown by `describe`. */
+  description?: string;
+  /** Parameters; their parsed type is what `run` receives. */
+  params: S;
+  triggers?: Triggers<z.output<S>>;
+  /** Defaults to `medium`. */
+  risk?: Risk;
+  approval?: ApprovalPolicy;
+  rateLimit?: RateLimit;
+  /** Per attempt; defaults to the configured jobs.defaultTimeout (10m). */
+  timeout?: Duration;
+  /**
+   * The target the run acts on, shared across runbooks: two runs with the same
+   * key on the same cluster never overlap (the second waits). Defaults to the
+   * runbook id, so runs of one runbook on a cluster are serialised.
+   *
+   * @example concurrencyKey: (p) => `deployment/${p.namespace}/${p.deployment}`
+   */
+  concurrencyKey?: (params: z.output<S>) => string;
+  run(ctx: RunContext, params: z.output<S>): Promise<unknown>;
+}
+
+/** A runbook as the registry holds it (params erased). */
+export interface Runbook extends RunbookSpec<ParamsSchema> {
+  /** Where it was loaded from, for error messages. */
+  readonly source?: string;
+}
+
+/** What a finished run produced. */
+export interface RunOutput {
+  /** The value `run` returned (JSON). */
+  result?: unknown;
+  /** Every object changed, or in a dry run that would change. */
+  plan: PlannedChange[];
+}

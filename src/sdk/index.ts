@@ -1,0 +1,27 @@
+/**
+ * Drover's authoring API: everything a runbook file may import.
+ *
+ * @example
+ * ```ts
+ * import { defineRunbook, RunbookRefusal, z } from '../src/sdk/index.js';
+ * ```
+ */
+export { z } from 'zod';
+export { defineRunbook } from '../runbook/define.js';
+export { RunbookRefusal, DroverError } from '../errors.js';
+export type {
+  AlertMatcher,
+  AlertTrigger,
+  ApprovalPolicy,
+  RateLimit,
+  Requester,
+  Risk,
+  RunContext,
+  RunLogger,
+  Runbook,
+  RunbookSpec,
+  StepContext,
+  StepOptions,
+  Triggers,
+} from '../runbook/types.js';
+export type { K8sOps, PlannedChange, V1Deployment, V1Node, V1Pod, V1ReplicaSet, CoreV1Event } from '../k8s/types.js';
