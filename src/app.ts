@@ -66,6 +66,7 @@ export function createDrover(deps: DroverDeps) {
     attempts: config.jobs.attempts,
     defaultTimeoutMs: config.jobs.defaultTimeout,
     retentionMs: config.jobs.retention,
+    onError: (err) => logger.warn({ err: err.message }, 'queue connection error'),
     now,
   });
 

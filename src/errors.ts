@@ -34,7 +34,19 @@ export interface DroverErrorOptions {
   details?: Record<string, unknown>;
 }
 
+const BRAND = Symbol.for('drover.error');
+
 export class DroverError extends Error {
+  /**
+   * Recognises DroverErrors from another copy of this module too: runbooks
+   * loaded from TypeScript source next to compiled Drover import their own copy.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== DroverError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly details: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Presence } from '../jobs/presence.js';
-import { isTerminal, type RunRecord } from '../jobs/run-record.js';
+import { isTerminal, type RunRecord, type StoredRunEvent } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
 import { formatEvent, type Output } from './output.js';
 
@@ -16,16 +16,22 @@ export async function followRun(
   let after = '0';
   const started = Date.now();
   let hinted = false;
-  for (;;) {
-    const events = await store.events(runId, after, 1000, deps.blocking);
+  const print = (events: StoredRunEvent[]) => {
     for (const event of events) {
       after = event.id;
       const line = formatEvent(event);
       if (line) output.out(line);
     }
+  };
+  for (;;) {
+    print(await store.events(runId, after, 1000, deps.blocking));
     const run = await store.get(runId);
     if (!run) throw new Error(`run ${runId} disappeared`);
-    if (isTerminal(run.state) && events.length === 0) return run;
+    if (isTerminal(run.state)) {
+      // The terminal state is written before its last events; drain them.
+      print(await store.events(runId, after));
+      return run;
+    }
     if (!hinted && run.state === 'queued' && Date.now() - started > (deps.noWorkerHintMs ?? 5000)) {
       hinted = true;
       if ((await deps.presence.workers()).length === 0) {

@@ -43,6 +43,8 @@ export interface RunQueueOptions {
   attempts: number;
   defaultTimeoutMs: number;
   retentionMs: number;
+  /** Connection errors of the queue (Redis down); the readiness check reports them too. */
+  onError?: (err: Error) => void;
   now?: () => Date;
 }
 
@@ -61,6 +63,7 @@ export class RunQueue {
       connection: options.connection,
       prefix: `${options.prefix}:q`,
     });
+    this.queue.on('error', options.onError ?? (() => undefined));
   }
 
   /**

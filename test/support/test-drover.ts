@@ -1,0 +1,65 @@
+import { pino } from 'pino';
+import type { Redis } from 'ioredis';
+import { createDrover, type Drover } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/schema.js';
+import { ClusterRegistry } from '../../src/k8s/clusters.js';
+import { RunbookRegistry, loadRunbooks } from '../../src/runbook/registry.js';
+import type { Runbook } from '../../src/runbook/types.js';
+import { startK8sFake, type K8sFake } from '../../src/testing/index.js';
+import { deletePrefix, redisClient, uniquePrefix } from './redis.js';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface TestDrover {
+  drover: Drover;
+  fake: K8sFake;
+  redis: Redis;
+  config: Config;
+  prefix: string;
+  queueName: string;
+  close(): Promise<void>;
+}
+
+export async function shippedRunbooks(): Promise<Runbook[]> {
+  const { registry, problems } = await loadRunbooks(join(ROOT, 'runbooks'));
+  if (problems.length) throw new Error(problems.join('\n'));
+  return registry.list();
+}
+
+/**
+ * A whole Drover on a fresh Redis prefix and queue, acting on a fresh fake
+ * Kubernetes API server registered as cluster `test`.
+ */
+export async function buildTestDrover(options: { runbooks?: Runbook[]; configure?: (c: Config) => void; fake?: K8sFake } = {}): Promise<TestDrover> {
+  const prefix = uniquePrefix();
+  // The prefix is unique, so the default queue name is isolated too (and the CLI finds it).
+  const queueName = 'runs';
+  const config = loadConfig({ env: { DROVER_REDIS_PREFIX: prefix } });
+  config.jobs.backoff = 50;
+  config.jobs.maxBackoff = 200;
+  options.configure?.(config);
+  const fake = options.fake ?? (await startK8sFake());
+  const redis = redisClient();
+  const runbooks = new RunbookRegistry(options.runbooks ?? (await shippedRunbooks()));
+  const clusters = new ClusterRegistry({
+    extra: [{ name: 'test', source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }],
+  });
+  const drover = createDrover({ config, redis, logger: pino({ level: 'silent' }), runbooks, clusters });
+  return {
+    drover,
+    fake,
+    redis,
+    config,
+    prefix,
+    queueName,
+    async close() {
+      await drover.close();
+      await deletePrefix(redis, prefix);
+      await redis.quit();
+      if (!options.fake) await fake.stop();
+    },
+  };
+}
