@@ -47,14 +47,14 @@ export function createDrover(deps: DroverDeps) {
   const store = new RunStore({ redis, prefix, now });
   const audit = new AuditLog({ redis, prefix, maxLength: config.audit.maxLength, now, ...(deps.auditMirror ? { mirror: deps.auditMirror } : {}) });
   const presence = new Presence(redis, prefix);
-  let queue: RunQueue | undefined;
+  // Reads the queue lazily, when /metrics is scraped.
   const metrics = createMetrics({
     processMetrics: deps.processMetrics ?? false,
-    queueCounts: () => (queue ? queue.queue.getJobCounts('waiting', 'active', 'delayed') : Promise.resolve({})),
+    queueCounts: () => queue.queue.getJobCounts('waiting', 'active', 'delayed'),
   });
   const clusters = deps.clusters;
   const clusterResolver = deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver());
-  queue = new RunQueue({
+  const queue = new RunQueue({
     connection: redis,
     prefix,
     ...(deps.queueName ? { queueName: deps.queueName } : {}),

@@ -1,18 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { DroverError } from '../errors.js';
-import type { RuntimeEnv } from './runtime.js';
-import { EXIT, type Output } from './output.js';
+import type { CliDeps } from './deps.js';
+import { EXIT } from './output.js';
 import { registerRunbookCommands } from './commands/runbooks.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServerCommands } from './commands/servers.js';
 
-export interface CliDeps extends RuntimeEnv {
-  output: Output;
-  /** Who is asking: `user@host`. */
-  user: string;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
-  stopSignal: Promise<string>;
-}
+export type { CliDeps };
 
 export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
   const program = new Command('drover')

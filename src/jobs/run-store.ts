@@ -139,7 +139,7 @@ export class RunStore {
       .hsetnx(key, `first:${step}`, this.now().toISOString())
       .hget(key, `first:${step}`)
       .exec();
-    return { execution: Number(reply?.[0]?.[1] ?? 1), firstStartedAt: String(reply?.[2]?.[1] ?? this.now().toISOString()) };
+    return { execution: Number(reply?.[0]?.[1] ?? 1), firstStartedAt: (reply?.[2]?.[1] as string | undefined) ?? this.now().toISOString() };
   }
 
   async addChange(id: string, change: PlannedChange): Promise<void> {
@@ -177,7 +177,7 @@ function serialise(fields: Partial<RunRecord>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    out[key] = (JSON_FIELDS as readonly string[]).includes(key) ? JSON.stringify(value) : String(value);
+    out[key] = typeof value === 'string' && !(JSON_FIELDS as readonly string[]).includes(key) ? value : JSON.stringify(value);
   }
   return out;
 }

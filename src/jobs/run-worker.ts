@@ -1,5 +1,5 @@
-import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { DelayedError, Job, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RunOutcome } from '../audit/events.js';
@@ -130,10 +130,13 @@ export class RunWorker {
     if ('heldBy' in lock) {
       await store.emit(runId, { type: 'waiting', heldBy: lock.heldBy, concurrencyKey: run.concurrencyKey });
       await audit.append({ type: 'run.waiting', runId, concurrencyKey: run.concurrencyKey, heldBy: lock.heldBy });
+      // The holder wakes us when it finishes; the delay is only a safety net.
+      await locks.addWaiter(run.cluster, run.concurrencyKey, runId);
       await job.moveToDelayed(Date.now() + (this.options.targetBusyDelayMs ?? 2000), token);
       throw new DelayedError();
     }
 
+    await locks.removeWaiter(run.cluster, run.concurrencyKey, runId);
     const controller = new AbortController();
     const timeoutError = new DroverError('run_timed_out', `Timed out after ${Math.round(run.timeoutMs / 1000)}s.`);
     let hardStop: (err: unknown) => void = () => undefined;
@@ -203,6 +206,21 @@ export class RunWorker {
       clearTimeout(timer);
       this.active.delete(runId);
       await lock.release().catch(() => undefined);
+      await this.wakeNextWaiter(run.cluster, run.concurrencyKey).catch(() => undefined);
+    }
+  }
+
+  /** Promotes the oldest run waiting for this target, so it need not sit out its delay. */
+  private async wakeNextWaiter(cluster: string, concurrencyKey: string): Promise<void> {
+    const { locks } = this.options;
+    for (const id of await locks.waiters(cluster, concurrencyKey)) {
+      const job = await Job.fromId<JobData>(this.worker, id);
+      if (!job || (await job.isCompleted()) || (await job.isFailed())) {
+        await locks.removeWaiter(cluster, concurrencyKey, id);
+        continue;
+      }
+      if (await job.isDelayed()) await job.promote().catch(() => undefined);
+      return;
     }
   }
 

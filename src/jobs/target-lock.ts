@@ -51,6 +51,21 @@ export class TargetLocks {
     };
   }
 
+  /** Queues a run to be woken when the target frees up (oldest first). */
+  async addWaiter(cluster: string, concurrencyKey: string, runId: string): Promise<void> {
+    const key = `${this.key(cluster, concurrencyKey)}:waiters`;
+    await this.redis.multi().zadd(key, 'NX', Date.now(), runId).pexpire(key, 86_400_000).exec();
+  }
+
+  async removeWaiter(cluster: string, concurrencyKey: string, runId: string): Promise<void> {
+    await this.redis.zrem(`${this.key(cluster, concurrencyKey)}:waiters`, runId);
+  }
+
+  /** Runs waiting for the target, oldest first. */
+  async waiters(cluster: string, concurrencyKey: string): Promise<string[]> {
+    return this.redis.zrange(`${this.key(cluster, concurrencyKey)}:waiters`, 0, 9);
+  }
+
   async holder(cluster: string, concurrencyKey: string): Promise<string | null> {
     return this.redis.get(this.key(cluster, concurrencyKey));
   }

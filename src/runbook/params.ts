@@ -125,5 +125,5 @@ export function parseParams(runbook: Runbook, raw: unknown): Record<string, unkn
     }
   }
   if (problems.length || !result.success) throw paramsError(runbook, problems);
-  return result.data as Record<string, unknown>;
+  return result.data;
 }

@@ -4,7 +4,7 @@ import type { Requester } from '../../runbook/types.js';
 import { paramsFromPairs } from '../../runbook/params.js';
 import { followRun } from '../follow.js';
 import { EXIT, exitCodeFor, formatRun, formatRunSummary } from '../output.js';
-import type { CliDeps } from '../program.js';
+import type { CliDeps } from '../deps.js';
 import { openRuntime } from '../runtime.js';
 
 function requester(deps: CliDeps): Requester {

@@ -4,7 +4,7 @@ import { chatName, loadRunbooks } from '../../runbook/registry.js';
 import { describeParams } from '../../runbook/params.js';
 import { configFrom } from '../runtime.js';
 import { EXIT } from '../output.js';
-import type { CliDeps } from '../program.js';
+import type { CliDeps } from '../deps.js';
 
 export function registerRunbookCommands(program: Command, deps: CliDeps, setExit: (code: number) => void): void {
   const runbooks = program.command('runbooks').description('List or validate the runbooks in the runbooks directory');

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
 import { DroverError } from '../../errors.js';
-import type { CliDeps } from '../program.js';
+import type { CliDeps } from '../deps.js';
 import { configFrom } from '../runtime.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { ensureLocalRedis } from '../local-redis.js';

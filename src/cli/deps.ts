@@ -1,0 +1,11 @@
+import type { Output } from './output.js';
+import type { RuntimeEnv } from './runtime.js';
+
+/** What the CLI gets from its entry point: the environment, where to print, who is asking. */
+export interface CliDeps extends RuntimeEnv {
+  output: Output;
+  /** Who is asking: `user@host`. */
+  user: string;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal: Promise<string>;
+}
