@@ -1,0 +1,312 @@
+/**
+ * ctx.k8s: the K8sOps interface on @kubernetes/client-node's typed APIs.
+ * Reads are real; every mutation reads the object first, is sent with
+ * dryRun=All in a dry run, and comes back as a PlannedChange with a diff
+ * against what the API server answered.
+ */
+import { AppsV1Api, CoreV1Api, PatchStrategy, type KubeConfig, type V1Pod, type V1Scale } from '@kubernetes/client-node';
+import { DroverError } from '../errors.js';
+import { ApiCaller } from './api-caller.js';
+import { deletionDiff, objectDiff } from './plan-diff.js';
+import { planRollback, rollbackPatch, selectorToString } from './rollback.js';
+import type {
+  CoreV1Event,
+  K8sHooks,
+  K8sOps,
+  ListOptions,
+  LogOptions,
+  MutationVerb,
+  PlannedChange,
+  V1Deployment,
+  V1Node,
+  V1ReplicaSet,
+} from './types.js';
+
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+
+export interface CreateK8sOpsOptions {
+  /** The cluster name Drover knows this kubeconfig by (used in messages, hooks and the audit log). */
+  cluster: string;
+  kubeConfig: KubeConfig;
+  /** Send every mutation with dryRun=All. */
+  dryRun: boolean;
+  hooks?: K8sHooks;
+  /** Per-request timeout in ms (default 30 000): a hung API server fails the call as cluster_unreachable. */
+  requestTimeoutMs?: number;
+  /** Aborts in-flight requests (run cancellation); they fail as run_cancelled. */
+  signal?: AbortSignal;
+  /** Clock for restartedAt stamps. */
+  now?: () => Date;
+}
+
+interface MutationTarget {
+  verb: MutationVerb;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** RFC 3339 in UTC with second precision, like kubectl's restartedAt. */
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function ref(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+class ClientK8sOps implements K8sOps {
+  readonly cluster: string;
+  readonly dryRun: boolean;
+  private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
+  private readonly caller: ApiCaller;
+
+  constructor(private readonly options: CreateK8sOpsOptions) {
+    this.cluster = options.cluster;
+    this.dryRun = options.dryRun;
+    this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.caller = new ApiCaller({
+      cluster: options.cluster,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  private get dryRunParam(): 'All' | undefined {
+    return this.dryRun ? 'All' : undefined;
+  }
+
+  private change(target: MutationTarget, summary: string, diff: string): PlannedChange {
+    const change: PlannedChange = { verb: target.verb, kind: target.kind, name: target.name, dryRun: this.dryRun, summary, diff };
+    if (target.namespace !== undefined) change.namespace = target.namespace;
+    return change;
+  }
+
+  /** Runs a mutation and tells hooks.onMutation how it went, success or failure. */
+  private async mutate<R extends { change: PlannedChange; status?: number }>(target: MutationTarget, run: () => Promise<R>): Promise<R> {
+    const record = {
+      cluster: this.cluster,
+      verb: target.verb,
+      kind: target.kind,
+      ...(target.namespace === undefined ? {} : { namespace: target.namespace }),
+      name: target.name,
+      dryRun: this.dryRun,
+    };
+    let result: R;
+    try {
+      result = await run();
+    } catch (err) {
+      const status = err instanceof DroverError && typeof err.details.status === 'number' ? err.details.status : undefined;
+      const errorCode = err instanceof DroverError ? err.code : 'internal';
+      await this.options.hooks?.onMutation?.({ ...record, outcome: 'failed', status, errorCode }, undefined);
+      throw err;
+    }
+    await this.options.hooks?.onMutation?.({ ...record, outcome: 'succeeded', status: result.status }, result.change);
+    return result;
+  }
+
+  // ---- Deployments
+
+  async getDeployment(namespace: string, name: string): Promise<V1Deployment> {
+    const target = { verb: 'get', resource: 'deployments', kind: 'Deployment', namespace, name };
+    return (await this.caller.call(target, (o) => this.apps.readNamespacedDeploymentWithHttpInfo({ name, namespace }, o))).data;
+  }
+
+  async listDeployments(namespace?: string, options: ListOptions = {}): Promise<V1Deployment[]> {
+    const target = { verb: 'list', resource: 'deployments', kind: 'Deployment', ...(namespace ? { namespace } : {}) };
+    const { data } = await this.caller.call(target, (o) =>
+      namespace
+        ? this.apps.listNamespacedDeploymentWithHttpInfo({ namespace, ...options }, o)
+        : this.apps.listDeploymentForAllNamespacesWithHttpInfo({ ...options }, o),
+    );
+    return data.items;
+  }
+
+  async getScale(namespace: string, deployment: string): Promise<number> {
+    return (await this.readScale(namespace, deployment)).spec?.replicas ?? 0;
+  }
+
+  private async readScale(namespace: string, name: string): Promise<V1Scale> {
+    const target = { verb: 'get', resource: 'deployments/scale', kind: 'Scale', namespace, name };
+    return (await this.caller.call(target, (o) => this.apps.readNamespacedDeploymentScaleWithHttpInfo({ name, namespace }, o))).data;
+  }
+
+  scaleDeployment(namespace: string, deployment: string, replicas: number): Promise<PlannedChange> {
+    const target: MutationTarget = { verb: 'patch', kind: 'Deployment/scale', namespace, name: deployment };
+    return this.mutate(target, async () => {
+      const before = await this.readScale(namespace, deployment);
+      const { data: after, status } = await this.caller.call(
+        { verb: 'patch', resource: 'deployments/scale', kind: 'Scale', namespace, name: deployment },
+        (o) => this.apps.patchNamespacedDeploymentScaleWithHttpInfo({ name: deployment, namespace, body: { spec: { replicas } }, dryRun: this.dryRunParam }, o),
+        PatchStrategy.MergePatch,
+      );
+      const from = before.spec?.replicas ?? 0;
+      const to = after.spec?.replicas ?? 0;
+      const summary = `scale Deployment ${ref(namespace, deployment)}: replicas ${from} → ${to}${from === to ? ' (no change)' : ''}`;
+      return { change: this.change(target, summary, objectDiff(`Deployment/scale ${ref(namespace, deployment)}`, before, after, this.dryRun)), status };
+    }).then((r) => r.change);
+  }
+
+  restartDeployment(namespace: string, deployment: string, options: { restartedAt?: string } = {}): Promise<PlannedChange> {
+    const target: MutationTarget = { verb: 'patch', kind: 'Deployment', namespace, name: deployment };
+    const stamp = options.restartedAt ?? rfc3339((this.options.now ?? (() => new Date()))());
+    return this.mutate(target, async () => {
+      const before = await this.getDeployment(namespace, deployment);
+      const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: stamp } } } } };
+      const { data: after, status } = await this.caller.call(
+        { verb: 'patch', resource: 'deployments', kind: 'Deployment', namespace, name: deployment },
+        (o) => this.apps.patchNamespacedDeploymentWithHttpInfo({ name: deployment, namespace, body, dryRun: this.dryRunParam }, o),
+        PatchStrategy.StrategicMergePatch,
+      );
+      const diff = objectDiff(`Deployment ${ref(namespace, deployment)}`, before, after, this.dryRun);
+      const summary = `restart Deployment ${ref(namespace, deployment)}${diff === '' ? `: already restarted at ${stamp} (no change)` : ''}`;
+      return { change: this.change(target, summary, diff), status };
+    }).then((r) => r.change);
+  }
+
+  rollbackDeployment(namespace: string, deployment: string, options: { toRevision?: number } = {}): Promise<PlannedChange> {
+    const target: MutationTarget = { verb: 'patch', kind: 'Deployment', namespace, name: deployment };
+    return this.mutate(target, async () => {
+      const before = await this.getDeployment(namespace, deployment);
+      const replicaSets = await this.listReplicaSets(namespace, { labelSelector: selectorToString(before.spec?.selector) });
+      const plan = planRollback(before, replicaSets, options.toRevision);
+      const name = `Deployment ${ref(namespace, deployment)}`;
+      if (plan.alreadyThere) {
+        const summary = `rollback ${name}: already runs the template of revision ${plan.toRevision} (no change)`;
+        return { change: this.change(target, summary, '') };
+      }
+      const { data: after, status } = await this.caller.call(
+        { verb: 'patch', resource: 'deployments', kind: 'Deployment', namespace, name: deployment },
+        (o) =>
+          this.apps.patchNamespacedDeploymentWithHttpInfo(
+            { name: deployment, namespace, body: rollbackPatch(before.metadata?.resourceVersion, plan.template), dryRun: this.dryRunParam },
+            o,
+          ),
+        PatchStrategy.JsonPatch,
+      );
+      const summary = `rollback ${name}: revision ${plan.fromRevision} → ${plan.toRevision} (ReplicaSet ${plan.replicaSet})`;
+      return { change: this.change(target, summary, objectDiff(name, before, after, this.dryRun)), status };
+    }).then((r) => r.change);
+  }
+
+  async listReplicaSets(namespace: string, options: ListOptions = {}): Promise<V1ReplicaSet[]> {
+    const target = { verb: 'list', resource: 'replicasets', kind: 'ReplicaSet', namespace };
+    return (await this.caller.call(target, (o) => this.apps.listNamespacedReplicaSetWithHttpInfo({ namespace, ...options }, o))).data.items;
+  }
+
+  // ---- Pods
+
+  async getPod(namespace: string, name: string): Promise<V1Pod> {
+    const target = { verb: 'get', resource: 'pods', kind: 'Pod', namespace, name };
+    return (await this.caller.call(target, (o) => this.core.readNamespacedPodWithHttpInfo({ name, namespace }, o))).data;
+  }
+
+  async listPods(namespace: string, options: ListOptions = {}): Promise<V1Pod[]> {
+    const target = { verb: 'list', resource: 'pods', kind: 'Pod', namespace };
+    return (await this.caller.call(target, (o) => this.core.listNamespacedPodWithHttpInfo({ namespace, ...options }, o))).data.items;
+  }
+
+  deletePod(
+    namespace: string,
+    name: string,
+    options: { uid?: string; gracePeriodSeconds?: number } = {},
+  ): Promise<PlannedChange & { alreadyGone: boolean }> {
+    const target: MutationTarget = { verb: 'delete', kind: 'Pod', namespace, name };
+    const label = `Pod ${ref(namespace, name)}`;
+    const gone = (why: string, status: number): { change: PlannedChange & { alreadyGone: boolean }; status: number } => ({
+      change: { ...this.change(target, `delete ${label}: ${why}`, ''), alreadyGone: true },
+      status,
+    });
+    return this.mutate(target, async () => {
+      let before: V1Pod;
+      try {
+        before = await this.getPod(namespace, name);
+      } catch (err) {
+        if (err instanceof DroverError && err.code === 'k8s_not_found') return gone('already gone', 404);
+        throw err;
+      }
+      const body: { preconditions?: { uid: string }; gracePeriodSeconds?: number } = {};
+      if (options.uid) body.preconditions = { uid: options.uid };
+      if (options.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = options.gracePeriodSeconds;
+      try {
+        const { status } = await this.caller.call(
+          { verb: 'delete', resource: 'pods', kind: 'Pod', namespace, name },
+          (o) => this.core.deleteNamespacedPodWithHttpInfo({ name, namespace, body, dryRun: this.dryRunParam }, o),
+        );
+        const grace = options.gracePeriodSeconds === undefined ? '' : ` (grace period ${options.gracePeriodSeconds}s)`;
+        return { change: { ...this.change(target, `delete ${label}${grace}`, deletionDiff(label, before, this.dryRun)), alreadyGone: false }, status };
+      } catch (err) {
+        if (err instanceof DroverError && err.code === 'k8s_not_found') return gone('already gone', 404);
+        // A uid precondition that fails means the pod was replaced by a new one of the same name.
+        if (err instanceof DroverError && err.code === 'k8s_conflict' && options.uid && /precondition/i.test(err.message)) {
+          return gone(`already gone (pod uid ${options.uid} was replaced by another pod of that name, uid ${before.metadata?.uid ?? 'unknown'})`, 409);
+        }
+        throw err;
+      }
+    }).then((r) => r.change);
+  }
+
+  async readPodLogs(namespace: string, pod: string, options: LogOptions = {}): Promise<string> {
+    const target = { verb: 'get', resource: 'pods/log', kind: 'Pod', namespace, name: pod };
+    return (await this.caller.call(target, (o) => this.core.readNamespacedPodLogWithHttpInfo({ name: pod, namespace, ...options }, o))).data;
+  }
+
+  // ---- Nodes
+
+  async getNode(name: string): Promise<V1Node> {
+    return (await this.caller.call({ verb: 'get', resource: 'nodes', kind: 'Node', name }, (o) => this.core.readNodeWithHttpInfo({ name }, o))).data;
+  }
+
+  async listNodes(options: ListOptions = {}): Promise<V1Node[]> {
+    return (await this.caller.call({ verb: 'list', resource: 'nodes', kind: 'Node' }, (o) => this.core.listNodeWithHttpInfo({ ...options }, o))).data.items;
+  }
+
+  cordonNode(name: string): Promise<PlannedChange> {
+    return this.setUnschedulable(name, true);
+  }
+
+  uncordonNode(name: string): Promise<PlannedChange> {
+    return this.setUnschedulable(name, false);
+  }
+
+  /** Like kubectl cordon/uncordon: a strategic merge patch of spec.unschedulable, skipped when already there. */
+  private setUnschedulable(name: string, unschedulable: boolean): Promise<PlannedChange> {
+    const target: MutationTarget = { verb: 'patch', kind: 'Node', name };
+    const action = unschedulable ? 'cordon' : 'uncordon';
+    return this.mutate(target, async () => {
+      const before = await this.getNode(name);
+      if ((before.spec?.unschedulable === true) === unschedulable) {
+        return { change: this.change(target, `${action} Node ${name}: already ${unschedulable ? 'cordoned' : 'schedulable'} (no change)`, '') };
+      }
+      // false is sent as null (field removed), as kubectl's two-way merge patch does.
+      const body = { spec: { unschedulable: unschedulable ? true : null } };
+      const { data: after, status } = await this.caller.call(
+        { verb: 'patch', resource: 'nodes', kind: 'Node', name },
+        (o) => this.core.patchNodeWithHttpInfo({ name, body, dryRun: this.dryRunParam }, o),
+        PatchStrategy.StrategicMergePatch,
+      );
+      return { change: this.change(target, `${action} Node ${name}`, objectDiff(`Node ${name}`, before, after, this.dryRun)), status };
+    }).then((r) => r.change);
+  }
+
+  // ---- Events
+
+  async listEvents(namespace: string, involvedObject?: { kind?: string; name: string }): Promise<CoreV1Event[]> {
+    const fields: string[] = [];
+    if (involvedObject) {
+      fields.push(`involvedObject.name=${involvedObject.name}`);
+      if (involvedObject.kind) fields.push(`involvedObject.kind=${involvedObject.kind}`);
+    }
+    const target = { verb: 'list', resource: 'events', kind: 'Event', namespace };
+    const fieldSelector = fields.length > 0 ? fields.join(',') : undefined;
+    return (await this.caller.call(target, (o) => this.core.listNamespacedEventWithHttpInfo({ namespace, fieldSelector }, o))).data.items;
+  }
+}
+
+/** Builds ctx.k8s for one run: bound to one cluster, dry or not. */
+export function createK8sOps(options: CreateK8sOpsOptions): K8sOps {
+  return new ClientK8sOps(options);
+}

@@ -1,0 +1,178 @@
+/**
+ * Turns a routed request into a registry call: decodes bodies and options,
+ * checks dryRun, builds list envelopes, and picks the subresource handler.
+ */
+import { parse as parseYaml } from 'yaml';
+import { mediaType, patchTypeOf } from './apply-patch.js';
+import { asObject, isObject } from './json.js';
+import type { PodLogs } from './pod-logs.js';
+import type { Answer, DeleteOptionsInput, Registry } from './registry.js';
+import { apiVersionOf, requireResource, type ResourceDef, type Verb } from './resources.js';
+import type { ResourceRoute } from './router.js';
+import type { ScaleHandler } from './scale.js';
+import { badRequest, invalid, unsupportedMediaType } from './status.js';
+import type { ObjectStore } from './store.js';
+import type { KubeObject } from './types.js';
+
+export interface HandlerInput {
+  route: ResourceRoute;
+  verb: Verb;
+  query: URLSearchParams;
+  contentType: string | undefined;
+  rawBody: string;
+}
+
+/** A text answer (pod logs) rather than JSON. */
+export interface TextAnswer {
+  code: number;
+  text: string;
+}
+
+const PODS = requireResource('pods');
+
+const OPTIONS_KIND: Partial<Record<Verb, string>> = {
+  create: 'CreateOptions',
+  update: 'UpdateOptions',
+  patch: 'PatchOptions',
+  delete: 'DeleteOptions',
+};
+
+/** dryRun must be absent or exactly `All`; anything else is a 422 on the *Options kind, as the server answers. */
+export function dryRunOf(verb: Verb, values: string[]): boolean {
+  if (values.length === 0) return false;
+  if (values.every((v) => v === 'All')) return true;
+  throw invalid({ group: 'meta.k8s.io', kind: OPTIONS_KIND[verb] ?? 'Options' }, '', [
+    {
+      type: 'FieldValueNotSupported',
+      field: 'dryRun',
+      detail: `Unsupported value: []string{${values.map((v) => JSON.stringify(v)).join(', ')}}: supported values: "All"`,
+    },
+  ]);
+}
+
+function decodeObject(contentType: string | undefined, raw: string): unknown {
+  const type = mediaType(contentType);
+  try {
+    if (type === '' || type === 'application/json') return JSON.parse(raw) as unknown;
+    if (type === 'application/yaml') return parseYaml(raw) as unknown;
+  } catch (err) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  throw unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+}
+
+function intParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw)) throw badRequest(`strconv.ParseInt: parsing "${raw}": invalid syntax`);
+  return Number(raw);
+}
+
+function boolParam(query: URLSearchParams, name: string): boolean {
+  const raw = query.get(name);
+  return raw === 'true' || raw === '1';
+}
+
+function listEnvelope(def: ResourceDef, items: KubeObject[], store: ObjectStore, query: URLSearchParams): unknown {
+  const limit = intParam(query, 'limit') ?? 0;
+  const token = query.get('continue');
+  let start = 0;
+  if (token) {
+    const decoded = Number(Buffer.from(token, 'base64url').toString('utf8'));
+    if (!Number.isInteger(decoded) || decoded < 0) throw badRequest('continue key is not valid: illegal base64 data');
+    start = decoded;
+  }
+  const end = limit > 0 ? start + limit : items.length;
+  const metadata: Record<string, unknown> = { resourceVersion: store.currentVersion() };
+  if (end < items.length) {
+    metadata.continue = Buffer.from(String(end), 'utf8').toString('base64url');
+    metadata.remainingItemCount = items.length - end;
+  }
+  // Items in a list carry no kind/apiVersion, as on the wire.
+  const page = items.slice(start, end).map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => rest);
+  return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata, items: page };
+}
+
+function deleteOptions(query: URLSearchParams, raw: string): { options: DeleteOptionsInput; dryRun: string[] } {
+  const body = raw.trim() === '' ? {} : asObject(decodeObject('application/json', raw));
+  const options: DeleteOptionsInput = {};
+  const grace = intParam(query, 'gracePeriodSeconds') ?? body.gracePeriodSeconds;
+  if (typeof grace === 'number') options.gracePeriodSeconds = grace;
+  const policy = query.get('propagationPolicy') ?? body.propagationPolicy;
+  if (typeof policy === 'string') options.propagationPolicy = policy;
+  if (isObject(body.preconditions)) {
+    const pre: DeleteOptionsInput['preconditions'] = {};
+    if (typeof body.preconditions.uid === 'string') pre.uid = body.preconditions.uid;
+    if (typeof body.preconditions.resourceVersion === 'string') pre.resourceVersion = body.preconditions.resourceVersion;
+    options.preconditions = pre;
+  }
+  const dryRun = [...query.getAll('dryRun'), ...(Array.isArray(body.dryRun) ? body.dryRun.map(String) : [])];
+  return { options, dryRun };
+}
+
+export class Handlers {
+  constructor(
+    private readonly registry: Registry,
+    private readonly scale: ScaleHandler,
+    private readonly logs: PodLogs,
+    private readonly store: ObjectStore,
+  ) {}
+
+  handle(input: HandlerInput): Answer | TextAnswer {
+    const { route, verb, query } = input;
+    const { def, namespace } = route;
+    const name = route.name ?? '';
+    if (route.subresource === 'log') return this.podLog(namespace ?? '', name, query);
+    if (route.subresource === 'scale') return this.scaleRequest(input);
+    switch (verb) {
+      case 'get':
+        return { code: 200, body: this.registry.get(def, namespace, name) };
+      case 'list': {
+        const selectors = { labelSelector: query.get('labelSelector') ?? '', fieldSelector: query.get('fieldSelector') ?? '' };
+        return { code: 200, body: listEnvelope(def, this.registry.list(def, namespace, selectors), this.store, query) };
+      }
+      case 'create': {
+        const dryRun = dryRunOf(verb, query.getAll('dryRun'));
+        return this.registry.create(def, namespace, decodeObject(input.contentType, input.rawBody), dryRun);
+      }
+      case 'update': {
+        const dryRun = dryRunOf(verb, query.getAll('dryRun'));
+        return this.registry.update(def, namespace, name, decodeObject(input.contentType, input.rawBody), dryRun);
+      }
+      case 'patch': {
+        const type = patchTypeOf(input.contentType);
+        const dryRun = dryRunOf(verb, query.getAll('dryRun'));
+        return this.registry.patch(def, namespace, name, type, input.rawBody, dryRun, query.get('fieldManager') ?? undefined);
+      }
+      case 'delete': {
+        const { options, dryRun } = deleteOptions(query, input.rawBody);
+        return this.registry.delete(def, namespace, name, options, dryRunOf(verb, dryRun));
+      }
+    }
+  }
+
+  private scaleRequest(input: HandlerInput): Answer {
+    const namespace = input.route.namespace ?? '';
+    const name = input.route.name ?? '';
+    if (input.verb === 'get') return this.scale.get(namespace, name);
+    if (input.verb === 'update') {
+      const dryRun = dryRunOf('update', input.query.getAll('dryRun'));
+      return this.scale.update(namespace, name, decodeObject(input.contentType, input.rawBody), dryRun);
+    }
+    const type = patchTypeOf(input.contentType);
+    return this.scale.patch(namespace, name, type, input.rawBody, dryRunOf('patch', input.query.getAll('dryRun')));
+  }
+
+  private podLog(namespace: string, name: string, query: URLSearchParams): TextAnswer {
+    const pod = this.registry.get(PODS, namespace, name);
+    const tailLines = intParam(query, 'tailLines');
+    const limitBytes = intParam(query, 'limitBytes');
+    const text = this.logs.read(pod, {
+      ...(query.get('container') ? { container: query.get('container') ?? '' } : {}),
+      previous: boolParam(query, 'previous'),
+      ...(tailLines === undefined ? {} : { tailLines }),
+      ...(limitBytes === undefined ? {} : { limitBytes }),
+    });
+    return { code: 200, text };
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * The generic REST storage semantics of the API server: create, update,
+ * patch and delete with resourceVersion/uid preconditions, defaults,
+ * validation, generation, no-op detection, dry run and cascading deletes.
+ */
+import { applyPatch, decodePatch, type PatchContentType } from './apply-patch.js';
+import { initialStatus, applyDefaults } from './defaults.js';
+import type { DeploymentController } from './deployment-controller.js';
+import { checkFieldsSupported, matchesFields, parseFieldSelector } from './field-selector.js';
+import { asObject, clone, deepEqual, isObject } from './json.js';
+import { matchesRequirements, parseLabelSelector } from './label-selector.js';
+import { newUid, randomSuffix, timestamp } from './meta.js';
+import { apiVersionOf, RESOURCES, requireResource, selectableFields, supportedFields, type ResourceDef } from './resources.js';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  deleted,
+  fieldError,
+  invalid,
+  notFound,
+} from './status.js';
+import type { ObjectStore } from './store.js';
+import type { KubeObject } from './types.js';
+import { validateObject } from './validation.js';
+
+const NAMESPACES = requireResource('namespaces');
+const DEPENDENT_DEFS = [requireResource('replicasets'), requireResource('pods')];
+
+export interface RegistryDeps {
+  store: ObjectStore;
+  controller: DeploymentController;
+  now: () => Date;
+  keepTerminatingPods: boolean;
+}
+
+export interface DeleteOptionsInput {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: string;
+}
+
+export interface Answer {
+  code: number;
+  body: unknown;
+}
+
+export interface ListSelectors {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+function gr(def: ResourceDef): { group: string; resource: string } {
+  return { group: def.group, resource: def.resource };
+}
+
+/** The etcd-style precondition failure the storage layer reports. */
+function storagePrecondition(def: ResourceDef, obj: KubeObject, what: string, wanted: string, actual: string): string {
+  const ns = obj.metadata.namespace ? `${obj.metadata.namespace}/` : '';
+  return `StorageError: invalid object, Code: 4, Key: /registry/${def.resource}/${ns}${obj.metadata.name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: ${what} in precondition: ${wanted}, ${what} in object meta: ${actual}`;
+}
+
+export class Registry {
+  constructor(private readonly deps: RegistryDeps) {}
+
+  setKeepTerminatingPods(keep: boolean): void {
+    this.deps.keepTerminatingPods = keep;
+  }
+
+  get(def: ResourceDef, namespace: string | undefined, name: string): KubeObject {
+    const obj = this.deps.store.get(def, namespace, name);
+    if (!obj) throw notFound(gr(def), name);
+    return obj;
+  }
+
+  list(def: ResourceDef, namespace: string | undefined, selectors: ListSelectors = {}): KubeObject[] {
+    const labels = parseLabelSelector(selectors.labelSelector);
+    const fields = parseFieldSelector(selectors.fieldSelector);
+    checkFieldsSupported(fields, supportedFields(def), (f) => def.unsupportedField(f));
+    return this.deps.store
+      .list(def, namespace)
+      .filter((obj) => matchesRequirements(labels, obj.metadata.labels))
+      .filter((obj) => matchesFields(fields, selectableFields(def, obj), (f) => def.unsupportedField(f)));
+  }
+
+  private requireNamespace(def: ResourceDef, namespace: string | undefined): void {
+    if (def.namespaced && namespace && !this.deps.store.get(NAMESPACES, undefined, namespace)) {
+      throw notFound(gr(NAMESPACES), namespace);
+    }
+  }
+
+  private checkKind(def: ResourceDef, body: unknown): KubeObject {
+    if (!isObject(body)) throw badRequest(`the object provided is unrecognized (must be of type ${def.kind})`);
+    if (typeof body.kind === 'string' && body.kind !== def.kind) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${def.kind}): kind ${body.kind}`);
+    }
+    const obj = clone(body) as KubeObject;
+    obj.metadata = asObject(obj.metadata);
+    obj.kind = def.kind;
+    obj.apiVersion = apiVersionOf(def);
+    return obj;
+  }
+
+  create(def: ResourceDef, namespace: string | undefined, body: unknown, dryRun: boolean): Answer {
+    const obj = this.checkKind(def, body);
+    const meta = obj.metadata;
+    if (def.namespaced) {
+      if (meta.namespace && meta.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace;
+    } else {
+      delete meta.namespace;
+    }
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    if (!meta.name) throw invalid({ group: def.group, kind: def.kind }, '', [fieldError.required('metadata.name', 'name or generateName is required')]);
+    this.requireNamespace(def, namespace);
+    if (this.deps.store.get(def, namespace, meta.name)) throw alreadyExists(gr(def), meta.name);
+    if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+    meta.uid = newUid();
+    meta.creationTimestamp = timestamp(this.deps.now());
+    if (def.hasGeneration) meta.generation = 1;
+    const status = initialStatus(def, obj);
+    if (status === undefined) delete obj.status;
+    else obj.status = status;
+    applyDefaults(def, obj);
+    validateObject(def, obj);
+    if (dryRun) return { code: 201, body: obj };
+    meta.resourceVersion = this.deps.store.nextVersion();
+    this.deps.store.put(def, obj);
+    this.deps.controller.afterWrite(def.resource, obj, undefined);
+    return { code: 201, body: obj };
+  }
+
+  update(def: ResourceDef, namespace: string | undefined, name: string, body: unknown, dryRun: boolean): Answer {
+    const next = this.checkKind(def, body);
+    const old = this.get(def, namespace, name);
+    return { code: 200, body: this.commitUpdate(def, old, next, dryRun) };
+  }
+
+  patch(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    type: PatchContentType,
+    raw: string,
+    dryRun: boolean,
+    fieldManager: string | undefined,
+  ): Answer {
+    const patch = decodePatch(type, raw);
+    if (type === 'application/apply-patch+yaml') {
+      if (!fieldManager) {
+        throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [fieldError.required('fieldManager', 'is required for apply patch')]);
+      }
+      const existing = this.deps.store.get(def, namespace, name);
+      if (!existing) return this.create(def, namespace, { ...asObject(patch), metadata: { ...asObject(asObject(patch).metadata), name } }, dryRun);
+    }
+    const old = this.get(def, namespace, name);
+    const patched = applyPatch(type, old, patch);
+    if (!isObject(patched)) throw badRequest('the patch resulted in something that is not an object');
+    return { code: 200, body: this.commitUpdate(def, old, this.checkKind(def, patched), dryRun) };
+  }
+
+  /** The shared update path: preconditions, carried-over fields, defaults, validation, no-op detection. */
+  commitUpdate(def: ResourceDef, old: KubeObject, next: KubeObject, dryRun: boolean): KubeObject {
+    const name = old.metadata.name ?? '';
+    if (next.metadata.name !== name) {
+      throw badRequest(`the name of the object (${next.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+    }
+    if (def.namespaced && next.metadata.namespace !== undefined && next.metadata.namespace !== old.metadata.namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (next.metadata.uid && next.metadata.uid !== old.metadata.uid) {
+      throw conflict(gr(def), name, storagePrecondition(def, old, 'UID', next.metadata.uid, old.metadata.uid ?? ''));
+    }
+    if (next.metadata.resourceVersion && next.metadata.resourceVersion !== old.metadata.resourceVersion) {
+      throw conflict(gr(def), name);
+    }
+    const meta = next.metadata;
+    meta.namespace = old.metadata.namespace;
+    meta.uid = old.metadata.uid;
+    meta.creationTimestamp = old.metadata.creationTimestamp;
+    meta.resourceVersion = old.metadata.resourceVersion;
+    if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
+    if (!def.namespaced) delete meta.namespace;
+    // Status belongs to the status subresource: writes to the main resource keep the old one.
+    if (old.status === undefined) delete next.status;
+    else next.status = clone(old.status);
+    applyDefaults(def, next);
+    if (def.hasGeneration) {
+      meta.generation = (old.metadata.generation ?? 1) + (deepEqual(next.spec, old.spec) ? 0 : 1);
+    } else if (old.metadata.generation !== undefined) {
+      meta.generation = old.metadata.generation;
+    }
+    validateObject(def, next, old);
+    // A write that changes nothing is not a write: same object, same resourceVersion.
+    if (deepEqual(next, old) || dryRun) return next;
+    meta.resourceVersion = this.deps.store.nextVersion();
+    this.deps.store.put(def, next);
+    this.deps.controller.afterWrite(def.resource, next, old);
+    return next;
+  }
+
+  delete(def: ResourceDef, namespace: string | undefined, name: string, options: DeleteOptionsInput, dryRun: boolean): Answer {
+    const obj = this.get(def, namespace, name);
+    const pre = options.preconditions ?? {};
+    if (pre.uid && pre.uid !== obj.metadata.uid) {
+      // Checked early by rest.BeforeDelete, hence the Kind (not resource) in the message.
+      throw conflict(
+        { group: def.group, resource: def.kind },
+        name,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${obj.metadata.uid ?? ''}). The object might have been deleted and then recreated`,
+      );
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
+      throw conflict(gr(def), name, storagePrecondition(def, obj, 'ResourceVersion', pre.resourceVersion, obj.metadata.resourceVersion ?? ''));
+    }
+    if (def.resource === 'pods') return this.deletePod(def, obj, options, dryRun);
+    if (!dryRun) this.remove(def, obj, options.propagationPolicy);
+    return { code: 200, body: deleted(gr(def), name, obj.metadata.uid) };
+  }
+
+  private deletePod(def: ResourceDef, pod: KubeObject, options: DeleteOptionsInput, dryRun: boolean): Answer {
+    const spec = asObject(pod.spec);
+    const phase = asObject(pod.status).phase;
+    const grace = options.gracePeriodSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
+    const graceful = grace > 0 && typeof spec.nodeName === 'string' && spec.nodeName !== '' && phase !== 'Succeeded' && phase !== 'Failed';
+    if (!graceful) {
+      if (!dryRun) this.remove(def, pod, options.propagationPolicy);
+      return { code: 200, body: pod };
+    }
+    if (pod.metadata.deletionTimestamp) return { code: 202, body: pod };
+    const marked = clone(pod);
+    marked.metadata.deletionTimestamp = timestamp(new Date(this.deps.now().getTime() + grace * 1000));
+    marked.metadata.deletionGracePeriodSeconds = grace;
+    if (dryRun) return { code: 202, body: marked };
+    marked.metadata.resourceVersion = this.deps.store.nextVersion();
+    if (this.deps.keepTerminatingPods) {
+      this.deps.store.put(def, marked);
+      this.deps.controller.afterWrite(def.resource, marked, pod);
+    } else {
+      // An instant kubelet: the pod is gone as soon as it is marked.
+      this.remove(def, marked, options.propagationPolicy);
+    }
+    return { code: 202, body: marked };
+  }
+
+  /** Removes an object and, unless orphaning, what it owns (the garbage collector's job, done at once). */
+  private remove(def: ResourceDef, obj: KubeObject, propagationPolicy: string | undefined): void {
+    const { store } = this.deps;
+    store.remove(def, obj.metadata.namespace, obj.metadata.name ?? '');
+    store.nextVersion();
+    if (def.resource === 'namespaces') {
+      // Namespace finalization, done at once: everything inside goes too.
+      for (const inner of RESOURCES.filter((d) => d.namespaced)) {
+        for (const o of store.list(inner, obj.metadata.name)) store.remove(inner, o.metadata.namespace, o.metadata.name ?? '');
+      }
+      return;
+    }
+    const uid = obj.metadata.uid;
+    if (uid) {
+      for (const dep of store.dependentsOf(uid, DEPENDENT_DEFS)) {
+        if (propagationPolicy === 'Orphan') {
+          dep.obj.metadata.ownerReferences = (dep.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+          dep.obj.metadata.resourceVersion = store.nextVersion();
+          store.put(dep.def, dep.obj);
+        } else {
+          this.remove(dep.def, dep.obj, propagationPolicy);
+        }
+      }
+    }
+    this.deps.controller.afterWrite(def.resource, undefined, obj);
+  }
+
+  /** Stores a seeded object as given (status kept), filling what the server would have set. */
+  seed(def: ResourceDef, input: KubeObject): KubeObject {
+    const obj = clone(input);
+    obj.metadata = asObject(obj.metadata);
+    obj.kind = def.kind;
+    obj.apiVersion = apiVersionOf(def);
+    const meta = obj.metadata;
+    if (!meta.name) throw new Error(`k8s fake: seeded ${def.kind} has no metadata.name`);
+    if (def.namespaced) {
+      meta.namespace = meta.namespace ?? 'default';
+      if (!this.deps.store.get(NAMESPACES, undefined, meta.namespace)) {
+        this.seed(NAMESPACES, { metadata: { name: meta.namespace } });
+      }
+    } else {
+      delete meta.namespace;
+    }
+    const existing = this.deps.store.get(def, meta.namespace, meta.name);
+    meta.uid = meta.uid ?? existing?.metadata.uid ?? newUid();
+    meta.creationTimestamp = meta.creationTimestamp ?? existing?.metadata.creationTimestamp ?? timestamp(this.deps.now());
+    if (def.hasGeneration) meta.generation = meta.generation ?? 1;
+    applyDefaults(def, obj);
+    meta.resourceVersion = this.deps.store.nextVersion();
+    this.deps.store.put(def, obj);
+    return obj;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The resources the fake serves, with what the API server knows about each:
+ * group, kind, scope, verbs, subresources and selectable fields.
+ */
+import { getPath } from './json.js';
+import type { KubeObject } from './types.js';
+
+export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+
+export interface ResourceDef {
+  resource: string;
+  singular: string;
+  kind: string;
+  group: string;
+  version: string;
+  namespaced: boolean;
+  shortNames: string[];
+  verbs: readonly Verb[];
+  subresources: readonly string[];
+  /** Field selectors supported beyond metadata.name/metadata.namespace. */
+  extraFields: Record<string, (obj: KubeObject) => unknown>;
+  /** Whether a write bumps metadata.generation when spec changes. */
+  hasGeneration: boolean;
+  /** Pods answer a delete with the object; others with a Success Status. */
+  returnsDeletedObject: boolean;
+  /** How the server words an unsupported field selector for this resource. */
+  unsupportedField(field: string): string;
+}
+
+const ALL_VERBS: readonly Verb[] = ['get', 'list', 'create', 'update', 'patch', 'delete'];
+
+/** Core types register their own field-label conversion; apps/v1 Deployments use the default one. */
+const conversionMessage = (field: string): string => `field label not supported: ${field}`;
+const defaultMessage = (field: string): string =>
+  `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`;
+
+function str(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export const RESOURCES: readonly ResourceDef[] = [
+  {
+    resource: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['deploy'],
+    verbs: ALL_VERBS,
+    subresources: ['scale'],
+    extraFields: {},
+    hasGeneration: true,
+    returnsDeletedObject: false,
+    unsupportedField: defaultMessage,
+  },
+  {
+    resource: 'replicasets',
+    singular: 'replicaset',
+    kind: 'ReplicaSet',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['rs'],
+    verbs: ALL_VERBS,
+    subresources: [],
+    extraFields: { 'status.replicas': (o) => getPath(o, 'status', 'replicas') ?? 0 },
+    hasGeneration: true,
+    returnsDeletedObject: false,
+    unsupportedField: conversionMessage,
+  },
+  {
+    resource: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['po'],
+    verbs: ALL_VERBS,
+    subresources: ['log'],
+    extraFields: {
+      'spec.nodeName': (o) => getPath(o, 'spec', 'nodeName'),
+      'spec.restartPolicy': (o) => getPath(o, 'spec', 'restartPolicy'),
+      'spec.schedulerName': (o) => getPath(o, 'spec', 'schedulerName'),
+      'spec.serviceAccountName': (o) => getPath(o, 'spec', 'serviceAccountName'),
+      'spec.hostNetwork': (o) => String(getPath(o, 'spec', 'hostNetwork') === true),
+      'status.phase': (o) => getPath(o, 'status', 'phase'),
+      'status.podIP': (o) => getPath(o, 'status', 'podIP'),
+      'status.nominatedNodeName': (o) => getPath(o, 'status', 'nominatedNodeName'),
+    },
+    hasGeneration: false,
+    returnsDeletedObject: true,
+    unsupportedField: conversionMessage,
+  },
+  {
+    resource: 'nodes',
+    singular: 'node',
+    kind: 'Node',
+    group: '',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['no'],
+    verbs: ALL_VERBS,
+    subresources: [],
+    extraFields: { 'spec.unschedulable': (o) => String(getPath(o, 'spec', 'unschedulable') === true) },
+    hasGeneration: false,
+    returnsDeletedObject: false,
+    unsupportedField: conversionMessage,
+  },
+  {
+    resource: 'events',
+    singular: 'event',
+    kind: 'Event',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['ev'],
+    verbs: ALL_VERBS,
+    subresources: [],
+    extraFields: {
+      'involvedObject.kind': (o) => getPath(o, 'involvedObject', 'kind'),
+      'involvedObject.namespace': (o) => getPath(o, 'involvedObject', 'namespace'),
+      'involvedObject.name': (o) => getPath(o, 'involvedObject', 'name'),
+      'involvedObject.uid': (o) => getPath(o, 'involvedObject', 'uid'),
+      'involvedObject.apiVersion': (o) => getPath(o, 'involvedObject', 'apiVersion'),
+      'involvedObject.resourceVersion': (o) => getPath(o, 'involvedObject', 'resourceVersion'),
+      'involvedObject.fieldPath': (o) => getPath(o, 'involvedObject', 'fieldPath'),
+      reason: (o) => getPath(o, 'reason'),
+      reportingComponent: (o) => getPath(o, 'reportingComponent'),
+      source: (o) => getPath(o, 'source', 'component'),
+      type: (o) => getPath(o, 'type'),
+    },
+    hasGeneration: false,
+    returnsDeletedObject: false,
+    unsupportedField: conversionMessage,
+  },
+  {
+    resource: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    group: '',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['ns'],
+    verbs: ['get', 'list', 'create', 'delete'],
+    subresources: [],
+    extraFields: { 'status.phase': (o) => getPath(o, 'status', 'phase') },
+    hasGeneration: false,
+    returnsDeletedObject: false,
+    unsupportedField: conversionMessage,
+  },
+];
+
+export function apiVersionOf(def: ResourceDef): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
+
+/** Finds a resource by kind (`Deployment`), plural (`deployments`), singular or short name. */
+export function findResource(kindOrResource: string): ResourceDef | undefined {
+  const needle = kindOrResource.toLowerCase();
+  return RESOURCES.find(
+    (d) => d.kind.toLowerCase() === needle || d.resource === needle || d.singular === needle || d.shortNames.includes(needle),
+  );
+}
+
+export function requireResource(kindOrResource: string): ResourceDef {
+  const def = findResource(kindOrResource);
+  if (!def) throw new Error(`k8s fake: unknown kind or resource "${kindOrResource}"`);
+  return def;
+}
+
+export function resourceInGroup(group: string, resource: string): ResourceDef | undefined {
+  return RESOURCES.find((d) => d.group === group && d.resource === resource);
+}
+
+/** All selectable fields of an object, missing ones as ''. */
+export function selectableFields(def: ResourceDef, obj: KubeObject): Record<string, string> {
+  const fields: Record<string, string> = {
+    'metadata.name': obj.metadata.name ?? '',
+  };
+  if (def.namespaced) fields['metadata.namespace'] = obj.metadata.namespace ?? '';
+  for (const [field, read] of Object.entries(def.extraFields)) fields[field] = str(read(obj));
+  return fields;
+}
+
+export function supportedFields(def: ResourceDef): string[] {
+  return ['metadata.name', ...(def.namespaced ? ['metadata.namespace'] : []), ...Object.keys(def.extraFields)];
+}

@@ -1,0 +1,170 @@
+/**
+ * The HTTP front of the fake: records each request, applies injected
+ * faults, authenticates, routes, authorizes, dispatches, and writes JSON
+ * (or text/plain for logs) the way the API server does.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { authenticate, DEFAULT_USER, type AccessRules, type FaultQueue } from './access.js';
+import { mediaType } from './apply-patch.js';
+import { discovery } from './discovery.js';
+import type { Handlers, TextAnswer } from './handlers.js';
+import type { Answer } from './registry.js';
+import { parseResourcePath, verbFor } from './router.js';
+import { ApiError, generic, pathNotFound, type Status } from './status.js';
+import type { RecordedRequest } from './types.js';
+
+export interface ServerDeps {
+  handlers: Handlers;
+  access: AccessRules;
+  faults: FaultQueue;
+  requests: RecordedRequest[];
+  token: string | undefined;
+  user: string | undefined;
+  maxRecordedRequests: number;
+  serverAddress: () => string;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseForRecord(contentType: string | undefined, raw: string): unknown {
+  if (raw === '') return undefined;
+  const type = mediaType(contentType);
+  try {
+    if (type.includes('yaml')) return parseYaml(raw) as unknown;
+    if (type === '' || type.includes('json')) return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+  return raw;
+}
+
+function headerMap(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers });
+  res.end(payload);
+}
+
+function sendText(res: ServerResponse, answer: TextAnswer): void {
+  res.writeHead(answer.code, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(answer.text) });
+  res.end(answer.text);
+}
+
+/** Waits `ms`, or less if the client goes away; resolves whether it is still connected. */
+function delay(req: IncomingMessage, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      req.socket.off('close', onClose);
+      resolve(true);
+    }, ms);
+    req.socket.once('close', onClose);
+  });
+}
+
+export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://fake.invalid');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const headers = headerMap(req);
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams.entries()),
+      rawQuery: url.search.replace(/^\?/, ''),
+      headers,
+      body: parseForRecord(headers['content-type'], raw),
+      status: 0,
+    };
+    if (headers['content-type'] !== undefined) record.contentType = headers['content-type'];
+    deps.requests.push(record);
+    if (deps.requests.length > deps.maxRecordedRequests) deps.requests.splice(0, deps.requests.length - deps.maxRecordedRequests);
+
+    const respond = (code: number, body: unknown, extra: Record<string, string> = {}): void => {
+      record.status = code;
+      sendJson(res, code, body, extra);
+    };
+    try {
+      const fault = deps.faults.take(method, `${url.pathname}${url.search}`);
+      // A client that gave up on a slow answer gets nothing, and nothing is written.
+      if (fault?.delayMs && !(await delay(req, fault.delayMs))) return;
+      if (fault?.drop) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault && (fault.status !== undefined || !fault.delayMs)) {
+        throw generic(fault.status ?? 500, fault.reason, fault.message, fault.retryAfterSeconds);
+      }
+
+      authenticate(deps.token, headers.authorization);
+      const doc = method === 'GET' ? discovery(url.pathname, deps.serverAddress()) : undefined;
+      if (doc !== undefined) return respond(200, doc);
+      const route = parseResourcePath(url.pathname);
+      if (!route) throw pathNotFound();
+      const verb = verbFor(route, method, url.searchParams);
+      const access = {
+        user: headers['impersonate-user'] ?? deps.user ?? DEFAULT_USER,
+        verb,
+        group: route.def.group,
+        resource: route.def.resource,
+        ...(route.subresource === undefined ? {} : { subresource: route.subresource }),
+        ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
+        ...(route.name === undefined ? {} : { name: route.name }),
+      };
+      deps.access.authorize(access);
+      const answer: Answer | TextAnswer = deps.handlers.handle({
+        route,
+        verb,
+        query: url.searchParams,
+        contentType: headers['content-type'],
+        rawBody: raw,
+      });
+      if ('text' in answer) {
+        record.status = answer.code;
+        sendText(res, answer);
+      } else {
+        respond(answer.code, answer.body);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) {
+        respond(err.status.code, err.status, err.headers);
+      } else {
+        const status: Status = {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+          reason: 'InternalError',
+          code: 500,
+        };
+        respond(500, status);
+      }
+    }
+  }
+
+  return (req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  };
+}
