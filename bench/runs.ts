@@ -24,7 +24,7 @@ export async function benchRuns(options: { runs: number; targets: number; concur
         selector: { matchLabels: { app: `web-${i}` } },
         template: { metadata: { labels: { app: `web-${i}` } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
       },
-    } as never);
+    });
   }
   const { registry } = await loadRunbooks(new URL('../runbooks', import.meta.url).pathname);
   const drover = createDrover({

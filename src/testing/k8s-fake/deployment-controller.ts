@@ -91,7 +91,7 @@ export class DeploymentController {
     if (resource === 'replicasets' && obj) this.syncPods(obj);
     if (resource === 'pods') {
       const ownerUid = controllerUidOf(subject);
-      const rs = this.deps.store.list(REPLICASETS, subject.metadata.namespace).find((r) => r.metadata.uid === ownerUid);
+      const rs = this.deps.store.list(REPLICASETS, subject.metadata.namespace, (r) => r.metadata.uid === ownerUid)[0];
       if (rs) this.syncPods(rs);
     }
   }
@@ -100,7 +100,10 @@ export class DeploymentController {
   private ownedReplicaSets(d: KubeObject): KubeObject[] {
     const selector = getPath(d, 'spec', 'selector') as LabelSelectorObject | undefined;
     const owned: KubeObject[] = [];
-    for (const rs of this.deps.store.list(REPLICASETS, d.metadata.namespace)) {
+    const mayBeOwned = (rs: KubeObject) =>
+      (rs.metadata.ownerReferences ?? []).some((r) => r.kind === 'Deployment' && (r.uid === d.metadata.uid || r.name === d.metadata.name)) ||
+      !(rs.metadata.ownerReferences ?? []).some((r) => r.controller === true);
+    for (const rs of this.deps.store.list(REPLICASETS, d.metadata.namespace, mayBeOwned)) {
       const refs = rs.metadata.ownerReferences ?? [];
       const byName = refs.find((r) => r.controller === true && r.kind === 'Deployment' && r.name === d.metadata.name);
       if (controllerUidOf(rs) === d.metadata.uid) {
@@ -247,9 +250,7 @@ export class DeploymentController {
   /** The ReplicaSet controller: create or delete pods until the count matches spec.replicas. */
   syncPods(rs: KubeObject): void {
     const { store } = this.deps;
-    const active = store
-      .list(PODS, rs.metadata.namespace)
-      .filter((p) => controllerUidOf(p) === rs.metadata.uid && !p.metadata.deletionTimestamp);
+    const active = store.list(PODS, rs.metadata.namespace, (p) => controllerUidOf(p) === rs.metadata.uid && !p.metadata.deletionTimestamp);
     const want = replicasOf(rs);
     if (active.length > want) {
       const newestFirst = [...active].sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? ''));
