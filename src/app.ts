@@ -14,6 +14,24 @@ import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/c
 import { createK8sOps } from './k8s/ops.js';
 import { createMetrics } from './metrics/metrics.js';
 import type { RunbookRegistry } from './runbook/registry.js';
+import { ChannelPolicy } from './chat/channel-policy.js';
+import { ChatCommands } from './chat/chat-commands.js';
+import { createSlackApp, type SlackSettings } from './slack/slack-app.js';
+
+/** Slack settings from the configuration, or undefined when Slack is not configured. */
+export function slackSettingsFrom(slack: Config['slack']): SlackSettings | undefined {
+  if (!slack.botToken) return undefined;
+  const mode = slack.mode === 'auto' ? (slack.appToken ? 'socket' : 'http') : slack.mode;
+  return {
+    mode,
+    botToken: slack.botToken,
+    command: slack.command,
+    minIntervalMs: slack.minInterval,
+    ...(slack.signingSecret ? { signingSecret: slack.signingSecret } : {}),
+    ...(slack.appToken ? { appToken: slack.appToken } : {}),
+    ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
+  };
+}
 
 export interface DroverDeps {
   config: Config;
@@ -85,9 +103,31 @@ export function createDrover(deps: DroverDeps) {
 
   const workers: RunWorker[] = [];
 
+  /** Clusters runs may name: this process's own, else those live workers announce. */
+  async function listClusters(): Promise<{ names: string[]; defaultName?: string }> {
+    if (clusters) return { names: clusters.names(), ...(clusters.defaultName ? { defaultName: clusters.defaultName } : {}) };
+    const live = await presence.workers();
+    const names = [...new Set(live.flatMap((w) => w.clusters))].sort();
+    const defaultName = live.find((w) => w.defaultCluster)?.defaultCluster;
+    return { names, ...(defaultName ? { defaultName } : {}) };
+  }
+
+  const chat = new ChatCommands({
+    drover: { queue, store, runbooks: deps.runbooks, listClusters },
+    channels: new ChannelPolicy(config.slack.channels),
+    command: config.slack.command,
+  });
+  const slackSettings = slackSettingsFrom(config.slack);
+  const slack = slackSettings
+    ? createSlackApp({ settings: slackSettings, commands: chat, store, redis, prefix, logger, listClusters })
+    : undefined;
+  if (slack?.requestListener) router.add('POST', '/slack/events', slack.requestListener);
+
   return {
     config,
     store,
+    chat,
+    slack,
     audit,
     metrics,
     presence,
@@ -95,6 +135,7 @@ export function createDrover(deps: DroverDeps) {
     router,
     runbooks: deps.runbooks,
     clusters,
+    listClusters,
     /** Starts a worker in this process; needs clusters. */
     async startWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string } = {}) {
       if (!k8s) throw new Error('A worker needs clusters (or a k8s factory).');
@@ -132,6 +173,7 @@ export function createDrover(deps: DroverDeps) {
     },
     /** Stops workers (letting runs in progress finish) and closes the queue. Does not close `redis`. */
     async close() {
+      await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queue.close();
     },

@@ -25,6 +25,8 @@ const code = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   user: `${user}@${hostname()}`,
   stopSignal,
+  input: process.stdin,
+  interactive: Boolean(process.stdin.isTTY),
   output: {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),

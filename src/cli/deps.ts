@@ -8,4 +8,8 @@ export interface CliDeps extends RuntimeEnv {
   user: string;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   stopSignal: Promise<string>;
+  /** Standard input, for the terminal chat. */
+  input: NodeJS.ReadableStream;
+  /** True when a person types on the input (a TTY): `start` then offers the terminal chat. */
+  interactive: boolean;
 }

@@ -80,6 +80,35 @@ export const configSchema = z
       })
       .strict()
       .default({ maxLength: 1_000_000 }),
+    slack: z
+      .object({
+        /** Bot token (xoxb-…); Slack is off without it. */
+        botToken: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
+        /** Verifies that HTTP requests come from Slack (HTTP mode). */
+        signingSecret: z.string().min(1).optional(),
+        /** App-level token (xapp-…) with connections:write, for Socket Mode. */
+        appToken: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+        /** Web API base URL; Slack's own by default (GovSlack and tests set it). */
+        apiUrl: z.url().optional(),
+        /** `auto`: Socket Mode when an app token is set, else HTTP. */
+        mode: z.enum(['auto', 'http', 'socket']).default('auto'),
+        command: z.string().regex(/^\/[a-z0-9_-]+$/, 'must be a slash command such as /drover').default('/drover'),
+        /** Runbook id glob → channel ids it may be run from. */
+        channels: z.record(z.string(), z.array(z.string())).default({}),
+        /** Least time between two messages to one channel. */
+        minInterval: duration.default(1000),
+      })
+      .strict()
+      .default({ mode: 'auto', command: '/drover', channels: {}, minInterval: 1000 })
+      .superRefine((s, ctx) => {
+        const socket = s.mode === 'socket' || (s.mode === 'auto' && s.appToken !== undefined);
+        if (!s.botToken) {
+          if (s.signingSecret || s.appToken) ctx.addIssue({ code: 'custom', path: ['botToken'], message: 'is required when a signing secret or app token is set' });
+          return;
+        }
+        if (socket && !s.appToken) ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'is required for Socket Mode' });
+        if (!socket && !s.signingSecret) ctx.addIssue({ code: 'custom', path: ['signingSecret'], message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
+      }),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()

@@ -77,18 +77,18 @@ function coerce(value: string, type: string): unknown {
 export function paramsFromPairs(runbook: Runbook, pairs: string[]): Record<string, unknown> {
   const info = new Map(describeParams(runbook.params).map((p) => [p.name, p]));
   const out: Record<string, unknown> = {};
-  const problems: string[] = [];
+  const problems: ParamIssue[] = [];
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) {
-      problems.push(`"${pair}" is not key=value`);
+      problems.push({ message: `"${pair}" is not key=value` });
       continue;
     }
     const key = pair.slice(0, eq);
     const param = info.get(key);
     if (!param) {
       const guess = suggest(key, info.keys());
-      problems.push(`unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
+      problems.push({ message: `unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` });
       continue;
     }
     out[key] = coerce(pair.slice(eq + 1), param.type);
@@ -97,31 +97,45 @@ export function paramsFromPairs(runbook: Runbook, pairs: string[]): Record<strin
   return out;
 }
 
-function paramsError(runbook: Runbook, problems: string[]): DroverError {
+/** A params problem, attributed to one parameter when it can be. */
+export interface ParamIssue {
+  param?: string;
+  message: string;
+}
+
+function paramsError(runbook: Runbook, issues: ParamIssue[]): DroverError {
   const known = describeParams(runbook.params).map((p) => p.name);
+  const problems = issues.map((i) => i.message);
   return new DroverError('params_invalid', `Invalid parameters for ${runbook.id}: ${problems.join('; ')}. Parameters: ${known.join(', ') || 'none'}.`, {
-    details: { problems },
+    details: { problems, issues },
   });
+}
+
+/** The per-parameter issues of a params_invalid error (empty for other errors). */
+export function paramIssues(err: unknown): ParamIssue[] {
+  return err instanceof DroverError && err.code === 'params_invalid' ? ((err.details.issues as ParamIssue[] | undefined) ?? []) : [];
 }
 
 /** Validates params against the runbook's schema (unknown keys rejected); returns the parsed value. */
 export function parseParams(runbook: Runbook, raw: unknown): Record<string, unknown> {
   const input = (raw ?? {}) as Record<string, unknown>;
-  const problems: string[] = [];
-  if (typeof input !== 'object' || Array.isArray(input)) throw paramsError(runbook, ['params must be an object']);
+  const problems: ParamIssue[] = [];
+  if (typeof input !== 'object' || Array.isArray(input)) throw paramsError(runbook, [{ message: 'params must be an object' }]);
   const known = new Set(Object.keys(runbook.params.shape as Record<string, unknown>));
   for (const key of Object.keys(input)) {
     if (!known.has(key)) {
       const guess = suggest(key, known);
-      problems.push(`unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
+      problems.push({ message: `unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` });
     }
   }
   const result = runbook.params.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const where = issue.path.join('.');
+      const param = issue.path[0] === undefined ? undefined : String(issue.path[0]);
       const missing = issue.code === 'invalid_type' && where && input[where] === undefined;
-      problems.push(missing ? `${where} is required` : `${where ? `${where}: ` : ''}${issue.message}`);
+      const message = missing ? `${where} is required` : `${where ? `${where}: ` : ''}${issue.message}`;
+      problems.push(param ? { param, message } : { message });
     }
   }
   if (problems.length || !result.success) throw paramsError(runbook, problems);

@@ -6,6 +6,8 @@ import type { CliDeps } from '../deps.js';
 import { configFrom } from '../runtime.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { ensureLocalRedis } from '../local-redis.js';
+import { runTerminalChat } from '../../chat/terminal-chat.js';
+import { slackSettingsFrom } from '../../app.js';
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -26,8 +28,24 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 interface ServeOptions {
   worker: boolean;
   http: boolean;
-  /** Developer conveniences: start a local Redis if none answers, print a guide. */
+  /** Developer conveniences: start a local Redis if none answers, print a guide, offer the terminal chat. */
   local: boolean;
+}
+
+function terminalChat(deps: CliDeps, rt: Runtime): Promise<void> {
+  const { drover } = rt;
+  return runTerminalChat({
+    commands: drover.chat,
+    store: drover.store,
+    redis: rt.redis,
+    prefix: rt.config.redis.prefix,
+    logger: rt.logger,
+    input: deps.input,
+    print: (text) => deps.output.out(text),
+    requester: { kind: 'cli', id: deps.user, name: deps.user },
+    command: rt.config.slack.command,
+    listClusters: drover.listClusters,
+  });
 }
 
 async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
@@ -41,7 +59,8 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
   let rt: Runtime | undefined;
   let server: Server | undefined;
   try {
-    rt = await openRuntime(deps, { withClusters: options.worker, ...(redis ? { redis } : {}) });
+    const chatInTerminal = options.local && deps.interactive && !configFrom(deps).slack.botToken;
+    rt = await openRuntime(deps, { withClusters: options.worker, ...(redis ? { redis } : {}), ...(chatInTerminal ? { logLevel: 'warn' } : {}) });
     const { drover, config, logger } = rt;
     if (options.http) {
       server = createServer(drover.router.listener);
@@ -51,6 +70,10 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
     if (options.worker) {
       await drover.startWorker();
       logger.info({ clusters: drover.clusters?.names(), default: drover.clusters?.defaultName, runbooks: drover.runbooks.size }, 'worker started');
+    }
+    if (drover.slack) {
+      await drover.slack.start();
+      logger.info({ mode: slackSettingsFrom(config.slack)?.mode, command: config.slack.command }, 'Slack app started');
     }
     if (options.local) {
       const cluster = drover.clusters?.defaultName ?? '<cluster>';
@@ -63,11 +86,12 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
           '  npx drover runbooks list',
           `  npx drover run scale-deployment namespace=demo deployment=web replicas=4 --dry-run --wait`,
           `  npx drover run restart-deployment namespace=demo deployment=web --wait`,
+          chatInTerminal ? 'Or type chat commands below, as you would in Slack (no Slack credentials are configured).' : '',
           '',
         ].join('\n'),
       );
     }
-    const signal = await deps.stopSignal;
+    const signal = chatInTerminal ? await Promise.race([deps.stopSignal, terminalChat(deps, rt).then(() => 'end of input')]) : await deps.stopSignal;
     logger.info({ signal }, 'stopping: finishing runs in progress');
   } finally {
     if (server) await new Promise((r) => server?.close(r));
@@ -79,6 +103,18 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
 }
 
 export function registerServerCommands(program: Command, deps: CliDeps, _setExit: (code: number) => void): void {
+  program
+    .command('chat')
+    .description('Chat with Drover in the terminal: the same commands and messages as in Slack (needs a running worker)')
+    .action(async () => {
+      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
+      try {
+        await Promise.race([terminalChat(deps, rt), deps.stopSignal]);
+      } finally {
+        await rt.close();
+      }
+    });
+
   program
     .command('worker')
     .description('Run jobs: takes runs off the queue and executes them against the clusters (serves /metrics too)')

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { runCli, type CliDeps } from '../../../src/cli/program.js';
 import { EXIT } from '../../../src/cli/output.js';
 import { buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
@@ -12,6 +13,8 @@ async function drover(t: TestDrover | undefined, args: string[], env: Record<str
     cwd: ROOT,
     user: 'dave@laptop',
     stopSignal: new Promise(() => undefined),
+    input: Readable.from([]),
+    interactive: false,
     output: { out: (l) => out.push(l), err: (l) => err.push(l) },
   };
   const code = await runCli(args, deps);

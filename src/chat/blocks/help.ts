@@ -1,0 +1,34 @@
+import type { ChatMessage } from '../types.js';
+import { context, header, message, section } from './layout.js';
+import { escapeMrkdwn } from './mrkdwn.js';
+
+interface Usage {
+  usage: string;
+  what: string;
+  example: string;
+}
+
+const USAGES: Usage[] = [
+  { usage: 'help', what: 'Show this list.', example: 'help' },
+  { usage: 'list [filter]', what: 'List runbooks, optionally only those matching a word.', example: 'list restart' },
+  { usage: 'describe <runbook>', what: 'Params, triggers, approval and limits of a runbook.', example: 'describe restart-deployment' },
+  {
+    usage: 'run <runbook> key=value … [--cluster NAME] [--dry-run]',
+    what: 'Start a run; missing params open a form. --dry-run plans the changes without applying them.',
+    example: 'run restart-deployment namespace=shop deployment=web --cluster prod --dry-run',
+  },
+  { usage: 'status <run-id>', what: 'State, steps and changes of a run.', example: 'status r1a2b3c4' },
+  { usage: 'cancel <run-id>', what: 'Stop a queued or running run before its next step.', example: 'cancel r1a2b3c4' },
+  { usage: 'history [runbook]', what: 'Recent runs, newest first.', example: 'history restart-deployment' },
+];
+
+/** The subcommands, one line each with an example. */
+export function helpMessage(command = '/drover'): ChatMessage {
+  const cmd = escapeMrkdwn(command);
+  const lines = USAGES.map((u) => `\`${cmd} ${escapeMrkdwn(u.usage)}\`\n${u.what} Example: \`${cmd} ${escapeMrkdwn(u.example)}\``);
+  return message(`Drover commands: ${USAGES.map((u) => u.usage.split(' ')[0]).join(', ')}`, [
+    header('Drover commands'),
+    section(lines.join('\n\n')),
+    context(`Params are \`key=value\`; quote values with spaces: \`deployment="my app"\`.`),
+  ]);
+}

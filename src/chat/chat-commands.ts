@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import type { RunQueue } from '../jobs/run-queue.js';
+import type { RunStore } from '../jobs/run-store.js';
+import type { RunbookRegistry } from '../runbook/registry.js';
+import { asDroverError } from '../errors.js';
+import type { RunRecord } from '../jobs/run-record.js';
+import { paramIssues, paramsFromPairs, parseParams } from '../runbook/params.js';
+import { suggest } from '../runbook/suggest.js';
+import type { Requester, Runbook } from '../runbook/types.js';
+import {
+  errorMessage,
+  helpMessage,
+  historyMessage,
+  noticeMessage,
+  runbookDetailMessage,
+  runbookListMessage,
+  statusMessage,
+} from './blocks/index.js';
+import type { ChannelPolicy } from './channel-policy.js';
+import { parseCommand } from './parse-command.js';
+import { runbookDetail, runbookSummary } from './runbook-detail.js';
+import type { ChatMessage, ParamProblem, RunbookDetail } from './types.js';
+
+/** Who asks, and where. */
+export interface ChatActor {
+  requester: Requester;
+  /** Channel id (or `terminal`). */
+  channel: string;
+  /** Unique id of this request (Slack trigger id, event id): a retry of it creates no second run. */
+  requestId?: string;
+}
+
+/** What the transport must do with a command's result. */
+export type ChatOutcome =
+  | { kind: 'reply'; message: ChatMessage; visibility: 'private' | 'channel' }
+  | { kind: 'run'; run: RunRecord }
+  | {
+      kind: 'form';
+      runbook: RunbookDetail;
+      initial: Record<string, unknown>;
+      cluster?: string;
+      dryRun: boolean;
+      problems: ParamProblem[];
+    };
+
+export interface RunFormInput {
+  runbook: string;
+  params: Record<string, unknown>;
+  cluster?: string;
+  dryRun: boolean;
+}
+
+export interface ChatCommandsDeps {
+  drover: {
+    queue: RunQueue;
+    store: RunStore;
+    runbooks: RunbookRegistry;
+    listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
+  };
+  channels: ChannelPolicy;
+  /** The slash command, for help texts. */
+  command: string;
+}
+
+const VERBS = ['help', 'list', 'describe', 'run', 'status', 'cancel', 'history'];
+
+const privately = (message: ChatMessage): ChatOutcome => ({ kind: 'reply', message, visibility: 'private' });
+
+/** Run ids derived from a chat request id, so that a redelivered request maps to the same run. */
+export function runIdFor(requestId: string): string {
+  return `s${createHash('sha256').update(requestId).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * The `/drover` commands, independent of any chat transport: Slack and the
+ * terminal chat both turn text into a ChatOutcome and render it their way.
+ */
+export class ChatCommands {
+  constructor(private readonly deps: ChatCommandsDeps) {}
+
+  async handle(text: string, actor: ChatActor): Promise<ChatOutcome> {
+    try {
+      return await this.dispatch(text, actor);
+    } catch (err) {
+      return privately(errorMessage(asDroverError(err).message));
+    }
+  }
+
+  detail(runbook: Runbook): RunbookDetail {
+    return runbookDetail(runbook, this.deps.channels);
+  }
+
+  runbook(idOrChatName: string): Runbook {
+    return this.deps.drover.runbooks.get(idOrChatName);
+  }
+
+  /** Typed params from text answers (the terminal's form), as `key=value` words would be. */
+  coerceParams(runbookId: string, answers: Record<string, unknown>): Record<string, unknown> {
+    const runbook = this.runbook(runbookId);
+    const words = Object.entries(answers).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v as string)}`);
+    return paramsFromPairs(runbook, words);
+  }
+
+  private async dispatch(text: string, actor: ChatActor): Promise<ChatOutcome> {
+    const cmd = parseCommand(text);
+    const { drover, command } = this.deps;
+    const [first, ...rest] = cmd.args;
+    switch (cmd.verb) {
+      case 'help':
+        return privately(helpMessage(command));
+      case 'list': {
+        const filter = cmd.args.join(' ').toLowerCase();
+        const runbooks = drover.runbooks
+          .list()
+          .filter((rb) => !filter || rb.id.includes(filter) || rb.summary.toLowerCase().includes(filter))
+          .map(runbookSummary);
+        return privately(runbookListMessage(runbooks, filter || undefined));
+      }
+      case 'describe':
+        if (!first) return privately(errorMessage('Which runbook?', `Try \`${command} describe <runbook>\`; \`${command} list\` shows them all.`));
+        return privately(runbookDetailMessage(this.detail(drover.runbooks.get(first)), command));
+      case 'run':
+        if (cmd.unknownFlags.length) {
+          return privately(errorMessage(`Unknown option ${cmd.unknownFlags.join(', ')}.`, 'Options: --cluster NAME, --dry-run.'));
+        }
+        if (!first) return privately(errorMessage('Which runbook?', `Try \`${command} run <runbook> key=value …\`; \`${command} list\` shows them all.`));
+        return this.startRun(drover.runbooks.get(first), rest, cmd.cluster, cmd.dryRun, actor);
+      case 'status': {
+        if (!first) return privately(errorMessage('Which run?', `Try \`${command} status <run-id>\`.`));
+        const run = await drover.queue.get(first);
+        return privately(statusMessage(run, await drover.store.changes(run.id)));
+      }
+      case 'cancel': {
+        if (!first) return privately(errorMessage('Which run?', `Try \`${command} cancel <run-id>\`.`));
+        return this.cancel(first, actor);
+      }
+      case 'history': {
+        if (first) drover.runbooks.get(first);
+        const runs = await drover.store.recent(15, first ? drover.runbooks.get(first).id : undefined);
+        return privately(historyMessage(runs, first));
+      }
+      default: {
+        const guess = suggest(cmd.verb, VERBS);
+        return privately(
+          errorMessage(`Unknown command "${cmd.verb}".${guess ? ` Did you mean \`${command} ${guess}\`?` : ''}`, `\`${command} help\` lists the commands.`),
+        );
+      }
+    }
+  }
+
+  async cancel(runId: string, actor: ChatActor): Promise<ChatOutcome> {
+    try {
+      const run = await this.deps.drover.queue.cancel(runId, actor.requester);
+      return privately(
+        noticeMessage(run.state === 'cancelled' ? `Run ${run.id} cancelled.` : `Cancellation of run ${run.id} requested; it stops before its next step.`),
+      );
+    } catch (err) {
+      return privately(errorMessage(asDroverError(err).message));
+    }
+  }
+
+  private async startRun(runbook: Runbook, pairs: string[], cluster: string | undefined, dryRun: boolean, actor: ChatActor): Promise<ChatOutcome> {
+    const refusal = this.channelRefusal(runbook, actor.channel);
+    if (refusal) return refusal;
+    // Unknown keys and malformed words are typos to fix on the command line, with a suggestion.
+    const params = paramsFromPairs(runbook, pairs);
+    return this.submitRun({ runbook: runbook.id, params, ...(cluster ? { cluster } : {}), dryRun }, actor);
+  }
+
+  /** Every problem with a run request, each attached to its parameter when it can be; empty when it may run. */
+  async validateRun(input: RunFormInput, actor: ChatActor): Promise<ParamProblem[]> {
+    const { drover } = this.deps;
+    const runbook = drover.runbooks.get(input.runbook);
+    const allowed = this.deps.channels.allowed(runbook.id);
+    if (allowed && !allowed.includes(actor.channel)) return [{ message: `${runbook.id} can only be run in ${allowed.map((c) => `#${c}`).join(', ')}.` }];
+    const problems: ParamProblem[] = [];
+    try {
+      parseParams(runbook, input.params);
+    } catch (err) {
+      const issues = paramIssues(err);
+      if (!issues.length) throw err;
+      problems.push(...issues.map((i) => (i.param ? { param: i.param, message: i.message } : { message: i.message })));
+    }
+    const clusters = await drover.listClusters();
+    if (input.cluster && clusters.names.length && !clusters.names.includes(input.cluster)) {
+      problems.push({ param: 'cluster', message: `Unknown cluster "${input.cluster}". Known: ${clusters.names.join(', ')}.` });
+    }
+    return problems;
+  }
+
+  /**
+   * Validates and enqueues a run. Missing or invalid params come back as a
+   * form (a Slack modal) with each problem attached to its parameter.
+   */
+  async submitRun(input: RunFormInput, actor: ChatActor): Promise<ChatOutcome> {
+    const { drover } = this.deps;
+    const runbook = drover.runbooks.get(input.runbook);
+    const refusal = this.channelRefusal(runbook, actor.channel);
+    if (refusal) return refusal;
+    const problems = await this.validateRun(input, actor);
+    if (problems.length) {
+      return {
+        kind: 'form',
+        runbook: this.detail(runbook),
+        initial: input.params,
+        ...(input.cluster ? { cluster: input.cluster } : {}),
+        dryRun: input.dryRun,
+        problems,
+      };
+    }
+    const run = await drover.queue.submit({
+      runbook: runbook.id,
+      params: input.params,
+      ...(input.cluster ? { cluster: input.cluster } : {}),
+      dryRun: input.dryRun,
+      requester: actor.requester,
+      ...(actor.requestId ? { runId: runIdFor(actor.requestId) } : {}),
+    });
+    return { kind: 'run', run };
+  }
+
+  private channelRefusal(runbook: Runbook, channel: string): ChatOutcome | undefined {
+    const allowed = this.deps.channels.allowed(runbook.id);
+    if (!allowed || allowed.includes(channel)) return undefined;
+    return privately(
+      errorMessage(`${runbook.id} can only be run in ${allowed.map((c) => `#${c}`).join(', ')}.`, 'Ask in one of those channels.'),
+    );
+  }
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { isTerminal, type RunState, type StoredRunEvent } from '../jobs/run-record.js';
+import type { RunStore } from '../jobs/run-store.js';
+import { runMessage, threadMessage } from './blocks/index.js';
+import type { ChatSink } from './chat-sink.js';
+
+interface Thread {
+  runId: string;
+  channel: string;
+  /** ts of the run's parent message. */
+  ts: string;
+  /** Last event id written to chat; a restarted notifier resumes after it. */
+  after: string;
+  /** State the parent message shows. */
+  shown?: RunState;
+}
+
+interface Live extends Thread {
+  /** Last event id read (events between `after` and `cursor` are buffered). */
+  cursor: string;
+  buffer: StoredRunEvent[];
+}
+
+// Take a thread if nobody follows it, or keep it if we do.
+const CLAIM = `
+local owner = redis.call('GET', KEYS[1])
+if (not owner) or owner == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+
+export interface RunNotifierOptions {
+  redis: Redis;
+  prefix: string;
+  store: RunStore;
+  sink: ChatSink;
+  logger: Logger;
+  /** Least time between two messages to one channel (Slack allows about one per second). */
+  minIntervalMs?: number;
+  /** How long one read waits for new events. */
+  blockMs?: number;
+}
+
+/**
+ * Writes each followed run into its chat thread: steps, reports and plan diffs
+ * as replies, the parent message updated with the state. Events are read from
+ * the runs' Redis streams and coalesced, at most one message per channel per
+ * interval. Threads are recorded in Redis, so a restarted (or another)
+ * Drover instance carries on where this one stopped, without posting twice.
+ */
+export class RunNotifier {
+  private readonly threads = new Map<string, Live>();
+  private readonly lastSent = new Map<string, number>();
+  private readonly blocking: Redis;
+  private readonly key: string;
+  private readonly instance = randomBytes(6).toString('hex');
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private lastSync = 0;
+
+  constructor(private readonly options: RunNotifierOptions) {
+    this.blocking = options.redis.duplicate();
+    this.key = `${options.prefix}:chat:${options.sink.name}:threads`;
+  }
+
+  /** Starts following a run whose parent message is `ts` in `channel`. */
+  async follow(runId: string, channel: string, ts: string, shown?: RunState): Promise<void> {
+    const thread: Thread = { runId, channel, ts, after: '0', ...(shown ? { shown } : {}) };
+    await this.options.redis.hset(this.key, runId, JSON.stringify(thread));
+    if (await this.claim(runId)) this.threads.set(runId, { ...thread, cursor: '0', buffer: [] });
+  }
+
+  /** The parent message of a followed run, if any. */
+  async threadOf(runId: string): Promise<{ channel: string; ts: string } | undefined> {
+    const raw = await this.options.redis.hget(this.key, runId);
+    if (!raw) return undefined;
+    const t = JSON.parse(raw) as Thread;
+    return { channel: t.channel, ts: t.ts };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.blocking.disconnect();
+    await this.loop?.catch(() => undefined);
+    await this.flush(true).catch(() => undefined);
+  }
+
+  private async claim(runId: string): Promise<boolean> {
+    const owned = await this.options.redis.eval(CLAIM, 1, `${this.key}:owner:${runId}`, this.instance, '30000');
+    return owned === 1;
+  }
+
+  /** Adopts threads recorded in Redis that no live instance follows (after a restart); renews our claims. */
+  private async sync(): Promise<void> {
+    const all = await this.options.redis.hgetall(this.key);
+    for (const [runId, raw] of Object.entries(all)) {
+      if (!(await this.claim(runId))) {
+        this.threads.delete(runId);
+        continue;
+      }
+      if (!this.threads.has(runId)) {
+        const t = JSON.parse(raw) as Thread;
+        this.threads.set(runId, { ...t, cursor: t.after, buffer: [] });
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.options;
+    while (this.running) {
+      try {
+        if (Date.now() - this.lastSync > 5000) {
+          this.lastSync = Date.now();
+          await this.sync();
+        }
+        const live = [...this.threads.values()];
+        if (!live.length) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        const keys = live.map((t) => `${this.options.prefix}:run:${t.runId}:events`);
+        const reply = await this.blocking.xread('COUNT', 200, 'BLOCK', this.options.blockMs ?? 250, 'STREAMS', ...keys, ...live.map((t) => t.cursor));
+        for (const [key, entries] of reply ?? []) {
+          const thread = live[keys.indexOf(key)];
+          if (!thread) continue;
+          for (const [id, fields] of entries) {
+            thread.buffer.push({ ...(JSON.parse(fields[1] ?? '{}') as Omit<StoredRunEvent, 'id'>), id } as StoredRunEvent);
+            thread.cursor = id;
+          }
+        }
+        await this.flush(false);
+      } catch (err) {
+        if (!this.running) return;
+        logger.warn({ err }, 'run notifier: read failed; retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  /** Writes buffered events, at most one message per channel per interval (all of them when `force`). */
+  private async flush(force: boolean): Promise<void> {
+    const interval = this.options.minIntervalMs ?? 1000;
+    const now = Date.now();
+    const doneChannels = new Set<string>();
+    for (const thread of this.threads.values()) {
+      if (doneChannels.has(thread.channel)) continue;
+      if (!force && now - (this.lastSent.get(thread.channel) ?? 0) < interval) continue;
+      const wrote = await this.write(thread).catch((err: unknown) => {
+        this.options.logger.error({ err, runId: thread.runId, channel: thread.channel }, 'cannot write the run thread; giving up on it');
+        return this.forget(thread).then(() => false);
+      });
+      if (wrote) {
+        this.lastSent.set(thread.channel, Date.now());
+        if (!force) doneChannels.add(thread.channel);
+      }
+    }
+  }
+
+  /** Writes one thread's buffer; true when it sent anything. */
+  private async write(thread: Live): Promise<boolean> {
+    const { sink, store } = this.options;
+    const events = thread.buffer;
+    const run = await store.get(thread.runId);
+    if (!run) {
+      await this.forget(thread);
+      return false;
+    }
+    const stateChanged = run.state !== thread.shown;
+    if (!events.length && !stateChanged) return false;
+    const reply = events.length ? threadMessage(events) : undefined;
+    if (reply) await sink.post(thread.channel, reply, thread.ts);
+    const planChanged = events.some((e) => e.type === 'change');
+    if (stateChanged || planChanged) {
+      const plan = await store.changes(run.id);
+      await sink.update(thread.channel, thread.ts, runMessage(run, { plan, cancellable: !isTerminal(run.state) }));
+      thread.shown = run.state;
+    }
+    thread.after = thread.cursor;
+    thread.buffer = [];
+    if (isTerminal(run.state) && thread.cursor === (await this.lastEventId(run.id))) {
+      await this.forget(thread);
+    } else {
+      const persisted: Thread = { runId: thread.runId, channel: thread.channel, ts: thread.ts, after: thread.after, ...(thread.shown ? { shown: thread.shown } : {}) };
+      await this.options.redis.hset(this.key, thread.runId, JSON.stringify(persisted));
+    }
+    return Boolean(reply) || stateChanged || planChanged;
+  }
+
+  private async lastEventId(runId: string): Promise<string> {
+    const last = await this.options.redis.xrevrange(`${this.options.prefix}:run:${runId}:events`, '+', '-', 'COUNT', 1);
+    return last[0]?.[0] ?? '0';
+  }
+
+  private async forget(thread: Thread): Promise<void> {
+    this.threads.delete(thread.runId);
+    await this.options.redis.multi().hdel(this.key, thread.runId).del(`${this.key}:owner:${thread.runId}`).exec();
+  }
+}

@@ -1,0 +1,146 @@
+import { createInterface } from 'node:readline';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RunStore } from '../jobs/run-store.js';
+import type { Requester } from '../runbook/types.js';
+import { blocksToText, paramsModal, runMessage } from './blocks/index.js';
+import type { ChatCommands, ChatOutcome } from './chat-commands.js';
+import type { ChatSink } from './chat-sink.js';
+import { RunNotifier } from './run-notifier.js';
+import type { ChatMessage } from './types.js';
+
+const CHANNEL = 'terminal';
+
+/** Run threads printed to the terminal, each line tagged with its run. */
+class TerminalSink implements ChatSink {
+  readonly name = 'terminal';
+  private replies = 0;
+
+  constructor(
+    private readonly print: (text: string) => void,
+    private readonly command: string,
+  ) {}
+
+  post(_channel: string, message: ChatMessage, threadTs?: string): Promise<string> {
+    const tag = threadTs ? `[${threadTs}] ` : '';
+    this.print(indent(blocksToText(message, { command: this.command }), tag));
+    return Promise.resolve(`${threadTs ?? 'message'}.${++this.replies}`);
+  }
+
+  update(_channel: string, ts: string, message: ChatMessage): Promise<void> {
+    this.print(indent(blocksToText(message, { command: this.command }), `[${ts}] `));
+    return Promise.resolve();
+  }
+}
+
+function indent(text: string, tag: string): string {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => `${tag}${l}`)
+    .join('\n');
+}
+
+export interface TerminalChatDeps {
+  commands: ChatCommands;
+  store: RunStore;
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  input: NodeJS.ReadableStream;
+  print: (text: string) => void;
+  requester: Requester;
+  command: string;
+  listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
+}
+
+/**
+ * A chat in the terminal for trying Drover without a Slack workspace: the same
+ * `/drover` commands, the same messages rendered as text, run threads printed
+ * as they progress. A form (Slack's modal) becomes questions, one per parameter.
+ * Resolves when the input ends.
+ */
+export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
+  const { commands, print } = deps;
+  const notifier = new RunNotifier({
+    redis: deps.redis,
+    prefix: deps.prefix,
+    store: deps.store,
+    sink: new TerminalSink(print, deps.command),
+    logger: deps.logger,
+    minIntervalMs: 0,
+    blockMs: 200,
+  });
+  notifier.start();
+  const rl = createInterface({ input: deps.input, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
+  const ask = async (question: string): Promise<string | undefined> => {
+    print(question);
+    const next = await lines.next();
+    return next.done ? undefined : next.value.trim();
+  };
+  const actor = { requester: deps.requester, channel: CHANNEL };
+
+  const show = async (outcome: ChatOutcome): Promise<void> => {
+    switch (outcome.kind) {
+      case 'reply':
+        print(blocksToText(outcome.message, { command: deps.command }));
+        return;
+      case 'run':
+        print(blocksToText(runMessage(outcome.run, { cancellable: true }), { command: deps.command }));
+        await notifier.follow(outcome.run.id, CHANNEL, `run ${outcome.run.id}`, outcome.run.state);
+        return;
+      case 'form': {
+        const clusters = await deps.listClusters();
+        print(
+          blocksToText(
+            paramsModal({
+              runbook: outcome.runbook,
+              clusters: clusters.names,
+              ...(clusters.defaultName ? { defaultCluster: clusters.defaultName } : {}),
+              initial: outcome.initial,
+              dryRun: outcome.dryRun,
+              problems: outcome.problems,
+              privateMetadata: '',
+            }),
+          ),
+        );
+        const params = { ...outcome.initial };
+        const asked = new Set(outcome.problems.map((p) => p.param).filter((p): p is string => Boolean(p)));
+        for (const info of outcome.runbook.params) {
+          if (!asked.has(info.name) && !(info.required && params[info.name] === undefined)) continue;
+          const hint = [info.type, info.required ? 'required' : `optional${info.default !== undefined ? `, default ${JSON.stringify(info.default)}` : ''}`, info.choices ? `one of ${info.choices.join('|')}` : undefined]
+            .filter(Boolean)
+            .join(', ');
+          const answer = await ask(`  ${info.name} (${hint}): `);
+          if (answer === undefined) return;
+          if (answer === '') delete params[info.name];
+          else params[info.name] = answer;
+        }
+        const coerced = commands.coerceParams(outcome.runbook.id, params);
+        await show(
+          await commands.submitRun(
+            { runbook: outcome.runbook.id, params: coerced, ...(outcome.cluster ? { cluster: outcome.cluster } : {}), dryRun: outcome.dryRun },
+            actor,
+          ),
+        );
+        return;
+      }
+    }
+  };
+
+  print(`Drover terminal chat. Type ${deps.command} help (the ${deps.command} prefix is optional); Ctrl-D to leave.`);
+  try {
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) break;
+      const text = next.value.trim().replace(new RegExp(`^${deps.command}\\b`), '').trim();
+      if (!text) continue;
+      if (text === 'exit' || text === 'quit') break;
+      await show(await commands.handle(text, actor));
+    }
+  } finally {
+    rl.close();
+    await notifier.stop();
+  }
+}

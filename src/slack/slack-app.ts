@@ -1,0 +1,263 @@
+import { App, HTTPReceiver, type RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { RequestListener } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DroverError, errorMessage as text } from '../errors.js';
+import type { RunStore } from '../jobs/run-store.js';
+import { errorMessage, modalErrors, paramsModal, readModalValues, runMessage } from '../chat/blocks/index.js';
+import type { ChatActor, ChatCommands, ChatOutcome } from '../chat/chat-commands.js';
+import { RunNotifier } from '../chat/run-notifier.js';
+import { IDS, type ChatMessage } from '../chat/types.js';
+import { boltLogger } from './bolt-logger.js';
+import { EventDedupe } from './event-dedupe.js';
+import { SlackSink } from './slack-sink.js';
+
+export interface SlackSettings {
+  mode: 'http' | 'socket';
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  /** Web API base URL (`https://slack.com/api/` by default). */
+  apiUrl?: string;
+  /** The slash command, `/drover`. */
+  command: string;
+  /** Least time between two messages Drover posts to one channel. */
+  minIntervalMs?: number;
+}
+
+export interface SlackAppDeps {
+  settings: SlackSettings;
+  commands: ChatCommands;
+  store: RunStore;
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
+}
+
+/** Where a command came from, to answer in the right place. */
+interface Origin {
+  channel: string;
+  user: string;
+  triggerId?: string;
+  /** Answer in this thread (app mentions). */
+  threadTs?: string;
+  /** The slash command's response_url, for answering where the bot is not a member. */
+  respond?: RespondFn;
+}
+
+interface ModalMetadata {
+  runbook: string;
+  channel: string;
+}
+
+/**
+ * The Slack front end: `/drover` commands, the run modal, the Cancel button and
+ * app mentions, over HTTP (Events API, signed requests) or Socket Mode. Every
+ * handler acknowledges first; the work happens after the ack.
+ */
+export function createSlackApp(deps: SlackAppDeps) {
+  const { settings, commands, logger } = deps;
+  const log = boltLogger(logger);
+  const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  let receiver: HTTPReceiver | undefined;
+  let app: App;
+  if (settings.mode === 'socket') {
+    app = new App({
+      token: settings.botToken,
+      appToken: settings.appToken,
+      socketMode: true,
+      logger: log,
+      clientOptions,
+      installerOptions: { clientOptions },
+    });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: settings.signingSecret ?? '',
+      endpoints: '/slack/events',
+      logger: log,
+      processBeforeResponse: false,
+    });
+    app = new App({ token: settings.botToken, receiver, logger: log, clientOptions });
+  }
+  const client: WebClient = app.client;
+  const notifier = new RunNotifier({
+    redis: deps.redis,
+    prefix: deps.prefix,
+    store: deps.store,
+    sink: new SlackSink(client),
+    logger,
+    ...(settings.minIntervalMs !== undefined ? { minIntervalMs: settings.minIntervalMs } : {}),
+  });
+  const dedupe = new EventDedupe(deps.redis, deps.prefix);
+
+  /** Runs work after the handler returned, so Slack gets its ack at once. */
+  function later(what: string, work: () => Promise<void>): void {
+    void work().catch((err: unknown) => logger.error({ err, what }, 'slack: handling failed'));
+  }
+
+  async function tellPrivately(origin: Origin, message: ChatMessage): Promise<void> {
+    try {
+      await client.chat.postEphemeral({
+        channel: origin.channel,
+        user: origin.user,
+        text: message.text,
+        ...(message.blocks ? { blocks: message.blocks } : {}),
+        ...(origin.threadTs ? { thread_ts: origin.threadTs } : {}),
+      });
+    } catch (err) {
+      // Not a member of the channel (or a DM with someone else): the response_url still works.
+      if (!origin.respond) throw err;
+      await origin.respond({ response_type: 'ephemeral', text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+    }
+  }
+
+  async function deliver(outcome: ChatOutcome, origin: Origin): Promise<void> {
+    switch (outcome.kind) {
+      case 'reply':
+        if (outcome.visibility === 'private') return tellPrivately(origin, outcome.message);
+        await client.chat.postMessage({
+          channel: origin.channel,
+          text: outcome.message.text,
+          ...(outcome.message.blocks ? { blocks: outcome.message.blocks } : {}),
+          ...(origin.threadTs ? { thread_ts: origin.threadTs } : {}),
+        });
+        return;
+      case 'run': {
+        const { run } = outcome;
+        const message = runMessage(run, { cancellable: true });
+        let ts: string | undefined;
+        try {
+          const res = await client.chat.postMessage({
+            channel: origin.channel,
+            text: message.text,
+            ...(message.blocks ? { blocks: message.blocks } : {}),
+            unfurl_links: false,
+          });
+          ts = res.ts;
+        } catch (err) {
+          const code = (err as { data?: { error?: string } }).data?.error ?? text(err);
+          await tellPrivately(
+            origin,
+            errorMessage(
+              `Run ${run.id} is queued, but I cannot post in this channel (${code}).`,
+              `Invite me with /invite, or follow it with \`${settings.command} status ${run.id}\`.`,
+            ),
+          );
+          return;
+        }
+        if (ts) await notifier.follow(run.id, origin.channel, ts, run.state);
+        return;
+      }
+      case 'form': {
+        if (!origin.triggerId) {
+          const problems = outcome.problems.map((p) => p.message).join('; ');
+          return tellPrivately(origin, errorMessage(`Cannot run ${outcome.runbook.id}: ${problems}.`, `Use \`${settings.command} run\` to get a form.`));
+        }
+        const clusters = await deps.listClusters();
+        const metadata: ModalMetadata = { runbook: outcome.runbook.id, channel: origin.channel };
+        await client.views.open({
+          trigger_id: origin.triggerId,
+          view: paramsModal({
+            runbook: outcome.runbook,
+            clusters: clusters.names,
+            ...(clusters.defaultName ? { defaultCluster: clusters.defaultName } : {}),
+            initial: outcome.initial,
+            ...(outcome.cluster ? { cluster: outcome.cluster } : {}),
+            dryRun: outcome.dryRun,
+            problems: outcome.problems,
+            privateMetadata: JSON.stringify(metadata),
+          }),
+        });
+        return;
+      }
+    }
+  }
+
+  const actor = (user: { id: string; name?: string }, channel: string, requestId: string): ChatActor => ({
+    requester: { kind: 'slack', id: user.id, ...(user.name ? { name: user.name } : {}) },
+    channel,
+    requestId,
+  });
+
+  app.command(settings.command, async ({ ack, command, respond }) => {
+    await ack();
+    later('command', async () => {
+      const outcome = await commands.handle(command.text, actor({ id: command.user_id, name: command.user_name }, command.channel_id, `cmd:${command.trigger_id}`));
+      await deliver(outcome, { channel: command.channel_id, user: command.user_id, triggerId: command.trigger_id, respond });
+    });
+  });
+
+  app.action(IDS.cancelAction, async ({ ack, body, action }) => {
+    await ack();
+    later('cancel', async () => {
+      const runId = 'value' in action && typeof action.value === 'string' ? action.value : '';
+      const channel = 'channel' in body && body.channel?.id ? body.channel.id : '';
+      const outcome = await commands.cancel(runId, actor({ id: body.user.id, ...('name' in body.user && body.user.name ? { name: body.user.name } : {}) }, channel, `cancel:${runId}`));
+      await deliver(outcome, { channel, user: body.user.id });
+    });
+  });
+
+  app.view(IDS.runModal, async ({ ack, body, view }) => {
+    let metadata: ModalMetadata;
+    try {
+      metadata = JSON.parse(view.private_metadata) as ModalMetadata;
+    } catch {
+      await ack();
+      return;
+    }
+    const detail = commands.detail(commands.runbook(metadata.runbook));
+    const input = readModalValues(view.state.values, detail);
+    const request = { runbook: metadata.runbook, params: input.params, ...(input.cluster ? { cluster: input.cluster } : {}), dryRun: input.dryRun };
+    const who = actor({ id: body.user.id, name: body.user.name }, metadata.channel, `view:${view.id}:${view.hash}`);
+    const problems = await commands.validateRun(request, who);
+    if (problems.length) {
+      const blockIds = view.blocks.map((b) => b.block_id).filter((id): id is string => typeof id === 'string');
+      await ack({ response_action: 'errors', errors: modalErrors(problems, detail, { blockIds }) });
+      return;
+    }
+    await ack();
+    later('modal', async () => deliver(await commands.submitRun(request, who), { channel: metadata.channel, user: body.user.id }));
+  });
+
+  app.event('app_mention', async ({ event, body }) => {
+    const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
+    if (!(await dedupe.first(eventId))) return;
+    const textAfterMention = event.text.replace(/^\s*<@[A-Z0-9]+(\|[^>]*)?>\s*/, '');
+    const user = event.user ?? '';
+    later('mention', async () => {
+      const outcome = await commands.handle(textAfterMention, actor({ id: user }, event.channel, `event:${eventId}`));
+      await deliver(outcome, { channel: event.channel, user, threadTs: event.thread_ts ?? event.ts });
+    });
+  });
+
+  app.error(async (err) => {
+    logger.error({ err: err.message, code: err.code }, 'slack: unhandled error');
+    return Promise.resolve();
+  });
+
+  return {
+    app,
+    client,
+    notifier,
+    /** Mount on POST /slack/events (HTTP mode only). */
+    requestListener: receiver?.requestListener,
+    async start(): Promise<void> {
+      try {
+        await client.auth.test();
+      } catch (err) {
+        const code = (err as { data?: { error?: string } }).data?.error ?? text(err);
+        throw new DroverError('config_invalid', `Slack rejected SLACK_BOT_TOKEN (${code}). Check the bot token of the installed app.`, { cause: err });
+      }
+      if (settings.mode === 'socket') await app.start();
+      notifier.start();
+    },
+    async stop(): Promise<void> {
+      await notifier.stop();
+      if (settings.mode === 'socket') await app.stop();
+    },
+  };
+}
+
+export type SlackApp = ReturnType<typeof createSlackApp>;

@@ -1,0 +1,51 @@
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../../src/cli/program.js';
+import { buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
+import { seedDemo } from '../../support/seed.js';
+import { waitFor } from '../../support/wait-for.js';
+
+describe('terminal chat (no Slack workspace needed)', () => {
+  let t: TestDrover;
+
+  beforeAll(async () => {
+    t = await buildTestDrover();
+    seedDemo(t.fake);
+    await t.drover.startWorker();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('accepts the same /drover commands and prints the same messages, run threads included', async () => {
+    const input = new PassThrough();
+    const out: string[] = [];
+    const done = runCli(['chat'], {
+      env: { DROVER_REDIS_PREFIX: t.prefix },
+      cwd: ROOT,
+      user: 'frank@laptop',
+      stopSignal: new Promise(() => undefined),
+      input,
+      interactive: true,
+      output: { out: (l) => out.push(l), err: (l) => out.push(l) },
+    });
+    const printed = () => out.join('\n');
+    input.write('/drover help\n');
+    await waitFor(() => /describe/.test(printed()), 'the help text');
+
+    input.write('/drover run scale-deployment namespace=demo deployment=web replicas=4\n');
+    await waitFor(() => /succeeded/i.test(printed()) && /read current scale/.test(printed()), 'the run thread to end');
+    expect(printed()).toMatch(/replicas 3 → 4|3 → 4/);
+
+    // A missing parameter becomes a question, as Slack would open a form.
+    input.write('run scale-deployment namespace=demo deployment=web\n');
+    await waitFor(() => /replicas \(integer, required/.test(printed()), 'the question for replicas');
+    input.write('2\n');
+    await waitFor(() => (t.fake.get('deployments', 'demo', 'web') as unknown as { spec: { replicas: number } }).spec.replicas === 2, 'the second run');
+
+    input.write('run nope\n');
+    await waitFor(() => /Unknown runbook "nope"/.test(printed()), 'the error');
+    input.end();
+    expect(await done).toBe(0);
+  }, 30_000);
+});
