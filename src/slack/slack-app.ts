@@ -1,6 +1,5 @@
 import { App, HTTPReceiver, type RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DroverError, errorMessage as text } from '../errors.js';
@@ -68,6 +67,7 @@ export function createSlackApp(deps: SlackAppDeps) {
       token: settings.botToken,
       appToken: settings.appToken,
       socketMode: true,
+      deferInitialization: true,
       logger: log,
       clientOptions,
       installerOptions: { clientOptions },
@@ -79,7 +79,8 @@ export function createSlackApp(deps: SlackAppDeps) {
       logger: log,
       processBeforeResponse: false,
     });
-    app = new App({ token: settings.botToken, receiver, logger: log, clientOptions });
+    // Deferred, so that a bad token fails start() with a clear message instead of an unhandled rejection.
+    app = new App({ token: settings.botToken, receiver, logger: log, clientOptions, deferInitialization: true });
   }
   const client: WebClient = app.client;
   const notifier = new RunNotifier({
@@ -245,7 +246,7 @@ export function createSlackApp(deps: SlackAppDeps) {
     requestListener: receiver?.requestListener,
     async start(): Promise<void> {
       try {
-        await client.auth.test();
+        await app.init();
       } catch (err) {
         const code = (err as { data?: { error?: string } }).data?.error ?? text(err);
         throw new DroverError('config_invalid', `Slack rejected SLACK_BOT_TOKEN (${code}). Check the bot token of the installed app.`, { cause: err });

@@ -62,6 +62,10 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
     const chatInTerminal = options.local && deps.interactive && !configFrom(deps).slack.botToken;
     rt = await openRuntime(deps, { withClusters: options.worker, ...(redis ? { redis } : {}), ...(chatInTerminal ? { logLevel: 'warn' } : {}) });
     const { drover, config, logger } = rt;
+    if (drover.slack) {
+      await drover.slack.start();
+      logger.info({ mode: slackSettingsFrom(config.slack)?.mode, command: config.slack.command }, 'Slack app started');
+    }
     if (options.http) {
       server = createServer(drover.router.listener);
       const port = await listen(server, config.http.port, config.http.host);
@@ -70,10 +74,6 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
     if (options.worker) {
       await drover.startWorker();
       logger.info({ clusters: drover.clusters?.names(), default: drover.clusters?.defaultName, runbooks: drover.runbooks.size }, 'worker started');
-    }
-    if (drover.slack) {
-      await drover.slack.start();
-      logger.info({ mode: slackSettingsFrom(config.slack)?.mode, command: config.slack.command }, 'Slack app started');
     }
     if (options.local) {
       const cluster = drover.clusters?.defaultName ?? '<cluster>';

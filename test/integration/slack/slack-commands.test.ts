@@ -146,14 +146,14 @@ describe('Slack: signed requests on Bolt\'s HTTP receiver', () => {
       'param:replicas': { value: { type: 'number_input', value: replicas } },
     });
     const before = (await runs(t)).length;
-    const bad = await t.send(viewSubmissionBody({ callbackId: 'drover_run', privateMetadata: view.private_metadata, values: values('500'), userId: USER }), FORM);
+    const bad = await t.send(viewSubmissionBody({ callbackId: 'drover_run', privateMetadata: view.private_metadata, values: values('500'), userId: USER, view: open.args.view as Record<string, unknown> }), FORM);
     expect(bad.status).toBe(200);
     const answer = JSON.parse(bad.text) as { response_action: string; errors: Record<string, string> };
     expect(answer.response_action).toBe('errors');
     expect(answer.errors['param:replicas']).toMatch(/<=50|50/);
     expect((await runs(t)).length).toBe(before);
 
-    const good = await t.send(viewSubmissionBody({ callbackId: 'drover_run', privateMetadata: view.private_metadata, values: values('2'), userId: USER }), FORM);
+    const good = await t.send(viewSubmissionBody({ callbackId: 'drover_run', privateMetadata: view.private_metadata, values: values('2'), userId: USER, view: open.args.view as Record<string, unknown> }), FORM);
     expect(good.status).toBe(200);
     expect(good.text).toBe('');
     const parent = await t.slack.waitForCall('chat.postMessage', (c) => c.args.thread_ts === undefined && /replicas=2/.test(textOf(c.args)));
