@@ -11,6 +11,7 @@ import { IDS, type ChatMessage } from '../chat/types.js';
 import { boltLogger } from './bolt-logger.js';
 import { EventDedupe } from './event-dedupe.js';
 import { SlackSink } from './slack-sink.js';
+import { AfterAck } from './after-ack.js';
 
 export interface SlackSettings {
   mode: 'http' | 'socket';
@@ -93,9 +94,10 @@ export function createSlackApp(deps: SlackAppDeps) {
   });
   const dedupe = new EventDedupe(deps.redis, deps.prefix);
 
+  const afterAck = new AfterAck((err) => logger.error({ err }, 'slack: handling failed'));
   /** Runs work after the handler returned, so Slack gets its ack at once. */
-  function later(what: string, work: () => Promise<void>): void {
-    void work().catch((err: unknown) => logger.error({ err, what }, 'slack: handling failed'));
+  function later(_what: string, work: () => Promise<void>): void {
+    afterAck.push(work);
   }
 
   async function tellPrivately(origin: Origin, message: ChatMessage): Promise<void> {
@@ -255,6 +257,7 @@ export function createSlackApp(deps: SlackAppDeps) {
       notifier.start();
     },
     async stop(): Promise<void> {
+      await afterAck.idle();
       await notifier.stop();
       if (settings.mode === 'socket') await app.stop();
     },
