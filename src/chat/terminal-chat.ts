@@ -15,6 +15,7 @@ const CHANNEL = 'terminal';
 class TerminalSink implements ChatSink {
   readonly name = 'terminal';
   private replies = 0;
+  private readonly shown = new Map<string, Set<string>>();
 
   constructor(
     private readonly print: (text: string) => void,
@@ -27,9 +28,21 @@ class TerminalSink implements ChatSink {
     return Promise.resolve(`${threadTs ?? 'message'}.${++this.replies}`);
   }
 
+  /** A run's message is reprinted only by its lines that changed (state, duration, error), not all its facts again. */
   update(_channel: string, ts: string, message: ChatMessage): Promise<void> {
-    this.print(indent(blocksToText(message, { command: this.command }), `[${ts}] `));
+    const seen = this.shown.get(ts) ?? new Set<string>();
+    this.shown.set(ts, seen);
+    const fresh = blocksToText(message, { command: this.command })
+      .split('\n')
+      .filter((line) => line.trim() && !seen.has(line));
+    for (const line of fresh) seen.add(line);
+    if (fresh.length) this.print(indent(fresh.join('\n'), `[${ts}] `));
     return Promise.resolve();
+  }
+
+  /** Remembers the lines of a run message printed when the run started. */
+  shownAs(ts: string, text: string): void {
+    this.shown.set(ts, new Set(text.split('\n')));
   }
 }
 
@@ -62,11 +75,12 @@ export interface TerminalChatDeps {
  */
 export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
   const { commands, print } = deps;
+  const sink = new TerminalSink(print, deps.command);
   const notifier = new RunNotifier({
     redis: deps.redis,
     prefix: deps.prefix,
     store: deps.store,
-    sink: new TerminalSink(print, deps.command),
+    sink,
     logger: deps.logger,
     minIntervalMs: 0,
     blockMs: 200,
@@ -86,10 +100,13 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
       case 'reply':
         print(blocksToText(outcome.message, { command: deps.command }));
         return;
-      case 'run':
-        print(blocksToText(runMessage(outcome.run, { cancellable: true }), { command: deps.command }));
+      case 'run': {
+        const text = blocksToText(runMessage(outcome.run, { cancellable: true }), { command: deps.command });
+        print(text);
+        sink.shownAs(`run ${outcome.run.id}`, text);
         await notifier.follow(outcome.run.id, CHANNEL, `run ${outcome.run.id}`, outcome.run.state);
         return;
+      }
       case 'form': {
         const clusters = await deps.listClusters();
         print(
