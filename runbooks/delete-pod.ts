@@ -10,6 +10,11 @@ export default defineRunbook({
     pod: z.string().min(1).describe('Name of the pod'),
     gracePeriodSeconds: z.number().int().min(0).max(3600).optional().describe('Override the pod\'s termination grace period'),
   }),
+  triggers: {
+    // kube-prometheus: a container restarting over and over; a fresh pod often clears a bad node or volume mount.
+    alerts: [{ alertname: 'KubePodCrashLooping', params: { namespace: 'label:namespace', pod: 'label:pod' } }],
+  },
+  rateLimit: { maxRuns: 3, window: '1h', cooldown: '10m' },
   risk: 'low',
   timeout: '2m',
   concurrencyKey: (p) => `pod/${p.namespace}/${p.pod}`,

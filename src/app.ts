@@ -17,6 +17,13 @@ import type { RunbookRegistry } from './runbook/registry.js';
 import { ChannelPolicy } from './chat/channel-policy.js';
 import { ChatCommands } from './chat/chat-commands.js';
 import { createSlackApp, type SlackSettings } from './slack/slack-app.js';
+import { SlackAlertAnnouncer } from './slack/alert-announcer.js';
+import { silentAnnouncer, type AlertAnnouncer } from './alertmanager/alert-announcer.js';
+import { AlertIntake } from './alertmanager/alert-intake.js';
+import { AlertRoutes } from './alertmanager/alert-routes.js';
+import { CircuitBreakers } from './alertmanager/circuit-breaker.js';
+import { RemediationWatch } from './alertmanager/remediation-watch.js';
+import { WEBHOOK_PATH, webhookHandler } from './alertmanager/webhook-route.js';
 
 /** Slack settings from the configuration, or undefined when Slack is not configured. */
 export function slackSettingsFrom(slack: Config['slack']): SlackSettings | undefined {
@@ -49,6 +56,8 @@ export interface DroverDeps {
   queueName?: string;
   /** Node process metrics on /metrics. */
   processMetrics?: boolean;
+  /** Asks Alertmanager whether an alert still fires, for the remediation check. */
+  isFiring?: (fingerprint: string) => Promise<boolean | undefined>;
   /** Mirror of audit events (for example to stdout for log shipping). */
   auditMirror?: (event: AuditEvent) => void;
   now?: () => Date;
@@ -123,11 +132,67 @@ export function createDrover(deps: DroverDeps) {
     : undefined;
   if (slack?.requestListener) router.add('POST', '/slack/events', slack.requestListener);
 
+  const alertSettings = config.alerts;
+  const announcer: AlertAnnouncer = slack
+    ? new SlackAlertAnnouncer(slack.client, slack.notifier, alertSettings.channel, alertSettings.unmatchedChannel)
+    : silentAnnouncer;
+  const watch = new RemediationWatch({
+    redis,
+    prefix,
+    store,
+    audit,
+    metrics,
+    announcer: () => announcer,
+    logger,
+    watchForMs: alertSettings.watchFor,
+    retentionMs: config.jobs.retention,
+    ...(deps.isFiring ? { isFiring: deps.isFiring } : {}),
+  });
+  const intake = new AlertIntake({
+    routes: new AlertRoutes(deps.runbooks),
+    queue,
+    store,
+    audit,
+    metrics,
+    redis,
+    prefix,
+    breakers: new CircuitBreakers(redis, prefix),
+    watch,
+    announcer: () => announcer,
+    logger,
+    settings: {
+      clusterLabel: alertSettings.clusterLabel,
+      defaultMaxRuns: alertSettings.defaultMaxRuns,
+      defaultWindowMs: alertSettings.defaultWindow,
+      defaultCooldownMs: alertSettings.defaultCooldown,
+      clusterMaxRuns: alertSettings.clusterMaxRuns,
+      clusterWindowMs: alertSettings.clusterWindow,
+      retentionMs: config.jobs.retention,
+    },
+  });
+  router.add(
+    'POST',
+    WEBHOOK_PATH,
+    webhookHandler({
+      intake,
+      credentials: {
+        ...(alertSettings.webhookToken ? { token: alertSettings.webhookToken } : {}),
+        ...(alertSettings.webhookUsername ? { username: alertSettings.webhookUsername } : {}),
+        ...(alertSettings.webhookPassword ? { password: alertSettings.webhookPassword } : {}),
+      },
+      maxBodyBytes: alertSettings.maxBodyBytes,
+      logger,
+      metrics,
+      audit,
+    }),
+  );
+
   return {
     config,
     store,
     chat,
     slack,
+    alerts: { intake, watch },
     audit,
     metrics,
     presence,
@@ -171,8 +236,13 @@ export function createDrover(deps: DroverDeps) {
       }
       return worker;
     },
+    /** Stops this process's workers, letting runs in progress finish. */
+    async stopWorkers() {
+      await Promise.all(workers.splice(0).map((w) => w.close()));
+    },
     /** Stops workers (letting runs in progress finish) and closes the queue. Does not close `redis`. */
     async close() {
+      watch.stop();
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queue.close();

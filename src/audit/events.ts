@@ -1,6 +1,12 @@
 import type { Requester } from '../runbook/types.js';
 import type { MutationRecord } from '../k8s/types.js';
 
+/** What became of one alert Drover received: each alert ends in exactly one. */
+export type AlertOutcome = 'enqueued' | 'deduplicated' | 'unmatched' | 'breaker_open' | 'approval_required' | 'resolved' | 'rejected';
+
+/** Whether an automatic run fixed what its alert was about. */
+export type RemediationResult = 'remediated' | 'not-cleared' | 'run-failed';
+
 /** Terminal outcome of a run. */
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed-out';
 
@@ -34,6 +40,19 @@ export type AuditEventBody =
   | ({ type: 'k8s.mutation'; runId: string } & MutationRecord)
   | { type: 'run.retrying'; runId: string; attempt: number; delayMs: number; error: { code: string; message: string } }
   | { type: 'run.cancel.requested'; runId: string; actor: Requester }
+  | {
+      type: 'alert.received';
+      fingerprint: string;
+      alertname: string;
+      status: 'firing' | 'resolved';
+      startsAt: string;
+      outcome: AlertOutcome;
+      runIds: string[];
+      reason?: string;
+    }
+  | { type: 'alert.payload.rejected'; alerts: number; reason: string }
+  | { type: 'alert.escalated'; fingerprint: string; alertname: string; reason: string; runId?: string }
+  | { type: 'alert.remediation'; fingerprint: string; alertname: string; runId: string; result: RemediationResult }
   | {
       type: 'run.finished';
       runId: string;

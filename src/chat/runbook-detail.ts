@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration, type Duration } from '../config/duration.js';
+import { approvalPolicy } from '../runbook/approval.js';
 import { describeParams } from '../runbook/params.js';
 import { chatName } from '../runbook/registry.js';
 import type { Runbook } from '../runbook/types.js';
@@ -18,7 +19,7 @@ export function runbookDetail(rb: Runbook, channels: ChannelPolicy): RunbookDeta
     ...runbookSummary(rb),
     alerts: (rb.triggers?.alerts ?? []).map((a) => `${a.alertname}${a.matchers?.length ? `{${a.matchers.join(', ')}}` : ''}`),
     approval: {
-      required: rb.approval?.required ?? (risk === 'high' ? 'unless-dry-run' : 'never'),
+      required: approvalPolicy(rb),
       approvers: rb.approval?.approvers ?? 1,
       ...(rb.approval?.timeout !== undefined ? { timeout: show(rb.approval.timeout) } : {}),
     },

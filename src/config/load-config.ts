@@ -30,6 +30,12 @@ const ENV_MAP: ReadonlyArray<{ name: string; path: string[]; list?: string }> = 
   { name: 'SLACK_APP_TOKEN', path: ['slack', 'appToken'] },
   { name: 'SLACK_API_URL', path: ['slack', 'apiUrl'] },
   { name: 'DROVER_SLACK_MODE', path: ['slack', 'mode'] },
+  { name: 'ALERTMANAGER_WEBHOOK_TOKEN', path: ['alerts', 'webhookToken'] },
+  { name: 'ALERTMANAGER_WEBHOOK_USERNAME', path: ['alerts', 'webhookUsername'] },
+  { name: 'ALERTMANAGER_WEBHOOK_PASSWORD', path: ['alerts', 'webhookPassword'] },
+  { name: 'ALERTMANAGER_URL', path: ['alerts', 'alertmanagerUrl'] },
+  { name: 'DROVER_ALERTS_CHANNEL', path: ['alerts', 'channel'] },
+  { name: 'DROVER_ALERTS_MAX_BODY', path: ['alerts', 'maxBodyBytes'] },
 ];
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

@@ -109,6 +109,49 @@ export const configSchema = z
         if (socket && !s.appToken) ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'is required for Socket Mode' });
         if (!socket && !s.signingSecret) ctx.addIssue({ code: 'custom', path: ['signingSecret'], message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
       }),
+    alerts: z
+      .object({
+        /** Bearer token Alertmanager sends (http_config.authorization). */
+        webhookToken: z.string().min(16, 'must be at least 16 characters').optional(),
+        /** Or basic auth (http_config.basic_auth). */
+        webhookUsername: z.string().min(1).optional(),
+        webhookPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+        /** Largest webhook body accepted (413 beyond). */
+        maxBodyBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
+        /** Slack channel id for announcements of automatic runs and escalations. */
+        channel: z.string().optional(),
+        /** Slack channel id where alerts no runbook matches are posted. */
+        unmatchedChannel: z.string().optional(),
+        /** Label naming the cluster an alert comes from; absent means the default cluster. */
+        clusterLabel: z.string().default('cluster'),
+        /** After a remediation, how long Drover waits for the alert to resolve. */
+        watchFor: duration.default(600_000),
+        /** Circuit breaker of a runbook that declares none: runs per target per window, and a cooldown. */
+        defaultMaxRuns: z.coerce.number().int().min(1).default(3),
+        defaultWindow: duration.default(3_600_000),
+        defaultCooldown: duration.default(300_000),
+        /** Global cap of automatic runs per cluster per window. */
+        clusterMaxRuns: z.coerce.number().int().min(1).default(20),
+        clusterWindow: duration.default(600_000),
+        /** Alertmanager's base URL, for silences and to ask whether an alert still fires. */
+        alertmanagerUrl: z.url().optional(),
+      })
+      .strict()
+      .default({
+        maxBodyBytes: 1024 * 1024,
+        clusterLabel: 'cluster',
+        watchFor: 600_000,
+        defaultMaxRuns: 3,
+        defaultWindow: 3_600_000,
+        defaultCooldown: 300_000,
+        clusterMaxRuns: 20,
+        clusterWindow: 600_000,
+      })
+      .superRefine((a, ctx) => {
+        if ((a.webhookUsername === undefined) !== (a.webhookPassword === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['webhookPassword'], message: 'basic auth needs both a username and a password' });
+        }
+      }),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()

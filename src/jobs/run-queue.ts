@@ -137,6 +137,11 @@ export class RunQueue {
     return record;
   }
 
+  /** The cluster a run would go to: the named one if known, else the default; cluster_unknown otherwise. */
+  resolveCluster(name: string | undefined): Promise<string> {
+    return this.options.clusters(name);
+  }
+
   async get(runId: string): Promise<RunRecord> {
     const run = await this.options.store.get(runId);
     if (!run) throw new DroverError('run_not_found', `No run with id "${runId}".`);

@@ -51,6 +51,18 @@ export function createMetrics(options: MetricsOptions = {}) {
     labelNames: ['cluster', 'verb', 'code'] as const,
     registers: [registry],
   });
+  const alerts = new Counter({
+    name: 'drover_alerts_total',
+    help: 'Alerts received from Alertmanager, by outcome (enqueued, deduplicated, unmatched, breaker_open, approval_required, resolved, rejected).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const remediations = new Counter({
+    name: 'drover_alert_remediations_total',
+    help: 'Automatic runs by whether their alert cleared (remediated, not-cleared, run-failed).',
+    labelNames: ['runbook', 'result'] as const,
+    registers: [registry],
+  });
   const queueCounts = options.queueCounts;
   new Gauge({
     name: 'drover_queue_depth',
@@ -65,7 +77,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     },
   });
 
-  return { registry, runs, runDuration, retries, runsEnqueued, k8sCalls };
+  return { registry, runs, runDuration, retries, runsEnqueued, k8sCalls, alerts, remediations };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

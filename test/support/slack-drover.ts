@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSlackFake, postSigned, type SlackFake } from '../../src/testing/index.js';
 import type { Runbook } from '../../src/runbook/types.js';
+import type { Config } from '../../src/config/schema.js';
 import { buildTestDrover, shippedRunbooks, type TestDrover } from './test-drover.js';
 import { seedDemo } from './seed.js';
 
@@ -16,7 +17,9 @@ export interface SlackTestDrover extends TestDrover {
 }
 
 /** A whole Drover with its Slack app on Bolt's real HTTP receiver, talking to a fake Slack Web API. */
-export async function buildSlackTestDrover(options: { runbooks?: Runbook[]; channels?: Record<string, string[]> } = {}): Promise<SlackTestDrover> {
+export async function buildSlackTestDrover(
+  options: { runbooks?: Runbook[]; channels?: Record<string, string[]>; configure?: (c: Config) => void } = {},
+): Promise<SlackTestDrover> {
   const slack = await startSlackFake({ botToken: BOT_TOKEN });
   const runbooks = [...(await shippedRunbooks()), ...(options.runbooks ?? [])];
   const t = await buildTestDrover({
@@ -30,6 +33,7 @@ export async function buildSlackTestDrover(options: { runbooks?: Runbook[]; chan
         minInterval: 100,
         channels: options.channels ?? {},
       };
+      options.configure?.(c);
     },
   });
   seedDemo(t.fake);

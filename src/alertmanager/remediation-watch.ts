@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { RemediationResult } from '../audit/events.js';
+import { isTerminal } from '../jobs/run-record.js';
+import type { RunStore } from '../jobs/run-store.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
+import type { WebhookAlert } from './webhook-payload.js';
+
+interface Watched {
+  runId: string;
+  runbook: string;
+  alert: WebhookAlert;
+}
+
+export interface RemediationWatchDeps {
+  redis: Redis;
+  prefix: string;
+  store: RunStore;
+  audit: AuditLog;
+  metrics: Metrics;
+  announcer: () => AlertAnnouncer;
+  logger: Logger;
+  /** After a successful run, how long the alert has to resolve. */
+  watchForMs: number;
+  /** Asks Alertmanager whether the alert still fires (undefined: cannot tell). */
+  isFiring?: (fingerprint: string) => Promise<boolean | undefined>;
+  /** How long markers are kept. */
+  retentionMs: number;
+}
+
+/**
+ * Did it work? After an automatic run, waits for its alert to resolve (a
+ * resolved notification, or Alertmanager's API) and records `remediated`, or
+ * `not-cleared` and escalates. A failed run escalates at once.
+ */
+export class RemediationWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping = false;
+
+  constructor(private readonly deps: RemediationWatchDeps) {}
+
+  private get key(): string {
+    return `${this.deps.prefix}:alerts:watch`;
+  }
+
+  private resolvedKey(alert: { fingerprint: string; startsAt: string }): string {
+    return `${this.deps.prefix}:alert:resolved:${alert.fingerprint}:${Date.parse(alert.startsAt)}`;
+  }
+
+  async track(runId: string, runbook: string, alert: WebhookAlert): Promise<void> {
+    const entry: Watched = { runId, runbook, alert };
+    await this.deps.redis.hset(this.key, runId, JSON.stringify(entry));
+  }
+
+  async markResolved(alert: WebhookAlert): Promise<void> {
+    await this.deps.redis.set(this.resolvedKey(alert), new Date().toISOString(), 'PX', this.deps.retentionMs);
+  }
+
+  start(intervalMs = 2000): void {
+    this.timer = setInterval(() => void this.sweep(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Checks every watched run once; exposed for tests. */
+  async sweep(now = Date.now()): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    const lock = `${this.key}:lock`;
+    try {
+      // One sweeper at a time across Drover instances.
+      if ((await this.deps.redis.set(lock, '1', 'PX', 30_000, 'NX')) !== 'OK') return;
+      for (const raw of Object.values(await this.deps.redis.hgetall(this.key))) {
+        await this.check(JSON.parse(raw) as Watched, now).catch((err: unknown) => this.deps.logger.warn({ err }, 'remediation watch: check failed'));
+      }
+    } finally {
+      await this.deps.redis.del(lock).catch(() => undefined);
+      this.sweeping = false;
+    }
+  }
+
+  private async check(w: Watched, now: number): Promise<void> {
+    const run = await this.deps.store.get(w.runId);
+    if (!run) return this.done(w);
+    if (!isTerminal(run.state)) return;
+    const resolved = (await this.deps.redis.exists(this.resolvedKey(w.alert))) === 1;
+    if (run.state !== 'succeeded') {
+      // Cancelled because the alert resolved before it started: nothing to report.
+      if (run.state === 'cancelled' && resolved) return this.done(w);
+      return this.conclude(w, 'run-failed', [`Run ${run.id} ${run.state}${run.error ? `: ${run.error.message}` : ''}.`]);
+    }
+    if (resolved) return this.conclude(w, 'remediated');
+    const finished = Date.parse(run.finishedAt ?? run.createdAt);
+    if (now - finished < this.deps.watchForMs) return;
+    const firing = await this.deps.isFiring?.(w.alert.fingerprint).catch(() => undefined);
+    if (firing === false) return this.conclude(w, 'remediated');
+    return this.conclude(w, 'not-cleared', [
+      `Run ${run.id} (${w.runbook}) succeeded, but the alert was still firing ${Math.round(this.deps.watchForMs / 60_000)} min later.`,
+    ]);
+  }
+
+  private async conclude(w: Watched, result: RemediationResult, details: string[] = []): Promise<void> {
+    const alertname = w.alert.labels.alertname ?? '';
+    await this.deps.audit.append({ type: 'alert.remediation', fingerprint: w.alert.fingerprint, alertname, runId: w.runId, result });
+    this.deps.metrics.remediations.inc({ runbook: w.runbook, result });
+    if (result !== 'remediated') {
+      const headline = result === 'run-failed' ? `${describeAlert(w.alert)}: remediation failed` : `${describeAlert(w.alert)}: remediation did not clear the alert`;
+      await this.deps.audit.append({ type: 'alert.escalated', fingerprint: w.alert.fingerprint, alertname, reason: details[0] ?? headline, runId: w.runId });
+      await this.deps.announcer().escalate(w.alert, headline, details).catch((err: unknown) => this.deps.logger.warn({ err }, 'cannot escalate'));
+    }
+    await this.done(w);
+  }
+
+  private async done(w: Watched): Promise<void> {
+    await this.deps.redis.hdel(this.key, w.runId);
+  }
+}

@@ -1,0 +1,76 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import { asDroverError } from '../errors.js';
+import { BodyTooLarge, readBody } from '../http/read-body.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { AlertIntake } from './alert-intake.js';
+import { authorised, type WebhookCredentials } from './webhook-auth.js';
+import { parseWebhookPayload } from './webhook-payload.js';
+
+export const WEBHOOK_PATH = '/webhooks/alertmanager';
+
+function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+}
+
+/**
+ * POST /webhooks/alertmanager. Alertmanager retries a 5xx for ever and
+ * resends on every group interval, so: 2xx for whatever was accepted or
+ * deliberately dropped, 4xx for bad input (it will not improve by retrying),
+ * 5xx only when Drover itself cannot take the alerts now (Redis down).
+ */
+export function webhookHandler(deps: {
+  intake: AlertIntake;
+  credentials: WebhookCredentials;
+  maxBodyBytes: number;
+  logger: Logger;
+  metrics: Metrics;
+  audit: AuditLog;
+}) {
+  const configured = Boolean(deps.credentials.token || (deps.credentials.username && deps.credentials.password));
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!authorised(req.headers.authorization, deps.credentials)) {
+      req.resume();
+      answer(res, 401, {
+        error: configured
+          ? 'Unauthorized: send the bearer token (or basic auth) configured in Drover, as Alertmanager http_config does.'
+          : 'Unauthorized: Drover has no webhook credentials; set ALERTMANAGER_WEBHOOK_TOKEN (or basic auth) and put it in http_config.',
+      });
+      return;
+    }
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, deps.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        answer(res, 413, { error: `Payload too large: the limit is ${deps.maxBodyBytes} bytes (alerts.maxBodyBytes); lower max_alerts in Alertmanager's webhook_config.` });
+        return;
+      }
+      throw err;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      answer(res, 400, { error: 'Invalid JSON: expected Alertmanager\'s webhook payload (version 4).' });
+      return;
+    }
+    const parsed = parseWebhookPayload(body);
+    if ('error' in parsed) {
+      const count = Array.isArray((body as { alerts?: unknown }).alerts) ? (body as { alerts: unknown[] }).alerts.length : 1;
+      deps.metrics.alerts.inc({ outcome: 'rejected' }, count);
+      await deps.audit.append({ type: 'alert.payload.rejected', alerts: count, reason: parsed.error });
+      answer(res, 400, { error: parsed.error });
+      return;
+    }
+    try {
+      const outcomes = await deps.intake.receive(parsed.payload);
+      answer(res, 200, { received: parsed.payload.alerts.length, outcomes });
+    } catch (err) {
+      const e = asDroverError(err);
+      deps.logger.error({ err: e.cause ?? e, groupKey: parsed.payload.groupKey }, 'alerts could not be processed; Alertmanager will retry');
+      answer(res, 503, { error: 'Drover cannot take alerts right now; Alertmanager will retry.' });
+    }
+  };
+}

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+
+export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
+
+export interface TestAlert {
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  status?: 'firing' | 'resolved';
+  startsAt?: string;
+}
+
+/** A fingerprint as Alertmanager derives one: stable for a label set. */
+export function fingerprintOf(labels: Record<string, string>): string {
+  const text = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}\u00ff${labels[k]}\u00ff`)
+    .join('');
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Alertmanager's webhook payload (version 4) for some alerts, as Alertmanager 0.25 sends it. */
+export function webhookPayload(alerts: TestAlert[], status: 'firing' | 'resolved' = 'firing'): Record<string, unknown> {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="test"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: 'drover',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: alerts.map((a) => {
+      const s = a.status ?? status;
+      return {
+        status: s,
+        labels: a.labels,
+        annotations: a.annotations ?? {},
+        startsAt: a.startsAt ?? '2026-11-24T10:00:00Z',
+        endsAt: s === 'resolved' ? '2026-11-24T10:30:00Z' : '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus.example:9090/graph',
+        fingerprint: fingerprintOf(a.labels),
+      };
+    }),
+  };
+}
+
+export function crashLooping(pod: string, extra: Record<string, string> = {}): TestAlert {
+  return { labels: { alertname: 'KubePodCrashLooping', namespace: 'demo', pod, container: 'web', severity: 'warning', ...extra }, annotations: { summary: 'Pod is crash looping.' } };
+}
