@@ -30,7 +30,7 @@ export class AlertRoutes {
           return parsed;
         });
         const list = this.byAlertname.get(trigger.alertname) ?? [];
-        list.push({ runbook, trigger: trigger as AlertTrigger<Record<string, unknown>>, matchers });
+        list.push({ runbook, trigger: trigger, matchers });
         this.byAlertname.set(trigger.alertname, list);
       }
     }
