@@ -110,7 +110,7 @@ export class AlertIntake {
       results = [];
       for (const route of routes) results.push(await this.fire(alert, route));
     }
-    const outcome = PRIORITY.find((o) => results.some((r) => r.outcome === o)) ?? (results[0]?.outcome);
+    const outcome: AlertOutcome = PRIORITY.find((o) => results.some((r) => r.outcome === o)) ?? results[0]?.outcome ?? 'rejected';
     const reason = results.find((r) => r.outcome === outcome)?.reason;
     metrics.alerts.inc({ outcome });
     await audit.append({
