@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../redis-script.js';
 
 // Checks and records one automatic run atomically, so two deliveries racing
 // cannot both slip under a cap. Scores are times (ms); members run ids.
-const CHECK_AND_RECORD = `
+const CHECK_AND_RECORD = new RedisScript(`
 local now = tonumber(ARGV[1])
 local window, maxRuns, cooldown = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local clusterWindow, clusterMax = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -23,7 +24,7 @@ redis.call('ZADD', KEYS[2], now, ARGV[7])
 redis.call('PEXPIRE', KEYS[1], math.max(window, cooldown))
 redis.call('PEXPIRE', KEYS[2], clusterWindow)
 return {'ok', 0}
-`;
+`);
 
 export interface BreakerLimits {
   maxRuns: number;
@@ -55,18 +56,10 @@ export class CircuitBreakers {
   /** Admits a run (recording it) or says why the breaker is open. */
   async admit(cluster: string, runbook: string, target: string, runId: string, limits: BreakerLimits, now = Date.now()): Promise<BreakerVerdict> {
     const [targetKey, clusterKey] = this.keys(cluster, runbook, target);
-    const [verdict, retryIn] = (await this.redis.eval(
-      CHECK_AND_RECORD,
-      2,
-      targetKey,
-      clusterKey,
-      now,
-      limits.windowMs,
-      limits.maxRuns,
-      limits.cooldownMs,
-      limits.clusterWindowMs,
-      limits.clusterMaxRuns,
-      runId,
+    const [verdict, retryIn] = (await CHECK_AND_RECORD.run(
+      this.redis,
+      [targetKey, clusterKey],
+      [now, limits.windowMs, limits.maxRuns, limits.cooldownMs, limits.clusterWindowMs, limits.clusterMaxRuns, runId],
     )) as [string, number];
     if (verdict === 'ok') return { open: false };
     const recent = await this.recent(verdict === 'cluster-cap' ? clusterKey : targetKey);

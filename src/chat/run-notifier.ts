@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../redis-script.js';
 import type { Logger } from 'pino';
 import { isTerminal, type RunState, type StoredRunEvent } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
@@ -24,10 +25,10 @@ interface Live extends Thread {
 }
 
 // Take a thread if nobody follows it, or keep it if we do.
-const CLAIM = `
+const CLAIM = new RedisScript(`
 local owner = redis.call('GET', KEYS[1])
 if (not owner) or owner == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
-return 0`;
+return 0`);
 
 export interface RunNotifierOptions {
   redis: Redis;
@@ -92,7 +93,7 @@ export class RunNotifier {
   }
 
   private async claim(runId: string): Promise<boolean> {
-    const owned = await this.options.redis.eval(CLAIM, 1, `${this.key}:owner:${runId}`, this.instance, '30000');
+    const owned = await CLAIM.run(this.options.redis, [`${this.key}:owner:${runId}`], [this.instance, 30_000]);
     return owned === 1;
   }
 

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../redis-script.js';
 import type { PlannedChange } from '../k8s/types.js';
 import type { Requester } from '../runbook/types.js';
 import type { RunEvent, RunRecord, RunState, StoredRunEvent } from './run-record.js';
 
 // Moves a run from one of the allowed states to another, atomically, and sets fields.
-const TRANSITION = `
+const TRANSITION = new RedisScript(`
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return '!missing' end
 local allowed = false
@@ -15,7 +16,7 @@ if not allowed then return current end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 'OK'
-`;
+`);
 
 const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy'] as const;
 
@@ -74,7 +75,7 @@ export class RunStore {
    */
   async transition(id: string, from: readonly RunState[], to: RunState, fields: Partial<RunRecord> = {}): Promise<RunState | 'missing' | undefined> {
     const flat = Object.entries(serialise(fields)).flat();
-    const answer = (await this.redis.eval(TRANSITION, 1, this.key(id), from.join(','), to, ...flat)) as string;
+    const answer = (await TRANSITION.run(this.redis, [this.key(id)], [from.join(','), to, ...flat])) as string;
     if (answer === 'OK') {
       await this.emit(id, { type: 'state', state: to, ...(fields.error ? { message: fields.error.message } : {}) });
       return undefined;

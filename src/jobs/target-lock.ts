@@ -1,16 +1,17 @@
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../redis-script.js';
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
+const RENEW = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`);
 // Take the lock if free, or keep it if this run already holds it (a resumed run after a crash).
-const ACQUIRE = `
+const ACQUIRE = new RedisScript(`
 local holder = redis.call('GET', KEYS[1])
 if (not holder) or holder == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 'OK'
 end
 return holder
-`;
+`);
 
 export interface HeldLock {
   key: string;
@@ -36,17 +37,17 @@ export class TargetLocks {
   /** The lock, or the id of the run holding it. */
   async acquire(cluster: string, concurrencyKey: string, runId: string): Promise<HeldLock | { heldBy: string }> {
     const key = this.key(cluster, concurrencyKey);
-    const answer = (await this.redis.eval(ACQUIRE, 1, key, runId, String(this.ttlMs))) as string;
+    const answer = (await ACQUIRE.run(this.redis, [key], [runId, this.ttlMs])) as string;
     if (answer !== 'OK') return { heldBy: answer };
     const timer = setInterval(() => {
-      this.redis.eval(RENEW, 1, key, runId, String(this.ttlMs)).catch(() => undefined);
+      RENEW.run(this.redis, [key], [runId, this.ttlMs]).catch(() => undefined);
     }, Math.max(1000, Math.floor(this.ttlMs / 3)));
     timer.unref();
     return {
       key,
       release: async () => {
         clearInterval(timer);
-        await this.redis.eval(RELEASE, 1, key, runId);
+        await RELEASE.run(this.redis, [key], [runId]);
       },
     };
   }
