@@ -1,0 +1,94 @@
+import { isTerminal } from '../../../src/jobs/run-record.js';
+import type { AuditEvent } from '../../../src/audit/events.js';
+import { startAlertmanager, type AlertmanagerHandle } from '../../support/alertmanager.js';
+import { buildSlackTestDrover, type SlackTestDrover } from '../../support/slack-drover.js';
+import { WEBHOOK_TOKEN } from '../../support/alerts.js';
+import { waitFor } from '../../support/wait-for.js';
+
+type Received = Extract<AuditEvent, { type: 'alert.received' }>;
+
+async function received(t: SlackTestDrover): Promise<Received[]> {
+  return (await t.drover.audit.read()).filter((e): e is Received => e.type === 'alert.received');
+}
+
+describe('with a real Alertmanager', () => {
+  let t: SlackTestDrover;
+  let am: AlertmanagerHandle;
+
+  beforeEach(async () => {
+    t = await buildSlackTestDrover({ configure: (c) => (c.alerts.webhookToken = WEBHOOK_TOKEN) });
+    am = await startAlertmanager({
+      webhookUrl: `${t.base}/webhooks/alertmanager`,
+      bearerToken: WEBHOOK_TOKEN,
+      groupWait: '0s',
+      groupInterval: '200ms',
+      repeatInterval: '1s',
+    });
+  });
+
+  afterEach(async () => {
+    await am.stop();
+    await t.close();
+  });
+
+  const crashLooping = (pod: string) => ({ labels: { alertname: 'KubePodCrashLooping', namespace: 'demo', pod, container: 'web', severity: 'warning' } });
+
+  it('a firing alert makes exactly one run; its repeats make none', async () => {
+    const pod = t.fake.list('pods', 'demo', { labelSelector: 'app=web' })[0]!.metadata.name as string;
+    await am.pushAlerts([crashLooping(pod)]);
+    const first = await waitFor(async () => (await received(t)).find((e) => e.outcome === 'enqueued'), 'the alert to be enqueued');
+    const runId = first.runIds[0]!;
+    await waitFor(async () => {
+      const run = await t.drover.store.get(runId);
+      return run && isTerminal(run.state);
+    }, 'the run');
+    expect((await t.drover.store.get(runId))?.state).toBe('succeeded');
+    // repeat_interval is 1s: wait for Alertmanager to send the same notification again.
+    await waitFor(async () => (await received(t)).filter((e) => e.outcome === 'deduplicated').length >= 2, 'two repeats', 8000);
+    const runs = (await t.drover.store.recent(100)).filter((r) => r.runbook === 'delete-pod');
+    expect(runs.map((r) => r.id)).toEqual([runId]);
+    expect(new Set((await received(t)).map((e) => e.fingerprint)).size).toBe(1);
+  }, 20_000);
+
+  it('a resolved alert cancels its run that has not started', async () => {
+    await t.drover.stopWorkers();
+    await am.pushAlerts([crashLooping('web-stuck')]);
+    const enqueued = await waitFor(async () => (await received(t)).find((e) => e.outcome === 'enqueued'), 'the alert to be enqueued');
+    const runId = enqueued.runIds[0]!;
+    expect((await t.drover.store.get(runId))?.state).toBe('queued');
+    await am.resolveAlerts([crashLooping('web-stuck')]);
+    await waitFor(async () => (await received(t)).some((e) => e.outcome === 'resolved'), 'the resolved notification');
+    await waitFor(async () => (await t.drover.store.get(runId))?.state === 'cancelled', 'the run to be cancelled');
+  }, 20_000);
+
+  it('1,000 distinct alerts: every one is accounted for, none lost', async () => {
+    await t.drover.stopWorkers();
+    const alerts = Array.from({ length: 1000 }, (_, i) =>
+      i % 10 === 0 ? { labels: { alertname: 'NobodyHandlesThis', instance: `host-${i}` } } : crashLooping(`storm-${i}`),
+    );
+    await am.pushAlerts(alerts);
+    const seen = await waitFor(
+      async () => {
+        const events = await received(t);
+        return new Set(events.map((e) => e.fingerprint)).size >= 1000 ? events : undefined;
+      },
+      'all 1,000 alerts',
+      25_000,
+    );
+    const firstOutcome = new Map<string, string>();
+    for (const e of seen) if (!firstOutcome.has(e.fingerprint)) firstOutcome.set(e.fingerprint, e.outcome);
+    const counts: Record<string, number> = {};
+    for (const outcome of firstOutcome.values()) counts[outcome] = (counts[outcome] ?? 0) + 1;
+    expect(firstOutcome.size).toBe(1000);
+    expect(counts.unmatched).toBe(100);
+    // 20 runs per cluster per 10 minutes by default: the rest is held by the breaker, escalated, not lost.
+    expect(counts.enqueued).toBe(20);
+    expect(counts.breaker_open).toBe(880);
+    expect(await t.drover.queue.queue.getJobCounts('waiting')).toEqual({ waiting: 20 });
+    // Every notification received (repeats included) is counted once in the metric and once in the audit log.
+    await am.stop();
+    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    const total = [...metrics.matchAll(/^drover_alerts_total\{outcome="[a-z_]+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(total).toBe((await received(t)).length);
+  }, 40_000);
+});
