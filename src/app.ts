@@ -24,6 +24,8 @@ import { AlertRoutes } from './alertmanager/alert-routes.js';
 import { CircuitBreakers } from './alertmanager/circuit-breaker.js';
 import { RemediationWatch } from './alertmanager/remediation-watch.js';
 import { WEBHOOK_PATH, webhookHandler } from './alertmanager/webhook-route.js';
+import { createAlertmanagerClient } from './alertmanager/am-client.js';
+import { alertmanagerSilences } from './alertmanager/silences.js';
 
 /** Slack settings from the configuration, or undefined when Slack is not configured. */
 export function slackSettingsFrom(slack: Config['slack']): SlackSettings | undefined {
@@ -133,6 +135,11 @@ export function createDrover(deps: DroverDeps) {
   if (slack?.requestListener) router.add('POST', '/slack/events', slack.requestListener);
 
   const alertSettings = config.alerts;
+  const alertmanager = alertSettings.alertmanagerUrl
+    ? createAlertmanagerClient({ baseUrl: alertSettings.alertmanagerUrl, ...(alertSettings.alertmanagerToken ? { bearerToken: alertSettings.alertmanagerToken } : {}) })
+    : undefined;
+  const silences = alertmanager ? alertmanagerSilences(alertmanager) : undefined;
+  const isFiring = deps.isFiring ?? (alertmanager ? (fingerprint: string) => alertmanager.isFiring(fingerprint) : undefined);
   const announcer: AlertAnnouncer = slack
     ? new SlackAlertAnnouncer(slack.client, slack.notifier, alertSettings.channel, alertSettings.unmatchedChannel)
     : silentAnnouncer;
@@ -146,7 +153,8 @@ export function createDrover(deps: DroverDeps) {
     logger,
     watchForMs: alertSettings.watchFor,
     retentionMs: config.jobs.retention,
-    ...(deps.isFiring ? { isFiring: deps.isFiring } : {}),
+    ...(isFiring ? { isFiring } : {}),
+    ...(silences ? { silences } : {}),
   });
   const intake = new AlertIntake({
     routes: new AlertRoutes(deps.runbooks),
@@ -160,6 +168,7 @@ export function createDrover(deps: DroverDeps) {
     watch,
     announcer: () => announcer,
     logger,
+    ...(silences ? { silences } : {}),
     settings: {
       clusterLabel: alertSettings.clusterLabel,
       defaultMaxRuns: alertSettings.defaultMaxRuns,

@@ -14,6 +14,7 @@ import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
 import { paramsFromAlert, type AlertRoute, type AlertRoutes } from './alert-routes.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { RemediationWatch } from './remediation-watch.js';
+import type { Silences } from './silences.js';
 import type { WebhookAlert, WebhookPayload } from './webhook-payload.js';
 
 export interface AlertIntakeSettings {
@@ -43,6 +44,8 @@ export interface AlertIntakeDeps {
   announcer: () => AlertAnnouncer;
   logger: Logger;
   settings: AlertIntakeSettings;
+  /** Alertmanager silences, when Alertmanager's URL is configured. */
+  silences?: Silences;
 }
 
 /** The run of one runbook for one firing of one alert: a repeat or a redelivery maps to the same id. */
@@ -186,7 +189,8 @@ export class AlertIntake {
         requester: { kind: 'alert', id: alert.fingerprint, name: alert.labels.alertname ?? 'alert' },
         runId,
       });
-      await this.deps.watch.track(run.id, runbook.id, alert);
+      const silenceId = route.trigger.silence ? await this.silence(alert, run.id, run.timeoutMs) : undefined;
+      await this.deps.watch.track(run.id, runbook.id, alert, silenceId);
       await this.deps.announcer().announceRun(run, alert).catch((err: unknown) => this.deps.logger.warn({ err, runId }, 'cannot announce an automatic run'));
       return { outcome: 'enqueued', runId };
     } catch (err) {
@@ -198,6 +202,20 @@ export class AlertIntake {
       }
       return { outcome: 'rejected', reason: e.message };
     }
+  }
+
+  private async silence(alert: WebhookAlert, runId: string, timeoutMs: number): Promise<string | undefined> {
+    if (!this.deps.silences) {
+      this.deps.logger.warn({ runId }, 'the runbook asks to silence its alert, but alerts.alertmanagerUrl is not set');
+      return undefined;
+    }
+    // Retries and the queue wait are part of a run's life: a margin beyond its timeout.
+    return this.deps.silences
+      .silence(alert, runId, timeoutMs + 10 * 60_000)
+      .catch((err: unknown) => {
+        this.deps.logger.warn({ err: asDroverError(err).message, runId }, 'cannot silence the alert; the run goes on');
+        return undefined;
+      });
   }
 
   private async resolved(alert: WebhookAlert, routes: AlertRoute[]): Promise<void> {

@@ -7,11 +7,13 @@ import type { RunStore } from '../jobs/run-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
 import type { WebhookAlert } from './webhook-payload.js';
+import type { Silences } from './silences.js';
 
 interface Watched {
   runId: string;
   runbook: string;
   alert: WebhookAlert;
+  silenceId?: string;
 }
 
 export interface RemediationWatchDeps {
@@ -28,6 +30,7 @@ export interface RemediationWatchDeps {
   isFiring?: (fingerprint: string) => Promise<boolean | undefined>;
   /** How long markers are kept. */
   retentionMs: number;
+  silences?: Silences;
 }
 
 /**
@@ -49,8 +52,8 @@ export class RemediationWatch {
     return `${this.deps.prefix}:alert:resolved:${alert.fingerprint}:${Date.parse(alert.startsAt)}`;
   }
 
-  async track(runId: string, runbook: string, alert: WebhookAlert): Promise<void> {
-    const entry: Watched = { runId, runbook, alert };
+  async track(runId: string, runbook: string, alert: WebhookAlert, silenceId?: string): Promise<void> {
+    const entry: Watched = { runId, runbook, alert, ...(silenceId ? { silenceId } : {}) };
     await this.deps.redis.hset(this.key, runId, JSON.stringify(entry));
   }
 
@@ -88,6 +91,11 @@ export class RemediationWatch {
     const run = await this.deps.store.get(w.runId);
     if (!run) return this.done(w);
     if (!isTerminal(run.state)) return;
+    if (w.silenceId) {
+      await this.deps.silences?.expire(w.silenceId).catch((err: unknown) => this.deps.logger.warn({ err, silenceId: w.silenceId }, 'cannot expire the silence'));
+      const { silenceId: _done, ...rest } = w;
+      await this.deps.redis.hset(this.key, w.runId, JSON.stringify(rest));
+    }
     const resolved = (await this.deps.redis.exists(this.resolvedKey(w.alert))) === 1;
     if (run.state !== 'succeeded') {
       // Cancelled because the alert resolved before it started: nothing to report.

@@ -34,6 +34,7 @@ const ENV_MAP: ReadonlyArray<{ name: string; path: string[]; list?: string }> = 
   { name: 'ALERTMANAGER_WEBHOOK_USERNAME', path: ['alerts', 'webhookUsername'] },
   { name: 'ALERTMANAGER_WEBHOOK_PASSWORD', path: ['alerts', 'webhookPassword'] },
   { name: 'ALERTMANAGER_URL', path: ['alerts', 'alertmanagerUrl'] },
+  { name: 'ALERTMANAGER_TOKEN', path: ['alerts', 'alertmanagerToken'] },
   { name: 'DROVER_ALERTS_CHANNEL', path: ['alerts', 'channel'] },
   { name: 'DROVER_ALERTS_MAX_BODY', path: ['alerts', 'maxBodyBytes'] },
 ];

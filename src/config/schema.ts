@@ -135,6 +135,8 @@ export const configSchema = z
         clusterWindow: duration.default(600_000),
         /** Alertmanager's base URL, for silences and to ask whether an alert still fires. */
         alertmanagerUrl: z.url().optional(),
+        /** Bearer token for Alertmanager's API, if it sits behind an authenticating proxy. */
+        alertmanagerToken: z.string().min(1).optional(),
       })
       .strict()
       .default({

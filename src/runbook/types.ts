@@ -38,6 +38,11 @@ export interface AlertTrigger<P> {
   params:
     | Partial<Record<keyof P & string, `label:${string}` | `annotation:${string}`>>
     | ((alert: { labels: Record<string, string>; annotations: Record<string, string> }) => Partial<P>);
+  /**
+   * Silence the alert in Alertmanager while the run fixes it (needs
+   * `alerts.alertmanagerUrl`); the silence is expired when the run ends.
+   */
+  silence?: boolean;
 }
 
 /** What starts a runbook besides the CLI. */

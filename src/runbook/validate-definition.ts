@@ -20,6 +20,7 @@ const alertTrigger = z.object({
         if ('error' in parsed) ctx.addIssue({ code: 'custom', message: `matcher ${JSON.stringify(m)}: ${parsed.error}` });
       }
     }),
+  silence: z.boolean().optional(),
   params: z.union([z.record(z.string(), z.string().regex(/^(label|annotation):.+$/, 'must be "label:<name>" or "annotation:<name>"')), fn('must be a map or a function of the alert')]),
 });
 

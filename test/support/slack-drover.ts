@@ -18,7 +18,7 @@ export interface SlackTestDrover extends TestDrover {
 
 /** A whole Drover with its Slack app on Bolt's real HTTP receiver, talking to a fake Slack Web API. */
 export async function buildSlackTestDrover(
-  options: { runbooks?: Runbook[]; channels?: Record<string, string[]>; configure?: (c: Config) => void } = {},
+  options: { runbooks?: Runbook[]; channels?: Record<string, string[]>; configure?: (c: Config) => void; port?: number } = {},
 ): Promise<SlackTestDrover> {
   const slack = await startSlackFake({ botToken: BOT_TOKEN });
   const runbooks = [...(await shippedRunbooks()), ...(options.runbooks ?? [])];
@@ -40,7 +40,7 @@ export async function buildSlackTestDrover(
   await t.drover.startWorker();
   await t.drover.slack!.start();
   const server: Server = createServer(t.drover.router.listener);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     ...t,
