@@ -137,24 +137,27 @@ export class AlertIntake {
     const { runbook } = route;
     const runId = alertRunId(runbook.id, alert.fingerprint, alert.startsAt);
     const claimKey = `claim:${runId}`;
-    if (!(await this.firstTime(claimKey))) return { outcome: 'deduplicated', runId };
+    // Anything that ends here without a run still claims the firing, so its repeats count as duplicates.
+    const endWithoutRun = async (result: RouteResult): Promise<RouteResult> =>
+      (await this.firstTime(claimKey)) ? result : { outcome: 'deduplicated', runId };
 
     let params: Record<string, unknown>;
     try {
       params = parseParams(runbook, paramsFromAlert(route.trigger, alert));
     } catch (err) {
-      return { outcome: 'rejected', reason: asDroverError(err).message };
-    }
-    if (needsApproval(runbook, false)) {
-      const reason = `${runbook.id} needs approval before it runs; run it by hand after review.`;
-      await this.escalate(alert, `${describeAlert(alert)}: not remediated automatically`, [reason]);
-      return { outcome: 'approval_required', reason };
+      return endWithoutRun({ outcome: 'rejected', reason: asDroverError(err).message });
     }
     let clusterName: string;
     try {
       clusterName = await this.deps.queue.resolveCluster(alert.labels[this.deps.settings.clusterLabel]);
     } catch (err) {
-      return { outcome: 'rejected', reason: asDroverError(err).message };
+      return endWithoutRun({ outcome: 'rejected', reason: asDroverError(err).message });
+    }
+    if (needsApproval(runbook, false)) {
+      const reason = `${runbook.id} needs approval before it runs; run it by hand after review.`;
+      const result = await endWithoutRun({ outcome: 'approval_required', reason });
+      if (result.outcome === 'approval_required') await this.escalate(alert, `${describeAlert(alert)}: not remediated automatically`, [reason]);
+      return result;
     }
     let target = runbook.id;
     try {
@@ -170,7 +173,11 @@ export class AlertIntake {
       clusterMaxRuns: this.deps.settings.clusterMaxRuns,
       clusterWindowMs: this.deps.settings.clusterWindowMs,
     };
-    const verdict = await this.deps.breakers.admit(clusterName, runbook.id, target, runId, limits);
+    // Claim and breaker in one atomic step: one round trip per alert on the hot path of a storm.
+    const verdict = await this.deps.breakers.admit(clusterName, runbook.id, target, runId, limits, {
+      claim: { key: `${this.deps.prefix}:alert:${claimKey}`, ms: this.deps.settings.retentionMs },
+    });
+    if ('duplicate' in verdict) return { outcome: 'deduplicated', runId };
     if (verdict.open) {
       const why = {
         cooldown: `${runbook.id} ran on ${target} moments ago (cooldown)`,

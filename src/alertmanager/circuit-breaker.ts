@@ -4,6 +4,7 @@ import { RedisScript } from '../redis-script.js';
 // Checks and records one automatic run atomically, so two deliveries racing
 // cannot both slip under a cap. Scores are times (ms); members run ids.
 const CHECK_AND_RECORD = new RedisScript(`
+if KEYS[3] ~= '' and not redis.call('SET', KEYS[3], '1', 'PX', ARGV[8], 'NX') then return {'duplicate', 0} end
 local now = tonumber(ARGV[1])
 local window, maxRuns, cooldown = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local clusterWindow, clusterMax = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -53,14 +54,27 @@ export class CircuitBreakers {
     return [`${this.prefix}:breaker:${cluster}:${runbook}:${target}`, `${this.prefix}:breaker:${cluster}`];
   }
 
-  /** Admits a run (recording it) or says why the breaker is open. */
-  async admit(cluster: string, runbook: string, target: string, runId: string, limits: BreakerLimits, now = Date.now()): Promise<BreakerVerdict> {
+  /**
+   * Admits a run (recording it) or says why the breaker is open. With `claim`,
+   * first claims that key (SET NX, kept `claimMs`) in the same atomic step, and
+   * answers `duplicate` if it was already claimed.
+   */
+  async admit(
+    cluster: string,
+    runbook: string,
+    target: string,
+    runId: string,
+    limits: BreakerLimits,
+    options: { now?: number; claim?: { key: string; ms: number } } = {},
+  ): Promise<BreakerVerdict | { open: false; duplicate: true }> {
     const [targetKey, clusterKey] = this.keys(cluster, runbook, target);
+    const now = options.now ?? Date.now();
     const [verdict, retryIn] = (await CHECK_AND_RECORD.run(
       this.redis,
-      [targetKey, clusterKey],
-      [now, limits.windowMs, limits.maxRuns, limits.cooldownMs, limits.clusterWindowMs, limits.clusterMaxRuns, runId],
+      [targetKey, clusterKey, options.claim?.key ?? ''],
+      [now, limits.windowMs, limits.maxRuns, limits.cooldownMs, limits.clusterWindowMs, limits.clusterMaxRuns, runId, options.claim?.ms ?? 0],
     )) as [string, number];
+    if (verdict === 'duplicate') return { open: false, duplicate: true };
     if (verdict === 'ok') return { open: false };
     const recent = await this.recent(verdict === 'cluster-cap' ? clusterKey : targetKey);
     return { open: true, reason: verdict as 'cooldown' | 'target-cap' | 'cluster-cap', retryInMs: Number(retryIn), recent };

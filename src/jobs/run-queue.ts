@@ -76,10 +76,6 @@ export class RunQueue {
     if (request.runId !== undefined && !RUN_ID.test(request.runId)) {
       throw new DroverError('params_invalid', `Invalid run id "${request.runId}".`);
     }
-    if (request.runId) {
-      const existing = await store.get(request.runId);
-      if (existing) return existing;
-    }
     const runbook = runbooks.get(request.runbook);
     const params = parseParams(runbook, request.params);
     const cluster = await this.options.clusters(request.cluster);
@@ -105,8 +101,8 @@ export class RunQueue {
       createdAt: this.now().toISOString(),
       attempts: 0,
     };
+    // An existing id (a redelivered request) returns that run unchanged.
     if (!(await store.create(record))) return (await store.get(record.id)) ?? record;
-    await store.emit(record.id, { type: 'state', state: 'queued' });
     await this.options.audit.append({
       type: 'run.queued',
       runId: record.id,

@@ -18,6 +18,16 @@ for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 'OK'
 `);
 
+// Creates a run if its id is new: the record, both indexes and its first event.
+const CREATE = new RedisScript(`
+if redis.call('HSETNX', KEYS[1], 'id', ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10000', '*', 'e', ARGV[3])
+return 1
+`);
+
 const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy'] as const;
 
 export interface StepCheckpoint {
@@ -52,16 +62,19 @@ export class RunStore {
   }
 
   /** Stores a new run; returns false (and changes nothing) if the id exists. */
+  /**
+   * Stores a new run, indexes it and emits its `queued` event, in one atomic
+   * step; returns false (and changes nothing) if the id exists.
+   */
   async create(record: RunRecord): Promise<boolean> {
-    const created = await this.redis.hsetnx(this.key(record.id), 'id', record.id);
-    if (!created) return false;
-    await this.redis
-      .multi()
-      .hset(this.key(record.id), serialise(record))
-      .zadd(`${this.prefix}:runs`, Date.parse(record.createdAt), record.id)
-      .zadd(`${this.prefix}:runs:${record.runbook}`, Date.parse(record.createdAt), record.id)
-      .exec();
-    return true;
+    const fields = Object.entries(serialise(record)).flat();
+    const event = JSON.stringify({ type: 'state', state: record.state, time: this.now().toISOString() });
+    const created = await CREATE.run(
+      this.redis,
+      [this.key(record.id), `${this.prefix}:runs`, `${this.prefix}:runs:${record.runbook}`, this.key(record.id, 'events')],
+      [record.id, Date.parse(record.createdAt), event, ...fields],
+    );
+    return created === 1;
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
