@@ -14,7 +14,6 @@ export function runbookSummary(rb: Runbook): RunbookSummary {
 
 /** Everything chat shows about a runbook, with the defaults that apply spelled out. */
 export function runbookDetail(rb: Runbook, channels: ChannelPolicy): RunbookDetail {
-  const risk = rb.risk ?? 'medium';
   const detail: RunbookDetail = {
     ...runbookSummary(rb),
     alerts: (rb.triggers?.alerts ?? []).map((a) => `${a.alertname}${a.matchers?.length ? `{${a.matchers.join(', ')}}` : ''}`),
