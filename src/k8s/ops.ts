@@ -2,24 +2,33 @@
  * ctx.k8s: the K8sOps interface on @kubernetes/client-node's typed APIs.
  * Reads are real; every mutation reads the object first, is sent with
  * dryRun=All in a dry run, and comes back as a PlannedChange with a diff
- * against what the API server answered.
+ * against what the API server answered. HPAs, volume claims and jobs live in
+ * their own modules (autoscaling-ops, storage-ops, job-ops); this class
+ * delegates to them.
  */
 import { AppsV1Api, CoreV1Api, PatchStrategy, type KubeConfig, type V1Pod, type V1Scale } from '@kubernetes/client-node';
 import { DroverError } from '../errors.js';
 import { ApiCaller } from './api-caller.js';
+import { AutoscalingOps } from './autoscaling-ops.js';
+import { JobOps } from './job-ops.js';
+import { Mutations, ref, type MutationTarget } from './mutation.js';
 import { deletionDiff, objectDiff } from './plan-diff.js';
 import { planRollback, rollbackPatch, selectorToString } from './rollback.js';
+import { StorageOps } from './storage-ops.js';
 import type {
   CoreV1Event,
   K8sHooks,
   K8sOps,
   ListOptions,
   LogOptions,
-  MutationVerb,
   PlannedChange,
   V1Deployment,
+  V1Job,
   V1Node,
+  V1PersistentVolumeClaim,
   V1ReplicaSet,
+  V1StorageClass,
+  V2HorizontalPodAutoscaler,
 } from './types.js';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -39,20 +48,9 @@ export interface CreateK8sOpsOptions {
   now?: () => Date;
 }
 
-interface MutationTarget {
-  verb: MutationVerb;
-  kind: string;
-  namespace?: string;
-  name: string;
-}
-
 /** RFC 3339 in UTC with second precision, like kubectl's restartedAt. */
 function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function ref(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
 }
 
 class ClientK8sOps implements K8sOps {
@@ -61,6 +59,10 @@ class ClientK8sOps implements K8sOps {
   private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
   private readonly caller: ApiCaller;
+  private readonly mutations: Mutations;
+  private readonly autoscaling: AutoscalingOps;
+  private readonly storage: StorageOps;
+  private readonly jobs: JobOps;
 
   constructor(private readonly options: CreateK8sOpsOptions) {
     this.cluster = options.cluster;
@@ -73,39 +75,10 @@ class ClientK8sOps implements K8sOps {
       ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-  }
-
-  private get dryRunParam(): 'All' | undefined {
-    return this.dryRun ? 'All' : undefined;
-  }
-
-  private change(target: MutationTarget, summary: string, diff: string): PlannedChange {
-    const change: PlannedChange = { verb: target.verb, kind: target.kind, name: target.name, dryRun: this.dryRun, summary, diff };
-    if (target.namespace !== undefined) change.namespace = target.namespace;
-    return change;
-  }
-
-  /** Runs a mutation and tells hooks.onMutation how it went, success or failure. */
-  private async mutate<R extends { change: PlannedChange; status?: number }>(target: MutationTarget, run: () => Promise<R>): Promise<R> {
-    const record = {
-      cluster: this.cluster,
-      verb: target.verb,
-      kind: target.kind,
-      ...(target.namespace === undefined ? {} : { namespace: target.namespace }),
-      name: target.name,
-      dryRun: this.dryRun,
-    };
-    let result: R;
-    try {
-      result = await run();
-    } catch (err) {
-      const status = err instanceof DroverError && typeof err.details.status === 'number' ? err.details.status : undefined;
-      const errorCode = err instanceof DroverError ? err.code : 'internal';
-      await this.options.hooks?.onMutation?.({ ...record, outcome: 'failed', status, errorCode }, undefined);
-      throw err;
-    }
-    await this.options.hooks?.onMutation?.({ ...record, outcome: 'succeeded', status: result.status }, result.change);
-    return result;
+    this.mutations = new Mutations({ cluster: options.cluster, dryRun: options.dryRun, ...(options.hooks ? { hooks: options.hooks } : {}) });
+    this.autoscaling = new AutoscalingOps(options.kubeConfig, this.caller, this.mutations);
+    this.storage = new StorageOps(options.kubeConfig, this.caller, this.mutations);
+    this.jobs = new JobOps(options.kubeConfig, this.caller, (namespace, listOptions) => this.listPods(namespace, listOptions));
   }
 
   // ---- Deployments
@@ -136,59 +109,59 @@ class ClientK8sOps implements K8sOps {
 
   scaleDeployment(namespace: string, deployment: string, replicas: number): Promise<PlannedChange> {
     const target: MutationTarget = { verb: 'patch', kind: 'Deployment/scale', namespace, name: deployment };
-    return this.mutate(target, async () => {
+    return this.mutations.run(target, async () => {
       const before = await this.readScale(namespace, deployment);
       const { data: after, status } = await this.caller.call(
         { verb: 'patch', resource: 'deployments/scale', kind: 'Scale', namespace, name: deployment },
-        (o) => this.apps.patchNamespacedDeploymentScaleWithHttpInfo({ name: deployment, namespace, body: { spec: { replicas } }, dryRun: this.dryRunParam }, o),
+        (o) => this.apps.patchNamespacedDeploymentScaleWithHttpInfo({ name: deployment, namespace, body: { spec: { replicas } }, dryRun: this.mutations.dryRunParam }, o),
         PatchStrategy.MergePatch,
       );
       const from = before.spec?.replicas ?? 0;
       const to = after.spec?.replicas ?? 0;
       const summary = `scale Deployment ${ref(namespace, deployment)}: replicas ${from} → ${to}${from === to ? ' (no change)' : ''}`;
-      return { change: this.change(target, summary, objectDiff(`Deployment/scale ${ref(namespace, deployment)}`, before, after, this.dryRun)), status };
+      return { change: this.mutations.change(target, summary, objectDiff(`Deployment/scale ${ref(namespace, deployment)}`, before, after, this.dryRun)), status };
     }).then((r) => r.change);
   }
 
   restartDeployment(namespace: string, deployment: string, options: { restartedAt?: string } = {}): Promise<PlannedChange> {
     const target: MutationTarget = { verb: 'patch', kind: 'Deployment', namespace, name: deployment };
     const stamp = options.restartedAt ?? rfc3339((this.options.now ?? (() => new Date()))());
-    return this.mutate(target, async () => {
+    return this.mutations.run(target, async () => {
       const before = await this.getDeployment(namespace, deployment);
       const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: stamp } } } } };
       const { data: after, status } = await this.caller.call(
         { verb: 'patch', resource: 'deployments', kind: 'Deployment', namespace, name: deployment },
-        (o) => this.apps.patchNamespacedDeploymentWithHttpInfo({ name: deployment, namespace, body, dryRun: this.dryRunParam }, o),
+        (o) => this.apps.patchNamespacedDeploymentWithHttpInfo({ name: deployment, namespace, body, dryRun: this.mutations.dryRunParam }, o),
         PatchStrategy.StrategicMergePatch,
       );
       const diff = objectDiff(`Deployment ${ref(namespace, deployment)}`, before, after, this.dryRun);
       const summary = `restart Deployment ${ref(namespace, deployment)}${diff === '' ? `: already restarted at ${stamp} (no change)` : ''}`;
-      return { change: this.change(target, summary, diff), status };
+      return { change: this.mutations.change(target, summary, diff), status };
     }).then((r) => r.change);
   }
 
   rollbackDeployment(namespace: string, deployment: string, options: { toRevision?: number } = {}): Promise<PlannedChange> {
     const target: MutationTarget = { verb: 'patch', kind: 'Deployment', namespace, name: deployment };
-    return this.mutate(target, async () => {
+    return this.mutations.run(target, async () => {
       const before = await this.getDeployment(namespace, deployment);
       const replicaSets = await this.listReplicaSets(namespace, { labelSelector: selectorToString(before.spec?.selector) });
       const plan = planRollback(before, replicaSets, options.toRevision);
       const name = `Deployment ${ref(namespace, deployment)}`;
       if (plan.alreadyThere) {
         const summary = `rollback ${name}: already runs the template of revision ${plan.toRevision} (no change)`;
-        return { change: this.change(target, summary, '') };
+        return { change: this.mutations.change(target, summary, '') };
       }
       const { data: after, status } = await this.caller.call(
         { verb: 'patch', resource: 'deployments', kind: 'Deployment', namespace, name: deployment },
         (o) =>
           this.apps.patchNamespacedDeploymentWithHttpInfo(
-            { name: deployment, namespace, body: rollbackPatch(before.metadata?.resourceVersion, plan.template), dryRun: this.dryRunParam },
+            { name: deployment, namespace, body: rollbackPatch(before.metadata?.resourceVersion, plan.template), dryRun: this.mutations.dryRunParam },
             o,
           ),
         PatchStrategy.JsonPatch,
       );
       const summary = `rollback ${name}: revision ${plan.fromRevision} → ${plan.toRevision} (ReplicaSet ${plan.replicaSet})`;
-      return { change: this.change(target, summary, objectDiff(name, before, after, this.dryRun)), status };
+      return { change: this.mutations.change(target, summary, objectDiff(name, before, after, this.dryRun)), status };
     }).then((r) => r.change);
   }
 
@@ -217,10 +190,10 @@ class ClientK8sOps implements K8sOps {
     const target: MutationTarget = { verb: 'delete', kind: 'Pod', namespace, name };
     const label = `Pod ${ref(namespace, name)}`;
     const gone = (why: string, status: number): { change: PlannedChange & { alreadyGone: boolean }; status: number } => ({
-      change: { ...this.change(target, `delete ${label}: ${why}`, ''), alreadyGone: true },
+      change: { ...this.mutations.change(target, `delete ${label}: ${why}`, ''), alreadyGone: true },
       status,
     });
-    return this.mutate(target, async () => {
+    return this.mutations.run(target, async () => {
       let before: V1Pod;
       try {
         before = await this.getPod(namespace, name);
@@ -234,10 +207,10 @@ class ClientK8sOps implements K8sOps {
       try {
         const { status } = await this.caller.call(
           { verb: 'delete', resource: 'pods', kind: 'Pod', namespace, name },
-          (o) => this.core.deleteNamespacedPodWithHttpInfo({ name, namespace, body, dryRun: this.dryRunParam }, o),
+          (o) => this.core.deleteNamespacedPodWithHttpInfo({ name, namespace, body, dryRun: this.mutations.dryRunParam }, o),
         );
         const grace = options.gracePeriodSeconds === undefined ? '' : ` (grace period ${options.gracePeriodSeconds}s)`;
-        return { change: { ...this.change(target, `delete ${label}${grace}`, deletionDiff(label, before, this.dryRun)), alreadyGone: false }, status };
+        return { change: { ...this.mutations.change(target, `delete ${label}${grace}`, deletionDiff(label, before, this.dryRun)), alreadyGone: false }, status };
       } catch (err) {
         if (err instanceof DroverError && err.code === 'k8s_not_found') return gone('already gone', 404);
         // A uid precondition that fails means the pod was replaced by a new one of the same name.
@@ -276,20 +249,50 @@ class ClientK8sOps implements K8sOps {
   private setUnschedulable(name: string, unschedulable: boolean): Promise<PlannedChange> {
     const target: MutationTarget = { verb: 'patch', kind: 'Node', name };
     const action = unschedulable ? 'cordon' : 'uncordon';
-    return this.mutate(target, async () => {
+    return this.mutations.run(target, async () => {
       const before = await this.getNode(name);
       if ((before.spec?.unschedulable === true) === unschedulable) {
-        return { change: this.change(target, `${action} Node ${name}: already ${unschedulable ? 'cordoned' : 'schedulable'} (no change)`, '') };
+        return { change: this.mutations.change(target, `${action} Node ${name}: already ${unschedulable ? 'cordoned' : 'schedulable'} (no change)`, '') };
       }
       // false is sent as null (field removed), as kubectl's two-way merge patch does.
       const body = { spec: { unschedulable: unschedulable ? true : null } };
       const { data: after, status } = await this.caller.call(
         { verb: 'patch', resource: 'nodes', kind: 'Node', name },
-        (o) => this.core.patchNodeWithHttpInfo({ name, body, dryRun: this.dryRunParam }, o),
+        (o) => this.core.patchNodeWithHttpInfo({ name, body, dryRun: this.mutations.dryRunParam }, o),
         PatchStrategy.StrategicMergePatch,
       );
-      return { change: this.change(target, `${action} Node ${name}`, objectDiff(`Node ${name}`, before, after, this.dryRun)), status };
+      return { change: this.mutations.change(target, `${action} Node ${name}`, objectDiff(`Node ${name}`, before, after, this.dryRun)), status };
     }).then((r) => r.change);
+  }
+
+  // ---- HorizontalPodAutoscalers, volume claims, jobs
+
+  getHpa(namespace: string, name: string): Promise<V2HorizontalPodAutoscaler> {
+    return this.autoscaling.getHpa(namespace, name);
+  }
+
+  setHpaMaxReplicas(namespace: string, name: string, maxReplicas: number): Promise<PlannedChange> {
+    return this.autoscaling.setHpaMaxReplicas(namespace, name, maxReplicas);
+  }
+
+  getPvc(namespace: string, name: string): Promise<V1PersistentVolumeClaim> {
+    return this.storage.getPvc(namespace, name);
+  }
+
+  getStorageClass(name: string): Promise<V1StorageClass> {
+    return this.storage.getStorageClass(name);
+  }
+
+  expandPvc(namespace: string, name: string, newSize: string): Promise<PlannedChange> {
+    return this.storage.expandPvc(namespace, name, newSize);
+  }
+
+  getJob(namespace: string, name: string): Promise<V1Job> {
+    return this.jobs.getJob(namespace, name);
+  }
+
+  listJobPods(namespace: string, job: string): Promise<V1Pod[]> {
+    return this.jobs.listJobPods(namespace, job);
   }
 
   // ---- Events

@@ -1,6 +1,8 @@
 import type { CoreV1Event, V1Deployment, V1Node, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Job, V1PersistentVolumeClaim, V1StorageClass, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 
 export type { CoreV1Event, V1Deployment, V1Node, V1Pod, V1ReplicaSet };
+export type { V1Job, V1PersistentVolumeClaim, V1StorageClass, V2HorizontalPodAutoscaler };
 
 export type MutationVerb = 'create' | 'update' | 'patch' | 'delete';
 
@@ -102,4 +104,49 @@ export interface K8sOps {
 
   /** Events in a namespace, optionally only those about one object. */
   listEvents(namespace: string, involvedObject?: { kind?: string; name: string }): Promise<CoreV1Event[]>;
+
+  /** A HorizontalPodAutoscaler, autoscaling/v2. */
+  getHpa(namespace: string, name: string): Promise<V2HorizontalPodAutoscaler>;
+  /**
+   * Sets spec.maxReplicas (merge patch) pinned to the resourceVersion it read,
+   * so a concurrent change is a retryable k8s_conflict. Summary:
+   * `raise HorizontalPodAutoscaler shop/web: maxReplicas 10 → 15`. No request
+   * when the value is already there. Bounds are the runbook's business; the
+   * API server refuses (k8s_invalid) a max below minReplicas or below 1.
+   *
+   * @example
+   * ```ts
+   * const hpa = await ctx.k8s.getHpa(ns, name);
+   * const max = hpa.spec?.maxReplicas ?? 0;
+   * await ctx.k8s.setHpaMaxReplicas(ns, name, Math.min(max * 2, params.ceiling));
+   * ```
+   */
+  setHpaMaxReplicas(namespace: string, name: string, maxReplicas: number): Promise<PlannedChange>;
+
+  getPvc(namespace: string, name: string): Promise<V1PersistentVolumeClaim>;
+  getStorageClass(name: string): Promise<V1StorageClass>;
+  /**
+   * Sets spec.resources.requests.storage (merge patch, resourceVersion pinned).
+   * Summary: `expand PersistentVolumeClaim shop/data: 10Gi → 15Gi`. No request
+   * when the claim already asks for that size; a malformed size is
+   * params_invalid. The API server refuses a class without
+   * allowVolumeExpansion (k8s_forbidden) and any shrink (k8s_invalid); neither
+   * is retryable. See `grownSize()` in quantity.ts for computing the new size.
+   *
+   * @example
+   * ```ts
+   * const pvc = await ctx.k8s.getPvc(ns, name);
+   * const sc = await ctx.k8s.getStorageClass(pvc.spec?.storageClassName ?? '');
+   * if (sc.allowVolumeExpansion !== true) throw new RunbookRefusal(`StorageClass ${sc.metadata?.name} cannot expand volumes`);
+   * await ctx.k8s.expandPvc(ns, name, grownSize(pvc.spec?.resources?.requests?.storage ?? '0'));
+   * ```
+   */
+  expandPvc(namespace: string, name: string, newSize: string): Promise<PlannedChange>;
+
+  getJob(namespace: string, name: string): Promise<V1Job>;
+  /**
+   * The job's pods, found by the `batch.kubernetes.io/job-name` label or the
+   * older `job-name` label, each once, oldest first.
+   */
+  listJobPods(namespace: string, job: string): Promise<V1Pod[]>;
 }

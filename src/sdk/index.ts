@@ -24,4 +24,18 @@ export type {
   StepOptions,
   Triggers,
 } from '../runbook/types.js';
-export type { K8sOps, PlannedChange, V1Deployment, V1Node, V1Pod, V1ReplicaSet, CoreV1Event } from '../k8s/types.js';
+export type {
+  K8sOps,
+  PlannedChange,
+  V1Deployment,
+  V1Node,
+  V1Pod,
+  V1ReplicaSet,
+  CoreV1Event,
+  V1Job,
+  V1PersistentVolumeClaim,
+  V1StorageClass,
+  V2HorizontalPodAutoscaler,
+} from '../k8s/types.js';
+/** Kubernetes quantities (`10Gi`, `1536Mi`): parse, compare, grow. */
+export { compareQuantities, grownSize, parseQuantity } from '../k8s/quantity.js';

@@ -2,7 +2,8 @@
  * The defaults the API server fills in on write (a useful subset of
  * pkg/apis/.../defaults.go), so dry-run answers look like real ones.
  */
-import { asObject, ensurePath, isObject, type JsonObject } from './json.js';
+import { canonicalQuantity } from '../../k8s/quantity.js';
+import { asObject, clone, ensurePath, getPath, isObject, stringMap, type JsonObject } from './json.js';
 import type { ResourceDef } from './resources.js';
 import type { KubeObject } from './types.js';
 
@@ -60,6 +61,75 @@ function defaultWorkload(obj: KubeObject, isDeployment: boolean): void {
   if (isObject(template.spec)) defaultPodSpec(template.spec);
 }
 
+/** autoscaling/v2 defaults: the scaling rules the HPA controller always used. */
+const SCALE_UP_RULES = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+  ],
+};
+/** No stabilizationWindowSeconds: the controller's command-line flag decides it. */
+const SCALE_DOWN_RULES = { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] };
+
+function scalingRules(given: unknown, defaults: JsonObject): JsonObject {
+  const rules = isObject(given) ? given : {};
+  for (const [key, value] of Object.entries(defaults)) {
+    if (rules[key] === undefined || rules[key] === null) rules[key] = clone(value);
+  }
+  return rules;
+}
+
+function defaultHpa(obj: KubeObject): void {
+  if (!isObject(obj.spec)) return;
+  const spec = obj.spec;
+  setDefault(spec, 'minReplicas', 1);
+  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
+    spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
+  }
+  // Behavior is only filled in when given at all.
+  if (isObject(spec.behavior)) {
+    spec.behavior.scaleUp = scalingRules(spec.behavior.scaleUp, SCALE_UP_RULES);
+    spec.behavior.scaleDown = scalingRules(spec.behavior.scaleDown, SCALE_DOWN_RULES);
+  }
+}
+
+/** The server stores quantities in canonical form: `1024Mi` is read back as `1Gi`. */
+function canonicalQuantities(map: unknown): void {
+  if (!isObject(map)) return;
+  for (const [key, value] of Object.entries(map)) {
+    const canonical = typeof value === 'string' || typeof value === 'number' ? canonicalQuantity(String(value)) : undefined;
+    if (canonical !== undefined) map[key] = canonical;
+  }
+}
+
+function defaultPvc(obj: KubeObject): void {
+  const spec = ensurePath(obj, 'spec');
+  setDefault(spec, 'volumeMode', 'Filesystem');
+  canonicalQuantities(getPath(spec, 'resources', 'requests'));
+  canonicalQuantities(getPath(spec, 'resources', 'limits'));
+  const status = ensurePath(obj, 'status');
+  setDefault(status, 'phase', 'Pending');
+  canonicalQuantities(status.capacity);
+}
+
+function defaultJob(obj: KubeObject): void {
+  if (!isObject(obj.spec)) return;
+  const spec = obj.spec;
+  if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
+  setDefault(spec, 'parallelism', 1);
+  setDefault(spec, 'backoffLimit', spec.backoffLimitPerIndex === undefined ? 6 : 2147483647);
+  setDefault(spec, 'completionMode', 'NonIndexed');
+  setDefault(spec, 'suspend', false);
+  setDefault(spec, 'podReplacementPolicy', spec.podFailurePolicy === undefined ? 'TerminatingOrFailed' : 'Failed');
+  const template = asObject(spec.template);
+  // Like SetDefaults_Job: a job without labels takes its template's.
+  const labels = stringMap(getPath(template, 'metadata', 'labels'));
+  if (Object.keys(labels).length > 0 && Object.keys(obj.metadata.labels ?? {}).length === 0) obj.metadata.labels = labels;
+  if (isObject(template.spec)) defaultPodSpec(template.spec);
+}
+
 /** Mutates `obj`, filling the server-side defaults for its resource. */
 export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
   switch (def.resource) {
@@ -75,6 +145,19 @@ export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
     case 'namespaces':
       setDefault(ensurePath(obj, 'spec'), 'finalizers', ['kubernetes']);
       setDefault(ensurePath(obj, 'status'), 'phase', 'Active');
+      break;
+    case 'horizontalpodautoscalers':
+      defaultHpa(obj);
+      break;
+    case 'persistentvolumeclaims':
+      defaultPvc(obj);
+      break;
+    case 'storageclasses':
+      setDefault(obj, 'reclaimPolicy', 'Delete');
+      setDefault(obj, 'volumeBindingMode', 'Immediate');
+      break;
+    case 'jobs':
+      defaultJob(obj);
       break;
     default:
       break;

@@ -1,8 +1,9 @@
 /**
- * Minimal discovery answers: /version, /api, /apis, /api/v1, /apis/apps,
- * /apis/apps/v1, enough for clients that probe the server first.
+ * Minimal discovery answers: /version, /api, /apis, /api/v1, and
+ * /apis/{group} and /apis/{group}/{version} for each served group (apps,
+ * autoscaling, batch, storage.k8s.io), enough for clients that probe first.
  */
-import { RESOURCES, type ResourceDef } from './resources.js';
+import { RESOURCES, servedGroupVersions, type ResourceDef } from './resources.js';
 
 export const FAKE_VERSION = {
   major: '1',
@@ -41,27 +42,31 @@ function resourceList(groupVersion: string, defs: ResourceDef[]): unknown {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
 
-function appsGroup(): Record<string, unknown> {
-  const version = { groupVersion: 'apps/v1', version: 'v1' };
-  return { name: 'apps', versions: [version], preferredVersion: version };
+function apiGroup(group: string, version: string): Record<string, unknown> {
+  const groupVersion = { groupVersion: `${group}/${version}`, version };
+  return { name: group, versions: [groupVersion], preferredVersion: groupVersion };
 }
+
+const GROUPS = servedGroupVersions().filter((gv) => gv.group !== '');
 
 /** The discovery document for a path, or undefined when the path is not a discovery path. */
 export function discovery(path: string, serverAddress: string): unknown {
-  switch (path.replace(/\/+$/, '') || '/') {
+  const clean = path.replace(/\/+$/, '') || '/';
+  switch (clean) {
     case '/version':
       return FAKE_VERSION;
     case '/api':
       return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
     case '/apis':
-      return { kind: 'APIGroupList', apiVersion: 'v1', groups: [appsGroup()] };
-    case '/apis/apps':
-      return { kind: 'APIGroup', apiVersion: 'v1', ...appsGroup() };
+      return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map((g) => apiGroup(g.group, g.version)) };
     case '/api/v1':
       return resourceList('v1', RESOURCES.filter((d) => d.group === ''));
-    case '/apis/apps/v1':
-      return resourceList('apps/v1', RESOURCES.filter((d) => d.group === 'apps'));
     default:
-      return undefined;
+      break;
   }
+  for (const { group, version, prefix } of GROUPS) {
+    if (clean === `/apis/${group}`) return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, version) };
+    if (clean === prefix) return resourceList(`${group}/${version}`, RESOURCES.filter((d) => d.group === group));
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@
  * patch and delete with resourceVersion/uid preconditions, defaults,
  * validation, generation, no-op detection, dry run and cascading deletes.
  */
+import { admitUpdate } from './admission.js';
 import { applyPatch, decodePatch, type PatchContentType } from './apply-patch.js';
 import { initialStatus, applyDefaults } from './defaults.js';
 import type { DeploymentController } from './deployment-controller.js';
@@ -193,6 +194,7 @@ export class Registry {
       meta.generation = old.metadata.generation;
     }
     validateObject(def, next, old);
+    admitUpdate(this.deps.store, def, next, old);
     // A write that changes nothing is not a write: same object, same resourceVersion.
     if (deepEqual(next, old) || dryRun) return next;
     meta.resourceVersion = this.deps.store.nextVersion();

@@ -33,6 +33,12 @@ const ALL_VERBS: readonly Verb[] = ['get', 'list', 'create', 'update', 'patch', 
 const conversionMessage = (field: string): string => `field label not supported: ${field}`;
 const defaultMessage = (field: string): string =>
   `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`;
+/** batch/v1 registers its own conversion for Job, worded differently. */
+const jobMessage = (field: string): string => `field label ${JSON.stringify(field)} not supported for batchv1.Job`;
+
+/** What the fake implements for the alert runbooks' resources; other verbs are a 405. */
+const READ_UPDATE: readonly Verb[] = ['get', 'list', 'update', 'patch'];
+const READ_ONLY: readonly Verb[] = ['get', 'list'];
 
 function str(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -151,10 +157,80 @@ export const RESOURCES: readonly ResourceDef[] = [
     returnsDeletedObject: false,
     unsupportedField: conversionMessage,
   },
+  {
+    resource: 'horizontalpodautoscalers',
+    singular: 'horizontalpodautoscaler',
+    kind: 'HorizontalPodAutoscaler',
+    group: 'autoscaling',
+    version: 'v2',
+    namespaced: true,
+    shortNames: ['hpa'],
+    verbs: READ_UPDATE,
+    subresources: [],
+    extraFields: {},
+    hasGeneration: false,
+    returnsDeletedObject: false,
+    unsupportedField: defaultMessage,
+  },
+  {
+    resource: 'persistentvolumeclaims',
+    singular: 'persistentvolumeclaim',
+    kind: 'PersistentVolumeClaim',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['pvc'],
+    verbs: READ_UPDATE,
+    subresources: [],
+    extraFields: {},
+    hasGeneration: false,
+    returnsDeletedObject: false,
+    unsupportedField: defaultMessage,
+  },
+  {
+    resource: 'storageclasses',
+    singular: 'storageclass',
+    kind: 'StorageClass',
+    group: 'storage.k8s.io',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['sc'],
+    verbs: READ_ONLY,
+    subresources: [],
+    extraFields: {},
+    hasGeneration: false,
+    returnsDeletedObject: false,
+    unsupportedField: defaultMessage,
+  },
+  {
+    resource: 'jobs',
+    singular: 'job',
+    kind: 'Job',
+    group: 'batch',
+    version: 'v1',
+    namespaced: true,
+    shortNames: [],
+    verbs: READ_ONLY,
+    subresources: [],
+    extraFields: { 'status.successful': (o) => getPath(o, 'status', 'succeeded') ?? 0 },
+    hasGeneration: true,
+    returnsDeletedObject: false,
+    unsupportedField: jobMessage,
+  },
 ];
 
 export function apiVersionOf(def: ResourceDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
+}
+
+/** The group versions the fake serves, with their URL prefix: `/api/v1`, `/apis/apps/v1`... */
+export function servedGroupVersions(): { group: string; version: string; prefix: string }[] {
+  const seen = new Map<string, { group: string; version: string; prefix: string }>();
+  for (const d of RESOURCES) {
+    const prefix = d.group ? `/apis/${d.group}/${d.version}` : `/api/${d.version}`;
+    if (!seen.has(prefix)) seen.set(prefix, { group: d.group, version: d.version, prefix });
+  }
+  return [...seen.values()];
 }
 
 /** Finds a resource by kind (`Deployment`), plural (`deployments`), singular or short name. */

@@ -2,7 +2,7 @@
  * Maps a request path and method to a resource, scope and Kubernetes verb,
  * the way the API server's RequestInfo resolver does.
  */
-import { resourceInGroup, type ResourceDef, type Verb } from './resources.js';
+import { resourceInGroup, servedGroupVersions, type ResourceDef, type Verb } from './resources.js';
 import { methodNotAllowed, pathNotFound } from './status.js';
 
 export interface ResourceRoute {
@@ -13,10 +13,10 @@ export interface ResourceRoute {
   subresource?: string;
 }
 
-const SERVED_GROUPS: Record<string, string> = { '/api/v1': '', '/apis/apps/v1': 'apps' };
+const SERVED = servedGroupVersions();
 
 function segmentsAfter(path: string): { group: string; segments: string[] } | undefined {
-  for (const [prefix, group] of Object.entries(SERVED_GROUPS)) {
+  for (const { prefix, group } of SERVED) {
     if (path === prefix || path.startsWith(`${prefix}/`)) {
       const rest = path.slice(prefix.length).split('/').filter((s) => s !== '');
       return { group, segments: rest.map((s) => decodeURIComponent(s)) };

@@ -1,81 +1,16 @@
 /**
  * The sandbox cluster Drover starts against when there is no kubeconfig:
  * namespace `demo` with deployments `web` (3 pods over two nodes) and `api`
- * (2 pods, one crash-looping), a bare pod `debug-shell`, events and logs.
+ * (2 pods, one crash-looping), a bare pod `debug-shell`, events and logs;
+ * plus the alert-runbook examples of sandbox-alerts.ts (HPA shop/web at its
+ * max, PVCs demo/data and demo/logs, the failed Job demo/nightly-report).
  */
-import { applyDefaults } from './defaults.js';
-import { HASH_LABEL, podTemplateHash, REVISION_ANNOTATION } from './deployment-controller.js';
-import { clone, getPath } from './json.js';
-import { controllerRef, timestamp } from './meta.js';
-import { podForReplicaSet } from './pod-factory.js';
-import { requireResource } from './resources.js';
+import { timestamp } from './meta.js';
+import { alertExampleLogs, alertExamples } from './sandbox-alerts.js';
+import { deployment, event, node, pod, replicaSetFor } from './sandbox-objects.js';
 import type { K8sFake, KubeObject } from './types.js';
 
 const NS = 'demo';
-
-function node(name: string, ip: string, created: string): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, uid: `00000000-0000-4000-8000-00000000000${name === 'node-a' ? 'a' : 'b'}`, creationTimestamp: created, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
-    spec: { podCIDR: name === 'node-a' ? '10.244.0.0/24' : '10.244.1.0/24' },
-    status: {
-      capacity: { cpu: '4', memory: '16374584Ki', pods: '110' },
-      allocatable: { cpu: '4', memory: '16272184Ki', pods: '110' },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: created, lastTransitionTime: created }],
-      addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }],
-      nodeInfo: { kubeletVersion: 'v1.31.0', containerRuntimeVersion: 'containerd://1.7.18', osImage: 'Ubuntu 24.04 LTS', operatingSystem: 'linux', architecture: 'amd64', kernelVersion: '6.8.0', kubeProxyVersion: 'v1.31.0', machineID: '', systemUUID: '', bootID: '' },
-    },
-  };
-}
-
-function deployment(name: string, replicas: number, image: string, port: number, uid: string, created: string): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS, uid, creationTimestamp: created, labels: { app: name }, annotations: { [REVISION_ANNOTATION]: '1' } },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name, image, ports: [{ containerPort: port }] }] },
-      },
-    },
-  };
-}
-
-/** The ReplicaSet the controller would have made for revision 1, with the hash it would compute. */
-function replicaSetFor(d: KubeObject, uid: string): KubeObject {
-  const defaulted = clone(d);
-  applyDefaults(requireResource('deployments'), defaulted);
-  const template = clone(getPath(defaulted, 'spec', 'template')) as KubeObject;
-  const hash = podTemplateHash(template);
-  const labels = { ...(template.metadata.labels ?? {}), [HASH_LABEL]: hash };
-  template.metadata = { ...template.metadata, labels };
-  const replicas = getPath(d, 'spec', 'replicas') as number;
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: {
-      name: `${d.metadata.name}-${hash}`,
-      namespace: NS,
-      uid,
-      creationTimestamp: d.metadata.creationTimestamp,
-      labels,
-      annotations: { [REVISION_ANNOTATION]: '1' },
-      ownerReferences: [controllerRef(d)],
-    },
-    spec: { replicas, selector: { matchLabels: { app: d.metadata.name ?? '', [HASH_LABEL]: hash } }, template },
-  };
-}
-
-function pod(rs: KubeObject, suffix: string, nodeName: string, index: number, now: Date, restartCount = 0): KubeObject {
-  const p = podForReplicaSet(rs, { nodeName, now, index, restartCount });
-  p.metadata.name = `${rs.metadata.name}-${suffix}`;
-  p.metadata.uid = `00000000-0000-4000-9000-${String(index).padStart(12, '0')}`;
-  return p;
-}
 
 /** Marks a pod's only container as crash-looping (restarts, last exit 1, not ready). */
 function crashLooping(p: KubeObject, at: string): void {
@@ -93,29 +28,12 @@ function crashLooping(p: KubeObject, at: string): void {
   );
 }
 
-function event(name: string, involved: KubeObject, type: string, reason: string, message: string, component: string, at: string, count = 1): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: `${involved.metadata.name}.${name}`, namespace: NS, creationTimestamp: at },
-    involvedObject: { kind: involved.kind, namespace: NS, name: involved.metadata.name, uid: involved.metadata.uid, apiVersion: involved.apiVersion },
-    type,
-    reason,
-    message,
-    source: { component },
-    reportingComponent: component,
-    firstTimestamp: at,
-    lastTimestamp: at,
-    count,
-  };
-}
-
 /** The sandbox objects, deterministic names and uids; timestamps relative to `now`. */
 export function sandboxSeed(now: Date = new Date()): KubeObject[] {
   const created = timestamp(new Date(now.getTime() - 3 * 24 * 3600 * 1000));
   const recent = timestamp(new Date(now.getTime() - 10 * 60 * 1000));
-  const web = deployment('web', 3, 'nginx:1.27', 80, '00000000-0000-4000-8000-000000000101', created);
-  const api = deployment('api', 2, 'ghcr.io/drover/demo-api:1.4.2', 8080, '00000000-0000-4000-8000-000000000102', created);
+  const web = deployment(NS, 'web', 3, 'nginx:1.27', 80, '00000000-0000-4000-8000-000000000101', created);
+  const api = deployment(NS, 'api', 2, 'ghcr.io/drover/demo-api:1.4.2', 8080, '00000000-0000-4000-8000-000000000102', created);
   const webRs = replicaSetFor(web, '00000000-0000-4000-8000-000000000201');
   const apiRs = replicaSetFor(api, '00000000-0000-4000-8000-000000000202');
   const webPods = [pod(webRs, 'x7k2p', 'node-a', 1, now), pod(webRs, 'q4m9d', 'node-a', 2, now), pod(webRs, 'z5b8n', 'node-b', 3, now)];
@@ -147,6 +65,7 @@ export function sandboxSeed(now: Date = new Date()): KubeObject[] {
     event('started1', webPods[2] as KubeObject, 'Normal', 'Started', 'Started container web', 'kubelet', created),
     event('backoff1', crashing, 'Warning', 'BackOff', `Back-off restarting failed container api in pod ${crashing.metadata.name}_demo(${crashing.metadata.uid})`, 'kubelet', recent, 4),
     event('unhealthy1', crashing, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 'kubelet', recent, 7),
+    ...alertExamples(now, created, recent),
   ];
 }
 
@@ -161,8 +80,9 @@ export function seedSandbox(fake: K8sFake, now: Date = new Date()): void {
   for (const obj of objects) {
     if (obj.kind !== 'Pod') continue;
     const name = obj.metadata.name ?? '';
+    // Access logs for both web deployments (demo/web and shop/web).
     if (name.startsWith('web-')) {
-      fake.setPodLogs(NS, name, [
+      fake.setPodLogs(obj.metadata.namespace ?? NS, name, [
         '10.244.0.1 - - "GET / HTTP/1.1" 200 615 "-" "kube-probe/1.31"',
         '10.244.1.7 - - "GET /api/orders HTTP/1.1" 502 157 "-" "Mozilla/5.0"',
         '10.244.0.1 - - "GET / HTTP/1.1" 200 615 "-" "kube-probe/1.31"',
@@ -176,4 +96,5 @@ export function seedSandbox(fake: K8sFake, now: Date = new Date()): void {
       fake.setPodLogs(NS, name, []);
     }
   }
+  for (const { namespace, pod: name, lines } of alertExampleLogs()) fake.setPodLogs(namespace, name, lines);
 }

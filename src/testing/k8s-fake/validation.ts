@@ -2,7 +2,8 @@
  * Validation the API server does on write (a subset): decoding type errors
  * are 400s, field errors are one 422 Invalid listing every cause.
  */
-import { asObject, deepEqual, getPath, isObject, stringMap } from './json.js';
+import { compareQuantities, parseQuantity } from '../../k8s/quantity.js';
+import { asObject, clone, deepEqual, ensurePath, getPath, isObject, stringMap } from './json.js';
 import { matchesSelectorObject } from './label-selector.js';
 import type { ResourceDef } from './resources.js';
 import { badRequest, fieldError, invalid, type ApiError, type FieldError } from './status.js';
@@ -20,7 +21,7 @@ const POD_UPDATE_FORBIDDEN =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
 /** Go's JSON decoder rejects wrongly typed fields before validation runs. */
-function decodeError(field: string, goType: string, value: unknown, structName: string): ApiError {
+export function decodeError(field: string, goType: string, value: unknown, structName: string): ApiError {
   const jsType = typeof value === 'number' ? `number ${value}` : typeof value;
   return badRequest(`json: cannot unmarshal ${jsType} into Go struct field ${structName}.${field} of type ${goType}`);
 }
@@ -105,6 +106,65 @@ function validatePod(obj: KubeObject, old: KubeObject | undefined): FieldError[]
   return validateContainers('spec', obj.spec);
 }
 
+function int32(obj: KubeObject, field: string, structName: string): number | undefined {
+  const value = getPath(obj, 'spec', field);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw decodeError(`spec.${field}`, 'int32', value, structName);
+  return value;
+}
+
+/** ValidateHorizontalPodAutoscalerSpec (autoscaling/v2), minReplicas' lower bound without HPAScaleToZero. */
+function validateHpa(obj: KubeObject): FieldError[] {
+  const max = int32(obj, 'maxReplicas', 'HorizontalPodAutoscalerSpec') ?? 0;
+  const min = int32(obj, 'minReplicas', 'HorizontalPodAutoscalerSpec');
+  const errors: FieldError[] = [];
+  if (min !== undefined && min < 1) errors.push(fieldError.invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
+  if (max < 1) errors.push(fieldError.invalid('spec.maxReplicas', max, 'must be greater than 0'));
+  if (min !== undefined && max < min) errors.push(fieldError.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  for (const key of ['kind', 'name']) {
+    const value = getPath(obj, 'spec', 'scaleTargetRef', key);
+    if (typeof value !== 'string' || value === '') errors.push(fieldError.required(`spec.scaleTargetRef.${key}`));
+  }
+  return errors;
+}
+
+const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/** The claim's storage request; a malformed quantity fails decoding (400), as in the real server. */
+function storageRequest(obj: KubeObject): string | undefined {
+  const value = getPath(obj, 'spec', 'resources', 'requests', 'storage');
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || !parseQuantity(text)) throw badRequest(QUANTITY_FORMAT);
+  return text;
+}
+
+/** ValidatePersistentVolumeClaim, plus ValidatePersistentVolumeClaimUpdate when `old` is set. */
+function validatePvc(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+  const storage = storageRequest(obj);
+  const errors: FieldError[] = [];
+  if (storage === undefined) errors.push(fieldError.required('spec.resources[storage]'));
+  else if (compareQuantities(storage, '0') <= 0) errors.push(fieldError.invalid('spec.resources[storage]', storage, 'must be greater than zero'));
+  if (!old) return errors;
+  const before = clone(asObject(old.spec));
+  const after = clone(asObject(obj.spec));
+  // volumeName may be set once (binding); a bound claim may change its storage request.
+  if (!before.volumeName) before.volumeName = after.volumeName;
+  if (getPath(old, 'status', 'phase') === 'Bound') {
+    ensurePath(after, 'resources', 'requests').storage = getPath(before, 'resources', 'requests', 'storage');
+    delete before.volumeAttributesClassName;
+    delete after.volumeAttributesClassName;
+  }
+  if (!deepEqual(before, after)) {
+    errors.push(fieldError.forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
+  }
+  const previous = storageRequest(old);
+  if (storage !== undefined && previous !== undefined && compareQuantities(storage, previous) < 0) {
+    errors.push(fieldError.forbidden('spec.resources.requests.storage', 'field can not be less than previous value'));
+  }
+  return errors;
+}
+
 /** Throws a 400 or 422 ApiError when the object would not be accepted. `old` is set on updates. */
 export function validateObject(def: ResourceDef, obj: KubeObject, old?: KubeObject): void {
   checkTypes(def, obj);
@@ -118,6 +178,12 @@ export function validateObject(def: ResourceDef, obj: KubeObject, old?: KubeObje
       break;
     case 'pods':
       errors.push(...validatePod(obj, old));
+      break;
+    case 'horizontalpodautoscalers':
+      errors.push(...validateHpa(obj));
+      break;
+    case 'persistentvolumeclaims':
+      errors.push(...validatePvc(obj, old));
       break;
     default:
       break;

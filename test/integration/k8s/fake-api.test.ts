@@ -75,7 +75,7 @@ describe('reads', () => {
   });
 
   test('unknown paths are a 404 Status, unsupported methods a 405 Status', async () => {
-    const unknown = await raw(fake, 'GET', '/apis/batch/v1/namespaces/demo/jobs');
+    const unknown = await raw(fake, 'GET', '/apis/batch/v1/namespaces/demo/cronjobs');
     expect(unknown.status).toBe(404);
     expect(unknown.json).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'the server could not find the requested resource' });
     const post = await raw(fake, 'POST', '/api/v1/pods', { body: {}, contentType: 'application/json' });

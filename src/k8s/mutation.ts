@@ -1,0 +1,61 @@
+/**
+ * The one path every K8sOps mutation takes: the dryRun parameter, the
+ * PlannedChange it returns, and the hooks.onMutation report on success and
+ * on failure.
+ */
+import { DroverError } from '../errors.js';
+import type { K8sHooks, MutationVerb, PlannedChange } from './types.js';
+
+export interface MutationTarget {
+  verb: MutationVerb;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** `ns/name`, or `name` for cluster-scoped objects. */
+export function ref(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export class Mutations {
+  constructor(private readonly options: { cluster: string; dryRun: boolean; hooks?: K8sHooks }) {}
+
+  get dryRun(): boolean {
+    return this.options.dryRun;
+  }
+
+  /** The `dryRun` query parameter for a mutating call. */
+  get dryRunParam(): 'All' | undefined {
+    return this.options.dryRun ? 'All' : undefined;
+  }
+
+  change(target: MutationTarget, summary: string, diff: string): PlannedChange {
+    const change: PlannedChange = { verb: target.verb, kind: target.kind, name: target.name, dryRun: this.options.dryRun, summary, diff };
+    if (target.namespace !== undefined) change.namespace = target.namespace;
+    return change;
+  }
+
+  /** Runs a mutation and tells hooks.onMutation how it went, success or failure. */
+  async run<R extends { change: PlannedChange; status?: number }>(target: MutationTarget, run: () => Promise<R>): Promise<R> {
+    const record = {
+      cluster: this.options.cluster,
+      verb: target.verb,
+      kind: target.kind,
+      ...(target.namespace === undefined ? {} : { namespace: target.namespace }),
+      name: target.name,
+      dryRun: this.options.dryRun,
+    };
+    let result: R;
+    try {
+      result = await run();
+    } catch (err) {
+      const status = err instanceof DroverError && typeof err.details.status === 'number' ? err.details.status : undefined;
+      const errorCode = err instanceof DroverError ? err.code : 'internal';
+      await this.options.hooks?.onMutation?.({ ...record, outcome: 'failed', status, errorCode }, undefined);
+      throw err;
+    }
+    await this.options.hooks?.onMutation?.({ ...record, outcome: 'succeeded', status: result.status }, result.change);
+    return result;
+  }
+}
