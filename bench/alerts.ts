@@ -2,33 +2,23 @@
 // latency from a webhook to the first Kubernetes API call of its run.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
-import { Redis } from 'ioredis';
-import { createDrover } from '../src/app.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { ClusterRegistry } from '../src/k8s/clusters.js';
-import { loadRunbooks } from '../src/runbook/registry.js';
-import { startK8sFake } from '../src/testing/index.js';
 import { crashLooping, webhookPayload } from '../test/support/alerts.js';
+import { startBenchDrover } from './bench-drover.js';
 import { ms, summary } from './stats.js';
 
 const TOKEN = 'bench-webhook-token-0123456789';
 
 export async function benchAlerts(options: { alerts: number; batch: number; parallel: number; latencySamples: number; redisUrl: string }): Promise<string[]> {
-  const prefix = `drover-bench-alerts:${process.pid}`;
-  const config = loadConfig({ env: { DROVER_REDIS_PREFIX: prefix, REDIS_URL: options.redisUrl, ALERTMANAGER_WEBHOOK_TOKEN: TOKEN } });
-  config.alerts.clusterMaxRuns = 1_000_000;
-  config.alerts.maxBodyBytes = 10 * 1024 * 1024;
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: true });
-  const fake = await startK8sFake();
-  const { registry } = await loadRunbooks(new URL('../runbooks', import.meta.url).pathname);
-  const drover = createDrover({
-    config,
-    redis,
-    logger: pino({ level: 'silent' }),
-    runbooks: registry,
-    clusters: new ClusterRegistry({ extra: [{ name: 'bench', source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }] }),
+  const bench = await startBenchDrover({
+    name: 'alerts',
+    redisUrl: options.redisUrl,
+    env: { ALERTMANAGER_WEBHOOK_TOKEN: TOKEN },
+    configure: (c) => {
+      c.alerts.clusterMaxRuns = 1_000_000;
+      c.alerts.maxBodyBytes = 10 * 1024 * 1024;
+    },
   });
+  const { drover, fake } = bench;
   const server = createServer(drover.router.listener);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/alertmanager`;
@@ -83,15 +73,7 @@ export async function benchAlerts(options: { alerts: number; batch: number; para
   const lat = summary([...sentAt].filter(([pod]) => firstCall.has(pod)).map(([pod, t]) => (firstCall.get(pod) as number) - t));
 
   await new Promise((r) => server.close(r));
-  await drover.close();
-  let cursor = '0';
-  do {
-    const [n, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = n;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
-  await fake.stop();
+  await bench.close();
   return [
     `alert storm: ${options.alerts} distinct alerts in webhooks of ${options.batch}, ${options.parallel} at a time`,
     `  ${(options.alerts / (stormMs / 1000)).toFixed(0)} alerts/s from webhook to enqueued run (target ≥ 5,000); accounted for: ${accounted}/${options.alerts} ${JSON.stringify(totals)}`,

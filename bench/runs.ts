@@ -1,19 +1,11 @@
 // Throughput and latency of runs through the whole pipeline: submit → BullMQ →
 // worker → runbook steps → Kubernetes API (the fake) → run store and audit.
-import { pino } from 'pino';
-import { Redis } from 'ioredis';
-import { createDrover } from '../src/app.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { ClusterRegistry } from '../src/k8s/clusters.js';
-import { loadRunbooks } from '../src/runbook/registry.js';
-import { startK8sFake } from '../src/testing/index.js';
+import { startBenchDrover } from './bench-drover.js';
 import { mib, ms, summary } from './stats.js';
 
 export async function benchRuns(options: { runs: number; targets: number; concurrency: number; redisUrl: string }): Promise<string[]> {
-  const prefix = `drover-bench:${process.pid}`;
-  const config = loadConfig({ env: { DROVER_REDIS_PREFIX: prefix, REDIS_URL: options.redisUrl } });
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const fake = await startK8sFake();
+  const bench = await startBenchDrover({ name: 'runs', redisUrl: options.redisUrl });
+  const { drover, fake } = bench;
   for (let i = 0; i < options.targets; i++) {
     fake.seed({
       apiVersion: 'apps/v1',
@@ -26,14 +18,6 @@ export async function benchRuns(options: { runs: number; targets: number; concur
       },
     });
   }
-  const { registry } = await loadRunbooks(new URL('../runbooks', import.meta.url).pathname);
-  const drover = createDrover({
-    config,
-    redis,
-    logger: pino({ level: 'silent' }),
-    runbooks: registry,
-    clusters: new ClusterRegistry({ extra: [{ name: 'bench', source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }] }),
-  });
   await drover.startWorker({ concurrency: options.concurrency });
   const rssBefore = process.memoryUsage().rss;
 
@@ -70,15 +54,7 @@ export async function benchRuns(options: { runs: number; targets: number; concur
   const lat = summary(latencies);
   const sub = summary(submitTimes);
 
-  await drover.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
-  await fake.stop();
+  await bench.close();
 
   return [
     `runs: ${options.runs} restart-deployment runs on ${options.targets} deployments, worker concurrency ${options.concurrency}`,

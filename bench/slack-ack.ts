@@ -5,13 +5,8 @@ import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
-import { Redis } from 'ioredis';
-import { createDrover } from '../src/app.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { ClusterRegistry } from '../src/k8s/clusters.js';
-import { loadRunbooks } from '../src/runbook/registry.js';
-import { postSigned, slashCommandBody, startK8sFake } from '../src/testing/index.js';
+import { postSigned, slashCommandBody } from '../src/testing/index.js';
+import { startBenchDrover } from './bench-drover.js';
 import { ms, summary } from './stats.js';
 
 /** Runs the load generator in its own process, so the event loop measured is Drover's alone. */
@@ -25,7 +20,6 @@ async function loadFrom(url: string, requests: number): Promise<Array<{ status: 
 }
 
 export async function benchSlackAck(options: { requests: number; redisUrl: string }): Promise<string[]> {
-  const prefix = `drover-bench-slack:${process.pid}`;
   const slackProcess = fork(new URL('./slack-fake-process.ts', import.meta.url).pathname, ['xoxb-bench'], { execArgv: ['--import', 'tsx'] });
   const ask = <T>(child: ChildProcess, message: string | undefined, key: string) =>
     new Promise<T>((resolve) => {
@@ -39,19 +33,12 @@ export async function benchSlackAck(options: { requests: number; redisUrl: strin
       if (message) child.send(message);
     });
   const slack = { url: await ask<string>(slackProcess, undefined, 'url') };
-  const fake = await startK8sFake();
-  const config = loadConfig({
-    env: { DROVER_REDIS_PREFIX: prefix, REDIS_URL: options.redisUrl, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: slack.url },
+  const bench = await startBenchDrover({
+    name: 'slack',
+    redisUrl: options.redisUrl,
+    env: { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: slack.url },
   });
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const { registry } = await loadRunbooks(new URL('../runbooks', import.meta.url).pathname);
-  const drover = createDrover({
-    config,
-    redis,
-    logger: pino({ level: 'silent' }),
-    runbooks: registry,
-    clusters: new ClusterRegistry({ extra: [{ name: 'bench', source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }] }),
-  });
+  const { drover } = bench;
   await drover.slack?.start();
   const serverSide: number[] = [];
   const server = createServer((req, res) => {
@@ -81,16 +68,8 @@ export async function benchSlackAck(options: { requests: number; redisUrl: strin
   const posted = await postedSoFar();
 
   await new Promise((r) => server.close(r));
-  await drover.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
+  await bench.close();
   slackProcess.send('stop');
-  await fake.stop();
   return [
     `slack ack: ${options.requests} concurrent signed /drover run … --dry-run commands on Bolt's HTTP receiver (connections open, client in another process)`,
     `  request in → ack out, in Drover: p50 ${ms(srv.p50)}, p99 ${ms(srv.p99)} (target p99 < 50 ms)`,
