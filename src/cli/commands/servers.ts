@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
+import { listen } from '../../http/listen.js';
 import { DroverError } from '../../errors.js';
 import type { CliDeps } from '../deps.js';
 import { configFrom } from '../runtime.js';
@@ -9,20 +10,15 @@ import { ensureLocalRedis } from '../local-redis.js';
 import { runTerminalChat } from '../../chat/terminal-chat.js';
 import { slackSettingsFrom } from '../../app.js';
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new DroverError('config_invalid', `Port ${port} is already in use; set PORT to another port.`, { cause: err })
-          : err,
-      ),
-    );
-    server.listen(port, host, () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
+async function listenOrExplain(server: Server, port: number, host: string): Promise<number> {
+  try {
+    return await listen(server, port, host);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new DroverError('config_invalid', `Port ${port} is already in use; set PORT to another port.`, { cause: err });
+    }
+    throw err;
+  }
 }
 
 interface ServeOptions {
@@ -69,7 +65,7 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
     drover.alerts.watch.start();
     if (options.http) {
       server = createServer(drover.router.listener);
-      const port = await listen(server, config.http.port, config.http.host);
+      const port = await listenOrExplain(server, config.http.port, config.http.host);
       logger.info({ port }, 'HTTP server listening (/metrics, /healthz, /readyz)');
     }
     if (options.worker) {

@@ -2,8 +2,8 @@
  * startK8sFake(): wires the store, controller, registry and HTTP front,
  * listens on 127.0.0.1, and returns the control API tests drive it with.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../http/listen.js';
+import { createServer } from 'node:http';
 import { AccessRules, FaultQueue } from './access.js';
 import { DeploymentController, sameTemplate } from './deployment-controller.js';
 import { Handlers } from './handlers.js';
@@ -23,16 +23,6 @@ const DEPLOYMENTS = requireResource('deployments');
 const REPLICASETS = requireResource('replicasets');
 const PODS = requireResource('pods');
 const NODES = requireResource('nodes');
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 /** Typed client models to wire JSON; Dates become RFC 3339 seconds, as the server writes metav1.Time. */
 function toWire(input: SeedObject): KubeObject {

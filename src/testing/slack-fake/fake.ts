@@ -2,8 +2,8 @@
  * startSlackFake(): wires the workspace, message store, call log and HTTP
  * front, listens on 127.0.0.1, and returns the control API tests use.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../http/listen.js';
+import { createServer } from 'node:http';
 import { CallLog } from './call-log.js';
 import { Directory } from './directory.js';
 import { FaultQueue } from './faults.js';
@@ -13,16 +13,6 @@ import { createRequestListener } from './server.js';
 import type { FakeState } from './state.js';
 import { createTsClock } from './ts-clock.js';
 import type { FakeView, SlackFake, SlackFakeOptions, SlackIdentity } from './types.js';
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 function idSource(): (prefix: string) => string {
   let counter = 0;
