@@ -66,12 +66,18 @@ export type AuditEventBody =
 
 export type AuditEventType = AuditEventBody['type'];
 
-/** An event as stored: the body plus when it happened and a schema version. */
+/** An event as stored: the body plus when it happened, a schema version and its link in the hash chain. */
 export type AuditEvent = AuditEventBody & {
   /** Schema version of the event envelope. */
   v: 1;
   /** ISO 8601 time the event was recorded. */
   time: string;
+  /** Position in the log, from 1, without gaps. */
+  seq: number;
+  /** Hash of the event before. */
+  prev: string;
+  /** SHA-256 of this event (canonical JSON, hash and id excluded). */
+  hash: string;
   /** Stream entry id, set when read back. */
   id?: string;
 };
