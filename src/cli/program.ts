@@ -5,6 +5,7 @@ import { EXIT } from './output.js';
 import { registerRunbookCommands } from './commands/runbooks.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServerCommands } from './commands/servers.js';
+import { registerAuditCommands } from './commands/audit.js';
 
 export type { CliDeps };
 
@@ -17,6 +18,7 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   registerRunbookCommands(program, deps, setExit);
   registerRunCommands(program, deps, setExit);
   registerServerCommands(program, deps, setExit);
+  registerAuditCommands(program, deps, setExit);
   return program;
 }
 

@@ -1,25 +1,7 @@
-import { Readable } from 'node:stream';
-import { runCli, type CliDeps } from '../../../src/cli/program.js';
 import { EXIT } from '../../../src/cli/output.js';
-import { buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
+import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { seedDemo } from '../../support/seed.js';
-
-/** Runs the real CLI in-process against the test Drover's Redis prefix. */
-async function drover(t: TestDrover | undefined, args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const deps: CliDeps = {
-    env: { ...(t ? { DROVER_REDIS_PREFIX: t.prefix } : {}), ...env },
-    cwd: ROOT,
-    user: 'dave@laptop',
-    stopSignal: new Promise(() => undefined),
-    input: Readable.from([]),
-    interactive: false,
-    output: { out: (l) => out.push(l), err: (l) => err.push(l) },
-  };
-  const code = await runCli(args, deps);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { drover } from '../../support/cli.js';
 
 describe('drover CLI', () => {
   let t: TestDrover;

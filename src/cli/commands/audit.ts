@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../../config/duration.js';
+import { DroverError } from '../../errors.js';
+import { describeEvent, filterEvents, type AuditFilter } from '../../audit/filter.js';
+import type { CliDeps } from '../deps.js';
+import { EXIT } from '../output.js';
+import { openRuntime } from '../runtime.js';
+
+function since(text: string | undefined, now: Date): Date | undefined {
+  if (!text) return undefined;
+  const ago = parseDuration(text);
+  if (ago !== undefined && !/^\d+$/.test(text)) return new Date(now.getTime() - ago);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw new DroverError('params_invalid', `--since: "${text}" is neither a duration (30m, 2h, 7d) nor a time (2026-11-24T10:00:00Z).`);
+  return new Date(at);
+}
+
+interface FilterOptions {
+  since?: string;
+  runbook?: string;
+  user?: string;
+  cluster?: string;
+}
+
+function filterFrom(opts: FilterOptions): AuditFilter {
+  const filter: AuditFilter = {};
+  const from = since(opts.since, new Date());
+  if (from) filter.since = from;
+  if (opts.runbook) filter.runbook = opts.runbook;
+  if (opts.user) filter.user = opts.user;
+  if (opts.cluster) filter.cluster = opts.cluster;
+  return filter;
+}
+
+export function registerAuditCommands(program: Command, deps: CliDeps, setExit: (code: number) => void): void {
+  const audit = program.command('audit').description('Read and verify the tamper-evident audit log');
+  const withFilters = (cmd: Command) =>
+    cmd
+      .option('--since <when>', 'a duration back from now (30m, 2h, 7d) or a time')
+      .option('--runbook <id>', 'only runs of this runbook')
+      .option('--user <id>', 'only runs asked for by this user (Slack id, user@host)')
+      .option('--cluster <name>', 'only runs on this cluster');
+
+  audit
+    .command('verify')
+    .description('Check the hash chain; names the first event that was altered, removed, inserted or reordered (exit 1)')
+    .action(async () => {
+      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
+      try {
+        const result = await rt.drover.audit.verify();
+        const anchor = await rt.drover.audit.anchor();
+        if (result.ok) {
+          deps.output.out(
+            result.checked
+              ? `Audit log intact: ${result.checked} events, #${anchor.seq + 1} to #${result.head.seq}${anchor.seq ? ` (earlier events removed by retention; the chain is anchored at #${anchor.seq})` : ''}.`
+              : 'Audit log is empty.',
+          );
+        } else {
+          deps.output.err(`Audit log broken at event #${result.broken?.seq ?? '?'} (stream id ${result.broken?.id ?? '?'}): ${result.broken?.reason ?? ''}`);
+          deps.output.err(`The ${result.checked} events before it verify.`);
+          setExit(EXIT.failed);
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+
+  withFilters(audit.command('tail').description('The most recent events, one line each'))
+    .option('-n, --lines <n>', 'how many', '20')
+    .action(async (opts: FilterOptions & { lines: string }) => {
+      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
+      try {
+        const events = filterEvents(await rt.drover.audit.read(), filterFrom(opts));
+        for (const e of events.slice(-(Number(opts.lines) || 20))) deps.output.out(describeEvent(e));
+      } finally {
+        await rt.close();
+      }
+    });
+
+  withFilters(audit.command('export').description('Events as JSON lines, chain fields included, for archiving or a SIEM')).action(async (opts: FilterOptions) => {
+    const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
+    try {
+      for (const e of filterEvents(await rt.drover.audit.read(), filterFrom(opts))) deps.output.out(JSON.stringify(e));
+    } finally {
+      await rt.close();
+    }
+  });
+}
