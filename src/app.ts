@@ -13,6 +13,7 @@ import { TargetLocks } from './jobs/target-lock.js';
 import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/clusters.js';
 import { createK8sOps } from './k8s/ops.js';
 import { createMetrics } from './metrics/metrics.js';
+import { Redactor } from './redact/redactor.js';
 import type { RunbookRegistry } from './runbook/registry.js';
 import { ChannelPolicy } from './chat/channel-policy.js';
 import { ChatCommands } from './chat/chat-commands.js';
@@ -73,8 +74,16 @@ export function createDrover(deps: DroverDeps) {
   const { config, redis, logger } = deps;
   const prefix = config.redis.prefix;
   const now = deps.now ?? (() => new Date());
-  const store = new RunStore({ redis, prefix, now });
-  const audit = new AuditLog({ redis, prefix, maxLength: config.audit.maxLength, now, ...(deps.auditMirror ? { mirror: deps.auditMirror } : {}) });
+  const redactor = new Redactor(config.redaction.patterns);
+  const store = new RunStore({ redis, prefix, now, redactor });
+  const audit = new AuditLog({
+    redis,
+    prefix,
+    maxLength: config.audit.maxLength,
+    now,
+    redactor,
+    ...(deps.auditMirror ? { mirror: deps.auditMirror } : {}),
+  });
   const presence = new Presence(redis, prefix);
   // Reads the queue lazily, when /metrics is scraped.
   const metrics = createMetrics({

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../redis-script.js';
+import { defaultRedactor, type Redactor } from '../redact/redactor.js';
 import { GENESIS, link, verifyChain, type ChainAnchor, type VerifyResult } from './chain.js';
 import type { AuditEvent, AuditEventBody } from './events.js';
 
@@ -38,6 +39,8 @@ export interface AuditLogOptions {
   now?: () => Date;
   /** Called for each appended event, e.g. to mirror it to stdout or a file. */
   mirror?: (event: AuditEvent) => void;
+  /** Secrets never reach the audit log: every event goes through it before it is chained. */
+  redactor?: Redactor;
 }
 
 interface Pending {
@@ -61,6 +64,7 @@ export class AuditLog {
   private readonly maxLength: number;
   private readonly now: () => Date;
   private readonly mirror: ((event: AuditEvent) => void) | undefined;
+  private readonly redactor: Redactor;
   private pending: Pending[] = [];
   private flushing = false;
   private head: string | undefined;
@@ -73,11 +77,12 @@ export class AuditLog {
     this.maxLength = options.maxLength ?? 1_000_000;
     this.now = options.now ?? (() => new Date());
     this.mirror = options.mirror;
+    this.redactor = options.redactor ?? defaultRedactor;
   }
 
   append(body: AuditEventBody): Promise<AuditEvent> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ body, time: this.now().toISOString(), resolve, reject });
+      this.pending.push({ body: this.redactor.value(body), time: this.now().toISOString(), resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());

@@ -6,6 +6,7 @@ import { createDrover, type Drover } from '../app.js';
 import { loadConfig, type Env } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { DroverError } from '../errors.js';
+import { Redactor } from '../redact/redactor.js';
 import { loadRunbooks, type RunbookRegistry } from '../runbook/registry.js';
 import type { K8sFake } from '../testing/index.js';
 import { clustersFromConfig } from './clusters-from-config.js';
@@ -23,7 +24,21 @@ export function configFrom({ env }: RuntimeEnv): Config {
 }
 
 export function loggerFor(config: Config, destination?: NodeJS.WritableStream, level?: string): Logger {
-  return pino({ level: level ?? config.log.level, base: { app: 'drover' } }, destination ?? process.stdout);
+  const redactor = new Redactor(config.redaction.patterns);
+  return pino(
+    {
+      level: level ?? config.log.level,
+      base: { app: 'drover' },
+      // Secrets never reach the logs: fields and messages go through the same redaction as chat and the audit log.
+      formatters: { log: (object) => redactor.value(object) },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a: unknown) => (typeof a === 'string' ? redactor.text(a) : a)) as Parameters<typeof method>);
+        },
+      },
+    },
+    destination ?? process.stdout,
+  );
 }
 
 /** Loads the runbooks; a broken runbook stops start-up with every problem listed. */

@@ -154,6 +154,27 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['webhookPassword'], message: 'basic auth needs both a username and a password' });
         }
       }),
+    redaction: z
+      .object({
+        /** Regular expressions whose matches are secrets too (beyond tokens, keys and passwords Drover knows). */
+        patterns: z
+          .array(
+            z.string().refine(
+              (p) => {
+                try {
+                  new RegExp(p, 'g');
+                  return true;
+                } catch {
+                  return false;
+                }
+              },
+              { message: 'must be a valid regular expression' },
+            ),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ patterns: [] }),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()

@@ -14,6 +14,8 @@ export interface RunContextDeps {
   store: RunStore;
   audit: AuditLog;
   logger: Logger;
+  /** Removes the run's own secret values from text people will read. */
+  scrub?: (text: string) => string;
   /** Checks the durable cancel flag; a missed pub/sub message must not let a cancelled run go on. */
   checkCancelled: () => Promise<void>;
 }
@@ -32,18 +34,19 @@ function guardK8s(k8s: K8sOps, signal: AbortSignal): K8sOps {
   });
 }
 
-function runLogger(logger: Logger): RunLogger {
+function runLogger(logger: Logger, scrub: (text: string) => string): RunLogger {
   return {
-    debug: (msg, fields) => logger.debug(fields ?? {}, msg),
-    info: (msg, fields) => logger.info(fields ?? {}, msg),
-    warn: (msg, fields) => logger.warn(fields ?? {}, msg),
-    error: (msg, fields) => logger.error(fields ?? {}, msg),
+    debug: (msg, fields) => logger.debug(fields ?? {}, scrub(msg)),
+    info: (msg, fields) => logger.info(fields ?? {}, scrub(msg)),
+    warn: (msg, fields) => logger.warn(fields ?? {}, scrub(msg)),
+    error: (msg, fields) => logger.error(fields ?? {}, scrub(msg)),
   };
 }
 
 /** The ctx a runbook's run() receives. */
 export function createRunContext(deps: RunContextDeps): RunContext {
   const { run, attempt, signal, store, audit } = deps;
+  const scrub = deps.scrub ?? ((text: string) => text);
   const occurrences = new Map<string, number>();
 
   async function step<T>(name: string, fn: (s: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
@@ -83,7 +86,7 @@ export function createRunContext(deps: RunContextDeps): RunContext {
     } catch (err) {
       const durationMs = Math.round(performance.now() - started);
       const e = asDroverError(signal.aborted && signal.reason !== undefined ? signal.reason : err);
-      const error = { code: e.code, message: e.message };
+      const error = { code: e.code, message: scrub(e.message) };
       await store.emit(run.id, { type: 'step', step: key, phase: 'failed', durationMs, error });
       await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'failed', durationMs, error });
       throw err;
@@ -99,8 +102,8 @@ export function createRunContext(deps: RunContextDeps): RunContext {
     attempt,
     signal,
     k8s: guardK8s(deps.k8s, signal),
-    log: runLogger(deps.logger),
+    log: runLogger(deps.logger, scrub),
     step,
-    report: (text) => store.emit(run.id, { type: 'report', text }),
+    report: (text) => store.emit(run.id, { type: 'report', text: scrub(text) }),
   };
 }

@@ -3,6 +3,8 @@ import { parseDuration } from '../config/duration.js';
 import { DroverError } from '../errors.js';
 import type { ClusterResolver } from '../k8s/clusters.js';
 import { parseParams } from '../runbook/params.js';
+import { splitSecrets } from '../redact/secret-params.js';
+import { REDACTED } from '../redact/redactor.js';
 import type { RunbookRegistry } from '../runbook/registry.js';
 import type { Requester } from '../runbook/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -77,7 +79,7 @@ export class RunQueue {
       throw new DroverError('params_invalid', `Invalid run id "${request.runId}".`);
     }
     const runbook = runbooks.get(request.runbook);
-    const params = parseParams(runbook, request.params);
+    const { shown: params, secrets } = splitSecrets(runbook.params, parseParams(runbook, request.params), REDACTED);
     const cluster = await this.options.clusters(request.cluster);
     let concurrencyKey = runbook.id;
     if (runbook.concurrencyKey) {
@@ -101,6 +103,8 @@ export class RunQueue {
       createdAt: this.now().toISOString(),
       attempts: 0,
     };
+    // Saved before the record exists, so a worker never sees a run without its secrets.
+    await store.saveSecrets(record.id, secrets, this.options.retentionMs);
     // An existing id (a redelivered request) returns that run unchanged.
     if (!(await store.create(record))) return (await store.get(record.id)) ?? record;
     await this.options.audit.append({

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../redis-script.js';
+import { defaultRedactor, type Redactor } from '../redact/redactor.js';
 import type { PlannedChange } from '../k8s/types.js';
 import type { Requester } from '../runbook/types.js';
 import type { RunEvent, RunRecord, RunState, StoredRunEvent } from './run-record.js';
@@ -39,6 +40,8 @@ export interface RunStoreOptions {
   redis: Redis;
   prefix: string;
   now?: () => Date;
+  /** Applied to everything people can read: events, errors, results. */
+  redactor?: Redactor;
 }
 
 /**
@@ -50,11 +53,31 @@ export class RunStore {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly now: () => Date;
+  private readonly redactor: Redactor;
 
   constructor(options: RunStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.prefix;
     this.now = options.now ?? (() => new Date());
+    this.redactor = options.redactor ?? defaultRedactor;
+  }
+
+  /** Secret params, kept apart from the record that chat, the CLI and the audit log show. */
+  async saveSecrets(id: string, secrets: Record<string, unknown>, ttlMs: number): Promise<void> {
+    if (Object.keys(secrets).length) await this.redis.set(this.key(id, 'secrets'), JSON.stringify(secrets), 'PX', ttlMs);
+  }
+
+  async secrets(id: string): Promise<Record<string, unknown>> {
+    const raw = await this.redis.get(this.key(id, 'secrets'));
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  }
+
+  /** Error and result are shown to people: redacted like everything else. */
+  private shown(fields: Partial<RunRecord>): Partial<RunRecord> {
+    const out = { ...fields };
+    if (out.error) out.error = this.redactor.value(out.error);
+    if (out.result !== undefined) out.result = this.redactor.value(out.result);
+    return out;
   }
 
   private key(id: string, part?: string): string {
@@ -87,7 +110,7 @@ export class RunStore {
    * call when the move was refused, undefined when it happened.
    */
   async transition(id: string, from: readonly RunState[], to: RunState, fields: Partial<RunRecord> = {}): Promise<RunState | 'missing' | undefined> {
-    const flat = Object.entries(serialise(fields)).flat();
+    const flat = Object.entries(serialise(this.shown(fields))).flat();
     const answer = (await TRANSITION.run(this.redis, [this.key(id)], [from.join(','), to, ...flat])) as string;
     if (answer === 'OK') {
       await this.emit(id, { type: 'state', state: to, ...(fields.error ? { message: fields.error.message } : {}) });
@@ -97,7 +120,7 @@ export class RunStore {
   }
 
   async update(id: string, fields: Partial<RunRecord>): Promise<void> {
-    await this.redis.hset(this.key(id), serialise(fields));
+    await this.redis.hset(this.key(id), serialise(this.shown(fields)));
   }
 
   async incrementAttempts(id: string): Promise<number> {
@@ -119,7 +142,8 @@ export class RunStore {
   }
 
   async emit(id: string, event: RunEvent): Promise<void> {
-    await this.redis.xadd(this.key(id, 'events'), 'MAXLEN', '~', '10000', '*', 'e', JSON.stringify({ ...event, time: this.now().toISOString() }));
+    const shown = this.redactor.value(event);
+    await this.redis.xadd(this.key(id, 'events'), 'MAXLEN', '~', '10000', '*', 'e', JSON.stringify({ ...shown, time: this.now().toISOString() }));
   }
 
   /**
@@ -176,6 +200,8 @@ export class RunStore {
   async expire(id: string, retentionMs: number): Promise<void> {
     const tx = this.redis.multi();
     for (const part of [undefined, 'events', 'steps', 'changes']) tx.pexpire(this.key(id, part), retentionMs);
+    // Secrets are not needed once the run has ended.
+    tx.del(this.key(id, 'secrets'));
     await tx.exec();
   }
 

@@ -7,6 +7,7 @@ import { DroverError, asDroverError } from '../errors.js';
 import type { K8sHooks, K8sOps } from '../k8s/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseParams } from '../runbook/params.js';
+import { REDACTED } from '../redact/redactor.js';
 import type { RunbookRegistry } from '../runbook/registry.js';
 import type { Requester } from '../runbook/types.js';
 import { createRunContext } from './run-context.js';
@@ -118,12 +119,15 @@ export class RunWorker {
 
     let params: Record<string, unknown>;
     let runbook;
+    const secrets = await store.secrets(runId);
+    const scrub = literalScrubber(Object.values(secrets));
     try {
       runbook = runbooks.get(run.runbook);
-      params = parseParams(runbook, run.params);
+      params = parseParams(runbook, { ...run.params, ...secrets });
     } catch (err) {
-      await this.finish(run, 'failed', { error: errorOf(asDroverError(err)) });
-      throw new UnrecoverableError(asDroverError(err).message);
+      const error = { code: asDroverError(err).code, message: scrub(asDroverError(err).message) };
+      await this.finish(run, 'failed', { error });
+      throw new UnrecoverableError(error.message);
     }
 
     const lock = await locks.acquire(run.cluster, run.concurrencyKey, runId);
@@ -168,6 +172,7 @@ export class RunWorker {
         store,
         audit,
         logger: runLogger,
+        scrub,
         checkCancelled: async () => {
           const by = await store.cancelRequested(runId);
           if (by) controller.abort(cancelledBy(by));
@@ -200,8 +205,9 @@ export class RunWorker {
         throw err;
       }
       if (err.code === 'internal') logger.error({ err: thrown, runId }, 'run failed with an unexpected error');
-      await this.finish(current, 'failed', { error: errorOf(err) });
-      throw new UnrecoverableError(err.message);
+      const error = { code: err.code, message: scrub(err.message) };
+      await this.finish(current, 'failed', { error });
+      throw new UnrecoverableError(error.message);
     } finally {
       clearTimeout(timer);
       this.active.delete(runId);
@@ -270,6 +276,14 @@ export class RunWorker {
       : `Failed: ${err.message}`;
     await this.finish(run, 'failed', { error: { code: 'internal', message } }).catch(() => undefined);
   }
+}
+
+/** Replaces a run's own secret values wherever a runbook might echo them (reports, errors). */
+function literalScrubber(values: unknown[]): (text: string) => string {
+  // Short values (a port, a flag) would scrub ordinary text too.
+  const secrets = values.filter((v) => typeof v === 'string' || typeof v === 'number').map(String).filter((s) => s.length >= 4);
+  if (!secrets.length) return (text) => text;
+  return (text) => secrets.reduce((out, s) => out.split(s).join(REDACTED), text);
 }
 
 function errorOf(err: DroverError): RunError {

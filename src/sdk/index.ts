@@ -8,6 +8,7 @@
  */
 export { z } from 'zod';
 export { defineRunbook } from '../runbook/define.js';
+export { secret } from '../redact/secret-params.js';
 export { RunbookRefusal, DroverError } from '../errors.js';
 export type {
   AlertMatcher,
