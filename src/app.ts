@@ -136,6 +136,7 @@ export function createDrover(deps: DroverDeps) {
     drover: { queue, store, runbooks: deps.runbooks, listClusters },
     channels: new ChannelPolicy(config.slack.channels),
     command: config.slack.command,
+    audit,
   });
   const slackSettings = slackSettingsFrom(config.slack);
   const slack = slackSettings

@@ -7,7 +7,10 @@ import type { RunRecord } from '../jobs/run-record.js';
 import { paramIssues, paramsFromPairs, parseParams } from '../runbook/params.js';
 import { suggest } from '../runbook/suggest.js';
 import type { Requester, Runbook } from '../runbook/types.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { describeEvent, filterEvents, type AuditFilter } from '../audit/filter.js';
 import {
+  auditMessage,
   errorMessage,
   helpMessage,
   historyMessage,
@@ -60,9 +63,11 @@ export interface ChatCommandsDeps {
   channels: ChannelPolicy;
   /** The slash command, for help texts. */
   command: string;
+  /** For `/drover audit`. */
+  audit?: AuditLog;
 }
 
-const VERBS = ['help', 'list', 'describe', 'run', 'status', 'cancel', 'history'];
+const VERBS = ['help', 'list', 'describe', 'run', 'status', 'cancel', 'history', 'audit'];
 
 const privately = (message: ChatMessage): ChatOutcome => ({ kind: 'reply', message, visibility: 'private' });
 
@@ -138,6 +143,15 @@ export class ChatCommands {
         if (first) drover.runbooks.get(first);
         const runs = await drover.store.recent(15, first ? drover.runbooks.get(first).id : undefined);
         return privately(historyMessage(runs, first));
+      }
+      case 'audit': {
+        if (!this.deps.audit) return privately(errorMessage('The audit log is not available here.'));
+        const filter: AuditFilter = {};
+        if (first) filter.runbook = drover.runbooks.get(first).id;
+        const events = filterEvents(await this.deps.audit.read(), filter).slice(-15);
+        const result = await this.deps.audit.verify();
+        const detail = result.ok ? `${result.checked} events verified` : `at event #${result.broken?.seq ?? '?'}: ${result.broken?.reason ?? ''}`;
+        return privately(auditMessage(events.map(describeEvent), { ok: result.ok, detail }));
       }
       default: {
         const guess = suggest(cmd.verb, VERBS);

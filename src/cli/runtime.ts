@@ -7,6 +7,7 @@ import { loadConfig, type Env } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { DroverError } from '../errors.js';
 import { Redactor } from '../redact/redactor.js';
+import { auditMirror } from '../audit/mirror.js';
 import { loadRunbooks, type RunbookRegistry } from '../runbook/registry.js';
 import type { K8sFake } from '../testing/index.js';
 import { clustersFromConfig } from './clusters-from-config.js';
@@ -82,6 +83,10 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       clusters = loaded.clusters;
       sandbox = loaded.sandbox;
     }
+    // Only processes that act (workers, servers) mirror the audit log; a CLI reading it does not.
+    const mirror = options.withClusters
+      ? auditMirror({ ...(config.audit.file ? { file: config.audit.file } : {}), ...(config.audit.stdout ? { stdout: process.stdout } : {}) })
+      : undefined;
     const drover = createDrover({
       config,
       redis,
@@ -89,6 +94,7 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       runbooks,
       ...(clusters ? { clusters } : {}),
       processMetrics: options.withClusters,
+      ...(mirror ? { auditMirror: mirror.write } : {}),
     });
     return {
       config,
@@ -98,6 +104,7 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       ...(sandbox ? { sandbox } : {}),
       async close() {
         await drover.close();
+        await mirror?.close();
         await sandbox?.stop();
         if (!options.redis) await redis.quit().catch(() => undefined);
       },

@@ -25,6 +25,7 @@ const ENV_MAP: ReadonlyArray<{ name: string; path: string[]; list?: string }> = 
   { name: 'DROVER_RUNBOOKS_DIR', path: ['runbooks', 'dir'] },
   { name: 'DROVER_WORKER_CONCURRENCY', path: ['worker', 'concurrency'] },
   { name: 'LOG_LEVEL', path: ['log', 'level'] },
+  { name: 'DROVER_AUDIT_FILE', path: ['audit', 'file'] },
   { name: 'SLACK_BOT_TOKEN', path: ['slack', 'botToken'] },
   { name: 'SLACK_SIGNING_SECRET', path: ['slack', 'signingSecret'] },
   { name: 'SLACK_APP_TOKEN', path: ['slack', 'appToken'] },

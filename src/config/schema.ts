@@ -75,11 +75,15 @@ export const configSchema = z
       .default({ attempts: 5, backoff: 1000, maxBackoff: 60_000, defaultTimeout: 600_000, retention: 7 * 86_400_000 }),
     audit: z
       .object({
-        /** Approximate number of events the Redis stream keeps. */
+        /** Events the Redis stream keeps; older ones are removed and the chain re-anchored. */
         maxLength: z.coerce.number().int().min(1000).default(1_000_000),
+        /** Mirror every event as a JSON line to this file (appended), for log shipping. */
+        file: z.string().optional(),
+        /** Mirror every event as a JSON line to standard output. */
+        stdout: z.coerce.boolean().default(false),
       })
       .strict()
-      .default({ maxLength: 1_000_000 }),
+      .default({ maxLength: 1_000_000, stdout: false }),
     slack: z
       .object({
         /** Bot token (xoxb-…); Slack is off without it. */

@@ -20,6 +20,7 @@ const USAGES: Usage[] = [
   { usage: 'status <run-id>', what: 'State, steps and changes of a run.', example: 'status r1a2b3c4' },
   { usage: 'cancel <run-id>', what: 'Stop a queued or running run before its next step.', example: 'cancel r1a2b3c4' },
   { usage: 'history [runbook]', what: 'Recent runs, newest first.', example: 'history restart-deployment' },
+  { usage: 'audit [runbook]', what: 'Recent audit events, and whether the log verifies.', example: 'audit scale-deployment' },
 ];
 
 /** The subcommands, one line each with an example. */

@@ -14,3 +14,4 @@ export { readModalValues, modalErrors } from './modal-values.js';
 export { blocksToText, mrkdwnToText } from './text.js';
 export { escapeMrkdwn } from './mrkdwn.js';
 export { LIMITS } from './limits.js';
+export { auditMessage } from './audit.js';

@@ -207,6 +207,14 @@ describe('Slack: signed requests on Bolt\'s HTTP receiver', () => {
     expect((await runs(t)).length).toBe(before);
   });
 
+  it('/drover audit shows recent events and whether the chain verifies', async () => {
+    await t.send(command('audit'), FORM);
+    const reply = textOf((await t.slack.waitForCall('chat.postEphemeral')).args);
+    expect(reply).toMatch(/Audit log/);
+    expect(reply).toMatch(/Chain intact: \d+ events verified/);
+    expect(reply).toMatch(/run\.queued/);
+  });
+
   it('errors are short and safe: no stack trace, no token', async () => {
     await t.send(command('status no-such-run'), FORM);
     const reply = textOf((await t.slack.waitForCall('chat.postEphemeral')).args);
