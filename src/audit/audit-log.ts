@@ -144,7 +144,7 @@ export class AuditLog {
     return entries.map(([id, fields]) => ({ ...(JSON.parse(fields[1] ?? '{}') as AuditEvent), id }));
   }
 
-  /** Events about one run, oldest first. */
+  /** Events about one run, oldest first (reads the whole log: for tests and small logs). */
   async forRun(runId: string): Promise<AuditEvent[]> {
     return (await this.read()).filter((e) => 'runId' in e && e.runId === runId);
   }

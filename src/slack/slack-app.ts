@@ -96,8 +96,8 @@ export function createSlackApp(deps: SlackAppDeps) {
 
   const afterAck = new AfterAck((err) => logger.error({ err }, 'slack: handling failed'));
   /** Runs work after the handler returned, so Slack gets its ack at once. */
-  function later(_what: string, work: () => Promise<void>): void {
-    afterAck.push(work);
+  function later(what: string, work: () => Promise<void>): void {
+    afterAck.push(() => work().catch((err: unknown) => logger.error({ err, what }, 'slack: handling failed')));
   }
 
   async function tellPrivately(origin: Origin, message: ChatMessage): Promise<void> {
