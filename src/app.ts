@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
@@ -122,6 +123,14 @@ export function createDrover(deps: DroverDeps) {
   });
 
   const workers: RunWorker[] = [];
+  let presenceId: string | undefined;
+  /** Stops announcing this process's clusters, once it runs no worker. */
+  async function withdraw(): Promise<void> {
+    if (!presenceId) return;
+    const id = presenceId;
+    presenceId = undefined;
+    await presence.withdraw(id).catch(() => undefined);
+  }
 
   /** Clusters runs may name: this process's own, else those live workers announce. */
   async function listClusters(): Promise<{ names: string[]; defaultName?: string }> {
@@ -245,9 +254,11 @@ export function createDrover(deps: DroverDeps) {
       });
       await worker.start();
       workers.push(worker);
-      if (clusters) {
+      // One announcement per process: its workers serve the same clusters.
+      if (clusters && !presenceId) {
+        presenceId = overrides.id ?? `${process.pid}-${randomBytes(3).toString('hex')}`;
         await presence.announce({
-          id: overrides.id ?? `${process.pid}-${workers.length}`,
+          id: presenceId,
           clusters: clusters.names(),
           ...(clusters.defaultName ? { defaultCluster: clusters.defaultName } : {}),
           runbooks: deps.runbooks.list().map((r) => r.id),
@@ -257,11 +268,13 @@ export function createDrover(deps: DroverDeps) {
     },
     /** Stops this process's workers, letting runs in progress finish. */
     async stopWorkers() {
+      await withdraw();
       await Promise.all(workers.splice(0).map((w) => w.close()));
     },
     /** Stops workers (letting runs in progress finish) and closes the queue. Does not close `redis`. */
     async close() {
       watch.stop();
+      await withdraw();
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queue.close();

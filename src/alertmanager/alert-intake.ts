@@ -203,8 +203,10 @@ export class AlertIntake {
     } catch (err) {
       const e = asDroverError(err);
       if (e.retryable) {
-        // Let Alertmanager deliver it again: forget the claim so the retry is not a duplicate.
+        // Let Alertmanager deliver it again: forget the claim so the retry is not a duplicate,
+        // and the breaker slot, so a run that never started does not count against the target.
         await this.deps.redis.del(`${this.deps.prefix}:alert:${claimKey}`);
+        await this.deps.breakers.release(clusterName, runbook.id, target, runId);
         throw e;
       }
       return { outcome: 'rejected', reason: e.message };

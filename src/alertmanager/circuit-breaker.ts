@@ -80,6 +80,12 @@ export class CircuitBreakers {
     return { open: true, reason: verdict as 'cooldown' | 'target-cap' | 'cluster-cap', retryInMs: Number(retryIn), recent };
   }
 
+  /** Gives back a slot admitted for a run that was then not enqueued (Redis trouble), so it does not count. */
+  async release(cluster: string, runbook: string, target: string, runId: string): Promise<void> {
+    const [targetKey, clusterKey] = this.keys(cluster, runbook, target);
+    await this.redis.multi().zrem(targetKey, runId).zrem(clusterKey, runId).exec();
+  }
+
   private async recent(key: string): Promise<Array<{ runId: string; at: number }>> {
     const flat = await this.redis.zrange(key, -10, -1, 'WITHSCORES');
     const out: Array<{ runId: string; at: number }> = [];

@@ -140,8 +140,8 @@ export class ChatCommands {
         return this.cancel(first, actor);
       }
       case 'history': {
-        if (first) drover.runbooks.get(first);
-        const runs = await drover.store.recent(15, first ? drover.runbooks.get(first).id : undefined);
+        const runbookId = first ? drover.runbooks.get(first).id : undefined;
+        const runs = await drover.store.recent(15, runbookId);
         return privately(historyMessage(runs, first));
       }
       case 'audit': {

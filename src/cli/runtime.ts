@@ -115,3 +115,13 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
     throw err;
   }
 }
+
+/** For commands that only read or enqueue (no clusters, warnings only): opens a runtime, runs `fn`, closes it. */
+export async function withClient<T>(rt: RuntimeEnv, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(rt, { withClusters: false, logLevel: 'warn' });
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}

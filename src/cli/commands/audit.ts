@@ -4,7 +4,7 @@ import { DroverError } from '../../errors.js';
 import { describeEvent, filterEvents, type AuditFilter } from '../../audit/filter.js';
 import type { CliDeps } from '../deps.js';
 import { EXIT } from '../output.js';
-import { openRuntime } from '../runtime.js';
+import { withClient } from '../runtime.js';
 
 function since(text: string | undefined, now: Date): Date | undefined {
   if (!text) return undefined;
@@ -45,8 +45,7 @@ export function registerAuditCommands(program: Command, deps: CliDeps, setExit: 
     .command('verify')
     .description('Check the hash chain; names the first event that was altered, removed, inserted or reordered (exit 1)')
     .action(async () => {
-      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
-      try {
+      await withClient(deps, async (rt) => {
         const result = await rt.drover.audit.verify();
         const anchor = await rt.drover.audit.anchor();
         if (result.ok) {
@@ -60,29 +59,21 @@ export function registerAuditCommands(program: Command, deps: CliDeps, setExit: 
           deps.output.err(`The ${result.checked} events before it verify.`);
           setExit(EXIT.failed);
         }
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   withFilters(audit.command('tail').description('The most recent events, one line each'))
     .option('-n, --lines <n>', 'how many', '20')
     .action(async (opts: FilterOptions & { lines: string }) => {
-      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
-      try {
+      await withClient(deps, async (rt) => {
         const events = filterEvents(await rt.drover.audit.read(), filterFrom(opts));
         for (const e of events.slice(-(Number(opts.lines) || 20))) deps.output.out(describeEvent(e));
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   withFilters(audit.command('export').description('Events as JSON lines, chain fields included, for archiving or a SIEM')).action(async (opts: FilterOptions) => {
-    const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
-    try {
+    await withClient(deps, async (rt) => {
       for (const e of filterEvents(await rt.drover.audit.read(), filterFrom(opts))) deps.output.out(JSON.stringify(e));
-    } finally {
-      await rt.close();
-    }
+    });
   });
 }

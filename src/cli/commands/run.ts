@@ -5,7 +5,7 @@ import { paramsFromPairs } from '../../runbook/params.js';
 import { followRun } from '../follow.js';
 import { EXIT, exitCodeFor, formatRun, formatRunSummary } from '../output.js';
 import type { CliDeps } from '../deps.js';
-import { openRuntime } from '../runtime.js';
+import { withClient } from '../runtime.js';
 
 function requester(deps: CliDeps): Requester {
   return { kind: 'cli', id: deps.user, name: deps.user };
@@ -20,8 +20,7 @@ export function registerRunCommands(program: Command, deps: CliDeps, setExit: (c
     .option('-w, --wait', 'follow the run to its end; the exit code tells the outcome')
     .addOption(new Option('--id <runId>', 'idempotency key: submitting the same id twice creates one run').hideHelp())
     .action(async (runbookId: string, pairs: string[], opts: { cluster?: string; dryRun?: boolean; wait?: boolean; id?: string }) => {
-      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn', ...{} });
-      try {
+      await withClient(deps, async (rt) => {
         const runbook = rt.drover.runbooks.get(runbookId);
         const params = paramsFromPairs(runbook, pairs);
         const run = await rt.drover.queue.submit({
@@ -55,35 +54,27 @@ export function registerRunCommands(program: Command, deps: CliDeps, setExit: (c
         } finally {
           blocking.disconnect();
         }
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   program
     .command('status <runId>')
     .description('Show a run: state, params, and its changes (or plan)')
     .action(async (runId: string) => {
-      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
-      try {
+      await withClient(deps, async (rt) => {
         const run = await rt.drover.queue.get(runId);
         deps.output.out(formatRun(run, await rt.drover.store.changes(runId)));
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   program
     .command('cancel <runId>')
     .description('Cancel a queued or running run (a running one stops before its next step)')
     .action(async (runId: string) => {
-      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
-      try {
+      await withClient(deps, async (rt) => {
         const run = await rt.drover.queue.cancel(runId, requester(deps));
         deps.output.out(run.state === 'cancelled' ? `Run ${runId} cancelled.` : `Cancellation of run ${runId} requested; it stops before its next step.`);
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   program
@@ -91,24 +82,20 @@ export function registerRunCommands(program: Command, deps: CliDeps, setExit: (c
     .description('Recent runs, newest first')
     .option('-n, --limit <n>', 'how many', '20')
     .action(async (runbook: string | undefined, opts: { limit: string }) => {
-      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
-      try {
+      await withClient(deps, async (rt) => {
         const runs = await rt.drover.store.recent(Number(opts.limit) || 20, runbook);
         for (const r of runs) {
           deps.output.out(`${r.id}  ${r.state.padEnd(9)}  ${r.runbook.padEnd(22)} ${r.cluster.padEnd(12)} ${r.requester.name ?? r.requester.id}  ${r.createdAt}`);
         }
         if (!runs.length) deps.output.out('No runs yet.');
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   program
     .command('clusters')
     .description('Clusters served by the running workers')
     .action(async () => {
-      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
-      try {
+      await withClient(deps, async (rt) => {
         const workers = await rt.drover.presence.workers();
         if (!workers.length) {
           deps.output.err('No worker is running.');
@@ -118,8 +105,6 @@ export function registerRunCommands(program: Command, deps: CliDeps, setExit: (c
         for (const w of workers) {
           deps.output.out(`worker ${w.id} on ${w.host}: ${w.clusters.map((c) => (c === w.defaultCluster ? `${c} (default)` : c)).join(', ')}`);
         }
-      } finally {
-        await rt.close();
-      }
+      });
     });
 }

@@ -5,7 +5,7 @@ import { listen } from '../../http/listen.js';
 import { DroverError } from '../../errors.js';
 import type { CliDeps } from '../deps.js';
 import { configFrom } from '../runtime.js';
-import { openRuntime, type Runtime } from '../runtime.js';
+import { openRuntime, withClient, type Runtime } from '../runtime.js';
 import { ensureLocalRedis } from '../local-redis.js';
 import { runTerminalChat } from '../../chat/terminal-chat.js';
 import { slackSettingsFrom } from '../../app.js';
@@ -104,12 +104,9 @@ export function registerServerCommands(program: Command, deps: CliDeps, _setExit
     .command('chat')
     .description('Chat with Drover in the terminal: the same commands and messages as in Slack (needs a running worker)')
     .action(async () => {
-      const rt = await openRuntime(deps, { withClusters: false, logLevel: 'warn' });
-      try {
+      await withClient(deps, async (rt) => {
         await Promise.race([terminalChat(deps, rt), deps.stopSignal]);
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   program

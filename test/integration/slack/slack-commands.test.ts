@@ -121,6 +121,7 @@ describe('Slack: signed requests on Bolt\'s HTTP receiver', () => {
   });
 
   it('a dry run renders its plan as a diff in the thread and changes nothing', async () => {
+    const before = JSON.stringify(t.fake.get('deployments', 'demo', 'web'));
     await t.send(command('run restart-deployment namespace=demo deployment=web --dry-run'), FORM);
     const parent = await t.slack.waitForCall('chat.postMessage', (c) => c.args.thread_ts === undefined);
     const ts = parent.response?.ts as string;
@@ -129,6 +130,8 @@ describe('Slack: signed requests on Bolt\'s HTTP receiver', () => {
     expect(diffReply).toMatch(/```/);
     expect(diffReply).toMatch(/\+\s+kubectl\.kubernetes\.io\/restartedAt/);
     await t.slack.waitForCall('chat.update', (c) => c.args.ts === ts && /dry run/i.test(textOf(c.args)) && /succeeded/i.test(textOf(c.args)));
+    expect(JSON.stringify(t.fake.get('deployments', 'demo', 'web'))).toBe(before);
+    expect(t.fake.requests.filter((r) => r.method === 'PATCH' && r.query.dryRun !== 'All' && r.path.endsWith('/deployments/web'))).toEqual([]);
   });
 
   it('missing params open a modal; invalid input is shown inline; a valid submission runs', async () => {
