@@ -9,6 +9,7 @@ import { ClusterRegistry } from '../src/k8s/clusters.js';
 import { loadRunbooks } from '../src/runbook/registry.js';
 import { startK8sFake, type K8sFake } from '../src/testing/index.js';
 import { deletePrefix } from '../test/support/redis.js';
+import { parsePolicy } from '../src/policy/index.js';
 
 export interface BenchDrover {
   drover: Drover;
@@ -16,6 +17,11 @@ export interface BenchDrover {
   fake: K8sFake;
   close(): Promise<void>;
 }
+
+const BENCH_POLICY = `
+groups: { everyone: ['*', alertmanager] }
+rules: [{ groups: [everyone], runbooks: ['*'], clusters: ['*'] }]
+`;
 
 export async function startBenchDrover(options: { name: string; redisUrl: string; env?: Env; configure?: (c: Config) => void }): Promise<BenchDrover> {
   const prefix = `drover-bench-${options.name}:${process.pid}`;
@@ -30,6 +36,8 @@ export async function startBenchDrover(options: { name: string; redisUrl: string
     logger: pino({ level: 'silent' }),
     runbooks: registry,
     clusters: new ClusterRegistry({ extra: [{ name: 'bench', source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }] }),
+    // Everyone may run everything: the benches measure throughput, not permissions (the policy is still evaluated).
+    policy: { document: parsePolicy(BENCH_POLICY, 'bench policy') },
   });
   return {
     drover,

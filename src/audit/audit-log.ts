@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../redis-script.js';
 import { defaultRedactor, type Redactor } from '../redact/redactor.js';
-import { GENESIS, link, verifyChain, type ChainAnchor, type VerifyResult } from './chain.js';
+import { GENESIS, linkEncoded, verifyChain, type ChainAnchor, type VerifyResult } from './chain.js';
 import type { AuditEvent, AuditEventBody } from './events.js';
 
 // Appends a batch of already-linked events if the chain's head is still the one
@@ -22,6 +22,17 @@ if excess > 0 then
   for _, entry in ipairs(old) do redis.call('XDEL', KEYS[1], entry[1]) end
 end
 return {1, ids}
+`);
+
+// Removes events recorded before a time (stream ids are Redis's clock in ms),
+// a bounded number per call, and re-anchors the chain on the last removed one.
+const PRUNE = new RedisScript(`
+local old = redis.call('XRANGE', KEYS[1], '-', ARGV[1], 'COUNT', tonumber(ARGV[2]))
+if #old == 0 then return 0 end
+local last = cjson.decode(old[#old][2][2])
+redis.call('SET', KEYS[2], cjson.encode({seq = last.seq, hash = last.hash}))
+for _, entry in ipairs(old) do redis.call('XDEL', KEYS[1], entry[1]) end
+return #old
 `);
 
 export interface AuditReadOptions {
@@ -46,6 +57,8 @@ export interface AuditLogOptions {
 interface Pending {
   body: AuditEventBody;
   time: string;
+  /** False for each event of an appendMany batch but its last: a write never splits a batch. */
+  ends: boolean;
   resolve: (event: AuditEvent) => void;
   reject: (err: unknown) => void;
 }
@@ -81,8 +94,12 @@ export class AuditLog {
   }
 
   append(body: AuditEventBody): Promise<AuditEvent> {
+    return this.push(body, true);
+  }
+
+  private push(body: AuditEventBody, ends: boolean): Promise<AuditEvent> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ body: this.redactor.value(body), time: this.now().toISOString(), resolve, reject });
+      this.pending.push({ body: this.redactor.value(body), time: this.now().toISOString(), ends, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());
@@ -90,10 +107,21 @@ export class AuditLog {
     });
   }
 
+  /**
+   * Appends events in this order, next to each other in the chain: they are
+   * written in one compare-and-append, so nothing (from this process or
+   * another) comes between them. An alert webhook's events at once.
+   */
+  appendMany(bodies: AuditEventBody[]): Promise<AuditEvent[]> {
+    return Promise.all(bodies.map((body, i) => this.push(body, i === bodies.length - 1)));
+  }
+
   private async flush(): Promise<void> {
     try {
       while (this.pending.length) {
-        const batch = this.pending.splice(0, 500);
+        let n = Math.min(500, this.pending.length);
+        while (!this.pending[n - 1]?.ends && n < this.pending.length) n++;
+        const batch = this.pending.splice(0, n);
         try {
           const stored = await this.write(batch);
           batch.forEach((p, i) => {
@@ -114,20 +142,20 @@ export class AuditLog {
     for (let attempt = 0; attempt < 50; attempt++) {
       const headJson = this.head ?? (await this.redis.get(this.headKey)) ?? '';
       const head: ChainAnchor = headJson ? (JSON.parse(headJson) as ChainAnchor) : GENESIS;
-      const linked = link(
+      const linked = linkEncoded(
         batch.map((p) => ({ v: 1, time: p.time, ...p.body })),
         head,
       );
-      const last = linked[linked.length - 1] as { seq: number; hash: string };
+      const last = linked[linked.length - 1]?.event as { seq: number; hash: string };
       const newHead = JSON.stringify({ seq: last.seq, hash: last.hash });
       const [ok, result] = (await APPEND.run(
         this.redis,
         [this.key, this.headKey, this.anchorKey],
-        [headJson, newHead, this.maxLength, ...linked.map((e) => JSON.stringify(e))],
+        [headJson, newHead, this.maxLength, ...linked.map((e) => e.json)],
       )) as [number, string[] | string];
       if (ok === 1) {
         this.head = newHead;
-        return linked.map((e, i) => ({ ...e, id: (result as string[])[i] }) as unknown as AuditEvent);
+        return linked.map(({ event }, i) => ({ ...event, id: (result as string[])[i] }) as unknown as AuditEvent);
       }
       // Another Drover process appended first: link again after its events.
       this.head = (result as string) || undefined;
@@ -147,6 +175,22 @@ export class AuditLog {
   /** Events about one run, oldest first (reads the whole log: for tests and small logs). */
   async forRun(runId: string): Promise<AuditEvent[]> {
     return (await this.read()).filter((e) => 'runId' in e && e.runId === runId);
+  }
+
+  /**
+   * Retention by age: removes events older than `maxAgeMs`, oldest first, and
+   * re-anchors the chain so that what remains still verifies. Returns how many
+   * were removed.
+   */
+  async prune(maxAgeMs: number): Promise<number> {
+    const cutoff = this.now().getTime() - maxAgeMs;
+    if (cutoff <= 0) return 0;
+    let removed = 0;
+    for (;;) {
+      const n = (await PRUNE.run(this.redis, [this.key, this.anchorKey], [String(cutoff - 1), 1000])) as number;
+      removed += n;
+      if (n < 1000) return removed;
+    }
   }
 
   /** Where the remaining chain starts (after events removed by retention). */

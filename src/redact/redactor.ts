@@ -30,20 +30,25 @@ const BUILT_IN: Rule[] = [
   { pattern: /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s]+@/gi, keep: ([userinfo]) => `${userinfo}${REDACTED}@` }, // URL credentials
 ];
 
+/**
+ * Text that any built-in rule could match contains one of these (ignoring
+ * case): most strings (names, labels, times) contain none and skip the rules.
+ * A new built-in rule must add the literal its matches always contain.
+ */
+const BUILT_IN_HINT = /bearer|basic|xox|xapp-|akia|asia|gh[pousr]_|eyj|-----begin|pass|pwd|secret|token|api[_-]?key|:\/\//i;
+
 export class Redactor {
-  private readonly rules: Rule[];
+  private readonly extra: Rule[];
 
   /** `extraPatterns`: configured regular expressions whose matches are secrets too. */
   constructor(extraPatterns: Array<string | RegExp> = []) {
-    this.rules = [...BUILT_IN, ...extraPatterns.map((p) => ({ pattern: typeof p === 'string' ? new RegExp(p, 'g') : p }))];
+    this.extra = extraPatterns.map((p) => ({ pattern: typeof p === 'string' ? new RegExp(p, 'g') : p }));
   }
 
   /** A string with every secret-looking part replaced; key=value keeps its key so the text still reads. */
   text(input: string): string {
-    let out = input;
-    for (const { pattern, keep } of this.rules) {
-      out = out.replace(pattern, (...m: unknown[]) => (keep ? keep(m.slice(1, -2) as string[]) : REDACTED));
-    }
+    let out = BUILT_IN_HINT.test(input) ? apply(input, BUILT_IN) : input;
+    if (this.extra.length) out = apply(out, this.extra);
     return out;
   }
 
@@ -71,6 +76,14 @@ export class Redactor {
     }
     return out;
   }
+}
+
+function apply(input: string, rules: Rule[]): string {
+  let out = input;
+  for (const { pattern, keep } of rules) {
+    out = out.replace(pattern, (...m: unknown[]) => (keep ? keep(m.slice(1, -2) as string[]) : REDACTED));
+  }
+  return out;
 }
 
 /** A redactor with the built-in rules only, for places that have no configuration. */

@@ -76,4 +76,24 @@ describe('audit log in Redis: hash chain', () => {
     await redis.xdel(log.key, events[0]!.id!);
     expect((await log.verify()).broken?.reason).toMatch(/missing/);
   });
+
+  it('retention by age removes what is older than maxAge; the anchor keeps the rest verifiable', async () => {
+    const log = new AuditLog({ redis, prefix });
+    for (let i = 0; i < 5; i++) await log.append(started(i));
+    await new Promise((r) => setTimeout(r, 30));
+    const mid = Date.now();
+    await new Promise((r) => setTimeout(r, 30));
+    for (let i = 5; i < 10; i++) await log.append(started(i));
+    // As seen one second after `mid`, with a one-second retention.
+    const later = new AuditLog({ redis, prefix, now: () => new Date(mid + 1000) });
+    expect(await later.prune(1000)).toBe(5);
+    const events = await log.read();
+    expect(events.map((e) => e.seq)).toEqual([6, 7, 8, 9, 10]);
+    expect(await log.anchor()).toMatchObject({ seq: 5 });
+    expect(await log.verify()).toMatchObject({ ok: true, head: { seq: 10 } });
+    expect(await later.prune(1000)).toBe(0);
+    // Appends go on from the head, after the pruned part.
+    expect((await log.append(started(10))).seq).toBe(11);
+    expect((await log.verify()).ok).toBe(true);
+  });
 });
