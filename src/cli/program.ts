@@ -6,6 +6,7 @@ import { registerRunbookCommands } from './commands/runbooks.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServerCommands } from './commands/servers.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerPolicyCommands } from './commands/policy.js';
 
 export type { CliDeps };
 
@@ -19,6 +20,7 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   registerRunCommands(program, deps, setExit);
   registerServerCommands(program, deps, setExit);
   registerAuditCommands(program, deps, setExit);
+  registerPolicyCommands(program, deps, setExit);
   return program;
 }
 
@@ -36,6 +38,7 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     if (err instanceof DroverError) {
       deps.output.err(`error: ${err.message}`);
       if (err.code === 'redis_unavailable') return EXIT.unavailable;
+      if (err.code === 'permission_denied') return EXIT.denied;
       return ['params_invalid', 'runbook_not_found', 'cluster_unknown', 'config_invalid', 'runbook_invalid', 'run_not_found'].includes(err.code)
         ? EXIT.usage
         : EXIT.failed;

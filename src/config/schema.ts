@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { impersonationSchema } from '../k8s/impersonation-settings.js';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -45,9 +46,11 @@ export const configSchema = z
         sandbox: z.enum(['auto', 'on', 'off']).default('auto'),
         /** Timeout of one Kubernetes API request. */
         requestTimeout: duration.default(30_000),
+        /** Per cluster: the Kubernetes user and groups runs impersonate (by requester; alert runs use `automation`). */
+        impersonation: impersonationSchema,
       })
       .strict()
-      .default({ kubeconfig: [], allow: [], inClusterName: 'in-cluster', sandbox: 'auto', requestTimeout: 30_000 }),
+      .default({ kubeconfig: [], allow: [], inClusterName: 'in-cluster', sandbox: 'auto', requestTimeout: 30_000, impersonation: {} }),
     runbooks: z
       .object({ dir: z.string().default('runbooks') })
       .strict()
@@ -81,9 +84,27 @@ export const configSchema = z
         file: z.string().optional(),
         /** Mirror every event as a JSON line to standard output. */
         stdout: z.coerce.boolean().default(false),
+        /** Events older than this are removed (and the chain re-anchored); absent keeps them until maxLength. */
+        maxAge: duration.optional(),
       })
       .strict()
       .default({ maxLength: 1_000_000, stdout: false }),
+    policy: z
+      .object({
+        /** Policy file (YAML or JSON): who may run what, and what needs approval. Absent: deny all (sandbox excepted). */
+        file: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    approvals: z
+      .object({
+        /** Slack channel id where proposals made outside Slack (CLI) are posted for approval. */
+        channel: z.string().optional(),
+        /** How long a proposal waits when neither policy nor runbook says. */
+        timeout: duration.default(900_000),
+      })
+      .strict()
+      .default({ timeout: 900_000 }),
     slack: z
       .object({
         /** Bot token (xoxb-…); Slack is off without it. */

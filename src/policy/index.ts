@@ -1,0 +1,7 @@
+/** Policy as code: who may run what, and which runs need approval. */
+export type { ApprovalRequirement, CreatePolicyOptions, Decision, GroupMembersLookup, Policy, PolicySubject } from './types.js';
+export type { PolicyDocument } from './schema.js';
+export { parsePolicy, loadPolicyFile } from './parse.js';
+export { createPolicy, denyAllPolicy, sandboxPolicy } from './policy.js';
+export { principalOf } from './principal.js';
+export { NO_POLICY, policyFrom, type PolicySource } from './source.js';

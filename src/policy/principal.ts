@@ -1,0 +1,80 @@
+import type { Requester } from '../runbook/types.js';
+
+/**
+ * Members of a policy group, as written in the file:
+ * - `U012ABCDEF`, `W012ABCDEF`: a Slack user
+ * - `S0123ABCD`: a Slack user group (its members, looked up at decision time)
+ * - `cli:alice` (any host), `cli:alice@host1` (exact), `cli:*` (any CLI user)
+ * - `alertmanager`: alert-triggered runs
+ * - `*`: any Slack or CLI user; never automation, which must be named
+ */
+export type Member =
+  | { kind: 'anyone' }
+  | { kind: 'alertmanager' }
+  | { kind: 'slack-user'; id: string }
+  | { kind: 'slack-group'; id: string }
+  | { kind: 'cli'; user?: string; host?: string };
+
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_GROUP = /^S[A-Z0-9]{2,}$/;
+const CLI_NAME = /^[A-Za-z0-9._\\-]+$/;
+const CLI_HOST = /^[A-Za-z0-9._-]+$/;
+
+/** The member a string names, or an error explaining the syntax. */
+export function parseMember(text: string): Member | { error: string } {
+  if (text === '*') return { kind: 'anyone' };
+  if (text === 'alertmanager') return { kind: 'alertmanager' };
+  if (SLACK_USER.test(text)) return { kind: 'slack-user', id: text };
+  if (SLACK_GROUP.test(text)) return { kind: 'slack-group', id: text };
+  if (text.startsWith('cli:')) {
+    const rest = text.slice(4);
+    if (rest === '*') return { kind: 'cli' };
+    const at = rest.indexOf('@');
+    const user = at < 0 ? rest : rest.slice(0, at);
+    const host = at < 0 ? undefined : rest.slice(at + 1);
+    if (CLI_NAME.test(user) && (host === undefined || CLI_HOST.test(host))) return host === undefined ? { kind: 'cli', user } : { kind: 'cli', user, host };
+  }
+  return {
+    error: `bad member ${JSON.stringify(text)}: expected a Slack user id (U… or W…), a Slack user group id (S…), cli:<user>, cli:<user>@<host>, cli:*, alertmanager or *`,
+  };
+}
+
+/** How a requester is named in policy reasons: the Slack id, `cli:user@host`, `alertmanager`. */
+export function principalOf(requester: Requester): string {
+  switch (requester.kind) {
+    case 'slack':
+      return requester.id;
+    case 'cli':
+      return `cli:${requester.id}`;
+    case 'alert':
+      return 'alertmanager';
+    case 'system':
+      return `system:${requester.id}`;
+  }
+}
+
+/**
+ * Whether a member matches a requester directly. Slack user groups are not
+ * resolved here (they need a lookup) and never match. `system` requesters
+ * match nothing.
+ */
+export function memberMatches(member: Member, requester: Requester): boolean {
+  switch (member.kind) {
+    case 'anyone':
+      return requester.kind === 'slack' || requester.kind === 'cli';
+    case 'alertmanager':
+      return requester.kind === 'alert';
+    case 'slack-user':
+      return requester.kind === 'slack' && requester.id === member.id;
+    case 'slack-group':
+      return false;
+    case 'cli': {
+      if (requester.kind !== 'cli') return false;
+      if (member.user === undefined) return true;
+      const at = requester.id.indexOf('@');
+      const user = at < 0 ? requester.id : requester.id.slice(0, at);
+      const host = at < 0 ? undefined : requester.id.slice(at + 1);
+      return user === member.user && (member.host === undefined || host === member.host);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { Requester, Runbook } from '../runbook/types.js';
+
+/** One run somebody asks for, as the policy sees it. */
+export interface PolicySubject {
+  requester: Requester;
+  runbook: Runbook;
+  cluster: string;
+  params: Record<string, unknown>;
+  dryRun: boolean;
+}
+
+/** What a run needs before it may start. */
+export interface ApprovalRequirement {
+  /** Approvals needed, from people other than the requester. */
+  approvals: number;
+  /** Group name; absent = anyone the rules allow to run this (not dry-run-only). */
+  group?: string;
+  timeoutMs: number;
+  /** Why approval is needed, one line, e.g. "approvals[0]: risk high on prod-*" or "runbook expand-pvc requires approval". */
+  reason: string;
+}
+
+export type Decision =
+  | { allowed: false; reason: string }
+  | {
+      allowed: true;
+      reason: string;
+      /** The allowing rule, e.g. "rules[0]". */
+      rule: string;
+      approval?: ApprovalRequirement;
+    };
+
+/** Who may run what, and which runs need approval. Fails closed. */
+export interface Policy {
+  /** Allowed? and does it need approval. Never throws for a lookup failure: a failed Slack group lookup counts as not a member, and the reason says so. */
+  decide(subject: PolicySubject): Promise<Decision>;
+  /**
+   * May `approver` approve this run? No for the requester themself (same
+   * kind+id), no for non-Slack approvers (approvals come from buttons), no if
+   * not in requirement.group (or, without a group, not allowed by the rules to
+   * run the same subject for real).
+   */
+  mayApprove(approver: Requester, subject: PolicySubject, requirement: ApprovalRequirement): Promise<{ allowed: boolean; reason: string }>;
+  /** Groups the requester belongs to (for explanations). */
+  groupsOf(requester: Requester): Promise<string[]>;
+}
+
+/** Members of a Slack user group (S…), from Slack; may throw. */
+export type GroupMembersLookup = (slackUserGroupId: string) => Promise<string[]>;
+
+export interface CreatePolicyOptions {
+  /** Resolves Slack user groups; without it, members of user groups match nobody. */
+  groupMembers?: GroupMembersLookup;
+  /** Approval timeout when neither the policy entry nor the runbook says (config approvals.timeout). */
+  defaultTimeoutMs: number;
+}
