@@ -1,7 +1,8 @@
 /**
- * Runs one Kubernetes API call: gives it an AbortSignal (per-call timeout,
- * plus the run's cancellation signal), an optional Content-Type, reports it
- * to hooks.onApiCall, and maps failures to DroverErrors.
+ * Runs one Kubernetes API call: gives it an AbortSignal (the per-call
+ * timeout; a cancelled run stops between steps, never inside a request), an
+ * optional Content-Type, reports it to hooks.onApiCall, and maps failures to
+ * DroverErrors.
  */
 import {
   ApiException,
@@ -22,8 +23,6 @@ export interface ApiCallerOptions {
   hooks?: K8sHooks;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
-  /** Aborts in-flight requests, e.g. when the run is cancelled. */
-  signal?: AbortSignal;
 }
 
 export type Send<T> = (options: ConfigurationOptions<ObservableMiddleware>) => Promise<HttpInfo<T>>;
@@ -54,10 +53,8 @@ export class ApiCaller {
   /** Sends the request and returns the body and HTTP status; throws a DroverError. */
   async call<T>(target: Omit<CallTarget, 'cluster'>, send: Send<T>, contentType?: string): Promise<{ data: T; status: number }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
-    const external = this.options.signal;
-    const signal = external ? AbortSignal.any([timeout, external]) : timeout;
     const config: ConfigurationOptions<ObservableMiddleware> = {
-      middleware: [requestMiddleware(signal, contentType)],
+      middleware: [requestMiddleware(timeout, contentType)],
       middlewareMergeStrategy: 'append',
     };
     try {
@@ -71,7 +68,6 @@ export class ApiCaller {
         cluster: this.cluster,
         timeoutMs: this.timeoutMs,
         timedOut: timeout.aborted,
-        cancelled: external?.aborted ?? false,
       });
     }
   }

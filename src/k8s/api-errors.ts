@@ -20,8 +20,6 @@ export interface FailureContext extends CallTarget {
   timeoutMs: number;
   /** The per-call timeout fired. */
   timedOut: boolean;
-  /** The caller's signal (run cancellation) fired. */
-  cancelled: boolean;
 }
 
 interface StatusBody {
@@ -116,9 +114,6 @@ export function toDroverError(err: unknown, ctx: FailureContext): DroverError {
   if (err instanceof DroverError) return err;
   if (err instanceof ApiException) return fromApiException(err as ApiException<unknown>, ctx);
   const details = targetDetails(ctx);
-  if (isAbort(err) && ctx.cancelled && !ctx.timedOut) {
-    return new DroverError('run_cancelled', `cluster "${ctx.cluster}": ${describe(ctx)} was cancelled`, { cause: err, details });
-  }
   if (isAbort(err) || ctx.timedOut) {
     return new DroverError(
       'cluster_unreachable',

@@ -9,6 +9,7 @@
 import { AppsV1Api, CoreV1Api, PatchStrategy, type KubeConfig, type V1Pod, type V1Scale } from '@kubernetes/client-node';
 import { DroverError } from '../errors.js';
 import { ApiCaller } from './api-caller.js';
+import { impersonatingKubeConfig } from './impersonating-http.js';
 import { AutoscalingOps } from './autoscaling-ops.js';
 import { JobOps } from './job-ops.js';
 import { Mutations, ref, type MutationTarget } from './mutation.js';
@@ -18,6 +19,7 @@ import { StorageOps } from './storage-ops.js';
 import type {
   CoreV1Event,
   K8sHooks,
+  K8sIdentity,
   K8sOps,
   ListOptions,
   LogOptions,
@@ -42,10 +44,10 @@ export interface CreateK8sOpsOptions {
   hooks?: K8sHooks;
   /** Per-request timeout in ms (default 30 000): a hung API server fails the call as cluster_unreachable. */
   requestTimeoutMs?: number;
-  /** Aborts in-flight requests (run cancellation); they fail as run_cancelled. */
-  signal?: AbortSignal;
   /** Clock for restartedAt stamps. */
   now?: () => Date;
+  /** Send Impersonate-User/Impersonate-Group with this identity on every request (on top of the kubeconfig's credentials). */
+  impersonate?: K8sIdentity | undefined;
 }
 
 /** RFC 3339 in UTC with second precision, like kubectl's restartedAt. */
@@ -67,18 +69,18 @@ class ClientK8sOps implements K8sOps {
   constructor(private readonly options: CreateK8sOpsOptions) {
     this.cluster = options.cluster;
     this.dryRun = options.dryRun;
-    this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    const kubeConfig = options.impersonate ? impersonatingKubeConfig(options.kubeConfig, options.impersonate) : options.kubeConfig;
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.caller = new ApiCaller({
       cluster: options.cluster,
       ...(options.hooks ? { hooks: options.hooks } : {}),
       ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
-      ...(options.signal ? { signal: options.signal } : {}),
     });
     this.mutations = new Mutations({ cluster: options.cluster, dryRun: options.dryRun, ...(options.hooks ? { hooks: options.hooks } : {}) });
-    this.autoscaling = new AutoscalingOps(options.kubeConfig, this.caller, this.mutations);
-    this.storage = new StorageOps(options.kubeConfig, this.caller, this.mutations);
-    this.jobs = new JobOps(options.kubeConfig, this.caller, (namespace, listOptions) => this.listPods(namespace, listOptions));
+    this.autoscaling = new AutoscalingOps(kubeConfig, this.caller, this.mutations);
+    this.storage = new StorageOps(kubeConfig, this.caller, this.mutations);
+    this.jobs = new JobOps(kubeConfig, this.caller, (namespace, listOptions) => this.listPods(namespace, listOptions));
   }
 
   // ---- Deployments

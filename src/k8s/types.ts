@@ -150,3 +150,9 @@ export interface K8sOps {
    */
   listJobPods(namespace: string, job: string): Promise<V1Pod[]>;
 }
+
+/** The Kubernetes user and groups a run acts as when its cluster impersonates (Impersonate-User / Impersonate-Group). */
+export interface K8sIdentity {
+  user: string;
+  groups: string[];
+}

@@ -1,11 +1,11 @@
 /**
- * Who may do what: bearer-token authentication (401) and RBAC-like deny
- * rules (403 worded like the RBAC authorizer), plus the fault queue tests
- * use to make the next requests fail.
+ * Who may do what: bearer-token authentication (401), RBAC-like deny rules
+ * and an optional authorizer function (403 worded like the RBAC authorizer),
+ * plus the fault queue tests use to make the next requests fail.
  */
 import type { Verb } from './resources.js';
 import { forbidden, unauthorized } from './status.js';
-import type { FaultRule, ForbidRule } from './types.js';
+import type { FakeAuthorizer, FaultRule, ForbidRule } from './types.js';
 
 export const DEFAULT_USER = 'system:serviceaccount:drover:drover';
 
@@ -17,6 +17,9 @@ export function authenticate(expectedToken: string | undefined, authorization: s
 
 export interface AccessRequest {
   user: string;
+  /** Groups after impersonation (see FakeIdentity). */
+  groups: string[];
+  impersonated: boolean;
   verb: Verb;
   group: string;
   resource: string;
@@ -34,6 +37,12 @@ function matches(value: string | undefined, rule: string | string[] | undefined)
 export class AccessRules {
   private rules: ForbidRule[] = [];
 
+  constructor(private authorizer: FakeAuthorizer | undefined = undefined) {}
+
+  setAuthorizer(authorizer: FakeAuthorizer | undefined): void {
+    this.authorizer = authorizer;
+  }
+
   add(rule: ForbidRule): () => void {
     const copy = { ...rule };
     this.rules.push(copy);
@@ -46,7 +55,7 @@ export class AccessRules {
     this.rules = [];
   }
 
-  /** Throws the RBAC-style 403 when a deny rule matches. */
+  /** Throws the RBAC-style 403 when a deny rule matches or the authorizer says no. */
   authorize(req: AccessRequest): void {
     const fullResource = req.subresource ? `${req.resource}/${req.subresource}` : req.resource;
     const denied = this.rules.some(
@@ -57,10 +66,16 @@ export class AccessRules {
         (r.name === undefined || r.name === req.name) &&
         (r.user === undefined || r.user === req.user),
     );
-    if (!denied) return;
+    if (!denied && this.allowedByAuthorizer(req)) return;
     const scope = req.namespace ? `in the namespace "${req.namespace}"` : 'at the cluster scope';
     const reason = `User "${req.user}" cannot ${req.verb} resource "${fullResource}" in API group "${req.group}" ${scope}`;
     throw forbidden({ group: req.group, resource: req.resource }, req.name, reason);
+  }
+
+  private allowedByAuthorizer(req: AccessRequest): boolean {
+    if (!this.authorizer) return true;
+    const { user, groups, impersonated, ...attributes } = req;
+    return this.authorizer({ user, groups: [...groups], impersonated }, attributes);
   }
 }
 

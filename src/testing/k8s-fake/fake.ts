@@ -50,7 +50,7 @@ export async function startK8sFake(options: K8sFakeOptions = {}): Promise<K8sFak
   const registry = new Registry({ store, controller, now, keepTerminatingPods: options.keepTerminatingPods ?? false });
   const logs = new PodLogs();
   const handlers = new Handlers(registry, new ScaleHandler(registry), logs, store);
-  const access = new AccessRules();
+  const access = new AccessRules(options.authorize);
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];
   let url = '';
@@ -112,6 +112,7 @@ export async function startK8sFake(options: K8sFakeOptions = {}): Promise<K8sFak
     clearFaults: () => faults.clear(),
     forbid: (rule) => access.add(rule),
     clearForbidden: () => access.clear(),
+    setAuthorizer: (authorize) => access.setAuthorizer(authorize),
     setPodLogs(namespace, pod, text, logOptions = {}) {
       let container = logOptions.container;
       if (!container) {

@@ -9,7 +9,10 @@ export { DEFAULT_USER } from './access.js';
 export { MANUAL_ROLLOUT_ANNOTATION, REVISION_ANNOTATION, HASH_LABEL } from './deployment-controller.js';
 export type { Status, StatusDetails, StatusCause } from './status.js';
 export type {
+  AccessAttributes,
+  FakeAuthorizer,
   FakeBehaviour,
+  FakeIdentity,
   FakeKubeConfigOptions,
   FaultRule,
   ForbidRule,

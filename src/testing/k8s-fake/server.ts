@@ -54,6 +54,26 @@ function headerMap(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+const AUTHENTICATED = 'system:authenticated';
+
+/**
+ * Impersonation as the API server reads it: the first Impersonate-User line,
+ * every Impersonate-Group line as one group (headersDistinct keeps repeated
+ * lines apart; req.headers would join them with commas).
+ */
+function impersonation(req: IncomingMessage): { user?: string; groups: string[] } {
+  const user = req.headersDistinct['impersonate-user']?.[0];
+  const groups = req.headersDistinct['impersonate-group'] ?? [];
+  return user === undefined ? { groups: [...groups] } : { user, groups: [...groups] };
+}
+
+/** Groups the authorizer sees: the server adds system:authenticated to an impersonated user's, unless it is system:anonymous. */
+function effectiveGroups(impersonated: { user?: string; groups: string[] }): string[] {
+  if (impersonated.user === undefined) return [AUTHENTICATED];
+  if (impersonated.user === 'system:anonymous') return [...impersonated.groups];
+  return [...new Set([...impersonated.groups, AUTHENTICATED])];
+}
+
 function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers });
@@ -94,8 +114,12 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
       headers,
       body: parseForRecord(headers['content-type'], raw),
       status: 0,
+      impersonateGroups: [],
     };
     if (headers['content-type'] !== undefined) record.contentType = headers['content-type'];
+    const impersonated = impersonation(req);
+    record.impersonateGroups = impersonated.groups;
+    if (impersonated.user !== undefined) record.impersonateUser = impersonated.user;
     deps.requests.push(record);
     if (deps.requests.length > deps.maxRecordedRequests) deps.requests.splice(0, deps.requests.length - deps.maxRecordedRequests);
 
@@ -122,7 +146,9 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
       if (!route) throw pathNotFound();
       const verb = verbFor(route, method, url.searchParams);
       const access = {
-        user: headers['impersonate-user'] ?? deps.user ?? DEFAULT_USER,
+        user: impersonated.user ?? deps.user ?? DEFAULT_USER,
+        groups: effectiveGroups(impersonated),
+        impersonated: impersonated.user !== undefined,
         verb,
         group: route.def.group,
         resource: route.def.resource,

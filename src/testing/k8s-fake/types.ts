@@ -53,7 +53,37 @@ export interface RecordedRequest {
   body?: unknown;
   /** HTTP status the fake answered with (0 when the socket was dropped). */
   status: number;
+  /** The Impersonate-User header, when sent. */
+  impersonateUser?: string;
+  /** Each Impersonate-Group header line, in order (a comma-joined value stays one group, as on the real server). */
+  impersonateGroups: string[];
 }
+
+/** Who a request acts as, after impersonation, as the API server's authorizer sees it. */
+export interface FakeIdentity {
+  /** Impersonate-User, else the fake's `user` option, else DEFAULT_USER. */
+  user: string;
+  /** Impersonate-Group lines, plus `system:authenticated` as the real server adds it; `['system:authenticated']` without impersonation. */
+  groups: string[];
+  /** True when the request carried Impersonate-User. */
+  impersonated: boolean;
+}
+
+/** What a request does, as RBAC sees it. */
+export interface AccessAttributes {
+  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+  /** API group, '' for the core group. */
+  group: string;
+  /** Plural resource, without the subresource: `deployments`. */
+  resource: string;
+  /** `scale`, `log`... */
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** An RBAC stand-in: false answers 403 Forbidden worded like the RBAC authorizer. */
+export type FakeAuthorizer = (identity: FakeIdentity, attributes: AccessAttributes) => boolean;
 
 /** A fault to inject into the next matching request(s). */
 export interface FaultRule {
@@ -105,6 +135,8 @@ export interface K8sFakeOptions {
   maxRecordedRequests?: number;
   /** Objects to seed before the server starts answering. */
   seed?: SeedObject[];
+  /** Decides every resource request after the `forbid` rules (default: allow); see FakeAuthorizer. */
+  authorize?: FakeAuthorizer;
 }
 
 export type FakeBehaviour = Partial<Pick<K8sFakeOptions, 'instantRollout' | 'managePods' | 'keepTerminatingPods'>>;
@@ -143,6 +175,8 @@ export interface K8sFake {
   /** Denies matching requests with 403; returns a function that lifts the rule. */
   forbid(rule: ForbidRule): () => void;
   clearForbidden(): void;
+  /** Replaces the `authorize` option; undefined allows everything again. */
+  setAuthorizer(authorize: FakeAuthorizer | undefined): void;
   /** Log text served by `pods/log` (a string or lines). */
   setPodLogs(namespace: string, pod: string, logs: string | string[], options?: { container?: string; previous?: boolean }): void;
   /** Seeds `count` running pods owned by the deployment's current ReplicaSet. */

@@ -27,14 +27,13 @@ afterEach(async () => {
   await fake.stop();
 });
 
-function ops(options: { token?: string; requestTimeoutMs?: number; signal?: AbortSignal } = {}): K8sOps {
+function ops(options: { token?: string; requestTimeoutMs?: number } = {}): K8sOps {
   return createK8sOps({
     cluster: 'prod',
     kubeConfig: fake.kubeConfig(options.token ? { token: options.token } : {}),
     dryRun: false,
     hooks,
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 
@@ -142,13 +141,4 @@ test('a hung API server times out per request instead of hanging the run', async
   expect(Date.now() - started).toBeLessThan(1500);
   expect(err).toMatchObject({ code: 'cluster_unreachable', retryable: true });
   expect(err.message).toBe('cluster "prod" is unreachable (timeout): no answer to get deployments prod/web within 150 ms');
-});
-
-test('the run signal aborts in-flight calls as run_cancelled', async () => {
-  fake.failNext({ delayMs: 2000 });
-  const controller = new AbortController();
-  const pending = ops({ signal: controller.signal }).getDeployment('prod', 'web');
-  setTimeout(() => controller.abort(), 50);
-  const err = await rejection(pending);
-  expect(err).toMatchObject({ code: 'run_cancelled', retryable: false });
 });

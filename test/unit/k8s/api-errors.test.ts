@@ -11,7 +11,6 @@ const ctx: FailureContext = {
   name: 'web',
   timeoutMs: 30000,
   timedOut: false,
-  cancelled: false,
 };
 
 function status(code: number, reason: string, message: string, details?: object): string {
@@ -88,15 +87,12 @@ describe('toDroverError: no answer', () => {
     expect(err.message).toContain('check the cluster CA');
   });
 
-  test('our timeout firing is a retryable timeout; the run being cancelled is run_cancelled', () => {
+  test('our timeout firing is a retryable timeout', () => {
     const abort = Object.assign(new Error('The user aborted a request.'), { name: 'AbortError', type: 'aborted' });
     const timedOut = toDroverError(abort, { ...ctx, timedOut: true });
     expect(timedOut.code).toBe('cluster_unreachable');
     expect(timedOut.retryable).toBe(true);
     expect(timedOut.message).toBe('cluster "prod" is unreachable (timeout): no answer to patch deployments/scale shop/web within 30000 ms');
-    const cancelled = toDroverError(abort, { ...ctx, cancelled: true });
-    expect(cancelled.code).toBe('run_cancelled');
-    expect(cancelled.retryable).toBe(false);
   });
 
   test('anything else is internal, with a generic message and the cause kept', () => {
