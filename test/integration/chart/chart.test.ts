@@ -1,0 +1,581 @@
+/**
+ * The Helm chart (helm/drover), rendered as `helm template` would and checked
+ * as a cluster would receive it: well-formed objects of served APIs, a locked
+ * down pod, configuration Drover itself accepts, credentials only through
+ * Secrets, least-privilege RBAC derived from the shipped runbooks, and
+ * Helm-style failures for missing required values.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { loadPolicyFile } from '../../../src/policy/index.js';
+import { CHART, ROOT, buildRenderer, haveGo, renderChart, type K8sObject, type Rendered } from './render-chart.js';
+
+// ---- The shapes the assertions read
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+}
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  env?: EnvVar[];
+  ports?: Array<{ name: string; containerPort: number }>;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean; runAsNonRoot?: boolean; capabilities?: { drop?: string[]; add?: string[] } };
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+}
+interface PodSpec {
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
+  containers: Container[];
+  volumes?: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string }; emptyDir?: object }>;
+}
+interface Workload extends K8sObject {
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+    volumeClaimTemplates?: Array<{ metadata: { name: string }; spec: { resources: { requests: { storage: string } } } }>;
+  };
+}
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+interface Role extends K8sObject {
+  rules: Rule[];
+}
+interface Binding extends K8sObject {
+  roleRef: { kind: string; name: string };
+  subjects: Array<{ kind: string; name: string; namespace: string }>;
+}
+interface ConfigMap extends K8sObject {
+  data: Record<string, string>;
+}
+interface Secret extends K8sObject {
+  data?: Record<string, string>;
+}
+interface Service extends K8sObject {
+  spec: { selector: Record<string, string>; clusterIP?: string; ports: Array<{ name: string; port: number; targetPort: string | number }> };
+}
+interface Ingress extends K8sObject {
+  spec: { rules: Array<{ host: string; http: { paths: Array<{ path: string; pathType: string; backend: { service: { name: string; port: { number: number } } } }> } }> };
+}
+interface ServiceMonitor extends K8sObject {
+  spec: {
+    selector: { matchLabels: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values: string[] }> };
+    endpoints: Array<{ port: string; path: string }>;
+  };
+}
+interface Pdb extends K8sObject {
+  spec: { selector: { matchLabels: Record<string, string> } };
+}
+
+// ---- Helpers over the rendered objects
+
+function all<T extends K8sObject = K8sObject>(r: Rendered, kind: string): T[] {
+  return r.objects.filter((o) => o.kind === kind) as T[];
+}
+
+function one<T extends K8sObject = K8sObject>(r: Rendered, kind: string, name: string): T {
+  const found = r.objects.filter((o) => o.kind === kind && o.metadata.name === name);
+  if (found.length !== 1) {
+    throw new Error(`expected one ${kind} ${name}, found ${found.length} among: ${r.objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  }
+  return found[0] as T;
+}
+
+function droverContainer(w: Workload): Container {
+  const c = w.spec.template.spec.containers.find((x) => x.name === 'drover');
+  if (!c) throw new Error(`${w.metadata.name} has no drover container`);
+  return c;
+}
+
+function selects(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
+
+/**
+ * The container's environment as the kubelet builds it: secretKeyRefs read
+ * from the rendered Secrets, `$(VAR)` substituted. A reference to a Secret
+ * the chart does not render (existingSecret) is listed in `external`.
+ */
+function resolveEnv(r: Rendered, w: Workload): { env: Record<string, string>; external: Array<{ name: string; key: string }> } {
+  const env: Record<string, string> = {};
+  const external: Array<{ name: string; key: string }> = [];
+  for (const v of droverContainer(w).env ?? []) {
+    const ref = v.valueFrom?.secretKeyRef;
+    if (ref) {
+      const secret = r.objects.find((o): o is Secret => o.kind === 'Secret' && o.metadata.name === ref.name);
+      if (!secret) {
+        external.push({ name: ref.name, key: ref.key });
+        continue;
+      }
+      const data = secret.data?.[ref.key];
+      if (data === undefined) throw new Error(`${v.name} refers to key ${ref.key}, which Secret ${ref.name} lacks`);
+      env[v.name] = decode(data);
+    } else {
+      env[v.name] = (v.value ?? '').replace(/\$\((\w+)\)/g, (_, name: string) => env[name] ?? `$(${name})`);
+    }
+  }
+  return { env, external };
+}
+
+/** The content of a file the container sees, from the ConfigMap volume mounted over its directory. */
+function mountedFile(r: Rendered, w: Workload, path: string): string {
+  const mount = droverContainer(w).volumeMounts?.find((m) => posix.dirname(path) === m.mountPath);
+  if (!mount) throw new Error(`nothing is mounted at ${posix.dirname(path)}`);
+  const volume = w.spec.template.spec.volumes?.find((v) => v.name === mount.name);
+  if (!volume?.configMap) throw new Error(`volume ${mount.name} is not a ConfigMap`);
+  const content = one<ConfigMap>(r, 'ConfigMap', volume.configMap.name).data[posix.basename(path)];
+  if (content === undefined) throw new Error(`ConfigMap ${volume.configMap.name} has no key ${posix.basename(path)}`);
+  return content;
+}
+
+/** Drover's own configuration and policy loaders, fed the pod's environment and mounted files. */
+function droverConfigOf(r: Rendered, w: Workload) {
+  const { env } = resolveEnv(r, w);
+  const readFile = (path: string) => mountedFile(r, w, path);
+  return { env, config: loadConfig({ env, readFile }), policy: loadPolicyFile(env.DROVER_POLICY!, readFile) };
+}
+
+/** Every rule of every Role and ClusterRole, as apiGroup/resource/verb triples. */
+function grants(roles: Role[]): string[] {
+  return roles.flatMap((role) => role.rules.flatMap((rule) => rule.apiGroups.flatMap((g) => rule.resources.flatMap((res) => rule.verbs.map((verb) => `${g}/${res}:${verb}`))))).sort();
+}
+
+// ---- What the RBAC must be
+
+/** The rules the shipped runbooks need, as rendered (order included): a change here is a reviewed change. */
+const RUNBOOK_RULES: Rule[] = [
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
+  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'patch'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+];
+const CLUSTER_RULES: Rule[] = [
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get'] },
+];
+
+/**
+ * The API calls behind each ctx.k8s method (src/k8s/*-ops.ts). A runbook
+ * calling a method missing here fails the test: add it, and the grant it needs.
+ */
+const K8S_METHOD_CALLS: Record<string, Array<[group: string, resource: string, verb: string]>> = {
+  getDeployment: [['apps', 'deployments', 'get']],
+  restartDeployment: [['apps', 'deployments', 'get'], ['apps', 'deployments', 'patch']],
+  getScale: [['apps', 'deployments/scale', 'get']],
+  scaleDeployment: [['apps', 'deployments/scale', 'get'], ['apps', 'deployments/scale', 'patch']],
+  getPod: [['', 'pods', 'get']],
+  listPods: [['', 'pods', 'list']],
+  deletePod: [['', 'pods', 'get'], ['', 'pods', 'delete']],
+  readPodLogs: [['', 'pods/log', 'get']],
+  listEvents: [['', 'events', 'list']],
+  getNode: [['', 'nodes', 'get']],
+  cordonNode: [['', 'nodes', 'get'], ['', 'nodes', 'patch']],
+  getHpa: [['autoscaling', 'horizontalpodautoscalers', 'get']],
+  setHpaMaxReplicas: [['autoscaling', 'horizontalpodautoscalers', 'get'], ['autoscaling', 'horizontalpodautoscalers', 'patch']],
+  getPvc: [['', 'persistentvolumeclaims', 'get']],
+  expandPvc: [['', 'persistentvolumeclaims', 'get'], ['', 'persistentvolumeclaims', 'patch']],
+  getStorageClass: [['storage.k8s.io', 'storageclasses', 'get']],
+  getJob: [['batch', 'jobs', 'get']],
+  listJobPods: [['', 'pods', 'list']],
+};
+
+/** Kinds the chart may render, with the API version a current Kubernetes (1.25+) serves them at. */
+const SERVED: Record<string, string> = {
+  ConfigMap: 'v1',
+  Secret: 'v1',
+  Service: 'v1',
+  ServiceAccount: 'v1',
+  Deployment: 'apps/v1',
+  StatefulSet: 'apps/v1',
+  ClusterRole: 'rbac.authorization.k8s.io/v1',
+  ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
+  Role: 'rbac.authorization.k8s.io/v1',
+  RoleBinding: 'rbac.authorization.k8s.io/v1',
+  Ingress: 'networking.k8s.io/v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+  PodDisruptionBudget: 'policy/v1',
+  ServiceMonitor: 'monitoring.coreos.com/v1',
+};
+
+// ---- Values used below
+
+const SLACK_HTTP = { slack: { enabled: true, botToken: 'xoxb-1111-2222-bottoken', signingSecret: 'signing-secret-0123456789' } };
+const ALERTS = { alertmanager: { enabled: true, webhookToken: 'webhook-token-0123456789abcdef' } };
+const EXTERNAL_REDIS_URL = 'rediss://:redis-pw-0123456789@redis.example.com:6380';
+/** Everything on at once. */
+const EVERYTHING = {
+  ...SLACK_HTTP,
+  ...ALERTS,
+  worker: { separate: true, replicas: 3 },
+  ingress: { enabled: true, className: 'nginx', hosts: ['drover.example.com'], tls: [{ secretName: 'drover-tls', hosts: ['drover.example.com'] }] },
+  serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
+  podDisruptionBudget: { enabled: true },
+  impersonation: { enabled: true, users: ['alice@example.com', 'drover-automation'], groups: ['sre'] },
+  kubeconfig: { existingSecret: 'drover-kubeconfig', keys: ['prod', 'staging'] },
+  config: { clusters: { default: 'in-cluster' }, log: { level: 'debug' }, alerts: { channel: 'C0123ALERTS' } },
+  policy: {
+    groups: { sre: ['U012ABCDEF'], automation: ['alertmanager'] },
+    rules: [
+      { groups: ['sre'], runbooks: ['*'], clusters: ['*'] },
+      { groups: ['automation'], runbooks: ['restart-deployment', 'delete-pod'], clusters: ['*'], namespaces: ['*', '!kube-system'] },
+    ],
+    approvals: [{ risk: ['high'], require: { approvals: 1, from: 'sre' } }],
+  },
+};
+
+const haveGoNow = await haveGo();
+if (!haveGoNow) console.warn('Skipping the Helm chart test: `go` is not installed (apt-get install golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev).');
+const describeWithGo = haveGoNow ? describe : describe.skip;
+
+describeWithGo('Helm chart helm/drover', () => {
+  let renderer: string;
+  const render = (...values: object[]) => renderChart(renderer, values);
+  let defaults: Rendered;
+  let everything: Rendered;
+
+  beforeAll(async () => {
+    // A cold Go build takes about 10 s on two cores; later runs reuse the binary.
+    renderer = await buildRenderer();
+    [defaults, everything] = await Promise.all([render(), render(EVERYTHING)]);
+  }, 180_000);
+
+  it('is a v2 application chart deploying the package version', () => {
+    const chart = parseYaml(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as Record<string, string>;
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'drover', type: 'application', appVersion: pkg.version });
+    const server = one<Workload>(defaults, 'Deployment', 'ops-drover');
+    expect(droverContainer(server).image).toBe(`ghcr.io/drover-dev/drover:${pkg.version}`);
+  });
+
+  it('renders well-formed objects of API versions a current Kubernetes serves', async () => {
+    const renders = [defaults, everything, await render({ redis: { external: { url: EXTERNAL_REDIS_URL } }, rbac: { namespaces: ['shop'] } })];
+    for (const r of renders) {
+      const seen = new Set<string>();
+      for (const o of r.objects) {
+        expect(o).toEqual(expect.objectContaining({ apiVersion: expect.any(String) as string, kind: expect.any(String) as string }));
+        expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+        expect(o.metadata.name.length).toBeLessThanOrEqual(63);
+        expect({ kind: o.kind, apiVersion: o.apiVersion }).toEqual({ kind: o.kind, apiVersion: SERVED[o.kind] });
+        const id = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+        for (const value of Object.values(o.metadata.labels ?? {})) expect(value.length).toBeLessThanOrEqual(63);
+      }
+    }
+    // The default install, object by object: a new object is a reviewed change.
+    expect(defaults.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ClusterRole/ops-drover',
+      'ClusterRoleBinding/ops-drover',
+      'ConfigMap/ops-drover-config',
+      'ConfigMap/ops-drover-policy',
+      'Deployment/ops-drover',
+      'NetworkPolicy/ops-drover-redis',
+      'Secret/ops-drover-redis',
+      'Service/ops-drover',
+      'Service/ops-drover-redis',
+      'ServiceAccount/ops-drover',
+      'StatefulSet/ops-drover-redis',
+    ]);
+  });
+
+  it('runs Drover as non-root on a read-only root filesystem, probed on /healthz and /readyz', () => {
+    for (const w of [...all<Workload>(everything, 'Deployment'), one<Workload>(defaults, 'Deployment', 'ops-drover')]) {
+      const pod = w.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
+      const c = droverContainer(w);
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(c.securityContext?.capabilities?.add).toBeUndefined();
+      expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: 3000 })]);
+      expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(c.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
+      // The only writable path: /tmp, where tsx caches the compiled runbooks.
+      const tmp = c.volumeMounts?.find((m) => m.mountPath === '/tmp');
+      expect(pod.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
+    }
+    const redis = one<Workload>(defaults, 'StatefulSet', 'ops-drover-redis');
+    expect(redis.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(redis.spec.template.spec.containers[0]?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(redis.spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  it('points DROVER_CONFIG and DROVER_POLICY at mounted ConfigMap files that Drover accepts', async () => {
+    const server = one<Workload>(defaults, 'Deployment', 'ops-drover');
+    const { env, config, policy } = droverConfigOf(defaults, server);
+    expect(env).toMatchObject({ DROVER_CONFIG: '/etc/drover/config/config.yaml', DROVER_POLICY: '/etc/drover/policy/policy.yaml' });
+    // What the probes and the Service rely on, and no sandbox cluster in production.
+    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
+    expect(config.clusters.sandbox).toBe('off');
+    expect(config.policy.file).toBe('/etc/drover/policy/policy.yaml');
+    expect(config.slack.botToken).toBeUndefined();
+    // Fail closed: the default policy allows nothing, and the notes say so.
+    expect(policy.rules).toEqual([]);
+    expect(defaults.notes).toMatch(/the policy has no rules, so every run is denied/);
+
+    // Everything on: Slack in HTTP mode, alerts, a policy, user settings merged under the chart's.
+    for (const w of all<Workload>(everything, 'Deployment')) {
+      const loaded = droverConfigOf(everything, w);
+      expect(loaded.config.slack).toMatchObject({ mode: 'http', botToken: SLACK_HTTP.slack.botToken, signingSecret: SLACK_HTTP.slack.signingSecret });
+      expect(loaded.config.alerts).toMatchObject({ webhookToken: ALERTS.alertmanager.webhookToken, channel: 'C0123ALERTS' });
+      expect(loaded.config.log.level).toBe('debug');
+      expect(loaded.config.clusters).toMatchObject({ default: 'in-cluster', sandbox: 'off', kubeconfig: ['/etc/drover/kubeconfig/prod', '/etc/drover/kubeconfig/staging'] });
+      expect(loaded.policy.rules).toHaveLength(2);
+      const kube = w.spec.template.spec.volumes?.find((v) => v.secret?.secretName === 'drover-kubeconfig');
+      expect(droverContainer(w).volumeMounts).toContainEqual({ name: kube?.name, mountPath: '/etc/drover/kubeconfig', readOnly: true });
+    }
+
+    // A change of configuration changes the pod template, so the pods roll.
+    const changed = await render({ config: { log: { level: 'warn' } } });
+    const annotations = (r: Rendered) => one<Workload>(r, 'Deployment', 'ops-drover').spec.template.metadata.annotations ?? {};
+    expect(annotations(changed)['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    expect(annotations(changed)['checksum/config']).not.toBe(annotations(defaults)['checksum/config']);
+    expect(annotations(changed)['checksum/policy']).toBe(annotations(defaults)['checksum/policy']);
+  });
+
+  it('passes credentials only through secretKeyRef, never in the pod spec', async () => {
+    const credentials = [SLACK_HTTP.slack.botToken, SLACK_HTTP.slack.signingSecret, ALERTS.alertmanager.webhookToken, 'redis-pw-0123456789'];
+    const external = await render(EVERYTHING, { redis: { external: { url: EXTERNAL_REDIS_URL } } });
+    for (const r of [everything, external]) {
+      const secrets = all<Secret>(r, 'Secret').map((s) => Object.values(s.data ?? {}).map(decode).join('\n')).join('\n');
+      for (const w of [...all<Workload>(r, 'Deployment'), ...all<Workload>(r, 'StatefulSet')]) {
+        const spec = JSON.stringify(w);
+        for (const credential of credentials) expect(spec).not.toContain(credential);
+        for (const v of w.spec.template.spec.containers.flatMap((c) => c.env ?? [])) {
+          if (/TOKEN|SECRET|PASSWORD|AUTH/.test(v.name)) expect(v.valueFrom?.secretKeyRef).toBeDefined();
+        }
+      }
+      for (const credential of credentials.slice(0, 3)) expect(secrets).toContain(credential);
+    }
+    // The bundled Redis: its password comes from a Secret, and REDIS_URL has it substituted by the kubelet.
+    const server = one<Workload>(everything, 'Deployment', 'ops-drover');
+    const redisUrl = droverContainer(server).env?.find((v) => v.name === 'REDIS_URL');
+    expect(redisUrl?.value).toBe('redis://:$(REDIS_PASSWORD)@ops-drover-redis:6379');
+    expect(resolveEnv(everything, server).env.REDIS_URL).toMatch(/^redis:\/\/:[A-Za-z0-9]{32}@ops-drover-redis:6379$/);
+
+    // existingSecret: the chart creates no Secret for Slack, and the pods read the keys Socket Mode needs.
+    const mine = await render({ slack: { enabled: true, mode: 'socket' }, alertmanager: { enabled: true }, existingSecret: 'my-drover-secrets' });
+    expect(all(mine, 'Secret').map((s) => s.metadata.name)).toEqual(['ops-drover-redis']);
+    expect(resolveEnv(mine, one<Workload>(mine, 'Deployment', 'ops-drover')).external).toEqual([
+      { name: 'my-drover-secrets', key: 'SLACK_BOT_TOKEN' },
+      { name: 'my-drover-secrets', key: 'SLACK_APP_TOKEN' },
+      { name: 'my-drover-secrets', key: 'ALERTMANAGER_WEBHOOK_TOKEN' },
+    ]);
+  });
+
+  it('grants exactly what the shipped runbooks call, with no wildcard', () => {
+    const clusterRole = one<Role>(defaults, 'ClusterRole', 'ops-drover');
+    expect(clusterRole.rules).toEqual([...RUNBOOK_RULES, ...CLUSTER_RULES]);
+    expect(all(defaults, 'Role')).toEqual([]);
+    const binding = one<Binding>(defaults, 'ClusterRoleBinding', 'ops-drover');
+    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'ops-drover' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-drover', namespace: 'drover' }]);
+    expect(one<Workload>(defaults, 'Deployment', 'ops-drover').spec.template.spec.serviceAccountName).toBe('ops-drover');
+
+    // Derived from the code: the ctx.k8s methods the runbooks call, and the API calls behind them.
+    const used = new Set<string>();
+    for (const file of readdirSync(join(ROOT, 'runbooks')).filter((f) => f.endsWith('.ts'))) {
+      for (const m of readFileSync(join(ROOT, 'runbooks', file), 'utf8').matchAll(/ctx\.k8s\.(\w+)\(/g)) used.add(m[1]!);
+    }
+    const unknown = [...used].filter((m) => !(m in K8S_METHOD_CALLS));
+    expect(unknown).toEqual([]);
+    const calls = [...used].flatMap((m) => K8S_METHOD_CALLS[m]!);
+    expect(grants([clusterRole])).toEqual([...new Set(calls.map(([g, res, verb]) => `${g}/${res}:${verb}`))].sort());
+    // ...and each of those calls is one src/k8s really makes.
+    const made = readdirSync(join(ROOT, 'src', 'k8s'))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...readFileSync(join(ROOT, 'src', 'k8s', f), 'utf8').matchAll(/verb: '(\w+)', resource: '([\w/]+)'/g)].map((m) => `${m[2]}:${m[1]}`));
+    for (const [, res, verb] of calls) expect(made).toContain(`${res}:${verb}`);
+
+    for (const r of [defaults, everything]) {
+      for (const role of [...all<Role>(r, 'ClusterRole'), ...all<Role>(r, 'Role')]) {
+        for (const rule of role.rules) {
+          for (const field of [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames ?? []]) expect(field).not.toContain('*');
+        }
+      }
+    }
+  });
+
+  it('scopes the namespaced permissions to rbac.namespaces', async () => {
+    const r = await render({ rbac: { namespaces: ['shop', 'demo'], extraRules: [{ apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] }] } });
+    const roles = all<Role>(r, 'Role');
+    expect(roles.map((x) => x.metadata.namespace)).toEqual(['shop', 'demo']);
+    for (const role of roles) expect(role.rules).toEqual([...RUNBOOK_RULES, { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] }]);
+    for (const b of all<Binding>(r, 'RoleBinding')) {
+      expect(b.roleRef).toMatchObject({ kind: 'Role', name: 'ops-drover' });
+      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-drover', namespace: 'drover' }]);
+    }
+    // Nodes and storage classes belong to no namespace.
+    expect(one<Role>(r, 'ClusterRole', 'ops-drover').rules).toEqual(CLUSTER_RULES);
+    await expect(render({ rbac: { extraRules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }] } })).rejects.toThrow(
+      /^Error: execution error at \(drover\/templates\/rbac\.yaml:\d+:\d+\): rbac\.extraRules\[0\]\.verbs contains "\*"/,
+    );
+  });
+
+  it('grants impersonate only when enabled, on the listed users and groups only', async () => {
+    const impersonating = (r: Rendered) => [...all<Role>(r, 'ClusterRole'), ...all<Role>(r, 'Role')].flatMap((x) => x.rules).filter((rule) => rule.verbs.includes('impersonate'));
+    expect(impersonating(defaults)).toEqual([]);
+    expect(impersonating(everything)).toEqual([
+      { apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: ['alice@example.com', 'drover-automation'] },
+      { apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: ['sre'] },
+    ]);
+    const usersOnly = await render({ impersonation: { enabled: true, users: ['bot'] } });
+    expect(impersonating(usersOnly)).toEqual([{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: ['bot'] }]);
+    // Impersonating runs need no grant of their own to the service account.
+    const onlyImpersonation = await render({ impersonation: { enabled: true, users: ['bot'] }, rbac: { runbooks: false } });
+    expect(grants(all<Role>(onlyImpersonation, 'ClusterRole'))).toEqual(['/users:impersonate']);
+    await expect(render({ impersonation: { enabled: true } })).rejects.toThrow(/impersonation\.users must list the users Drover may impersonate/);
+    await expect(render({ impersonation: { enabled: true, users: ['*'] } })).rejects.toThrow(/must name identities, not "\*"/);
+  });
+
+  it('renders the ServiceMonitor, Ingress and PodDisruptionBudgets only when enabled', async () => {
+    for (const kind of ['ServiceMonitor', 'Ingress', 'PodDisruptionBudget']) expect(all(defaults, kind)).toEqual([]);
+
+    // The ServiceMonitor finds the server's and the workers' Services (port http), not Redis's.
+    const monitor = one<ServiceMonitor>(everything, 'ServiceMonitor', 'ops-drover');
+    expect(monitor.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    const components = monitor.spec.selector.matchExpressions?.[0]?.values ?? [];
+    const scraped = all<Service>(everything, 'Service').filter(
+      (s) => selects(monitor.spec.selector.matchLabels, s.metadata.labels) && components.includes(s.metadata.labels?.['app.kubernetes.io/component'] ?? ''),
+    );
+    expect(scraped.map((s) => s.metadata.name).sort()).toEqual(['ops-drover', 'ops-drover-worker']);
+    for (const s of scraped) expect(s.spec.ports.map((p) => p.name)).toContain('http');
+    const workerService = one<Service>(everything, 'Service', 'ops-drover-worker');
+    expect(selects(workerService.spec.selector, one<Workload>(everything, 'Deployment', 'ops-drover-worker').spec.template.metadata.labels)).toBe(true);
+
+    // The Ingress exposes what Slack and Alertmanager post to, and nothing else (no /metrics).
+    const ingress = one<Ingress>(everything, 'Ingress', 'ops-drover');
+    const service = one<Service>(everything, 'Service', 'ops-drover');
+    expect(ingress.spec.rules).toHaveLength(1);
+    expect(ingress.spec.rules[0]!.http.paths.map((p) => [p.path, p.pathType])).toEqual([
+      ['/slack/events', 'Exact'],
+      ['/webhooks/alertmanager', 'Exact'],
+    ]);
+    for (const p of ingress.spec.rules[0]!.http.paths) expect(p.backend.service).toEqual({ name: service.metadata.name, port: { number: service.spec.ports[0]!.port } });
+    expect(selects(service.spec.selector, one<Workload>(everything, 'Deployment', 'ops-drover').spec.template.metadata.labels)).toBe(true);
+    const socketAlerts = await render({ slack: { enabled: true, mode: 'socket', botToken: 'xoxb-1', appToken: 'xapp-1' }, ...ALERTS, ingress: { enabled: true } });
+    expect(one<Ingress>(socketAlerts, 'Ingress', 'ops-drover').spec.rules[0]!.http.paths.map((p) => p.path)).toEqual(['/webhooks/alertmanager']);
+    await expect(render({ ingress: { enabled: true } })).rejects.toThrow(/ingress\.enabled is true but there is nothing to expose/);
+
+    // One budget per Deployment, each selecting its pods.
+    const pdbs = all<Pdb>(everything, 'PodDisruptionBudget');
+    expect(pdbs.map((p) => p.metadata.name)).toEqual(['ops-drover', 'ops-drover-worker']);
+    for (const pdb of pdbs) {
+      expect(pdb.spec).toMatchObject({ maxUnavailable: 1 });
+      expect(selects(pdb.spec.selector.matchLabels, one<Workload>(everything, 'Deployment', pdb.metadata.name).spec.template.metadata.labels)).toBe(true);
+    }
+  });
+
+  it('bundles Redis unless an external one is given', async () => {
+    const redis = one<Workload>(defaults, 'StatefulSet', 'ops-drover-redis');
+    const container = redis.spec.template.spec.containers[0]!;
+    expect(container.image).toMatch(/redis:7/);
+    expect(container.args?.join(' ')).toContain('--appendonly yes');
+    expect(redis.spec.volumeClaimTemplates?.[0]?.spec.resources.requests.storage).toBe('2Gi');
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    const redisService = one<Service>(defaults, 'Service', 'ops-drover-redis');
+    expect(selects(redisService.spec.selector, redis.spec.template.metadata.labels)).toBe(true);
+    expect(redisService.spec.ports).toEqual([expect.objectContaining({ port: 6379 })]);
+
+    const external = await render({ redis: { external: { url: EXTERNAL_REDIS_URL } } });
+    expect(all(external, 'StatefulSet')).toEqual([]);
+    expect(all(external, 'NetworkPolicy')).toEqual([]);
+    expect(all(external, 'Service').map((s) => s.metadata.name)).toEqual(['ops-drover']);
+    expect(resolveEnv(external, one<Workload>(external, 'Deployment', 'ops-drover')).env.REDIS_URL).toBe(EXTERNAL_REDIS_URL);
+
+    const managed = await render({ redis: { external: { existingSecret: 'redis-creds', existingSecretKey: 'url' } } });
+    expect(all(managed, 'Secret')).toEqual([]);
+    expect(all(managed, 'StatefulSet')).toEqual([]);
+    expect(resolveEnv(managed, one<Workload>(managed, 'Deployment', 'ops-drover')).external).toEqual([{ name: 'redis-creds', key: 'url' }]);
+    await expect(render({ redis: { external: { url: 'http://redis:6379' } } })).rejects.toThrow(/redis\.external\.url must be a redis:\/\/ or rediss:\/\/ URL/);
+  });
+
+  it('runs the worker inside `serve`, or as its own Deployment when worker.separate', () => {
+    const single = all<Workload>(defaults, 'Deployment');
+    expect(single.map((d) => [d.metadata.name, droverContainer(d).args])).toEqual([['ops-drover', ['serve']]]);
+    expect(single[0]!.spec.template.spec.automountServiceAccountToken).toBe(true);
+
+    const [server, worker] = ['ops-drover', 'ops-drover-worker'].map((n) => one<Workload>(everything, 'Deployment', n));
+    expect(all(everything, 'Deployment')).toHaveLength(2);
+    expect(droverContainer(server!).args).toEqual(['serve', '--no-worker']);
+    expect(droverContainer(worker!).args).toEqual(['worker']);
+    expect(worker!.spec.replicas).toBe(3);
+    // Only the pods that act on clusters carry a Kubernetes token.
+    expect(server!.spec.template.spec.automountServiceAccountToken).toBe(false);
+    expect(worker!.spec.template.spec.automountServiceAccountToken).toBe(true);
+    expect(worker!.spec.template.spec.serviceAccountName).toBe('ops-drover');
+    // The Service sends Slack and Alertmanager to the server pods only.
+    expect(selects(one<Service>(everything, 'Service', 'ops-drover').spec.selector, worker!.spec.template.metadata.labels)).toBe(false);
+  });
+
+  it.each([
+    [{ slack: { enabled: true } }, 'secret.yaml', 'slack.botToken is required when slack.enabled is true (or set existingSecret)'],
+    [{ slack: { enabled: true, botToken: 'xoxb-1' } }, 'secret.yaml', 'slack.signingSecret is required in HTTP mode'],
+    [{ slack: { enabled: true, botToken: 'xoxb-1', mode: 'socket' } }, 'secret.yaml', 'slack.appToken is required in Socket Mode'],
+    [{ slack: { enabled: true, mode: 'websocket' } }, 'secret.yaml', 'slack.mode must be http or socket, not "websocket"'],
+    [{ alertmanager: { enabled: true } }, 'secret.yaml', 'alertmanager.webhookToken is required when alertmanager.enabled is true'],
+    [{ alertmanager: { enabled: true, webhookToken: 'too-short' } }, 'secret.yaml', 'alertmanager.webhookToken must be at least 16 characters'],
+    [{ redis: { auth: { password: 'p@ss/word' } } }, 'redis-secret.yaml', 'redis.auth.password may only hold letters, digits'],
+  ])('refuses %j as Helm does', async (values, file, message) => {
+    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const helmStyle = new RegExp(`^Error: execution error at \\(drover/templates/${literal(file)}:\\d+:\\d+\\): ${literal(message)}`);
+    await expect(render(values)).rejects.toThrow(helmStyle);
+  });
+
+  describe('the renderer', () => {
+    let chart: string;
+
+    beforeEach(async () => {
+      chart = await mkdtemp(join(tmpdir(), 'drover-chart-'));
+      await mkdir(join(chart, 'templates'));
+      await writeFile(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 1.0.0\n');
+      await writeFile(join(chart, 'values.yaml'), 'a: { b: 1, c: 2 }\nlist: [1, 2]\n');
+    });
+    afterEach(() => rm(chart, { recursive: true, force: true }));
+
+    const renderProbe = (template: string, values: object[] = []) =>
+      writeFile(join(chart, 'templates', 'probe.yaml'), template).then(() => renderChart(renderer, values, { chart }));
+
+    it('merges values as Helm does: maps by key, lists replaced, null deletes a default', async () => {
+      const r = await renderProbe('kind: ConfigMap\ndata: {{ toJson .Values }}\n', [{ a: { c: null, d: 3 }, list: [9] }, { a: { d: 4 } }]);
+      expect(r.objects[0]!.data).toEqual({ a: { b: 1, d: 4 }, list: [9] });
+    });
+
+    it('fails on a template that does not exist, and on YAML that does not parse', async () => {
+      await expect(renderProbe('{{ include "nope" . }}')).rejects.toThrow(/no template "nope"/);
+      await expect(renderProbe('kind: [unclosed\n')).rejects.toThrow(/^Error: YAML parse error on probe\/templates\/probe\.yaml/);
+      await expect(renderProbe('{{ .Values.a.b.c.d }}')).rejects.toThrow(/at <\.Values\.a\.b\.c\.d>: can't evaluate field c/);
+    });
+
+    it('checks Chart.yaml', async () => {
+      await writeFile(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: one\n');
+      await expect(renderProbe('')).rejects.toThrow(/chart\.metadata\.version "one" is invalid/);
+    });
+  });
+});
