@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { errorMessage } from './errors.js';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
 import type { AuditEvent } from './audit/events.js';
@@ -12,6 +13,7 @@ import { RunStore } from './jobs/run-store.js';
 import { RunWorker, type K8sOpsFactory } from './jobs/run-worker.js';
 import { TargetLocks } from './jobs/target-lock.js';
 import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/clusters.js';
+import { checkIdentity, identityFor } from './k8s/impersonation.js';
 import { createK8sOps } from './k8s/ops.js';
 import { createMetrics } from './metrics/metrics.js';
 import { Redactor } from './redact/redactor.js';
@@ -28,6 +30,15 @@ import { RemediationWatch } from './alertmanager/remediation-watch.js';
 import { WEBHOOK_PATH, webhookHandler } from './alertmanager/webhook-route.js';
 import { createAlertmanagerClient } from './alertmanager/am-client.js';
 import { alertmanagerSilences } from './alertmanager/silences.js';
+import { Approvals } from './approvals/approvals.js';
+import { ProposalStore } from './approvals/proposal-store.js';
+import { RunGate } from './approvals/run-gate.js';
+import { policyFrom, type PolicySource } from './policy/index.js';
+import { usergroupMembers } from './slack/usergroup-members.js';
+import type { RunRecord } from './jobs/run-record.js';
+import { runMessage } from './chat/blocks/index.js';
+
+export type { PolicySource } from './policy/index.js';
 
 /** Slack settings from the configuration, or undefined when Slack is not configured. */
 export function slackSettingsFrom(slack: Config['slack']): SlackSettings | undefined {
@@ -64,6 +75,8 @@ export interface DroverDeps {
   isFiring?: (fingerprint: string) => Promise<boolean | undefined>;
   /** Mirror of audit events (for example to stdout for log shipping). */
   auditMirror?: (event: AuditEvent) => void;
+  /** Who may run what; without it every run is denied. */
+  policy?: PolicySource;
   now?: () => Date;
 }
 
@@ -112,8 +125,15 @@ export function createDrover(deps: DroverDeps) {
   const k8s: K8sOpsFactory | undefined =
     deps.k8s ??
     (clusters
-      ? ({ cluster, dryRun, hooks }) =>
-          createK8sOps({ cluster, kubeConfig: clusters.get(cluster).kubeConfig, dryRun, hooks, requestTimeoutMs: config.clusters.requestTimeout })
+      ? ({ cluster, dryRun, hooks, requester }) =>
+          createK8sOps({
+            cluster,
+            kubeConfig: clusters.get(cluster).kubeConfig,
+            dryRun,
+            hooks,
+            requestTimeoutMs: config.clusters.requestTimeout,
+            impersonate: identityFor(config.clusters.impersonation, cluster, requester),
+          })
       : undefined);
 
   const router = new Router((err, req) => logger.error({ err, url: req.url }, 'request failed'));
@@ -141,17 +161,44 @@ export function createDrover(deps: DroverDeps) {
     return { names, ...(defaultName ? { defaultName } : {}) };
   }
 
+  // Slack user groups in the policy are resolved through the Slack app, created below;
+  // without Slack they are reported as not resolved (and count as no members).
+  const slackSettings = slackSettingsFrom(config.slack);
+  let lookupGroup: ((id: string) => Promise<string[]>) | undefined;
+  const policy = policyFrom(deps.policy, {
+    defaultTimeoutMs: config.approvals.timeout,
+    ...(slackSettings ? { groupMembers: (id: string) => (lookupGroup ? lookupGroup(id) : Promise.reject(new Error('the Slack app is not started'))) } : {}),
+  });
+  const proposals = new ProposalStore(redis, prefix, store, audit);
+  const gate = new RunGate({
+    queue,
+    runbooks: deps.runbooks,
+    policy,
+    audit,
+    metrics,
+    checkIdentity: (cluster, requester) => checkIdentity(config.clusters.impersonation, cluster, requester),
+  });
+  const approvals = new Approvals({ proposals, store, queue, runbooks: deps.runbooks, policy, audit, logger, metrics, retentionMs: config.jobs.retention, now });
+
   const chat = new ChatCommands({
-    drover: { queue, store, runbooks: deps.runbooks, listClusters },
+    drover: { queue, gate, approvals, store, runbooks: deps.runbooks, listClusters },
     channels: new ChannelPolicy(config.slack.channels),
     command: config.slack.command,
     audit,
   });
-  const slackSettings = slackSettingsFrom(config.slack);
   const slack = slackSettings
     ? createSlackApp({ settings: slackSettings, commands: chat, store, redis, prefix, logger, listClusters })
     : undefined;
   if (slack?.requestListener) router.add('POST', '/slack/events', slack.requestListener);
+  if (slack) {
+    const members = usergroupMembers(slack.client);
+    // The policy counts a failed lookup as "not a member"; the reason belongs in the logs.
+    lookupGroup = (id) =>
+      members(id).catch((err: unknown) => {
+        logger.warn({ err: errorMessage(err), usergroup: id }, 'Slack user group lookup failed (usergroups:read scope?)');
+        throw err;
+      });
+  }
 
   const alertSettings = config.alerts;
   const alertmanager = alertSettings.alertmanagerUrl
@@ -188,6 +235,7 @@ export function createDrover(deps: DroverDeps) {
     announcer: () => announcer,
     logger,
     ...(silences ? { silences } : {}),
+    gate,
     settings: {
       clusterLabel: alertSettings.clusterLabel,
       defaultMaxRuns: alertSettings.defaultMaxRuns,
@@ -215,6 +263,8 @@ export function createDrover(deps: DroverDeps) {
     }),
   );
 
+  let retention: NodeJS.Timeout | undefined;
+
   return {
     config,
     store,
@@ -225,10 +275,46 @@ export function createDrover(deps: DroverDeps) {
     metrics,
     presence,
     queue,
+    gate,
+    approvals,
+    policy,
     router,
     runbooks: deps.runbooks,
     clusters,
     listClusters,
+    /**
+     * Starts the periodic work of a serving process: the remediation watch,
+     * proposal expiry, and retention (audit events by age, the run indexes'
+     * entries of expired runs). Several processes may run it.
+     */
+    startHousekeeping() {
+      watch.start();
+      approvals.start();
+      if (retention) return;
+      const prune = async () => {
+        const maxAge = config.audit.maxAge;
+        if (maxAge) await audit.prune(maxAge);
+        await store.pruneIndex(config.jobs.retention);
+        for (const runbook of deps.runbooks.list()) await store.pruneIndex(config.jobs.retention, runbook.id);
+      };
+      const run = () => void prune().catch((err: unknown) => logger.warn({ err }, 'retention failed'));
+      retention = setInterval(run, 60_000);
+      retention.unref();
+      run();
+    },
+    /**
+     * Posts a proposal made outside Slack (CLI) to the approvals channel, where
+     * the serving process keeps its message up to date. Returns the channel, or
+     * undefined when Slack or the channel is not configured.
+     */
+    async announceProposal(run: RunRecord): Promise<string | undefined> {
+      const channel = config.approvals.channel;
+      if (!slack || !channel) return undefined;
+      const message = runMessage(run, { cancellable: false });
+      const res = await slack.client.chat.postMessage({ channel, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}), unfurl_links: false });
+      if (res.ts) await slack.notifier.follow(run.id, channel, res.ts, run.state, { claim: false });
+      return `<#${channel}>`;
+    },
     /** Starts a worker in this process; needs clusters. */
     async startWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string } = {}) {
       if (!k8s) throw new Error('A worker needs clusters (or a k8s factory).');
@@ -250,6 +336,7 @@ export function createDrover(deps: DroverDeps) {
         backoffMs: config.jobs.backoff,
         maxBackoffMs: config.jobs.maxBackoff,
         retentionMs: config.jobs.retention,
+        proposals,
         now,
       });
       await worker.start();
@@ -274,6 +361,8 @@ export function createDrover(deps: DroverDeps) {
     /** Stops workers (letting runs in progress finish) and closes the queue. Does not close `redis`. */
     async close() {
       watch.stop();
+      approvals.stop();
+      if (retention) clearInterval(retention);
       await withdraw();
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));

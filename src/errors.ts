@@ -24,6 +24,11 @@ export type ErrorCode =
   | 'run_timed_out'
   | 'run_not_found'
   | 'run_not_cancellable'
+  | 'permission_denied'
+  | 'approval_refused'
+  | 'approval_void'
+  | 'approval_expired'
+  | 'run_not_pending'
   | 'redis_unavailable'
   | 'internal';
 

@@ -2,17 +2,18 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AlertOutcome } from '../audit/events.js';
-import { asDroverError } from '../errors.js';
-import type { RunQueue } from '../jobs/run-queue.js';
+import type { AlertOutcome, AuditEventBody } from '../audit/events.js';
+import { DroverError, asDroverError } from '../errors.js';
+import type { ApprovalRequest, PreparedRun, RunQueue } from '../jobs/run-queue.js';
+import { isHeld, isTerminal, type RunRecord } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseDuration } from '../config/duration.js';
-import { needsApproval } from '../runbook/approval.js';
-import { parseParams } from '../runbook/params.js';
+import type { RunGate } from '../approvals/run-gate.js';
+import type { Runbook } from '../runbook/types.js';
 import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
 import { paramsFromAlert, type AlertRoute, type AlertRoutes } from './alert-routes.js';
-import type { CircuitBreakers } from './circuit-breaker.js';
+import type { BatchVerdict, BreakerLimits, CircuitBreakers } from './circuit-breaker.js';
 import type { RemediationWatch } from './remediation-watch.js';
 import type { Silences } from './silences.js';
 import type { WebhookAlert, WebhookPayload } from './webhook-payload.js';
@@ -26,7 +27,9 @@ export interface AlertIntakeSettings {
   clusterWindowMs: number;
   /** How long deduplication remembers an alert. */
   retentionMs: number;
-  /** Alerts processed at once within one webhook. */
+  /** Alerts of one webhook handled together, each step for all of them at once; a larger webhook is taken in several batches. */
+  batchSize?: number;
+  /** Per-alert side effects (silences, cancellations, chat posts) under way at once within a batch. */
   concurrency?: number;
 }
 
@@ -46,6 +49,8 @@ export interface AlertIntakeDeps {
   settings: AlertIntakeSettings;
   /** Alertmanager silences, when Alertmanager's URL is configured. */
   silences?: Silences;
+  /** The policy's gate: whether automation (principal `alertmanager`) may run a runbook, and whether it needs approval. */
+  gate: Pick<RunGate, 'decide'>;
 }
 
 /** The run of one runbook for one firing of one alert: a repeat or a redelivery maps to the same id. */
@@ -54,7 +59,7 @@ export function alertRunId(runbook: string, fingerprint: string, startsAt: strin
 }
 
 // When an alert triggers several runbooks, its outcome is the most consequential one.
-const PRIORITY: AlertOutcome[] = ['enqueued', 'approval_required', 'breaker_open', 'rejected', 'deduplicated'];
+const PRIORITY: AlertOutcome[] = ['enqueued', 'approval_required', 'breaker_open', 'denied', 'rejected', 'deduplicated'];
 
 interface RouteResult {
   outcome: AlertOutcome;
@@ -62,155 +67,284 @@ interface RouteResult {
   reason?: string;
 }
 
+/** One runbook triggered by one firing alert, as it goes through a batch. */
+interface Firing {
+  alert: WebhookAlert;
+  route: AlertRoute;
+  runId: string;
+  claimKey: string;
+  /** Why it ends without a run, known before the breaker: its outcome, unless it is a duplicate. */
+  end?: RouteResult;
+  run?: PreparedRun;
+  /** Set when the policy holds this run for approval: it is proposed, not queued. */
+  approval?: ApprovalRequest;
+  verdict?: BatchVerdict;
+  result?: RouteResult;
+  escalation?: { headline: string; details: string[] };
+}
+
+const zeroCounts = (): Record<AlertOutcome, number> => ({
+  enqueued: 0,
+  deduplicated: 0,
+  unmatched: 0,
+  breaker_open: 0,
+  approval_required: 0,
+  denied: 0,
+  resolved: 0,
+  rejected: 0,
+});
+
 /**
  * Turns Alertmanager notifications into runs: matching, mapping labels to
  * params, exactly one run per firing, cancelling runs of resolved alerts that
  * have not started, circuit breakers, and escalation to people.
+ *
+ * A webhook's alerts are handled as a batch, a few Redis steps for all of
+ * them (an alert storm arrives as large notifications): validation, then
+ * claims and breakers in one atomic step, the runs, then the outcomes. Claims
+ * stay pending until the outcomes are decided, so a delivery that fails
+ * midway (answered 5xx) is completed by Alertmanager's retry, never mistaken
+ * for a duplicate.
  */
 export class AlertIntake {
+  private readonly limitsByRunbook = new WeakMap<Runbook, BreakerLimits>();
+
   constructor(private readonly deps: AlertIntakeDeps) {}
 
   /** Processes a payload; every alert ends in exactly one outcome, counted and audited. */
   async receive(payload: WebhookPayload): Promise<Record<AlertOutcome, number>> {
-    const counts: Record<AlertOutcome, number> = {
-      enqueued: 0,
-      deduplicated: 0,
-      unmatched: 0,
-      breaker_open: 0,
-      approval_required: 0,
-      resolved: 0,
-      rejected: 0,
-    };
-    const alerts = payload.alerts;
-    let next = 0;
-    const worker = async () => {
-      while (next < alerts.length) {
-        const alert = alerts[next++] as WebhookAlert;
-        const outcome = await this.one(alert);
-        counts[outcome]++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(alerts.length, this.deps.settings.concurrency ?? 32) }, worker));
+    const counts = zeroCounts();
+    const size = Math.max(1, this.deps.settings.batchSize ?? 500);
+    for (let i = 0; i < payload.alerts.length; i += size) {
+      for (const outcome of await this.batch(payload.alerts.slice(i, i + size))) counts[outcome]++;
+    }
     if (payload.truncatedAlerts > 0) {
       this.deps.logger.warn({ truncated: payload.truncatedAlerts, groupKey: payload.groupKey }, 'Alertmanager truncated this notification (max_alerts); those alerts were not seen');
     }
     return counts;
   }
 
-  private async one(alert: WebhookAlert): Promise<AlertOutcome> {
-    const { audit, metrics } = this.deps;
-    const routes = this.deps.routes.match(alert);
-    let results: RouteResult[];
-    if (alert.status === 'resolved') {
-      results = [{ outcome: 'resolved' }];
-      await this.resolved(alert, routes);
-    } else if (!routes.length) {
-      results = [{ outcome: 'unmatched' }];
-      if (await this.firstTime(`unmatched:${alert.fingerprint}:${Date.parse(alert.startsAt)}`)) {
-        await this.deps.announcer().unmatched(alert).catch((err: unknown) => this.deps.logger.warn({ err }, 'cannot post an unmatched alert'));
+  private async batch(alerts: WebhookAlert[]): Promise<AlertOutcome[]> {
+    const { deps } = this;
+    const claimMs = deps.settings.retentionMs;
+    const routes = alerts.map((alert) => deps.routes.match(alert));
+    const firings: Firing[][] = alerts.map((alert, i) =>
+      alert.status === 'firing'
+        ? (routes[i] ?? []).map((route) => {
+            const runId = alertRunId(route.runbook.id, alert.fingerprint, alert.startsAt);
+            return { alert, route, runId, claimKey: `${deps.prefix}:alert:claim:${runId}` };
+          })
+        : [],
+    );
+    const all = firings.flat();
+    await this.prepare(all);
+
+    const unmatched = alerts.filter((alert, i) => alert.status === 'firing' && !routes[i]?.length);
+    const resolved = alerts.flatMap((alert, i) => (alert.status === 'resolved' ? [{ alert, routes: routes[i] ?? [] }] : []));
+    const [verdicts, firstUnmatched] = await Promise.all([
+      deps.breakers.admitMany(
+        all.map((f) => ({
+          claimKey: f.claimKey,
+          ...(f.run ? { run: { cluster: f.run.record.cluster, runbook: f.route.runbook.id, target: f.run.record.concurrencyKey, runId: f.runId, limits: this.limits(f.route.runbook) } } : {}),
+        })),
+        { claimMs },
+      ),
+      this.firstTimes(unmatched.map((alert) => `unmatched:${alert.fingerprint}:${Date.parse(alert.startsAt)}`)),
+      this.resolved(resolved),
+    ]);
+    all.forEach((f, i) => (f.verdict = verdicts[i]));
+
+    const admitted = all.filter((f) => f.verdict && !f.verdict.duplicate && f.verdict.breaker?.open === false);
+    const runs = await this.start(admitted);
+    await this.track(admitted, runs);
+
+    // The outcomes are decided: a delivery that settles a claim second is the duplicate.
+    const claimed = all.filter((f) => f.verdict && !f.verdict.duplicate);
+    const late = await deps.breakers.settle(
+      claimed.map((f) => f.claimKey),
+      claimMs,
+    );
+    claimed.forEach((f, i) => {
+      if (late[i]) f.verdict = { duplicate: true };
+    });
+    await this.results(all);
+
+    const events: AuditEventBody[] = [];
+    const outcomes = alerts.map((alert, i): AlertOutcome => {
+      const results: RouteResult[] =
+        alert.status === 'resolved' ? [{ outcome: 'resolved' }] : routes[i]?.length ? (firings[i] ?? []).map((f) => f.result as RouteResult) : [{ outcome: 'unmatched' }];
+      const outcome: AlertOutcome = PRIORITY.find((o) => results.some((r) => r.outcome === o)) ?? results[0]?.outcome ?? 'rejected';
+      const reason = results.find((r) => r.outcome === outcome)?.reason;
+      const alertname = alert.labels.alertname ?? '';
+      for (const f of firings[i] ?? []) {
+        if (f.escalation) events.push({ type: 'alert.escalated', fingerprint: alert.fingerprint, alertname, reason: f.escalation.details[0] ?? f.escalation.headline });
       }
-    } else {
-      results = [];
-      for (const route of routes) results.push(await this.fire(alert, route));
-    }
-    const outcome: AlertOutcome = PRIORITY.find((o) => results.some((r) => r.outcome === o)) ?? results[0]?.outcome ?? 'rejected';
-    const reason = results.find((r) => r.outcome === outcome)?.reason;
-    metrics.alerts.inc({ outcome });
-    await audit.append({
-      type: 'alert.received',
-      fingerprint: alert.fingerprint,
-      alertname: alert.labels.alertname ?? '',
-      status: alert.status,
-      startsAt: alert.startsAt,
-      outcome,
-      runIds: results.map((r) => r.runId).filter((id): id is string => Boolean(id)),
-      ...(reason ? { reason } : {}),
-    });
-    return outcome;
-  }
-
-  private async firstTime(key: string): Promise<boolean> {
-    return (await this.deps.redis.set(`${this.deps.prefix}:alert:${key}`, '1', 'PX', this.deps.settings.retentionMs, 'NX')) === 'OK';
-  }
-
-  private async fire(alert: WebhookAlert, route: AlertRoute): Promise<RouteResult> {
-    const { runbook } = route;
-    const runId = alertRunId(runbook.id, alert.fingerprint, alert.startsAt);
-    const claimKey = `claim:${runId}`;
-    // Anything that ends here without a run still claims the firing, so its repeats count as duplicates.
-    const endWithoutRun = async (result: RouteResult): Promise<RouteResult> =>
-      (await this.firstTime(claimKey)) ? result : { outcome: 'deduplicated', runId };
-
-    let params: Record<string, unknown>;
-    try {
-      params = parseParams(runbook, paramsFromAlert(route.trigger, alert));
-    } catch (err) {
-      return endWithoutRun({ outcome: 'rejected', reason: asDroverError(err).message });
-    }
-    let clusterName: string;
-    try {
-      clusterName = await this.deps.queue.resolveCluster(alert.labels[this.deps.settings.clusterLabel]);
-    } catch (err) {
-      return endWithoutRun({ outcome: 'rejected', reason: asDroverError(err).message });
-    }
-    if (needsApproval(runbook, false)) {
-      const reason = `${runbook.id} needs approval before it runs; run it by hand after review.`;
-      const result = await endWithoutRun({ outcome: 'approval_required', reason });
-      if (result.outcome === 'approval_required') await this.escalate(alert, `${describeAlert(alert)}: not remediated automatically`, [reason]);
-      return result;
-    }
-    let target = runbook.id;
-    try {
-      target = runbook.concurrencyKey ? runbook.concurrencyKey(params) : runbook.id;
-    } catch {
-      // The queue reports this as an invalid runbook when it submits.
-    }
-    const limits = {
-      maxRuns: runbook.rateLimit?.maxRuns ?? this.deps.settings.defaultMaxRuns,
-      windowMs: runbook.rateLimit ? (parseDuration(runbook.rateLimit.window) ?? this.deps.settings.defaultWindowMs) : this.deps.settings.defaultWindowMs,
-      cooldownMs:
-        runbook.rateLimit?.cooldown !== undefined ? (parseDuration(runbook.rateLimit.cooldown) ?? 0) : runbook.rateLimit ? 0 : this.deps.settings.defaultCooldownMs,
-      clusterMaxRuns: this.deps.settings.clusterMaxRuns,
-      clusterWindowMs: this.deps.settings.clusterWindowMs,
-    };
-    // Claim and breaker in one atomic step: one round trip per alert on the hot path of a storm.
-    const verdict = await this.deps.breakers.admit(clusterName, runbook.id, target, runId, limits, {
-      claim: { key: `${this.deps.prefix}:alert:${claimKey}`, ms: this.deps.settings.retentionMs },
-    });
-    if ('duplicate' in verdict) return { outcome: 'deduplicated', runId };
-    if (verdict.open) {
-      const why = {
-        cooldown: `${runbook.id} ran on ${target} moments ago (cooldown)`,
-        'target-cap': `${runbook.id} already ran ${limits.maxRuns} times on ${target} within ${Math.round(limits.windowMs / 60_000)} min`,
-        'cluster-cap': `${limits.clusterMaxRuns} automatic runs on cluster ${clusterName} within ${Math.round(limits.clusterWindowMs / 60_000)} min`,
-      }[verdict.reason];
-      const history = await Promise.all(verdict.recent.map(async ({ runId: id, at }) => `${new Date(at).toISOString()} run ${id}: ${(await this.deps.store.get(id))?.state ?? 'expired'}`));
-      await this.escalate(alert, `${describeAlert(alert)}: circuit breaker open, not remediated`, [why, ...history]);
-      return { outcome: 'breaker_open', reason: why };
-    }
-    try {
-      const run = await this.deps.queue.submit({
-        runbook: runbook.id,
-        params,
-        cluster: clusterName,
-        requester: { kind: 'alert', id: alert.fingerprint, name: alert.labels.alertname ?? 'alert' },
-        runId,
+      events.push({
+        type: 'alert.received',
+        fingerprint: alert.fingerprint,
+        alertname,
+        status: alert.status,
+        startsAt: alert.startsAt,
+        outcome,
+        runIds: results.map((r) => r.runId).filter((id): id is string => Boolean(id)),
+        ...(reason ? { reason } : {}),
       });
-      const silenceId = route.trigger.silence ? await this.silence(alert, run.id, run.timeoutMs) : undefined;
-      await this.deps.watch.track(run.id, runbook.id, alert, silenceId);
-      await this.deps.announcer().announceRun(run, alert).catch((err: unknown) => this.deps.logger.warn({ err, runId }, 'cannot announce an automatic run'));
-      return { outcome: 'enqueued', runId };
-    } catch (err) {
-      const e = asDroverError(err);
-      if (e.retryable) {
-        // Let Alertmanager deliver it again: forget the claim so the retry is not a duplicate,
-        // and the breaker slot, so a run that never started does not count against the target.
-        await this.deps.redis.del(`${this.deps.prefix}:alert:${claimKey}`);
-        await this.deps.breakers.release(clusterName, runbook.id, target, runId);
-        throw e;
+      return outcome;
+    });
+    await deps.audit.appendMany(events);
+    const counts = zeroCounts();
+    for (const outcome of outcomes) counts[outcome]++;
+    for (const [outcome, n] of Object.entries(counts)) if (n) deps.metrics.alerts.inc({ outcome }, n);
+
+    // Chat last: posts are best effort, and only the delivery that settled a firing makes them.
+    const announcer = deps.announcer();
+    const warn = (what: string) => (err: unknown) => deps.logger.warn({ err }, what);
+    await Promise.all([
+      this.each(admitted, (f, i) =>
+        f.result?.outcome === 'enqueued' || f.result?.outcome === 'approval_required'
+          ? announcer.announceRun(runs[i] as RunRecord, f.alert).catch(warn('cannot announce an automatic run'))
+          : undefined,
+      ),
+      this.each(all, (f) => (f.escalation ? announcer.escalate(f.alert, f.escalation.headline, f.escalation.details).catch(warn('cannot escalate an alert')) : undefined)),
+      this.each(unmatched, (alert, i) => (firstUnmatched[i] ? announcer.unmatched(alert).catch(warn('cannot post an unmatched alert')) : undefined)),
+    ]);
+    return outcomes;
+  }
+
+  /** Validates each firing's run; one that cannot run ends here (claimed all the same, so its repeats count as duplicates). */
+  private async prepare(all: Firing[]): Promise<void> {
+    const { deps } = this;
+    const candidates: Firing[] = [];
+    const requests = [];
+    for (const f of all) {
+      let params: Record<string, unknown>;
+      try {
+        params = paramsFromAlert(f.route.trigger, f.alert);
+      } catch (err) {
+        f.end = { outcome: 'rejected', reason: asDroverError(err).message };
+        continue;
       }
-      return { outcome: 'rejected', reason: e.message };
+      candidates.push(f);
+      requests.push({
+        runbook: f.route.runbook.id,
+        params,
+        cluster: f.alert.labels[deps.settings.clusterLabel],
+        requester: { kind: 'alert' as const, id: f.alert.fingerprint, name: f.alert.labels.alertname ?? 'alert' },
+        runId: f.runId,
+      });
     }
+    const prepared = await deps.queue.prepareMany(requests);
+    await Promise.all(
+      candidates.map(async (f, i) => {
+        const run = prepared[i];
+        if (run instanceof DroverError || run === undefined) {
+          f.end = { outcome: 'rejected', reason: run?.message ?? 'not validated' };
+          return;
+        }
+        // The same gate as people's runs; automation is the policy's `alertmanager`.
+        const decision = await deps.gate.decide(run);
+        if ('denied' in decision) {
+          f.end = { outcome: 'denied', reason: decision.denied };
+          return;
+        }
+        f.run = run;
+        if (decision.approval) f.approval = decision.approval;
+      }),
+    );
+  }
+
+  /**
+   * Queues the admitted runs in bulk; those the policy holds for approval are
+   * proposed instead (planned by a worker, then approved from the announcement).
+   */
+  private async start(admitted: Firing[]): Promise<RunRecord[]> {
+    const queued = admitted.filter((f) => !f.approval);
+    const records = new Map<Firing, RunRecord>();
+    const runs = await this.deps.queue.enqueueMany(queued.map((f) => f.run as PreparedRun));
+    queued.forEach((f, i) => records.set(f, runs[i] as RunRecord));
+    await this.each(
+      admitted.filter((f) => f.approval),
+      async (f) => {
+        records.set(f, await this.deps.queue.submitPrepared(f.run as PreparedRun, f.approval));
+      },
+    );
+    return admitted.map((f) => records.get(f) as RunRecord);
+  }
+
+  /** Runs' silences and remediation watch: before their claims are settled, so a failed delivery's retry does them. */
+  private async track(admitted: Firing[], runs: RunRecord[]): Promise<void> {
+    // A run already over was tracked by the delivery that began it; its retry leaves the watch alone.
+    const live = admitted.flatMap((f, i) => (runs[i] && !isTerminal(runs[i].state) ? [{ f, run: runs[i] }] : []));
+    // A resumed firing does not silence again: a second silence would outlive the watch.
+    const silencing = live.filter(({ f }) => f.route.trigger.silence && !(f.verdict?.duplicate === false && f.verdict.resumed));
+    const silences = new Map<string, string | undefined>();
+    await this.each(silencing, async ({ f, run }) => silences.set(run.id, await this.silence(f.alert, run.id, run.timeoutMs)));
+    // The watch entries are one Redis write each: all at once, in one round trip.
+    await Promise.all(live.map(({ f, run }) => this.deps.watch.track(run.id, f.route.runbook.id, f.alert, silences.get(run.id))));
+  }
+
+  /** Each firing's result once its claim is settled, and what to escalate to people. */
+  private async results(all: Firing[]): Promise<void> {
+    const open = all.flatMap((f) => (f.verdict && !f.verdict.duplicate && f.verdict.breaker?.open ? [f.verdict.breaker] : []));
+    const ids = [...new Set(open.flatMap((b) => b.recent.map((r) => r.runId)))];
+    const records = await this.deps.store.getMany(ids);
+    const history = new Map(ids.map((id, i) => [id, records[i]]));
+    for (const f of all) {
+      const { alert, route, runId, verdict } = f;
+      const runbook = route.runbook;
+      if (!verdict || verdict.duplicate) {
+        f.result = { outcome: 'deduplicated', runId };
+      } else if (f.end) {
+        f.result = f.end;
+        if (f.end.outcome === 'denied') f.escalation = { headline: `${describeAlert(alert)}: the policy does not let automation fix it`, details: [f.end.reason ?? ''] };
+      } else if (verdict.breaker?.open) {
+        const breaker = verdict.breaker;
+        const limits = this.limits(runbook);
+        const target = f.run?.record.concurrencyKey ?? runbook.id;
+        const clusterName = f.run?.record.cluster ?? '';
+        const why = {
+          cooldown: `${runbook.id} ran on ${target} moments ago (cooldown)`,
+          'target-cap': `${runbook.id} already ran ${limits.maxRuns} times on ${target} within ${Math.round(limits.windowMs / 60_000)} min`,
+          'cluster-cap': `${limits.clusterMaxRuns} automatic runs on cluster ${clusterName} within ${Math.round(limits.clusterWindowMs / 60_000)} min`,
+        }[breaker.reason];
+        const past = breaker.recent.map(({ runId: id, at }) => `${new Date(at).toISOString()} run ${id}: ${history.get(id)?.state ?? 'expired'}`);
+        f.result = { outcome: 'breaker_open', reason: why };
+        f.escalation = { headline: `${describeAlert(alert)}: circuit breaker open, not remediated`, details: [why, ...past] };
+      } else if (f.approval) {
+        f.result = { outcome: 'approval_required', runId, reason: f.approval.reason };
+      } else {
+        f.result = { outcome: 'enqueued', runId };
+      }
+    }
+  }
+
+  private limits(runbook: Runbook): BreakerLimits {
+    let limits = this.limitsByRunbook.get(runbook);
+    if (!limits) {
+      const s = this.deps.settings;
+      limits = {
+        maxRuns: runbook.rateLimit?.maxRuns ?? s.defaultMaxRuns,
+        windowMs: runbook.rateLimit ? (parseDuration(runbook.rateLimit.window) ?? s.defaultWindowMs) : s.defaultWindowMs,
+        cooldownMs: runbook.rateLimit?.cooldown !== undefined ? (parseDuration(runbook.rateLimit.cooldown) ?? 0) : runbook.rateLimit ? 0 : s.defaultCooldownMs,
+        clusterMaxRuns: s.clusterMaxRuns,
+        clusterWindowMs: s.clusterWindowMs,
+      };
+      this.limitsByRunbook.set(runbook, limits);
+    }
+    return limits;
+  }
+
+  /** Per key, whether this is its first time (SET NX), in one round trip. */
+  private async firstTimes(keys: string[]): Promise<boolean[]> {
+    if (!keys.length) return [];
+    const pipeline = this.deps.redis.pipeline();
+    for (const key of keys) pipeline.set(`${this.deps.prefix}:alert:${key}`, '1', 'PX', this.deps.settings.retentionMs, 'NX');
+    const replies = (await pipeline.exec()) ?? [];
+    return keys.map((_, i) => {
+      const [err, reply] = replies[i] ?? [new Error('no reply from Redis')];
+      if (err) throw err;
+      return reply === 'OK';
+    });
   }
 
   private async silence(alert: WebhookAlert, runId: string, timeoutMs: number): Promise<string | undefined> {
@@ -227,20 +361,31 @@ export class AlertIntake {
       });
   }
 
-  private async resolved(alert: WebhookAlert, routes: AlertRoute[]): Promise<void> {
-    await this.deps.watch.markResolved(alert);
-    for (const route of routes) {
-      const runId = alertRunId(route.runbook.id, alert.fingerprint, alert.startsAt);
-      const run = await this.deps.store.get(runId);
-      if (run?.state !== 'queued') continue;
-      await this.deps.queue
-        .cancel(runId, { kind: 'alert', id: alert.fingerprint, name: `${alert.labels.alertname ?? 'alert'} resolved` })
-        .catch((err: unknown) => this.deps.logger.info({ err: asDroverError(err).message, runId }, 'resolved alert: run could not be cancelled'));
-    }
+  /** Resolved alerts: marked for the remediation watch, then their runs that have not started are cancelled. */
+  private async resolved(alerts: Array<{ alert: WebhookAlert; routes: AlertRoute[] }>): Promise<void> {
+    if (!alerts.length) return;
+    await this.each(alerts, ({ alert }) => this.deps.watch.markResolved(alert));
+    const candidates = alerts.flatMap(({ alert, routes }) => routes.map((route) => ({ alert, runId: alertRunId(route.runbook.id, alert.fingerprint, alert.startsAt) })));
+    const runs = await this.deps.store.getMany(candidates.map((c) => c.runId));
+    await this.each(
+      candidates.filter((_, i) => runs[i] !== undefined && (runs[i].state === 'queued' || isHeld(runs[i].state))),
+      ({ alert, runId }) =>
+        this.deps.queue
+          .cancel(runId, { kind: 'alert', id: alert.fingerprint, name: `${alert.labels.alertname ?? 'alert'} resolved` })
+          .then(() => undefined)
+          .catch((err: unknown) => this.deps.logger.info({ err: asDroverError(err).message, runId }, 'resolved alert: run could not be cancelled')),
+    );
   }
 
-  private async escalate(alert: WebhookAlert, headline: string, details: string[]): Promise<void> {
-    await this.deps.audit.append({ type: 'alert.escalated', fingerprint: alert.fingerprint, alertname: alert.labels.alertname ?? '', reason: details[0] ?? headline });
-    await this.deps.announcer().escalate(alert, headline, details).catch((err: unknown) => this.deps.logger.warn({ err }, 'cannot escalate an alert'));
+  /** Calls `fn` for each item, a bounded number at a time. */
+  private async each<T>(items: T[], fn: (item: T, index: number) => Promise<unknown> | undefined): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i] as T, i);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(items.length, this.deps.settings.concurrency ?? 32) }, worker));
   }
 }

@@ -2,12 +2,18 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RemediationResult } from '../audit/events.js';
-import { isTerminal } from '../jobs/run-record.js';
+import { isTerminal, type RunRecord } from '../jobs/run-record.js';
+import { formatDuration } from '../config/duration.js';
 import type { RunStore } from '../jobs/run-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
 import type { WebhookAlert } from './webhook-payload.js';
 import type { Silences } from './silences.js';
+import { randomBytes } from 'node:crypto';
+import { RedisScript } from '../redis-script.js';
+
+// Deletes the lock only if it still holds our token.
+const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
 interface Watched {
   runId: string;
@@ -75,20 +81,26 @@ export class RemediationWatch {
     if (this.sweeping) return;
     this.sweeping = true;
     const lock = `${this.key}:lock`;
+    const token = randomBytes(8).toString('hex');
+    let held = false;
     try {
       // One sweeper at a time across Drover instances.
-      if ((await this.deps.redis.set(lock, '1', 'PX', 30_000, 'NX')) !== 'OK') return;
-      for (const raw of Object.values(await this.deps.redis.hgetall(this.key))) {
-        await this.check(JSON.parse(raw) as Watched, now).catch((err: unknown) => this.deps.logger.warn({ err }, 'remediation watch: check failed'));
+      held = (await this.deps.redis.set(lock, token, 'PX', 30_000, 'NX')) === 'OK';
+      if (!held) return;
+      const watched = Object.values(await this.deps.redis.hgetall(this.key)).map((raw) => JSON.parse(raw) as Watched);
+      // Every watched run in one round trip: after a storm most are still queued and need nothing more.
+      const runs = await this.deps.store.getMany(watched.map((w) => w.runId));
+      for (const [i, w] of watched.entries()) {
+        await this.check(w, runs[i], now).catch((err: unknown) => this.deps.logger.warn({ err }, 'remediation watch: check failed'));
       }
     } finally {
-      await this.deps.redis.del(lock).catch(() => undefined);
+      // Only the holder releases the lock (a loser must not free the winner's).
+      if (held) await RELEASE.run(this.deps.redis, [lock], [token]).catch(() => undefined);
       this.sweeping = false;
     }
   }
 
-  private async check(w: Watched, now: number): Promise<void> {
-    const run = await this.deps.store.get(w.runId);
+  private async check(w: Watched, run: RunRecord | undefined, now: number): Promise<void> {
     if (!run) return this.done(w);
     if (!isTerminal(run.state)) return;
     if (w.silenceId) {
@@ -108,7 +120,7 @@ export class RemediationWatch {
     const firing = await this.deps.isFiring?.(w.alert.fingerprint).catch(() => undefined);
     if (firing === false) return this.conclude(w, 'remediated');
     return this.conclude(w, 'not-cleared', [
-      `Run ${run.id} (${w.runbook}) succeeded, but the alert was still firing ${Math.round(this.deps.watchForMs / 60_000)} min later.`,
+      `Run ${run.id} (${w.runbook}) succeeded, but the alert was still firing ${formatDuration(this.deps.watchForMs)} later.`,
     ]);
   }
 

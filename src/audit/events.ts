@@ -2,18 +2,18 @@ import type { Requester } from '../runbook/types.js';
 import type { MutationRecord } from '../k8s/types.js';
 
 /** What became of one alert Drover received: each alert ends in exactly one. */
-export type AlertOutcome = 'enqueued' | 'deduplicated' | 'unmatched' | 'breaker_open' | 'approval_required' | 'resolved' | 'rejected';
+export type AlertOutcome = 'enqueued' | 'deduplicated' | 'unmatched' | 'breaker_open' | 'approval_required' | 'denied' | 'resolved' | 'rejected';
 
 /** Whether an automatic run fixed what its alert was about. */
 export type RemediationResult = 'remediated' | 'not-cleared' | 'run-failed';
 
 /** Terminal outcome of a run. */
-export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed-out';
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed-out' | 'rejected' | 'expired';
 
 /**
  * Every audit event, as a discriminated union on `type`. New features add
- * members; readers must ignore types they do not know. Params are recorded as
- * given (secret redaction arrives with the redaction layer).
+ * members; readers must ignore types they do not know. The audit log redacts
+ * every event before it is chained (secret params, tokens, configured patterns).
  */
 export type AuditEventBody =
   | {
@@ -40,6 +40,63 @@ export type AuditEventBody =
   | ({ type: 'k8s.mutation'; runId: string } & MutationRecord)
   | { type: 'run.retrying'; runId: string; attempt: number; delayMs: number; error: { code: string; message: string } }
   | { type: 'run.cancel.requested'; runId: string; actor: Requester }
+  | {
+      type: 'command.received';
+      actor: Requester;
+      /** Slack channel id, or `terminal`. */
+      channel: string;
+      verb: string;
+      /** The command's words; values of secret params (and of unknown runbooks' params) masked. */
+      args: string[];
+      cluster?: string;
+      dryRun?: boolean;
+    }
+  | {
+      type: 'permission.denied';
+      /** What was refused: a run (default) or cancelling one. */
+      action?: 'run' | 'cancel';
+      /** The run concerned, for a refused cancel. */
+      runId?: string;
+      actor: Requester;
+      runbook: string;
+      cluster: string;
+      params: Record<string, unknown>;
+      dryRun: boolean;
+      reason: string;
+    }
+  | {
+      type: 'run.proposed';
+      runId: string;
+      runbook: string;
+      cluster: string;
+      params: Record<string, unknown>;
+      dryRun: boolean;
+      actor: Requester;
+      needed: number;
+      group?: string;
+      reason: string;
+    }
+  | {
+      type: 'approval.requested';
+      runId: string;
+      runbook: string;
+      cluster: string;
+      params: Record<string, unknown>;
+      actor: Requester;
+      /** Binding hash of runbook, params, cluster and plan (not `hash`: that is the chain's). */
+      planHash: string;
+      needed: number;
+      group?: string;
+      reason: string;
+      expiresAt: string;
+      /** One line per object the dry run would change. */
+      changes: string[];
+    }
+  | { type: 'approval.granted'; runId: string; actor: Requester; planHash: string; approvals: number; needed: number }
+  | { type: 'approval.refused'; runId: string; actor: Requester; reason: string }
+  | { type: 'approval.rejected'; runId: string; actor: Requester }
+  | { type: 'approval.expired'; runId: string; approvals: number; needed: number }
+  | { type: 'approval.voided'; runId: string; approvedHash: string; currentHash: string; changes: string[] }
   | {
       type: 'alert.received';
       fingerprint: string;

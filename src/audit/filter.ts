@@ -19,7 +19,7 @@ export function filterEvents(events: AuditEvent[], filter: AuditFilter): AuditEv
   const runs = new Set<string>();
   if (byRun) {
     for (const e of events) {
-      if (e.type !== 'run.queued') continue;
+      if (e.type !== 'run.queued' && e.type !== 'run.proposed') continue;
       if (filter.runbook !== undefined && e.runbook !== filter.runbook) continue;
       if (filter.user !== undefined && e.actor.id !== filter.user && e.actor.name !== filter.user) continue;
       if (filter.cluster !== undefined && e.cluster !== filter.cluster) continue;
@@ -29,6 +29,18 @@ export function filterEvents(events: AuditEvent[], filter: AuditFilter): AuditEv
   return events.filter((e) => {
     if (filter.since && Date.parse(e.time) < filter.since.getTime()) return false;
     if (!byRun) return true;
+    // A command names a person only; it matches a filter on the user alone.
+    if (e.type === 'command.received') {
+      return filter.runbook === undefined && filter.cluster === undefined && (e.actor.id === filter.user || e.actor.name === filter.user);
+    }
+    // A refusal is about a person, a runbook and a cluster but has no run.
+    if (e.type === 'permission.denied') {
+      return (
+        (filter.runbook === undefined || e.runbook === filter.runbook) &&
+        (filter.user === undefined || e.actor.id === filter.user || e.actor.name === filter.user) &&
+        (filter.cluster === undefined || e.cluster === filter.cluster)
+      );
+    }
     return 'runId' in e && typeof e.runId === 'string' && runs.has(e.runId);
   });
 }
@@ -40,6 +52,33 @@ export function describeEvent(e: AuditEvent): string {
   switch (e.type) {
     case 'run.queued':
       facts.push(`${e.runbook} on ${e.cluster}${e.dryRun ? ' (dry run)' : ''} by ${e.actor.name ?? e.actor.id}`);
+      break;
+    case 'run.proposed':
+      facts.push(`${e.runbook} on ${e.cluster} by ${e.actor.name ?? e.actor.id}; needs ${e.needed} approval(s)${e.group ? ` from ${e.group}` : ''}`);
+      break;
+    case 'command.received':
+      facts.push(`${e.actor.name ?? e.actor.id} in ${e.channel}: ${[e.verb, ...e.args].join(' ')}`);
+      break;
+    case 'permission.denied':
+      facts.push(`${e.actor.name ?? e.actor.id}: ${e.reason}`);
+      break;
+    case 'approval.requested':
+      facts.push(`plan ${e.planHash.slice(0, 12)}: ${e.changes.length} change(s); expires ${e.expiresAt}`);
+      break;
+    case 'approval.granted':
+      facts.push(`by ${e.actor.name ?? e.actor.id} (${e.approvals}/${e.needed})`);
+      break;
+    case 'approval.refused':
+      facts.push(`${e.actor.name ?? e.actor.id}: ${e.reason}`);
+      break;
+    case 'approval.rejected':
+      facts.push(`by ${e.actor.name ?? e.actor.id}`);
+      break;
+    case 'approval.expired':
+      facts.push(`with ${e.approvals}/${e.needed} approvals`);
+      break;
+    case 'approval.voided':
+      facts.push(`plan ${e.approvedHash.slice(0, 12)} approved, now ${e.currentHash.slice(0, 12)}`);
       break;
     case 'run.finished':
       facts.push(`${e.outcome}${e.error ? `: ${e.error.message}` : ''}`);

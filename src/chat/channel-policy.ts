@@ -1,11 +1,7 @@
-/** Glob with `*` only, anchored: `restart-*` matches `restart-deployment`. */
-export function globMatch(pattern: string, value: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(value);
-}
+import { globMatch } from '../policy/glob.js';
 
 /**
- * Which channels a runbook may be run from. Configured as runbook glob →
+ * Which channels a runbook may be run from (globs as in the policy file). Configured as runbook glob →
  * channel ids; a runbook that matches no entry may run anywhere, one that
  * matches several may run in any of their channels.
  */
@@ -17,10 +13,5 @@ export class ChannelPolicy {
     const matching = Object.entries(this.rules).filter(([glob]) => globMatch(glob, runbookId));
     if (!matching.length) return undefined;
     return [...new Set(matching.flatMap(([, channels]) => channels))];
-  }
-
-  permits(runbookId: string, channel: string): boolean {
-    const allowed = this.allowed(runbookId);
-    return !allowed || allowed.includes(channel);
   }
 }

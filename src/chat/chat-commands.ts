@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RunQueue } from '../jobs/run-queue.js';
+import type { RunQueue, RunRequest } from '../jobs/run-queue.js';
+import type { Approvals, ApprovalOutcome } from '../approvals/approvals.js';
 import type { RunStore } from '../jobs/run-store.js';
 import type { RunbookRegistry } from '../runbook/registry.js';
 import { asDroverError } from '../errors.js';
@@ -21,6 +22,8 @@ import {
 } from './blocks/index.js';
 import type { ChannelPolicy } from './channel-policy.js';
 import { parseCommand } from './parse-command.js';
+import { secretParamNames } from '../redact/secret-params.js';
+import { REDACTED } from '../redact/redactor.js';
 import { runbookDetail, runbookSummary } from './runbook-detail.js';
 import type { ChatMessage, ParamProblem, RunbookDetail } from './types.js';
 
@@ -56,6 +59,13 @@ export interface RunFormInput {
 export interface ChatCommandsDeps {
   drover: {
     queue: RunQueue;
+    /** Applies the policy: every run asked for in chat goes through it. */
+    gate: {
+      submit(request: RunRequest): Promise<RunRecord>;
+      cancel(runId: string, by: Requester): Promise<RunRecord>;
+      known(requester: Requester): Promise<boolean>;
+    };
+    approvals?: Approvals;
     store: RunStore;
     runbooks: RunbookRegistry;
     listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
@@ -67,7 +77,7 @@ export interface ChatCommandsDeps {
   audit?: AuditLog;
 }
 
-const VERBS = ['help', 'list', 'describe', 'run', 'status', 'cancel', 'history', 'audit'];
+const VERBS = ['help', 'list', 'describe', 'run', 'status', 'cancel', 'approve', 'reject', 'history', 'audit'];
 
 const privately = (message: ChatMessage): ChatOutcome => ({ kind: 'reply', message, visibility: 'private' });
 
@@ -85,6 +95,7 @@ export class ChatCommands {
 
   async handle(text: string, actor: ChatActor): Promise<ChatOutcome> {
     try {
+      await this.received(text, actor);
       return await this.dispatch(text, actor);
     } catch (err) {
       return privately(errorMessage(asDroverError(err).message));
@@ -133,11 +144,26 @@ export class ChatCommands {
       case 'status': {
         if (!first) return privately(errorMessage('Which run?', `Try \`${command} status <run-id>\`.`));
         const run = await drover.queue.get(first);
-        return privately(statusMessage(run, await drover.store.changes(run.id)));
+        return privately(statusMessage(run, await drover.store.shownChanges(run)));
       }
       case 'cancel': {
         if (!first) return privately(errorMessage('Which run?', `Try \`${command} cancel <run-id>\`.`));
         return this.cancel(first, actor);
+      }
+      case 'approve':
+      case 'reject': {
+        if (!first) return privately(errorMessage('Which run?', `Try \`${command} ${cmd.verb} <run-id>\`.`));
+        if (cmd.verb === 'reject') return this.reject(first, actor);
+        // Typed approvals name the plan too (its hash, as the message shows it), so nobody approves unseen.
+        const run = await drover.queue.get(first);
+        const hash = run.approval?.hash ?? '';
+        const given = (rest[0] ?? '').toLowerCase();
+        if (given.length >= 8 && hash.startsWith(given)) return this.approve(first, hash, actor);
+        if (given) return privately(errorMessage(`Plan ${given} is not the current plan of run ${first}; nothing was approved.`, `See it with \`${command} status ${first}\`.`));
+        if (run.state !== 'awaiting_approval') return this.approve(first, hash, actor);
+        return privately(
+          statusMessage(run, await drover.store.plan(run.id), `To approve exactly this plan: \`${command} approve ${first} ${hash.slice(0, 12)}\` (or use the buttons on the run's message).`),
+        );
       }
       case 'history': {
         const runbookId = first ? drover.runbooks.get(first).id : undefined;
@@ -146,6 +172,7 @@ export class ChatCommands {
       }
       case 'audit': {
         if (!this.deps.audit) return privately(errorMessage('The audit log is not available here.'));
+        if (!(await drover.gate.known(actor.requester))) return privately(errorMessage('Denied: the audit log is for people the policy knows, and you are in none of its groups.'));
         const filter: AuditFilter = {};
         if (first) filter.runbook = drover.runbooks.get(first).id;
         const events = filterEvents(await this.deps.audit.read(), filter).slice(-15);
@@ -164,10 +191,65 @@ export class ChatCommands {
 
   async cancel(runId: string, actor: ChatActor): Promise<ChatOutcome> {
     try {
-      const run = await this.deps.drover.queue.cancel(runId, actor.requester);
+      const run = await this.deps.drover.gate.cancel(runId, actor.requester);
       return privately(
         noticeMessage(run.state === 'cancelled' ? `Run ${run.id} cancelled.` : `Cancellation of run ${run.id} requested; it stops before its next step.`),
       );
+    } catch (err) {
+      return privately(errorMessage(asDroverError(err).message));
+    }
+  }
+
+  /**
+   * Audits a command as received: verb and words, with the values of a
+   * runbook's secret params masked (the audit log's redactor masks tokens and
+   * passwords on top).
+   */
+  private async received(text: string, actor: ChatActor): Promise<void> {
+    if (!this.deps.audit) return;
+    const cmd = parseCommand(text);
+    let args = cmd.args;
+    if (cmd.verb === 'run' && args[0]) {
+      let runbook: Runbook | undefined;
+      try {
+        runbook = this.deps.drover.runbooks.get(args[0]);
+      } catch {
+        runbook = undefined;
+      }
+      const secret = new Set(runbook ? secretParamNames(runbook.params) : []);
+      args = args.map((word, i) => {
+        const eq = word.indexOf('=');
+        return i > 0 && eq > 0 && (secret.has(word.slice(0, eq)) || !runbook) ? `${word.slice(0, eq)}=${REDACTED}` : word;
+      });
+    }
+    await this.deps.audit.append({
+      type: 'command.received',
+      actor: actor.requester,
+      channel: actor.channel,
+      verb: cmd.verb,
+      args,
+      ...(cmd.cluster ? { cluster: cmd.cluster } : {}),
+      ...(cmd.dryRun ? { dryRun: true } : {}),
+    });
+  }
+
+  /** An approver's click (or `approve <run-id>`): the answer is for the approver only. */
+  async approve(runId: string, hash: string, actor: ChatActor): Promise<ChatOutcome> {
+    const approvals = this.deps.drover.approvals;
+    if (!approvals) return privately(errorMessage('Approvals are not available here.'));
+    try {
+      return privately(noticeMessage(approvalNotice(await approvals.approve(runId, actor.requester, hash))));
+    } catch (err) {
+      return privately(errorMessage(asDroverError(err).message));
+    }
+  }
+
+  /** A Reject click (or `reject <run-id>`); the requester may withdraw their own proposal. */
+  async reject(runId: string, actor: ChatActor): Promise<ChatOutcome> {
+    const approvals = this.deps.drover.approvals;
+    if (!approvals) return privately(errorMessage('Approvals are not available here.'));
+    try {
+      return privately(noticeMessage(approvalNotice(await approvals.reject(runId, actor.requester))));
     } catch (err) {
       return privately(errorMessage(asDroverError(err).message));
     }
@@ -222,15 +304,20 @@ export class ChatCommands {
         problems,
       };
     }
-    const run = await drover.queue.submit({
-      runbook: runbook.id,
-      params: input.params,
-      ...(input.cluster ? { cluster: input.cluster } : {}),
-      dryRun: input.dryRun,
-      requester: actor.requester,
-      ...(actor.requestId ? { runId: runIdFor(actor.requestId) } : {}),
-    });
-    return { kind: 'run', run };
+    try {
+      const run = await drover.gate.submit({
+        runbook: runbook.id,
+        params: input.params,
+        ...(input.cluster ? { cluster: input.cluster } : {}),
+        dryRun: input.dryRun,
+        requester: actor.requester,
+        ...(actor.requestId ? { runId: runIdFor(actor.requestId) } : {}),
+      });
+      return { kind: 'run', run };
+    } catch (err) {
+      // A refusal (policy, identity) goes to the requester only; it is in the audit log.
+      return privately(errorMessage(asDroverError(err).message));
+    }
   }
 
   private channelRefusal(runbook: Runbook, channel: string): ChatOutcome | undefined {
@@ -239,5 +326,19 @@ export class ChatCommands {
     return privately(
       errorMessage(`${runbook.id} can only be run in ${allowed.map((c) => `#${c}`).join(', ')}.`, 'Ask in one of those channels.'),
     );
+  }
+}
+
+function approvalNotice(outcome: ApprovalOutcome): string {
+  const id = outcome.run.id;
+  switch (outcome.kind) {
+    case 'approved':
+      return `Approved (${outcome.approvals}/${outcome.needed}): run ${id} is queued.`;
+    case 'counted':
+      return `Your approval of run ${id} is recorded (${outcome.approvals}/${outcome.needed}).`;
+    case 'duplicate':
+      return `You have already approved run ${id}; it counts once (${outcome.approvals}/${outcome.needed}).`;
+    case 'rejected':
+      return `Run ${id} rejected; nothing was changed.`;
   }
 }

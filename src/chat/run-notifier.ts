@@ -6,6 +6,7 @@ import { isTerminal, type RunState, type StoredRunEvent } from '../jobs/run-reco
 import type { RunStore } from '../jobs/run-store.js';
 import { runMessage, threadMessage } from './blocks/index.js';
 import type { ChatSink } from './chat-sink.js';
+import type { ChatMessage } from './types.js';
 
 interface Thread {
   runId: string;
@@ -16,6 +17,8 @@ interface Thread {
   after: string;
   /** State the parent message shows. */
   shown?: RunState;
+  /** Mrkdwn kept above the run in the parent message (an alert announcement's facts). */
+  lead?: string;
 }
 
 interface Live extends Thread {
@@ -64,19 +67,16 @@ export class RunNotifier {
     this.key = `${options.prefix}:chat:${options.sink.name}:threads`;
   }
 
-  /** Starts following a run whose parent message is `ts` in `channel`. */
-  async follow(runId: string, channel: string, ts: string, shown?: RunState): Promise<void> {
-    const thread: Thread = { runId, channel, ts, after: '0', ...(shown ? { shown } : {}) };
+  /**
+   * Starts following a run whose parent message is `ts` in `channel`. With
+   * `claim: false` (a process that does not run the notifier, the CLI) the
+   * thread is only recorded, for a running notifier to adopt.
+   */
+  async follow(runId: string, channel: string, ts: string, shown?: RunState, options: { claim?: boolean; lead?: string } = {}): Promise<void> {
+    const thread: Thread = { runId, channel, ts, after: '0', ...(shown ? { shown } : {}), ...(options.lead ? { lead: options.lead } : {}) };
     await this.options.redis.hset(this.key, runId, JSON.stringify(thread));
+    if (options.claim === false) return;
     if (await this.claim(runId)) this.threads.set(runId, { ...thread, cursor: '0', buffer: [] });
-  }
-
-  /** The parent message of a followed run, if any. */
-  async threadOf(runId: string): Promise<{ channel: string; ts: string } | undefined> {
-    const raw = await this.options.redis.hget(this.key, runId);
-    if (!raw) return undefined;
-    const t = JSON.parse(raw) as Thread;
-    return { channel: t.channel, ts: t.ts };
   }
 
   start(): void {
@@ -176,10 +176,11 @@ export class RunNotifier {
     if (!events.length && !stateChanged) return false;
     const reply = events.length ? threadMessage(events) : undefined;
     if (reply) await sink.post(thread.channel, reply, thread.ts);
-    const planChanged = events.some((e) => e.type === 'change');
+    const planChanged = events.some((e) => e.type === 'change' || e.type === 'approval');
     if (stateChanged || planChanged) {
-      const plan = await store.changes(run.id);
-      await sink.update(thread.channel, thread.ts, runMessage(run, { plan, cancellable: !isTerminal(run.state) }));
+      const plan = await store.shownChanges(run);
+      const parent = runMessage(run, { plan, cancellable: !isTerminal(run.state) });
+      await sink.update(thread.channel, thread.ts, thread.lead ? withLead(thread.lead, parent) : parent);
       thread.shown = run.state;
     }
     thread.after = thread.cursor;
@@ -187,7 +188,14 @@ export class RunNotifier {
     if (isTerminal(run.state) && thread.cursor === (await this.lastEventId(run.id))) {
       await this.forget(thread);
     } else {
-      const persisted: Thread = { runId: thread.runId, channel: thread.channel, ts: thread.ts, after: thread.after, ...(thread.shown ? { shown: thread.shown } : {}) };
+      const persisted: Thread = {
+        runId: thread.runId,
+        channel: thread.channel,
+        ts: thread.ts,
+        after: thread.after,
+        ...(thread.shown ? { shown: thread.shown } : {}),
+        ...(thread.lead ? { lead: thread.lead } : {}),
+      };
       await this.options.redis.hset(this.key, thread.runId, JSON.stringify(persisted));
     }
     return Boolean(reply) || stateChanged || planChanged;
@@ -202,4 +210,14 @@ export class RunNotifier {
     this.threads.delete(thread.runId);
     await this.options.redis.multi().hdel(this.key, thread.runId).del(`${this.key}:owner:${thread.runId}`).exec();
   }
+}
+
+/** The parent message with its lead section first, within the block budget (the lead replaces nothing but room). */
+export function withLead(lead: string, message: ChatMessage): ChatMessage {
+  const blocks = message.blocks ?? [];
+  const head = { type: 'section' as const, text: { type: 'mrkdwn' as const, text: lead.slice(0, 2900) } };
+  // Keep the last block (the buttons) when the message is at Slack's 50-block limit.
+  const room = 49;
+  const body = blocks.length + 1 > room ? [...blocks.slice(0, room - 2), blocks[blocks.length - 1]!] : blocks;
+  return { ...message, blocks: [head, ...body] };
 }

@@ -41,6 +41,8 @@ export interface ParamProblem {
 /** Action and view ids shared by the message builders and the Slack handlers. */
 export const IDS = {
   cancelAction: 'drover_cancel',
+  approveAction: 'drover_approve',
+  rejectAction: 'drover_reject',
   runModal: 'drover_run',
   clusterBlock: 'drover_cluster',
   dryRunBlock: 'drover_dry_run',

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { DroverError, errorMessage } from '../errors.js';
 import { ClusterRegistry, type ClusterSources } from '../k8s/clusters.js';
+import { checkImpersonatedClusters } from '../k8s/impersonation-settings.js';
 import { startK8sFake, seedSandbox, type K8sFake } from '../testing/index.js';
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -61,5 +62,7 @@ export async function clustersFromConfig(config: Config, env: ClusterEnv, logger
     sources.extra = [{ name: 'sandbox', source: 'sandbox', server: sandbox.url, kubeConfig: sandbox.kubeConfig() }];
     logger.warn({ server: sandbox.url }, 'no Kubernetes cluster configured: using the built-in sandbox cluster "sandbox" (a fake API server with demo objects in namespace "demo")');
   }
-  return { clusters: new ClusterRegistry(sources), ...(sandbox ? { sandbox } : {}) };
+  const clusters = new ClusterRegistry(sources);
+  checkImpersonatedClusters(config.clusters.impersonation, clusters.names());
+  return { clusters, ...(sandbox ? { sandbox } : {}) };
 }

@@ -1,6 +1,7 @@
 import type { PlannedChange } from '../k8s/types.js';
 import { formatDuration } from '../config/duration.js';
 import type { RunRecord, StoredRunEvent } from '../jobs/run-record.js';
+import { approvalLine } from '../approvals/approval-text.js';
 
 export interface Output {
   out(line: string): void;
@@ -8,7 +9,7 @@ export interface Output {
 }
 
 /** Exit codes of `drover run --wait` and friends. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 3, timedOut: 4, unavailable: 5 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 3, timedOut: 4, unavailable: 5, notApproved: 6, denied: 7 } as const;
 
 export function exitCodeFor(run: RunRecord): number {
   switch (run.state) {
@@ -18,6 +19,9 @@ export function exitCodeFor(run: RunRecord): number {
       return EXIT.cancelled;
     case 'timed-out':
       return EXIT.timedOut;
+    case 'rejected':
+    case 'expired':
+      return EXIT.notApproved;
     default:
       return EXIT.failed;
   }
@@ -55,6 +59,8 @@ export function formatEvent(event: StoredRunEvent): string | undefined {
       return `  attempt ${event.attempt} failed (${event.error.message}); retrying in ${formatDuration(event.delayMs)}`;
     case 'waiting':
       return `  waiting: run ${event.heldBy} is acting on ${event.concurrencyKey}`;
+    case 'approval':
+      return `  ${approvalLine(event)}`;
   }
 }
 
@@ -77,6 +83,14 @@ export function formatRun(run: RunRecord, plan: PlannedChange[]): string {
     `State:      ${run.state}${run.error ? ` (${run.error.code}: ${run.error.message})` : ''}`,
     `Created:    ${run.createdAt}`,
   ];
+  if (run.approval) {
+    const a = run.approval;
+    const by = a.approvers.map((r) => r.name ?? r.id).join(', ') || 'nobody yet';
+    lines.push(`Approval:   ${a.approvers.length}/${a.needed} from ${a.group ?? 'someone allowed to run it'} (${a.reason}); approved by ${by}`);
+    if (a.rejectedBy) lines.push(`Rejected:   by ${a.rejectedBy.name ?? a.rejectedBy.id}`);
+    if (a.expiresAt && run.state === 'awaiting_approval') lines.push(`Expires:    ${a.expiresAt}`);
+    if (a.hash) lines.push(`Plan hash:  ${a.hash.slice(0, 12)} (approvals are bound to this plan)`);
+  }
   if (run.finishedAt) lines.push(`Finished:   ${run.finishedAt}`);
   if (run.attempts > 1) lines.push(`Attempts:   ${run.attempts}`);
   if (plan.length) {

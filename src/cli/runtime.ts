@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { policySourceFrom } from './policy-from-config.js';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
@@ -68,6 +69,12 @@ export interface Runtime {
 export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boolean; logLevel?: string; redis?: Redis }): Promise<Runtime> {
   const config = configFrom(rt);
   const logger = loggerFor(config, rt.logDestination, options.logLevel);
+  // Before anything connects: a broken policy file stops start-up.
+  const policy = policySourceFrom(
+    config,
+    { ...(rt.env.HOME ? { home: rt.env.HOME } : {}), ...(rt.env.KUBERNETES_SERVICE_HOST ? { serviceHost: rt.env.KUBERNETES_SERVICE_HOST } : {}) },
+    (path) => readFileSync(path, 'utf8'),
+  );
   const runbooks = await runbooksFrom(config, rt.cwd);
   const redis = options.redis ?? (await connectRedis(config.redis.url));
   let sandbox: K8sFake | undefined;
@@ -94,6 +101,7 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       runbooks,
       ...(clusters ? { clusters } : {}),
       processMetrics: options.withClusters,
+      policy,
       ...(mirror ? { auditMirror: mirror.write } : {}),
     });
     return {

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { parseDuration } from '../config/duration.js';
-import { DroverError } from '../errors.js';
+import { DroverError, asDroverError } from '../errors.js';
 import type { ClusterResolver } from '../k8s/clusters.js';
 import { parseParams } from '../runbook/params.js';
 import { splitSecrets } from '../redact/secret-params.js';
@@ -8,10 +8,11 @@ import { REDACTED } from '../redact/redactor.js';
 import type { RunbookRegistry } from '../runbook/registry.js';
 import type { Requester } from '../runbook/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditEventBody } from '../audit/events.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RUN_ID, newRunId } from './ids.js';
-import type { RunRecord } from './run-record.js';
-import { isTerminal } from './run-record.js';
+import type { ApprovalState, RunRecord, RunState } from './run-record.js';
+import { HELD_STATES, isHeld, isTerminal } from './run-record.js';
 import type { RunStore } from './run-store.js';
 
 export interface RunRequest {
@@ -30,7 +31,15 @@ export interface JobData {
   runbook: string;
   cluster: string;
   dryRun: boolean;
+  /** `plan`: the dry run a proposal shows its approvers; absent: the run itself. */
+  phase?: 'plan';
 }
+
+/** What a run that needs approval is held for (from the policy decision). */
+export type ApprovalRequest = Omit<ApprovalState, 'approvers' | 'expiresAt' | 'hash' | 'rejectedBy'>;
+
+/** The BullMQ job id of a proposal's plan (the run's own job takes the run id once approved). */
+export const planJobId = (runId: string): string => `${runId}-plan`;
 
 export interface RunQueueOptions {
   connection: ConnectionOptions;
@@ -52,6 +61,20 @@ export interface RunQueueOptions {
 
 export const DEFAULT_QUEUE = 'runs';
 
+/** The audit event of a run entering the queue. */
+function queuedEvent(run: RunRecord): AuditEventBody {
+  return { type: 'run.queued', runId: run.id, runbook: run.runbook, cluster: run.cluster, params: run.params, dryRun: run.dryRun, actor: run.requester };
+}
+
+const PREPARED = Symbol('prepared run');
+
+/** A validated run not yet stored, from `prepareMany`: only the queue makes them. */
+export interface PreparedRun {
+  readonly record: RunRecord;
+  readonly secrets: Record<string, unknown>;
+  readonly [PREPARED]: true;
+}
+
 /** Producer side: validates and enqueues runs, answers status, cancels. */
 export class RunQueue {
   readonly queue: Queue<JobData>;
@@ -72,15 +95,112 @@ export class RunQueue {
    * Validates a request and enqueues it. Everything is checked before anything
    * is written: an unknown runbook, bad params or an unknown cluster change nothing.
    * Submitting an existing runId returns that run unchanged.
+   *
+   * With `approval`, the run is held instead: it is planned (a dry run on a
+   * worker) and waits for approval; `release` queues it once approved.
    */
-  async submit(request: RunRequest): Promise<RunRecord> {
-    const { store, runbooks } = this.options;
+  async submit(request: RunRequest, approval?: ApprovalRequest): Promise<RunRecord> {
+    return this.submitPrepared(await this.prepare(request), approval);
+  }
+
+  /** Validates a request as `submit` does, writing nothing (the policy decides on the result). */
+  async prepare(request: RunRequest, clusters: ClusterResolver = this.options.clusters): Promise<PreparedRun> {
+    const validated = await this.validate(request, clusters);
+    return { record: this.recordOf(request, validated), secrets: validated.secrets, [PREPARED]: true };
+  }
+
+  /** Stores and enqueues a prepared run, or holds it for approval (see `submit`). */
+  async submitPrepared(prepared: PreparedRun, approval?: ApprovalRequest): Promise<RunRecord> {
+    const { store } = this.options;
+    const record: RunRecord = approval ? { ...prepared.record, state: 'planning', approval: { ...approval, approvers: [] } } : prepared.record;
+    // Record and secrets together; an existing id (a redelivered request) returns that run unchanged.
+    const [created] = await store.createMany([{ record, secrets: prepared.secrets }], this.options.retentionMs);
+    if (!created) return (await store.get(record.id)) ?? record;
+    if (approval) return this.plan(record, approval);
+    await this.release(record, 'The run could not be queued');
+    return record;
+  }
+
+  /** A new run's record, queued. */
+  private recordOf(request: RunRequest, v: Awaited<ReturnType<RunQueue['validate']>>): RunRecord {
+    return {
+      id: request.runId ?? newRunId(this.now().getTime()),
+      runbook: v.runbook.id,
+      cluster: v.cluster,
+      params: v.params,
+      dryRun: request.dryRun ?? false,
+      requester: request.requester,
+      state: 'queued',
+      concurrencyKey: v.concurrencyKey,
+      timeoutMs: v.timeoutMs,
+      createdAt: this.now().toISOString(),
+      attempts: 0,
+    };
+  }
+
+  /** Holds a run for approval: audits the proposal and queues its dry run. */
+  private async plan(record: RunRecord, approval: ApprovalRequest): Promise<RunRecord> {
+    await this.options.audit.append({
+      type: 'run.proposed',
+      runId: record.id,
+      runbook: record.runbook,
+      cluster: record.cluster,
+      params: record.params,
+      dryRun: record.dryRun,
+      actor: record.requester,
+      needed: approval.needed,
+      ...(approval.group ? { group: approval.group } : {}),
+      reason: approval.reason,
+    });
+    try {
+      await this.queue.add(
+        record.runbook,
+        { runId: record.id, runbook: record.runbook, cluster: record.cluster, dryRun: true, phase: 'plan' },
+        { jobId: planJobId(record.id), ...this.jobOptions() },
+      );
+    } catch (err) {
+      const error = { code: 'redis_unavailable', message: 'The run could not be planned.' };
+      await this.options.store.transition(record.id, ['planning'], 'failed', { error, finishedAt: this.now().toISOString() }).catch(() => undefined);
+      throw new DroverError('redis_unavailable', 'The run could not be planned: the queue is unavailable.', { cause: err, retryable: true });
+    }
+    return record;
+  }
+
+  /**
+   * Audits a stored, queued run and adds its job (an approved run is queued
+   * this way too). If the queue is unavailable the run fails rather than sit
+   * queued with no job.
+   */
+  async release(run: RunRecord, failure = 'The approved run could not be queued'): Promise<void> {
+    await this.options.audit.append(queuedEvent(run));
+    try {
+      await this.queue.add(run.runbook, { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun }, { jobId: run.id, ...this.jobOptions() });
+    } catch (err) {
+      const error = { code: 'redis_unavailable', message: `${failure}.` };
+      await this.options.store.transition(run.id, ['queued'], 'failed', { error, finishedAt: this.now().toISOString() }).catch(() => undefined);
+      throw new DroverError('redis_unavailable', `${failure}: the queue is unavailable.`, { cause: err, retryable: true });
+    }
+    this.options.metrics?.runsEnqueued.inc({ runbook: run.runbook, requester: run.requester.kind });
+  }
+
+  private jobOptions() {
+    return {
+      attempts: this.options.attempts,
+      backoff: { type: 'drover' },
+      removeOnComplete: { age: Math.ceil(this.options.retentionMs / 1000), count: 10_000 },
+      removeOnFail: { age: Math.ceil(this.options.retentionMs / 1000), count: 10_000 },
+    };
+  }
+
+  /** Everything `submit` checks before it writes anything. */
+  private async validate(request: RunRequest, clusters: ClusterResolver = this.options.clusters) {
+    const { runbooks } = this.options;
     if (request.runId !== undefined && !RUN_ID.test(request.runId)) {
       throw new DroverError('params_invalid', `Invalid run id "${request.runId}".`);
     }
     const runbook = runbooks.get(request.runbook);
     const { shown: params, secrets } = splitSecrets(runbook.params, parseParams(runbook, request.params), REDACTED);
-    const cluster = await this.options.clusters(request.cluster);
+    const cluster = await clusters(request.cluster);
     let concurrencyKey = runbook.id;
     if (runbook.concurrencyKey) {
       try {
@@ -90,51 +210,71 @@ export class RunQueue {
       }
     }
     const timeoutMs = runbook.timeout === undefined ? this.options.defaultTimeoutMs : (parseDuration(runbook.timeout) ?? this.options.defaultTimeoutMs);
-    const record: RunRecord = {
-      id: request.runId ?? newRunId(this.now().getTime()),
-      runbook: runbook.id,
-      cluster,
-      params,
-      dryRun: request.dryRun ?? false,
-      requester: request.requester,
-      state: 'queued',
-      concurrencyKey,
-      timeoutMs,
-      createdAt: this.now().toISOString(),
-      attempts: 0,
+    return { runbook, params, secrets, cluster, concurrencyKey, timeoutMs };
+  }
+
+  /**
+   * Validates many requests as `submit` does, writing nothing: per request, a
+   * run ready for `enqueueMany`, or the error that rejects it. Each cluster
+   * name is resolved once per call.
+   */
+  async prepareMany(requests: RunRequest[]): Promise<Array<PreparedRun | DroverError>> {
+    const resolved = new Map<string | undefined, Promise<string>>();
+    const clusters: ClusterResolver = (name) => {
+      let cluster = resolved.get(name);
+      if (!cluster) resolved.set(name, (cluster = this.options.clusters(name)));
+      return cluster;
     };
-    // Saved before the record exists, so a worker never sees a run without its secrets.
-    await store.saveSecrets(record.id, secrets, this.options.retentionMs);
-    // An existing id (a redelivered request) returns that run unchanged.
-    if (!(await store.create(record))) return (await store.get(record.id)) ?? record;
-    await this.options.audit.append({
-      type: 'run.queued',
-      runId: record.id,
-      runbook: record.runbook,
-      cluster,
-      params,
-      dryRun: record.dryRun,
-      actor: record.requester,
-    });
+    return Promise.all(
+      requests.map(async (request): Promise<PreparedRun | DroverError> => {
+        try {
+          return await this.prepare(request, clusters);
+        } catch (err) {
+          const e = asDroverError(err);
+          // Redis trouble (a presence lookup) is Drover's, not the request's.
+          if (e.retryable) throw e;
+          return e;
+        }
+      }),
+    );
+  }
+
+  /**
+   * Enqueues prepared runs in a few round trips whatever their number (an alert
+   * storm): their run.queued events in one audit append, the records in one
+   * atomic step, the jobs in one bulk add. Idempotent per run id, so a retry
+   * after a failure completes what it began: an existing run is returned as it
+   * is, and its job added again while it is queued (a no-op when the job
+   * exists). A failure leaves the runs queued for that retry and throws a
+   * retryable redis_unavailable error. Returns the runs in the order given.
+   */
+  async enqueueMany(runs: PreparedRun[]): Promise<RunRecord[]> {
+    const { store } = this.options;
+    const unique = [...new Map(runs.map((run) => [run.record.id, run])).values()];
+    const byId = new Map<string, RunRecord>();
     try {
-      await this.queue.add(
-        runbook.id,
-        { runId: record.id, runbook: runbook.id, cluster, dryRun: record.dryRun },
-        {
-          jobId: record.id,
-          attempts: this.options.attempts,
-          backoff: { type: 'drover' },
-          removeOnComplete: { age: Math.ceil(this.options.retentionMs / 1000), count: 10_000 },
-          removeOnFail: { age: Math.ceil(this.options.retentionMs / 1000), count: 10_000 },
-        },
-      );
+      for (const found of await store.getMany(unique.map((run) => run.record.id))) if (found) byId.set(found.id, found);
+      const fresh = unique.filter((run) => !byId.has(run.record.id));
+      // Audited before they are stored: a stored run always has its run.queued
+      // event, and a failure in between repeats the event on the retry rather than lose it.
+      await this.options.audit.appendMany(fresh.map(({ record }) => queuedEvent(record)));
+      const created = await store.createMany(fresh, this.options.retentionMs);
+      const raced = fresh.filter((run, i) => {
+        if (created[i]) byId.set(run.record.id, run.record);
+        return !created[i];
+      });
+      for (const found of await store.getMany(raced.map((run) => run.record.id))) if (found) byId.set(found.id, found);
+      const jobs = [...byId.values()]
+        .filter((run) => run.state === 'queued')
+        .map((run) => ({ name: run.runbook, data: { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun }, opts: { jobId: run.id, ...this.jobOptions() } }));
+      if (jobs.length) await this.queue.addBulk(jobs);
+      fresh.forEach((run, i) => {
+        if (created[i]) this.options.metrics?.runsEnqueued.inc({ runbook: run.record.runbook, requester: run.record.requester.kind });
+      });
     } catch (err) {
-      const error = { code: 'redis_unavailable', message: 'The run could not be queued.' };
-      await store.transition(record.id, ['queued'], 'failed', { error, finishedAt: this.now().toISOString() }).catch(() => undefined);
-      throw new DroverError('redis_unavailable', 'The run could not be queued: the queue is unavailable.', { cause: err, retryable: true });
+      throw new DroverError('redis_unavailable', 'The runs could not be queued: Redis is unavailable.', { cause: err, retryable: true });
     }
-    this.options.metrics?.runsEnqueued.inc({ runbook: runbook.id, requester: record.requester.kind });
-    return record;
+    return runs.map((run) => byId.get(run.record.id) ?? run.record);
   }
 
   /** The cluster a run would go to: the named one if known, else the default; cluster_unknown otherwise. */
@@ -160,32 +300,30 @@ export class RunQueue {
     }
     await store.requestCancel(runId, by);
     await this.options.audit.append({ type: 'run.cancel.requested', runId, actor: by });
-    if (run.state === 'queued') {
+    const who = by.name ?? by.id;
+    if (isHeld(run.state)) {
+      // Held runs never reached a worker, apart from the plan's dry run (which changes nothing).
+      await (await this.queue.getJob(planJobId(runId)))?.remove().catch(() => undefined);
+      if (await this.endUnstarted(run, HELD_STATES, `Cancelled by ${who} before it was approved.`)) await store.forgetProposal(runId);
+    } else if (run.state === 'queued') {
       const job = await this.queue.getJob(runId);
       // remove() refuses a job a worker holds (active, locked): then the worker cancels it.
       const removed = job ? await job.remove().then(() => true, () => false) : true;
-      if (removed) {
-        const refused = await store.transition(runId, ['queued'], 'cancelled', {
-          finishedAt: this.now().toISOString(),
-          error: { code: 'run_cancelled', message: `Cancelled by ${by.name ?? by.id} before it started.` },
-        });
-        if (!refused) {
-          await this.options.audit.append({
-            type: 'run.finished',
-            runId,
-            runbook: run.runbook,
-            cluster: run.cluster,
-            outcome: 'cancelled',
-            durationMs: 0,
-            dryRun: run.dryRun,
-          });
-          this.options.metrics?.runs.inc({ runbook: run.runbook, outcome: 'cancelled', dry_run: String(run.dryRun) });
-          await store.expire(runId, this.options.retentionMs);
-        }
-      }
+      if (removed) await this.endUnstarted(run, ['queued'], `Cancelled by ${who} before it started.`);
     }
     await store.emit(runId, { type: 'report', text: `Cancellation requested by ${by.name ?? by.id}.` });
     return this.get(runId);
+  }
+
+  /** Ends a run that never started as cancelled, once; true when this call ended it. */
+  private async endUnstarted(run: RunRecord, from: readonly RunState[], message: string): Promise<boolean> {
+    const { store } = this.options;
+    const refused = await store.transition(run.id, from, 'cancelled', { finishedAt: this.now().toISOString(), error: { code: 'run_cancelled', message } });
+    if (refused) return false;
+    await this.options.audit.append({ type: 'run.finished', runId: run.id, runbook: run.runbook, cluster: run.cluster, outcome: 'cancelled', durationMs: 0, dryRun: run.dryRun });
+    this.options.metrics?.runs.inc({ runbook: run.runbook, outcome: 'cancelled', dry_run: String(run.dryRun) });
+    await store.expire(run.id, this.options.retentionMs);
+    return true;
   }
 
   async close(): Promise<void> {

@@ -2,10 +2,40 @@ import type { PlannedChange } from '../k8s/types.js';
 import type { Requester } from '../runbook/types.js';
 import type { RunOutcome } from '../audit/events.js';
 
-/** queued → running → succeeded | failed | cancelled | timed-out (running → queued on a retry). */
-export type RunState = 'queued' | 'running' | RunOutcome;
+/**
+ * queued → running → succeeded | failed | cancelled | timed-out (running → queued on a retry).
+ * A run that needs approval starts as planning (its dry run) → awaiting_approval →
+ * queued once approved, or rejected | expired | failed | cancelled.
+ */
+export type RunState = 'planning' | 'awaiting_approval' | 'queued' | 'running' | RunOutcome;
 
-export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled', 'timed-out'];
+export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled', 'timed-out', 'rejected', 'expired'];
+
+/** States of a run held for approval: not started, withdrawn without touching a worker. */
+export const HELD_STATES: readonly RunState[] = ['planning', 'awaiting_approval'];
+
+export function isHeld(state: RunState): boolean {
+  return HELD_STATES.includes(state);
+}
+
+/** Where a run that needs approval stands. */
+export interface ApprovalState {
+  /** Approvals needed, from people other than the requester. */
+  needed: number;
+  /** Policy group the approvers must belong to; absent: anyone the policy lets run it. */
+  group?: string;
+  /** Why approval is needed (policy rule or runbook declaration). */
+  reason: string;
+  timeoutMs: number;
+  /** Set once the plan is ready and the proposal is open. */
+  expiresAt?: string;
+  /** Binding hash of runbook, params, cluster and plan, set with the plan. */
+  hash?: string;
+  /** Who approved so far, in order (each person once). */
+  approvers: Requester[];
+  /** Who rejected, when rejected. */
+  rejectedBy?: Requester;
+}
 
 export function isTerminal(state: RunState): boolean {
   return TERMINAL_STATES.includes(state);
@@ -36,6 +66,8 @@ export interface RunRecord {
   error?: RunError;
   result?: unknown;
   cancelRequestedBy?: Requester;
+  /** Present when the run needs approval. */
+  approval?: ApprovalState;
 }
 
 /** What followers of a run (CLI --wait, a Slack thread) see, in order. */
@@ -51,6 +83,7 @@ export type RunEvent =
     }
   | { type: 'report'; text: string }
   | { type: 'change'; change: PlannedChange }
-  | { type: 'retry'; attempt: number; delayMs: number; error: RunError };
+  | { type: 'retry'; attempt: number; delayMs: number; error: RunError }
+  | { type: 'approval'; action: 'requested' | 'approved' | 'rejected' | 'expired' | 'voided'; by?: Requester; approvals: number; needed: number };
 
 export type StoredRunEvent = RunEvent & { id: string; time: string };

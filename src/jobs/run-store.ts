@@ -3,7 +3,7 @@ import { RedisScript } from '../redis-script.js';
 import { defaultRedactor, type Redactor } from '../redact/redactor.js';
 import type { PlannedChange } from '../k8s/types.js';
 import type { Requester } from '../runbook/types.js';
-import type { RunEvent, RunRecord, RunState, StoredRunEvent } from './run-record.js';
+import { isHeld, type RunEvent, type RunRecord, type RunState, type StoredRunEvent } from './run-record.js';
 
 // Moves a run from one of the allowed states to another, atomically, and sets fields.
 const TRANSITION = new RedisScript(`
@@ -19,17 +19,34 @@ for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 'OK'
 `);
 
-// Creates a run if its id is new: the record, both indexes and its first event.
-const CREATE = new RedisScript(`
-if redis.call('HSETNX', KEYS[1], 'id', ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10000', '*', 'e', ARGV[3])
-return 1
+
+// CREATE for many runs in one atomic step, each with its secrets (saved only
+// with a new record). KEYS: the two indexes; ARGV: secrets TTL, key prefix,
+// then the runs as one JSON array of [id, score, runbook, event, secrets ('' for none), fields].
+// One argument instead of thousands keeps a storm's batch cheap to send.
+const CREATE_MANY = new RedisScript(`
+local out = {}
+for i, run in ipairs(cjson.decode(ARGV[3])) do
+  local id, key = run[1], ARGV[2] .. run[1]
+  if redis.call('HSETNX', key, 'id', id) == 1 then
+    if run[5] ~= '' then redis.call('SET', key .. ':secrets', run[5], 'PX', ARGV[1]) end
+    redis.call('HSET', key, unpack(run[6]))
+    redis.call('ZADD', KEYS[1], run[2], id)
+    redis.call('ZADD', KEYS[2] .. run[3], run[2], id)
+    redis.call('XADD', key .. ':events', 'MAXLEN', '~', '10000', '*', 'e', run[4])
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
 `);
 
-const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy'] as const;
+
+/** Sorted set of proposals awaiting approval (run keys, scored by expiry in ms). */
+export const proposalExpiryKey = (prefix: string): string => `${prefix}:approvals:expiry`;
+
+const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy', 'approval'] as const;
 
 export interface StepCheckpoint {
   value: unknown;
@@ -62,11 +79,6 @@ export class RunStore {
     this.redactor = options.redactor ?? defaultRedactor;
   }
 
-  /** Secret params, kept apart from the record that chat, the CLI and the audit log show. */
-  async saveSecrets(id: string, secrets: Record<string, unknown>, ttlMs: number): Promise<void> {
-    if (Object.keys(secrets).length) await this.redis.set(this.key(id, 'secrets'), JSON.stringify(secrets), 'PX', ttlMs);
-  }
-
   async secrets(id: string): Promise<Record<string, unknown>> {
     const raw = await this.redis.get(this.key(id, 'secrets'));
     return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
@@ -84,20 +96,39 @@ export class RunStore {
     return part ? `${this.prefix}:run:${id}:${part}` : `${this.prefix}:run:${id}`;
   }
 
-  /** Stores a new run; returns false (and changes nothing) if the id exists. */
   /**
-   * Stores a new run, indexes it and emits its `queued` event, in one atomic
-   * step; returns false (and changes nothing) if the id exists.
+   * Stores new runs in one atomic step (one, or an alert storm's batch): each
+   * record with its indexes, its first event and its secret params (kept
+   * `secretsTtlMs`, saved only with a new record, so a redelivered request
+   * never overwrites a run's secrets). Per run, whether it was created
+   * (false: the id existed; nothing changed).
    */
-  async create(record: RunRecord): Promise<boolean> {
-    const fields = Object.entries(serialise(record)).flat();
-    const event = JSON.stringify({ type: 'state', state: record.state, time: this.now().toISOString() });
-    const created = await CREATE.run(
-      this.redis,
-      [this.key(record.id), `${this.prefix}:runs`, `${this.prefix}:runs:${record.runbook}`, this.key(record.id, 'events')],
-      [record.id, Date.parse(record.createdAt), event, ...fields],
-    );
-    return created === 1;
+  async createMany(runs: Array<{ record: RunRecord; secrets: Record<string, unknown> }>, secretsTtlMs: number): Promise<boolean[]> {
+    if (!runs.length) return [];
+    const time = this.now().toISOString();
+    const batch = runs.map(({ record, secrets }) => [
+      record.id,
+      String(Date.parse(record.createdAt)),
+      record.runbook,
+      JSON.stringify({ type: 'state', state: record.state, time }),
+      Object.keys(secrets).length ? JSON.stringify(secrets) : '',
+      Object.entries(serialise(record)).flat(),
+    ]);
+    const created = (await CREATE_MANY.run(this.redis, [`${this.prefix}:runs`, `${this.prefix}:runs:`], [secretsTtlMs, this.key(''), JSON.stringify(batch)])) as number[];
+    return created.map((n) => n === 1);
+  }
+
+  /** Several runs in one round trip, in the order asked (undefined for an unknown id). */
+  async getMany(ids: string[]): Promise<Array<RunRecord | undefined>> {
+    if (!ids.length) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.key(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.map((_, i) => {
+      const [err, hash] = replies[i] ?? [new Error('no reply')];
+      if (err) throw err;
+      return (hash as Record<string, string>).state ? deserialise(hash as Record<string, string>) : undefined;
+    });
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
@@ -117,10 +148,6 @@ export class RunStore {
       return undefined;
     }
     return answer === '!missing' ? 'missing' : (answer as RunState);
-  }
-
-  async update(id: string, fields: Partial<RunRecord>): Promise<void> {
-    await this.redis.hset(this.key(id), serialise(this.shown(fields)));
   }
 
   async incrementAttempts(id: string): Promise<number> {
@@ -192,17 +219,36 @@ export class RunStore {
   /** Most recent runs first, optionally of one runbook. */
   async recent(limit = 20, runbook?: string): Promise<RunRecord[]> {
     const ids = await this.redis.zrevrange(runbook ? `${this.prefix}:runs:${runbook}` : `${this.prefix}:runs`, 0, limit - 1);
-    const runs = await Promise.all(ids.map((id) => this.get(id)));
-    return runs.filter((r): r is RunRecord => r !== undefined);
+    return (await this.getMany(ids)).filter((r): r is RunRecord => r !== undefined);
   }
 
   /** Lets a finished run's keys expire after the retention period. */
   async expire(id: string, retentionMs: number): Promise<void> {
     const tx = this.redis.multi();
-    for (const part of [undefined, 'events', 'steps', 'changes']) tx.pexpire(this.key(id, part), retentionMs);
+    for (const part of [undefined, 'events', 'steps', 'changes', 'plan']) tx.pexpire(this.key(id, part), retentionMs);
     // Secrets are not needed once the run has ended.
     tx.del(this.key(id, 'secrets'));
     await tx.exec();
+  }
+
+  /** The dry-run plan a proposal was opened with (what its approvers see). */
+  async plan(id: string): Promise<PlannedChange[]> {
+    return (await this.redis.lrange(this.key(id, 'plan'), 0, -1)).map((c) => JSON.parse(c) as PlannedChange);
+  }
+
+  /** What to show of a run's effect: the plan while it is held for approval, else the changes it made. */
+  async shownChanges(run: RunRecord): Promise<PlannedChange[]> {
+    return isHeld(run.state) ? this.plan(run.id) : this.changes(run.id);
+  }
+
+  /** Drops a run from the index of proposals awaiting approval (it ended some other way). */
+  async forgetProposal(id: string): Promise<void> {
+    await this.redis.zrem(proposalExpiryKey(this.prefix), this.key(id));
+  }
+
+  /** True once any step of the run has completed (a verification dry run must not follow). */
+  async hasCheckpoints(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(id, 'steps'))) === 1;
   }
 
   /** Drops index entries older than the retention period (their runs have expired). */
@@ -226,6 +272,9 @@ function deserialise(hash: Record<string, string>): RunRecord {
   const record: Record<string, unknown> = { ...hash };
   for (const key of JSON_FIELDS) if (hash[key] !== undefined) record[key] = JSON.parse(hash[key]);
   record.dryRun = hash.dryRun === 'true';
+  // Lua's cjson writes an empty array as {}.
+  const approval = record.approval as { approvers?: unknown } | undefined;
+  if (approval && !Array.isArray(approval.approvers)) approval.approvers = [];
   record.attempts = Number(hash.attempts ?? 0);
   record.timeoutMs = Number(hash.timeoutMs ?? 0);
   return record as unknown as RunRecord;

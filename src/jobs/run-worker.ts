@@ -7,7 +7,6 @@ import { DroverError, asDroverError } from '../errors.js';
 import type { K8sHooks, K8sOps } from '../k8s/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseParams } from '../runbook/params.js';
-import { REDACTED } from '../redact/redactor.js';
 import type { RunbookRegistry } from '../runbook/registry.js';
 import type { Requester } from '../runbook/types.js';
 import { createRunContext } from './run-context.js';
@@ -16,9 +15,12 @@ import { isTerminal, type RunError, type RunRecord } from './run-record.js';
 import type { RunStore } from './run-store.js';
 import type { TargetLocks } from './target-lock.js';
 import { retryDelay } from './backoff.js';
+import type { ProposalStore } from '../approvals/proposal-store.js';
+import { ApprovalPhases } from './approval-phases.js';
+import { errorOf, literalScrubber } from './run-errors.js';
 
-/** Builds ctx.k8s for a run. */
-export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks }) => K8sOps;
+/** Builds ctx.k8s for a run; `requester` decides the Kubernetes identity on an impersonating cluster (may throw permission_denied). */
+export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
 
 export interface RunWorkerOptions {
   /** BullMQ connection; an ioredis instance needs `maxRetriesPerRequest: null`. */
@@ -45,6 +47,8 @@ export interface RunWorkerOptions {
   timeoutGraceMs?: number;
   /** Stalled-job check interval; defaults to BullMQ's (30 s). */
   stalledIntervalMs?: number;
+  /** Opens proposals once their plan is computed; without it, runs needing approval fail. */
+  proposals?: ProposalStore;
   now?: () => Date;
 }
 
@@ -59,10 +63,12 @@ export class RunWorker {
   private readonly active = new Map<string, AbortController>();
   private readonly subscriber: Redis;
   private readonly now: () => Date;
+  private readonly approvals: ApprovalPhases;
 
   constructor(options: RunWorkerOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
+    this.approvals = new ApprovalPhases({ ...options, now: this.now });
     this.worker = new Worker<JobData>(options.queueName ?? DEFAULT_QUEUE, (job, token) => this.process(job, token), {
       connection: options.connection,
       prefix: `${options.prefix}:q`,
@@ -79,6 +85,8 @@ export class RunWorker {
     // A job BullMQ fails on its own (stalled too often) never reached our finish().
     this.worker.on('failed', (job, err) => {
       if (!job) return;
+      // A plan job failing an attempt it will retry leaves its run planning.
+      if (job.data.phase === 'plan' && job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError) && !/stalled/i.test(err.message)) return;
       void this.failFromEngine(job.data.runId, err);
     });
     this.worker.on('error', (err) => options.logger.error({ err }, 'worker error'));
@@ -110,6 +118,7 @@ export class RunWorker {
     const run = await store.get(runId);
     if (!run) throw new UnrecoverableError(`Run ${runId} is not in the run store (expired?).`);
     if (isTerminal(run.state)) return { state: run.state };
+    if (job.data.phase === 'plan') return this.approvals.plan(job, run);
 
     const cancel = await store.cancelRequested(runId);
     if (cancel) {
@@ -162,8 +171,9 @@ export class RunWorker {
       await audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed });
       if (resumed) await store.emit(runId, { type: 'report', text: `Resumed on attempt ${attempt}; completed steps are not repeated.` });
 
+      await this.approvals.verify(run, runbook, params, attempt, controller.signal);
       const runLogger = logger.child({ runId, runbook: run.runbook, cluster: run.cluster });
-      const k8s = this.options.k8s({ cluster: run.cluster, dryRun: run.dryRun, hooks: this.k8sHooks(runId) });
+      const k8s = this.options.k8s({ cluster: run.cluster, dryRun: run.dryRun, hooks: this.k8sHooks(runId), requester: run.requester });
       const ctx = createRunContext({
         run,
         attempt,
@@ -245,7 +255,8 @@ export class RunWorker {
   private async finish(run: RunRecord, outcome: RunOutcome, fields: { error?: RunError; result?: unknown }): Promise<void> {
     const { store, audit, metrics } = this.options;
     const finishedAt = this.now();
-    const refused = await store.transition(run.id, ['queued', 'running'], outcome, {
+    // planning too: a plan job the engine gives up on (stalled too often) ends its proposal.
+    const refused = await store.transition(run.id, ['queued', 'running', 'planning'], outcome, {
       finishedAt: finishedAt.toISOString(),
       ...(fields.error ? { error: fields.error } : {}),
       ...(fields.result !== undefined ? { result: fields.result } : {}),
@@ -276,16 +287,4 @@ export class RunWorker {
       : `Failed: ${err.message}`;
     await this.finish(run, 'failed', { error: { code: 'internal', message } }).catch(() => undefined);
   }
-}
-
-/** Replaces a run's own secret values wherever a runbook might echo them (reports, errors). */
-function literalScrubber(values: unknown[]): (text: string) => string {
-  // Short values (a port, a flag) would scrub ordinary text too.
-  const secrets = values.filter((v) => typeof v === 'string' || typeof v === 'number').map(String).filter((s) => s.length >= 4);
-  if (!secrets.length) return (text) => text;
-  return (text) => secrets.reduce((out, s) => out.split(s).join(REDACTED), text);
-}
-
-function errorOf(err: DroverError): RunError {
-  return { code: err.code, message: err.message };
 }

@@ -22,7 +22,7 @@ export function createMetrics(options: MetricsOptions = {}) {
 
   const runs = new Counter({
     name: 'drover_runs_total',
-    help: 'Finished runs by runbook and outcome (succeeded, failed, cancelled, timed-out).',
+    help: 'Finished runs by runbook and outcome (succeeded, failed, cancelled, timed-out, rejected, expired).',
     labelNames: ['runbook', 'outcome', 'dry_run'] as const,
     registers: [registry],
   });
@@ -53,7 +53,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   });
   const alerts = new Counter({
     name: 'drover_alerts_total',
-    help: 'Alerts received from Alertmanager, by outcome (enqueued, deduplicated, unmatched, breaker_open, approval_required, resolved, rejected).',
+    help: 'Alerts received from Alertmanager, by outcome (enqueued, deduplicated, unmatched, breaker_open, approval_required, denied, resolved, rejected).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -61,6 +61,18 @@ export function createMetrics(options: MetricsOptions = {}) {
     name: 'drover_alert_remediations_total',
     help: 'Automatic runs by whether their alert cleared (remediated, not-cleared, run-failed).',
     labelNames: ['runbook', 'result'] as const,
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'drover_policy_decisions_total',
+    help: 'Run requests by policy decision (allowed, approval_required, denied).',
+    labelNames: ['runbook', 'decision'] as const,
+    registers: [registry],
+  });
+  const approvals = new Counter({
+    name: 'drover_approvals_total',
+    help: 'Approval actions by outcome (counted, approved, duplicate, refused, rejected, expired, voided).',
+    labelNames: ['runbook', 'outcome'] as const,
     registers: [registry],
   });
   const queueCounts = options.queueCounts;
@@ -77,7 +89,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     },
   });
 
-  return { registry, runs, runDuration, retries, runsEnqueued, k8sCalls, alerts, remediations };
+  return { registry, runs, runDuration, retries, runsEnqueued, k8sCalls, alerts, remediations, decisions, approvals };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

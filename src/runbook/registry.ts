@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DroverError } from '../errors.js';
@@ -113,8 +114,10 @@ export async function loadRunbooks(dir: string, importer: ModuleImporter = defau
       problems.push(`${shown}: the default export must be defineRunbook({...})`);
       continue;
     }
+    // The file's digest binds approvals to this code: a changed runbook voids them.
+    const digest = await readFile(path).then((bytes) => createHash('sha256').update(bytes).digest('hex'), () => undefined);
     try {
-      registry.add({ ...candidate, source: shown });
+      registry.add({ ...candidate, source: shown, ...(digest ? { digest } : {}) });
     } catch (err) {
       problems.push(...(err instanceof DroverError ? (err.details.problems as string[]) : [`${shown}: ${String(err)}`]));
     }

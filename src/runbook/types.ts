@@ -6,7 +6,10 @@ import type { K8sOps, PlannedChange } from '../k8s/types.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ParamsSchema = z.ZodObject<any>;
 
-/** How risky a runbook is; approval policy (a later feature) keys on it. */
+/**
+ * How risky a runbook is. `high` needs approval unless it is a dry run (when
+ * the runbook declares no `approval`), and policy files can require approval by risk.
+ */
 export type Risk = 'low' | 'medium' | 'high';
 
 /** Who asked for a run. */
@@ -53,7 +56,14 @@ export interface Triggers<P> {
   alerts?: AlertTrigger<P>[];
 }
 
-/** Approval requirement; enforced by the approvals feature. */
+/**
+ * The runbook's own approval requirement. The policy file can add to it (a
+ * group the approvers must be in, more approvals); it cannot waive it. A run
+ * that needs approval is planned by a server-side dry run, approved by people
+ * other than the requester, and checked against that plan before it executes.
+ *
+ * @example approval: { required: 'always', approvers: 2, timeout: '30m' }
+ */
 export interface ApprovalPolicy {
   /** `always`, `never`, or `unless-dry-run` (default for risk high). */
   required?: 'always' | 'never' | 'unless-dry-run';
@@ -63,7 +73,11 @@ export interface ApprovalPolicy {
   timeout?: Duration;
 }
 
-/** Circuit breaker for alert-triggered runs; enforced by the alerts feature. */
+/**
+ * Circuit breaker for alert-triggered runs, per target (the concurrencyKey).
+ *
+ * @example rateLimit: { maxRuns: 3, window: '1h', cooldown: '10m' }
+ */
 export interface RateLimit {
   /** Most runs per target within `window`. */
   maxRuns: number;
@@ -172,6 +186,8 @@ export interface RunbookSpec<S extends ParamsSchema> {
 export interface Runbook extends RunbookSpec<ParamsSchema> {
   /** Where it was loaded from, for error messages. */
   readonly source?: string;
+  /** SHA-256 of the file it was loaded from; approvals are bound to it. */
+  readonly digest?: string;
 }
 
 /** What a finished run produced. */

@@ -1,10 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import { escapeMrkdwn, runMessage } from '../chat/blocks/index.js';
-import type { RunNotifier } from '../chat/run-notifier.js';
+import { withLead, type RunNotifier } from '../chat/run-notifier.js';
 import type { ChatMessage } from '../chat/types.js';
 import { describeAlert, type AlertAnnouncer } from '../alertmanager/alert-announcer.js';
 import type { WebhookAlert } from '../alertmanager/webhook-payload.js';
-import type { RunRecord } from '../jobs/run-record.js';
+import { isHeld, type RunRecord } from '../jobs/run-record.js';
 
 function alertFacts(alert: WebhookAlert): string {
   const summary = alert.annotations.summary ?? alert.annotations.description ?? alert.annotations.message;
@@ -29,14 +29,18 @@ export class SlackAlertAnnouncer implements AlertAnnouncer {
 
   async announceRun(run: RunRecord, alert: WebhookAlert): Promise<void> {
     if (!this.channel) return;
-    const message = runMessage(run, { cancellable: true });
+    const held = isHeld(run.state);
+    const lead = held
+      ? `:rotating_light: ${alertFacts(alert)}\n*${escapeMrkdwn(run.runbook)}* would fix it and needs approval: review the plan below, then Approve or Reject.`
+      : `:rotating_light: ${alertFacts(alert)}\nAutomatic run of *${escapeMrkdwn(run.runbook)}*; it follows in this thread.`;
+    const message = withLead(lead, runMessage(run, { cancellable: true }));
     const res = await this.client.chat.postMessage({
       channel: this.channel,
-      text: `${describeAlert(alert)}: automatic run ${run.runbook} (${run.id})`,
-      blocks: [...(section(`:rotating_light: ${alertFacts(alert)}\nAutomatic run of *${escapeMrkdwn(run.runbook)}*; it follows in this thread.`) ?? []), ...(message.blocks ?? [])],
+      text: `${describeAlert(alert)}: ${held ? 'needs approval' : 'automatic run'} ${run.runbook} (${run.id})`,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
       unfurl_links: false,
     });
-    if (res.ts) await this.notifier.follow(run.id, this.channel, res.ts, run.state);
+    if (res.ts) await this.notifier.follow(run.id, this.channel, res.ts, run.state, { lead });
   }
 
   async escalate(alert: WebhookAlert, headline: string, details: string[]): Promise<void> {

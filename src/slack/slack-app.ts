@@ -8,6 +8,7 @@ import { errorMessage, modalErrors, paramsModal, readModalValues, runMessage } f
 import type { ChatActor, ChatCommands, ChatOutcome } from '../chat/chat-commands.js';
 import { RunNotifier } from '../chat/run-notifier.js';
 import { IDS, type ChatMessage } from '../chat/types.js';
+import { parseApprovalValue } from '../chat/blocks/approval.js';
 import { boltLogger } from './bolt-logger.js';
 import { EventDedupe } from './event-dedupe.js';
 import { SlackSink } from './slack-sink.js';
@@ -201,6 +202,27 @@ export function createSlackApp(deps: SlackAppDeps) {
       await deliver(outcome, { channel, user: body.user.id });
     });
   });
+
+  // Approve and Reject carry the run and the hash of the plan the clicker saw.
+  for (const [actionId, verb] of [
+    [IDS.approveAction, 'approve'],
+    [IDS.rejectAction, 'reject'],
+  ] as const) {
+    app.action(actionId, async ({ ack, body, action }) => {
+      await ack();
+      later(verb, async () => {
+        const value = parseApprovalValue('value' in action && typeof action.value === 'string' ? action.value : undefined);
+        const channel = 'channel' in body && body.channel?.id ? body.channel.id : '';
+        const who = actor({ id: body.user.id, ...('name' in body.user && body.user.name ? { name: body.user.name } : {}) }, channel, `${verb}:${value?.run ?? ''}`);
+        const outcome = !value
+          ? ({ kind: 'reply', visibility: 'private', message: errorMessage('This button is malformed; use the buttons on the run message.') } as const)
+          : verb === 'approve'
+            ? await commands.approve(value.run, value.hash, who)
+            : await commands.reject(value.run, who);
+        await deliver(outcome, { channel, user: body.user.id });
+      });
+    });
+  }
 
   app.view(IDS.runModal, async ({ ack, body, view }) => {
     let metadata: ModalMetadata;

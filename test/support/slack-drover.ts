@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSlackFake, postSigned, type SlackFake } from '../../src/testing/index.js';
+import { startSlackFake, postSigned, type SlackFake, type SlackFakeOptions } from '../../src/testing/index.js';
+import type { PolicySource } from '../../src/app.js';
 import type { Runbook } from '../../src/runbook/types.js';
 import type { Config } from '../../src/config/schema.js';
 import { buildTestDrover, shippedRunbooks, type TestDrover } from './test-drover.js';
@@ -18,12 +19,20 @@ export interface SlackTestDrover extends TestDrover {
 
 /** A whole Drover with its Slack app on Bolt's real HTTP receiver, talking to a fake Slack Web API. */
 export async function buildSlackTestDrover(
-  options: { runbooks?: Runbook[]; channels?: Record<string, string[]>; configure?: (c: Config) => void; port?: number } = {},
+  options: {
+    runbooks?: Runbook[];
+    channels?: Record<string, string[]>;
+    configure?: (c: Config) => void;
+    port?: number;
+    policy?: PolicySource;
+    slackFake?: Omit<SlackFakeOptions, 'botToken'>;
+  } = {},
 ): Promise<SlackTestDrover> {
-  const slack = await startSlackFake({ botToken: BOT_TOKEN });
+  const slack = await startSlackFake({ ...options.slackFake, botToken: BOT_TOKEN });
   const runbooks = [...(await shippedRunbooks()), ...(options.runbooks ?? [])];
   const t = await buildTestDrover({
     runbooks,
+    ...(options.policy ? { policy: options.policy } : {}),
     configure: (c) => {
       c.slack = {
         ...c.slack,

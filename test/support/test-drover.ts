@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import type { Redis } from 'ioredis';
-import { createDrover, type Drover } from '../../src/app.js';
+import { readFileSync } from 'node:fs';
+import { createDrover, type Drover, type PolicySource } from '../../src/app.js';
+import { loadPolicyFile } from '../../src/policy/index.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { ClusterRegistry } from '../../src/k8s/clusters.js';
@@ -12,6 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A policy for tests not about permissions: everyone may run everything (approval where runbooks declare it). */
+export const ALLOW_ALL_POLICY = join(ROOT, 'test', 'fixtures', 'allow-all-policy.yaml');
+
+export function allowAll(): PolicySource {
+  return { document: loadPolicyFile(ALLOW_ALL_POLICY, (p) => readFileSync(p, 'utf8')) };
+}
 
 export interface TestDrover {
   drover: Drover;
@@ -33,7 +42,9 @@ export async function shippedRunbooks(): Promise<Runbook[]> {
  * A whole Drover on a fresh Redis prefix and queue, acting on a fresh fake
  * Kubernetes API server registered as cluster `test`.
  */
-export async function buildTestDrover(options: { runbooks?: Runbook[]; configure?: (c: Config) => void; fake?: K8sFake } = {}): Promise<TestDrover> {
+export async function buildTestDrover(
+  options: { runbooks?: Runbook[]; configure?: (c: Config) => void; fake?: K8sFake; policy?: PolicySource } = {},
+): Promise<TestDrover> {
   const prefix = uniquePrefix();
   // The prefix is unique, so the default queue name is isolated too (and the CLI finds it).
   const queueName = 'runs';
@@ -47,7 +58,7 @@ export async function buildTestDrover(options: { runbooks?: Runbook[]; configure
   const clusters = new ClusterRegistry({
     extra: [{ name: 'test', source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }],
   });
-  const drover = createDrover({ config, redis, logger: pino({ level: 'silent' }), runbooks, clusters });
+  const drover = createDrover({ config, redis, logger: pino({ level: 'silent' }), runbooks, clusters, policy: options.policy ?? allowAll() });
   return {
     drover,
     fake,

@@ -11,6 +11,10 @@ export const STATE_MARKER: Record<RunState, string> = {
   failed: '❌',
   cancelled: '🚫',
   'timed-out': '⌛',
+  planning: '📝',
+  awaiting_approval: '✋',
+  rejected: '⛔',
+  expired: '🕰️',
 };
 
 export const stateLabel = (state: RunState): string => `${STATE_MARKER[state]} ${state}`;

@@ -19,6 +19,8 @@ const USAGES: Usage[] = [
   },
   { usage: 'status <run-id>', what: 'State, steps and changes of a run.', example: 'status r1a2b3c4' },
   { usage: 'cancel <run-id>', what: 'Stop a queued or running run before its next step.', example: 'cancel r1a2b3c4' },
+  { usage: 'approve <run-id> [plan]', what: 'Show the plan of a run waiting for approval; with the plan hash it shows, approve exactly that plan (the buttons do the same).', example: 'approve r1a2b3c4 e8d3102e4072' },
+  { usage: 'reject <run-id>', what: 'Reject a run waiting for approval; the requester may withdraw their own.', example: 'reject r1a2b3c4' },
   { usage: 'history [runbook]', what: 'Recent runs, newest first.', example: 'history restart-deployment' },
   { usage: 'audit [runbook]', what: 'Recent audit events, and whether the log verifies.', example: 'audit scale-deployment' },
 ];

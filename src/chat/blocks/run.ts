@@ -1,13 +1,14 @@
 import type { ActionsBlock, Button } from '@slack/types';
-import { isTerminal, type RunRecord } from '../../jobs/run-record.js';
+import { isHeld, isTerminal, type RunRecord } from '../../jobs/run-record.js';
 import type { PlannedChange } from '../../k8s/types.js';
 import { IDS, type ChatMessage } from '../types.js';
 import { STATE_MARKER, absoluteTime, paramsMrkdwn, requesterMrkdwn, runDuration } from './format.js';
 import { BlockList, fields, message, plain, section } from './layout.js';
 import { LIMITS } from './limits.js';
 import { escapeFit, inlineCode } from './mrkdwn.js';
+import { approvalButtons, approvalSection } from './approval.js';
 
-const FAILED_STATES = new Set(['failed', 'timed-out', 'cancelled']);
+const FAILED_STATES = new Set(['failed', 'timed-out', 'cancelled', 'rejected', 'expired']);
 
 /** The head of a run: runbook and state, then who, where, how long, params and the error. */
 function runHead(run: RunRecord, list: BlockList): void {
@@ -64,6 +65,12 @@ export function runMessage(run: RunRecord, options: { plan?: PlannedChange[]; ca
   const list = new BlockList();
   runHead(run, list);
   const plan = options.plan ?? [];
+  if (isHeld(run.state)) {
+    approvalSection(run, plan, list);
+    const buttons = approvalButtons(run);
+    return message(fallback(run), list.finish(...(buttons ? [buttons] : [])));
+  }
+  if (run.approval && (run.approval.approvers.length || run.approval.rejectedBy)) approvalSection(run, undefined, list);
   if (plan.length && (!run.dryRun || isTerminal(run.state))) {
     const title = run.dryRun ? `*Plan* (${plan.length}, diffs in the thread)` : `*Changes* (${plan.length}, diffs in the thread)`;
     list.lines([title, ...plan.map(changeLine)]);
@@ -71,11 +78,13 @@ export function runMessage(run: RunRecord, options: { plan?: PlannedChange[]; ca
   return message(fallback(run), list.finish(...(options.cancellable ? [cancelButton(run)] : [])));
 }
 
-/** A run with its full plan or changes and their diffs (for `/drover status`). */
-export function statusMessage(run: RunRecord, plan: PlannedChange[]): ChatMessage {
+/** A run with its full plan or changes and their diffs (for `/drover status`), and an optional note (mrkdwn). */
+export function statusMessage(run: RunRecord, plan: PlannedChange[], note?: string): ChatMessage {
   const list = new BlockList();
   runHead(run, list);
-  if (plan.length) list.lines([run.dryRun ? `*Plan* (${plan.length})` : `*Changes* (${plan.length})`]);
+  if (run.approval) approvalSection(run, undefined, list);
+  if (note) list.lines([note]);
+  if (plan.length) list.lines([isHeld(run.state) ? `*What would change* (server-side dry run, ${plan.length})` : run.dryRun ? `*Plan* (${plan.length})` : `*Changes* (${plan.length})`]);
   for (const change of plan) {
     list.lines([changeLine(change)]);
     if (change.diff.trim()) list.code(change.diff);

@@ -3,6 +3,7 @@ import type { RunEvent, StoredRunEvent } from '../../jobs/run-record.js';
 import type { ChatMessage } from '../types.js';
 import { BlockList, message } from './layout.js';
 import { escapeFit, inlineCode } from './mrkdwn.js';
+import { approvalLine } from '../../approvals/approval-text.js';
 
 type StepEvent = Extract<RunEvent, { type: 'step' }>;
 
@@ -63,6 +64,9 @@ function items(events: StoredRunEvent[]): Item[] {
         if (c.diff.trim()) out.push({ kind: 'diff', text: c.diff });
         return;
       }
+      case 'approval':
+        line(`✋ ${escapeFit(approvalLine(e), 500)}`, approvalLine(e));
+        return;
       case 'state':
         // The parent message shows the state.
         return;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Requester } from '../../runbook/types.js';
+import { isHeld } from '../../jobs/run-record.js';
 import { paramsFromPairs } from '../../runbook/params.js';
 import { followRun } from '../follow.js';
 import { EXIT, exitCodeFor, formatRun, formatRunSummary } from '../output.js';
@@ -23,7 +24,7 @@ export function registerRunCommands(program: Command, deps: CliDeps, setExit: (c
       await withClient(deps, async (rt) => {
         const runbook = rt.drover.runbooks.get(runbookId);
         const params = paramsFromPairs(runbook, pairs);
-        const run = await rt.drover.queue.submit({
+        const run = await rt.drover.gate.submit({
           runbook: runbook.id,
           params,
           ...(opts.cluster ? { cluster: opts.cluster } : {}),
@@ -31,7 +32,15 @@ export function registerRunCommands(program: Command, deps: CliDeps, setExit: (c
           requester: requester(deps),
           ...(opts.id ? { runId: opts.id } : {}),
         });
-        deps.output.out(`Run ${run.id} queued: ${run.runbook} on ${run.cluster}${run.dryRun ? ' (dry run)' : ''}`);
+        if (run.approval && isHeld(run.state)) {
+          const where = await rt.drover.announceProposal(run);
+          deps.output.out(
+            `Run ${run.id} needs approval (${run.approval.needed} from ${run.approval.group ?? 'someone allowed to run it'}; ${run.approval.reason}): ${run.runbook} on ${run.cluster}.`,
+          );
+          deps.output.out(where ? `Its plan and the Approve button are posted in ${where}.` : 'Approvers can see its plan with `drover status` and approve in Slack (set DROVER_APPROVALS_CHANNEL to post it there).');
+        } else {
+          deps.output.out(`Run ${run.id} queued: ${run.runbook} on ${run.cluster}${run.dryRun ? ' (dry run)' : ''}`);
+        }
         if (!opts.wait) return;
         const blocking = rt.redis.duplicate();
         try {
@@ -63,7 +72,7 @@ export function registerRunCommands(program: Command, deps: CliDeps, setExit: (c
     .action(async (runId: string) => {
       await withClient(deps, async (rt) => {
         const run = await rt.drover.queue.get(runId);
-        deps.output.out(formatRun(run, await rt.drover.store.changes(runId)));
+        deps.output.out(formatRun(run, await rt.drover.store.shownChanges(run)));
       });
     });
 
@@ -72,7 +81,7 @@ export function registerRunCommands(program: Command, deps: CliDeps, setExit: (c
     .description('Cancel a queued or running run (a running one stops before its next step)')
     .action(async (runId: string) => {
       await withClient(deps, async (rt) => {
-        const run = await rt.drover.queue.cancel(runId, requester(deps));
+        const run = await rt.drover.gate.cancel(runId, requester(deps));
         deps.output.out(run.state === 'cancelled' ? `Run ${runId} cancelled.` : `Cancellation of run ${runId} requested; it stops before its next step.`);
       });
     });

@@ -62,7 +62,7 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
       await drover.slack.start();
       logger.info({ mode: slackSettingsFrom(config.slack)?.mode, command: config.slack.command }, 'Slack app started');
     }
-    drover.alerts.watch.start();
+    drover.startHousekeeping();
     if (options.http) {
       server = createServer(drover.router.listener);
       const port = await listenOrExplain(server, config.http.port, config.http.host);

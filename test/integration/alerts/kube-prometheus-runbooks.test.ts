@@ -89,7 +89,7 @@ describe('runbooks for the kube-prometheus alerts, on the sandbox cluster', () =
     expect(job.params).toEqual({ namespace: 'demo', job: 'nightly-report' });
   });
 
-  it('runbooks that need approval are not run by an alert, and say so', async () => {
+  it('runbooks that need approval are proposed by an alert, planned, and run only once someone approves', async () => {
     const cases: Array<Record<string, string>> = [
       { alertname: 'KubeNodeNotReady', node: 'node-a', severity: 'warning' },
       { alertname: 'KubeHpaMaxedOut', namespace: 'shop', horizontalpodautoscaler: 'web', severity: 'warning' },
@@ -98,9 +98,22 @@ describe('runbooks for the kube-prometheus alerts, on the sandbox cluster', () =
     for (const labels of cases) {
       expect(await receive(labels)).toMatchObject({ approval_required: 1, enqueued: 0 });
     }
+    const held = await waitFor(async () => {
+      const runs = (await t.drover.store.recent(50)).filter((r) => r.requester.kind === 'alert' && ['cordon-node', 'raise-hpa-max', 'expand-pvc'].includes(r.runbook));
+      return runs.length === 3 && runs.every((r) => r.state === 'awaiting_approval') ? runs : undefined;
+    }, 'the three proposals to be planned');
+    // Planned by dry runs only: nothing changed.
     expect(get<{ spec: { unschedulable?: boolean } }>('nodes', undefined, 'node-a').spec.unschedulable).toBeFalsy();
-    const escalated = (await t.drover.audit.read()).filter((e) => e.type === 'alert.escalated').map((e) => ('alertname' in e ? e.alertname : ''));
-    expect(escalated).toEqual(expect.arrayContaining(['KubeNodeNotReady', 'KubeHpaMaxedOut', 'KubePersistentVolumeFillingUp']));
+    const cordon = held.find((r) => r.runbook === 'cordon-node')!;
+    expect((await t.drover.store.plan(cordon.id)).map((c) => c.summary).join('\n')).toMatch(/node-a/);
+
+    // The on-call approves from the announcement; the alert is not a person who could approve its own run.
+    const outcome = await t.drover.approvals.approve(cordon.id, { kind: 'slack', id: 'U0ONCALL' }, cordon.approval?.hash ?? '');
+    expect(outcome.kind).toBe('approved');
+    await waitFor(async () => (await t.drover.store.get(cordon.id))?.state === 'succeeded', 'the approved cordon');
+    expect(get<{ spec: { unschedulable?: boolean } }>('nodes', undefined, 'node-a').spec.unschedulable).toBe(true);
+    const received = (await t.drover.audit.read()).filter((e) => e.type === 'alert.received' && e.outcome === 'approval_required');
+    expect(received.map((e) => ('alertname' in e ? e.alertname : ''))).toEqual(expect.arrayContaining(['KubeNodeNotReady', 'KubeHpaMaxedOut', 'KubePersistentVolumeFillingUp']));
   });
 
   it('KubeDeploymentReplicasMismatch and KubePodCrashLooping run their runbooks', async () => {

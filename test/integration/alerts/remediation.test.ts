@@ -87,4 +87,12 @@ describe('did the remediation work?', () => {
     expect(metrics).toMatch(/^drover_alert_remediations_total\{runbook="fix-thing",result="run-failed"\} 1$/m);
     expect(metrics).toMatch(/^drover_alert_remediations_total\{runbook="fix-thing",result="remediated"\} 1$/m);
   });
+
+  it('a sweep that finds another instance sweeping leaves that instance its lock', async () => {
+    const lock = `${t.prefix}:alerts:watch:lock`;
+    await t.redis.set(lock, 'another-instance', 'PX', 30_000);
+    await t.drover.alerts.watch.sweep();
+    expect(await t.redis.get(lock)).toBe('another-instance');
+    await t.redis.del(lock);
+  });
 });

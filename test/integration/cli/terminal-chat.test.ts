@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { runCli } from '../../../src/cli/program.js';
-import { buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
+import { ALLOW_ALL_POLICY, buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
 import { seedDemo } from '../../support/seed.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -21,7 +21,7 @@ describe('terminal chat (no Slack workspace needed)', () => {
     const input = new PassThrough();
     const out: string[] = [];
     const done = runCli(['chat'], {
-      env: { DROVER_REDIS_PREFIX: t.prefix },
+      env: { DROVER_REDIS_PREFIX: t.prefix, DROVER_POLICY: ALLOW_ALL_POLICY },
       cwd: ROOT,
       user: 'frank@laptop',
       stopSignal: new Promise(() => undefined),

@@ -155,7 +155,8 @@ describe('timeouts', () => {
     const run = await t.drover.queue.submit({ runbook: 'slow', params: {}, requester: cli });
     const final = await finished(t, run.id);
     expect(final).toMatchObject({ state: 'timed-out', attempts: 1, error: { code: 'run_timed_out' } });
-    const finishedEvent = (await t.drover.audit.forRun(run.id)).find((e) => e.type === 'run.finished');
+    // The state moves first, then the event is appended: wait for it rather than race it.
+    const finishedEvent = await waitFor(async () => (await t.drover.audit.forRun(run.id)).find((e) => e.type === 'run.finished'), 'the run.finished event');
     expect(finishedEvent).toMatchObject({ outcome: 'timed-out' });
   });
 });

@@ -57,6 +57,9 @@ describe('secrets never reach chat, the CLI or the audit log', () => {
     expect(everything).not.toContain(API_KEY);
     expect(everything).not.toContain('abcdefghijklmnop');
     expect(everything).toContain('[redacted]');
+    // The command itself is audited as received, with the secret's value masked.
+    const received = (await t.drover.audit.read()).find((e) => e.type === 'command.received');
+    expect(received).toMatchObject({ actor: { id: 'U0SEC' }, channel: 'C0SEC', verb: 'run', args: ['use-secret', 'service=billing', 'apiKey=[redacted]'] });
     // The secret itself is dropped once the run has ended.
     expect(await t.redis.exists(`${t.prefix}:run:${run.id}:secrets`)).toBe(0);
   });

@@ -1,0 +1,116 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import { bindingHash } from '../approvals/binding.js';
+import type { ProposalStore } from '../approvals/proposal-store.js';
+import { DroverError, asDroverError } from '../errors.js';
+import type { K8sHooks, K8sOps } from '../k8s/types.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { parseParams } from '../runbook/params.js';
+import type { RunbookRegistry } from '../runbook/registry.js';
+import type { Requester, Runbook } from '../runbook/types.js';
+import { retryDelay } from './backoff.js';
+import { computePlan } from './compute-plan.js';
+import { errorOf, literalScrubber } from './run-errors.js';
+import type { JobData } from './run-queue.js';
+import type { RunError, RunRecord } from './run-record.js';
+import type { RunStore } from './run-store.js';
+
+export interface ApprovalPhasesDeps {
+  store: RunStore;
+  audit: AuditLog;
+  runbooks: RunbookRegistry;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Opens proposals once planned; without it, runs needing approval fail. */
+  proposals?: ProposalStore;
+  k8s: (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
+  backoffMs: number;
+  maxBackoffMs: number;
+  retentionMs: number;
+  now: () => Date;
+}
+
+/**
+ * The worker's part of the approval gate: planning a held run (the dry run its
+ * approvers see), and checking, before an approved run changes anything, that
+ * it would still make the change that was approved.
+ */
+export class ApprovalPhases {
+  constructor(private readonly deps: ApprovalPhasesDeps) {}
+
+  private hash(run: RunRecord, runbook: Runbook, secrets: Record<string, unknown>, plan: Parameters<typeof bindingHash>[0]['plan']): string {
+    return bindingHash({ runbook: run.runbook, ...(runbook.digest ? { runbookDigest: runbook.digest } : {}), params: run.params, secrets, cluster: run.cluster, dryRun: run.dryRun, plan });
+  }
+
+  /**
+   * The dry run a proposal shows its approvers. Retryable failures (409, 5xx,
+   * network) are retried like a run's; others end the proposal as failed.
+   */
+  async plan(job: Job<JobData>, run: RunRecord): Promise<{ state: string }> {
+    const { store, audit, runbooks, logger, proposals, metrics } = this.deps;
+    if (run.state !== 'planning') return { state: run.state };
+    const fail = async (error: RunError): Promise<void> => {
+      const ended = proposals
+        ? await proposals.end(run.id, 'failed', { error, now: this.deps.now() })
+        : await store.transition(run.id, ['planning'], 'failed', { error, finishedAt: this.deps.now().toISOString() });
+      if (ended) return;
+      await audit.append({ type: 'run.finished', runId: run.id, runbook: run.runbook, cluster: run.cluster, outcome: 'failed', durationMs: 0, dryRun: run.dryRun, error });
+      metrics?.runs.inc({ runbook: run.runbook, outcome: 'failed', dry_run: String(run.dryRun) });
+      await store.expire(run.id, this.deps.retentionMs);
+    };
+    if (!proposals) {
+      await fail({ code: 'internal', message: 'This worker cannot open proposals for approval.' });
+      throw new UnrecoverableError('no proposal store');
+    }
+    const secrets = await store.secrets(run.id);
+    const scrub = literalScrubber(Object.values(secrets));
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DroverError('run_timed_out', `The dry run timed out after ${Math.round(run.timeoutMs / 1000)}s.`)), run.timeoutMs);
+    try {
+      const runbook = runbooks.get(run.runbook);
+      const params = parseParams(runbook, { ...run.params, ...secrets });
+      await store.emit(run.id, { type: 'report', text: 'Planning: a dry run shows the approvers what would change.' });
+      const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, audit, logger, ...(metrics ? { metrics } : {}), attempt: job.attemptsMade + 1, signal: controller.signal, purpose: 'proposal' });
+      await proposals.open(run, plan, this.hash(run, runbook, secrets, plan), this.deps.now());
+      return { state: 'awaiting_approval' };
+    } catch (thrown) {
+      const err = asDroverError(controller.signal.aborted ? controller.signal.reason : thrown);
+      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+      if (err.retryable && attemptsLeft > 0) {
+        const delayMs = retryDelay(job.attemptsMade + 1, err, this.deps.backoffMs, this.deps.maxBackoffMs);
+        await store.emit(run.id, { type: 'retry', attempt: job.attemptsMade + 1, delayMs, error: errorOf(err) });
+        throw err;
+      }
+      const error = { code: err.code, message: scrub(`The dry run for approval failed: ${err.message}`) };
+      await fail(error);
+      throw new UnrecoverableError(error.message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Before an approved run changes anything, a fresh dry run must give the plan
+   * that was approved: if the cluster, the params or the runbook changed since,
+   * the approval is void and nothing is changed. Skipped once a step has run
+   * (a resumed run has already been checked, and its own changes would differ).
+   */
+  async verify(run: RunRecord, runbook: Runbook, params: Record<string, unknown>, attempt: number, signal: AbortSignal): Promise<void> {
+    const { store, audit, logger, metrics } = this.deps;
+    const approved = run.approval?.hash;
+    if (!approved || run.dryRun || (await store.hasCheckpoints(run.id)) || (await store.changes(run.id)).length) return;
+    const secrets = await store.secrets(run.id);
+    const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, audit, logger, ...(metrics ? { metrics } : {}), attempt, signal, purpose: 'verify' });
+    const current = this.hash(run, runbook, secrets, plan);
+    if (current === approved) return;
+    await store.emit(run.id, { type: 'report', text: 'What would change now (dry run), which is not what was approved:' });
+    for (const change of plan) await store.emit(run.id, { type: 'change', change });
+    await store.emit(run.id, { type: 'approval', action: 'voided', approvals: run.approval?.approvers.length ?? 0, needed: run.approval?.needed ?? 1 });
+    await audit.append({ type: 'approval.voided', runId: run.id, approvedHash: approved, currentHash: current, changes: plan.map((c) => c.summary) });
+    throw new DroverError(
+      'approval_void',
+      'The approval is void: what this run would change is no longer what was approved (the cluster, the params or the runbook changed). Nothing was changed; ask again for a fresh approval.',
+    );
+  }
+}
