@@ -72,7 +72,7 @@ export interface DroverDeps {
   /** Node process metrics on /metrics. */
   processMetrics?: boolean;
   /** Asks Alertmanager whether an alert still fires, for the remediation check. */
-  isFiring?: (fingerprint: string) => Promise<boolean | undefined>;
+  isFiring?: (fingerprint: string, labels: Record<string, string>) => Promise<boolean | undefined>;
   /** Mirror of audit events (for example to stdout for log shipping). */
   auditMirror?: (event: AuditEvent) => void;
   /** Who may run what; without it every run is denied. */
@@ -205,7 +205,7 @@ export function createDrover(deps: DroverDeps) {
     ? createAlertmanagerClient({ baseUrl: alertSettings.alertmanagerUrl, ...(alertSettings.alertmanagerToken ? { bearerToken: alertSettings.alertmanagerToken } : {}) })
     : undefined;
   const silences = alertmanager ? alertmanagerSilences(alertmanager) : undefined;
-  const isFiring = deps.isFiring ?? (alertmanager ? (fingerprint: string) => alertmanager.isFiring(fingerprint) : undefined);
+  const isFiring = deps.isFiring ?? alertmanager?.isFiring;
   const announcer: AlertAnnouncer = slack
     ? new SlackAlertAnnouncer(slack.client, slack.notifier, alertSettings.channel, alertSettings.unmatchedChannel)
     : silentAnnouncer;

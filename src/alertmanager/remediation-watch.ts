@@ -32,8 +32,8 @@ export interface RemediationWatchDeps {
   logger: Logger;
   /** After a successful run, how long the alert has to resolve. */
   watchForMs: number;
-  /** Asks Alertmanager whether the alert still fires (undefined: cannot tell). */
-  isFiring?: (fingerprint: string) => Promise<boolean | undefined>;
+  /** Asks Alertmanager whether the alert still fires (undefined: cannot tell); its labels let Alertmanager filter. */
+  isFiring?: (fingerprint: string, labels: Record<string, string>) => Promise<boolean | undefined>;
   /** How long markers are kept. */
   retentionMs: number;
   silences?: Silences;
@@ -117,7 +117,7 @@ export class RemediationWatch {
     if (resolved) return this.conclude(w, 'remediated');
     const finished = Date.parse(run.finishedAt ?? run.createdAt);
     if (now - finished < this.deps.watchForMs) return;
-    const firing = await this.deps.isFiring?.(w.alert.fingerprint).catch(() => undefined);
+    const firing = await this.deps.isFiring?.(w.alert.fingerprint, w.alert.labels).catch(() => undefined);
     if (firing === false) return this.conclude(w, 'remediated');
     return this.conclude(w, 'not-cleared', [
       `Run ${run.id} (${w.runbook}) succeeded, but the alert was still firing ${formatDuration(this.deps.watchForMs)} later.`,
