@@ -61,7 +61,8 @@ export function principalOf(requester: Requester): string {
 export function memberMatches(member: Member, requester: Requester): boolean {
   switch (member.kind) {
     case 'anyone':
-      return requester.kind === 'slack' || requester.kind === 'cli';
+      // Someone, not no one: an empty id (a message no user sent) matches no rule.
+      return (requester.kind === 'slack' || requester.kind === 'cli') && requester.id.trim() !== '';
     case 'alertmanager':
       return requester.kind === 'alert';
     case 'slack-user':

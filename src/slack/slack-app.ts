@@ -250,7 +250,13 @@ export function createSlackApp(deps: SlackAppDeps) {
     const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
     if (!(await dedupe.first(eventId))) return;
     const textAfterMention = event.text.replace(/^\s*<@[A-Z0-9]+(\|[^>]*)?>\s*/, '');
-    const user = event.user ?? '';
+    // A mention posted by a bot or a workflow step has no person behind it: it must never
+    // act (run, approve, cancel) under an empty or borrowed identity.
+    const user = event.user;
+    if (!user || (event as { bot_id?: string }).bot_id) {
+      logger.info({ channel: event.channel, bot: (event as { bot_id?: string }).bot_id }, 'slack: ignored a mention with no user behind it (bot or workflow)');
+      return;
+    }
     later('mention', async () => {
       const outcome = await commands.handle(textAfterMention, actor({ id: user }, event.channel, `event:${eventId}`));
       await deliver(outcome, { channel: event.channel, user, threadTs: event.thread_ts ?? event.ts });
