@@ -117,6 +117,8 @@ export class ProposalStore {
    * Opens a planned proposal for approval: stores the plan and its binding
    * hash, starts the clock, and tells followers (thread, terminal) what would
    * change. False if the run was no longer planning (cancelled meanwhile).
+   * `plan` is what people see (the run's secret values already scrubbed); it
+   * is redacted again here. The hash was computed from the plan as it is.
    */
   async open(run: RunRecord, plan: PlannedChange[], hash: string, now: Date): Promise<boolean> {
     if (!run.approval) throw new Error(`Run ${run.id} needs no approval.`);
@@ -125,7 +127,7 @@ export class ProposalStore {
     const opened = await OPEN.run(this.redis, [this.runKey(run.id), this.planKey(run.id), this.expiryKey], [
       JSON.stringify(approval),
       expiresAtMs,
-      ...plan.map((c) => JSON.stringify(c)),
+      ...plan.map((c) => JSON.stringify(this.store.redacted(c))),
     ]);
     if (opened !== 1) return false;
     for (const change of plan) await this.store.emit(run.id, { type: 'change', change });

@@ -207,13 +207,19 @@ export class RunStore {
     return { execution: Number(reply?.[0]?.[1] ?? 1), firstStartedAt: (reply?.[2]?.[1] as string | undefined) ?? this.now().toISOString() };
   }
 
+  /** A value as people may see it (chat, terminal, status): through the one redaction layer. */
+  redacted<T>(value: T): T {
+    return this.redactor.value(value);
+  }
+
   async addChange(id: string, change: PlannedChange): Promise<void> {
-    await this.redis.rpush(this.key(id, 'changes'), JSON.stringify(change));
+    await this.redis.rpush(this.key(id, 'changes'), JSON.stringify(this.redacted(change)));
     await this.emit(id, { type: 'change', change });
   }
 
+  /** The changes a run made, redacted (as stored, and again on the way out). */
   async changes(id: string): Promise<PlannedChange[]> {
-    return (await this.redis.lrange(this.key(id, 'changes'), 0, -1)).map((c) => JSON.parse(c) as PlannedChange);
+    return (await this.redis.lrange(this.key(id, 'changes'), 0, -1)).map((c) => this.redacted(JSON.parse(c) as PlannedChange));
   }
 
   /** Most recent runs first, optionally of one runbook. */
@@ -233,7 +239,7 @@ export class RunStore {
 
   /** The dry-run plan a proposal was opened with (what its approvers see). */
   async plan(id: string): Promise<PlannedChange[]> {
-    return (await this.redis.lrange(this.key(id, 'plan'), 0, -1)).map((c) => JSON.parse(c) as PlannedChange);
+    return (await this.redis.lrange(this.key(id, 'plan'), 0, -1)).map((c) => this.redacted(JSON.parse(c) as PlannedChange));
   }
 
   /** What to show of a run's effect: the plan while it is held for approval, else the changes it made. */
