@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { canonicalJson } from '../audit/chain.js';
 import type { PlannedChange } from '../k8s/types.js';
 
@@ -9,7 +9,7 @@ export interface BindingInput {
   runbookDigest?: string;
   /** Params as shown (secrets replaced). */
   params: Record<string, unknown>;
-  /** Secret params: bound by their hashes, never stored in the binding itself. */
+  /** Secret params: bound by their keyed hashes, never stored in the binding itself. */
   secrets: Record<string, unknown>;
   cluster: string;
   dryRun: boolean;
@@ -36,18 +36,21 @@ export function normalisePlan(plan: PlannedChange[]): unknown[] {
   }));
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+function hmac(key: Buffer, text: string): string {
+  return createHmac('sha256', key).update(text).digest('hex');
 }
 
 /**
- * The hash an approval is bound to: runbook (and its code), params (secret
- * values by hash), cluster and the dry-run plan. Anything different gives a
- * different hash, and approvals given for the old one do not count.
+ * The hash an approval is bound to: runbook (and its code), params, secret
+ * params, cluster and the dry-run plan as it is (before redaction). Anything
+ * different gives a different hash, and approvals given for the old one do not
+ * count. Keyed (HMAC-SHA256 with the installation's key): the hash is shown to
+ * people, and without the key it tells nothing about what they cannot see.
  */
-export function bindingHash(input: BindingInput): string {
-  const secrets = Object.fromEntries(Object.entries(input.secrets).map(([k, v]) => [k, sha256(canonicalJson(v))]));
-  return sha256(
+export function bindingHash(input: BindingInput, key: Buffer): string {
+  const secrets = Object.fromEntries(Object.entries(input.secrets).map(([k, v]) => [k, hmac(key, canonicalJson(v))]));
+  return hmac(
+    key,
     canonicalJson({
       runbook: input.runbook,
       runbookDigest: input.runbookDigest ?? '',

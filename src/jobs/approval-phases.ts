@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { bindingHash } from '../approvals/binding.js';
+import type { BindingKey } from '../approvals/binding-key.js';
 import type { ProposalStore } from '../approvals/proposal-store.js';
 import { DroverError, asDroverError } from '../errors.js';
 import type { K8sHooks, K8sOps } from '../k8s/types.js';
@@ -11,7 +12,7 @@ import type { RunbookRegistry } from '../runbook/registry.js';
 import type { Requester, Runbook } from '../runbook/types.js';
 import { retryDelay } from './backoff.js';
 import { computePlan } from './compute-plan.js';
-import { errorOf, literalScrubber } from './run-errors.js';
+import { errorOf, literalScrubber, scrubChange } from './run-errors.js';
 import type { JobData } from './run-queue.js';
 import type { RunError, RunRecord } from './run-record.js';
 import type { RunStore } from './run-store.js';
@@ -29,6 +30,8 @@ export interface ApprovalPhasesDeps {
   maxBackoffMs: number;
   retentionMs: number;
   now: () => Date;
+  /** The key approval hashes are made with. */
+  bindingKey: BindingKey;
 }
 
 /**
@@ -39,8 +42,9 @@ export interface ApprovalPhasesDeps {
 export class ApprovalPhases {
   constructor(private readonly deps: ApprovalPhasesDeps) {}
 
-  private hash(run: RunRecord, runbook: Runbook, secrets: Record<string, unknown>, plan: Parameters<typeof bindingHash>[0]['plan']): string {
-    return bindingHash({ runbook: run.runbook, ...(runbook.digest ? { runbookDigest: runbook.digest } : {}), params: run.params, secrets, cluster: run.cluster, dryRun: run.dryRun, plan });
+  private async hash(run: RunRecord, runbook: Runbook, secrets: Record<string, unknown>, plan: Parameters<typeof bindingHash>[0]['plan']): Promise<string> {
+    const input = { runbook: run.runbook, ...(runbook.digest ? { runbookDigest: runbook.digest } : {}), params: run.params, secrets, cluster: run.cluster, dryRun: run.dryRun, plan };
+    return bindingHash(input, await this.deps.bindingKey());
   }
 
   /**
@@ -72,7 +76,8 @@ export class ApprovalPhases {
       const params = parseParams(runbook, { ...run.params, ...secrets });
       await store.emit(run.id, { type: 'report', text: 'Planning: a dry run shows the approvers what would change.' });
       const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, audit, logger, ...(metrics ? { metrics } : {}), attempt: job.attemptsMade + 1, signal: controller.signal, purpose: 'proposal' });
-      await proposals.open(run, plan, this.hash(run, runbook, secrets, plan), this.deps.now());
+      // Bound to the plan as it is; shown with the run's secret values scrubbed.
+      await proposals.open(run, plan.map(scrubChange(scrub)), await this.hash(run, runbook, secrets, plan), this.deps.now());
       return { state: 'awaiting_approval' };
     } catch (thrown) {
       const err = asDroverError(controller.signal.aborted ? controller.signal.reason : thrown);
@@ -102,12 +107,13 @@ export class ApprovalPhases {
     if (!approved || run.dryRun || (await store.hasCheckpoints(run.id)) || (await store.changes(run.id)).length) return;
     const secrets = await store.secrets(run.id);
     const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, audit, logger, ...(metrics ? { metrics } : {}), attempt, signal, purpose: 'verify' });
-    const current = this.hash(run, runbook, secrets, plan);
+    const current = await this.hash(run, runbook, secrets, plan);
     if (current === approved) return;
+    const shown = plan.map(scrubChange(literalScrubber(Object.values(secrets))));
     await store.emit(run.id, { type: 'report', text: 'What would change now (dry run), which is not what was approved:' });
-    for (const change of plan) await store.emit(run.id, { type: 'change', change });
+    for (const change of shown) await store.emit(run.id, { type: 'change', change });
     await store.emit(run.id, { type: 'approval', action: 'voided', approvals: run.approval?.approvers.length ?? 0, needed: run.approval?.needed ?? 1 });
-    await audit.append({ type: 'approval.voided', runId: run.id, approvedHash: approved, currentHash: current, changes: plan.map((c) => c.summary) });
+    await audit.append({ type: 'approval.voided', runId: run.id, approvedHash: approved, currentHash: current, changes: shown.map((c) => c.summary) });
     throw new DroverError(
       'approval_void',
       'The approval is void: what this run would change is no longer what was approved (the cluster, the params or the runbook changed). Nothing was changed; ask again for a fresh approval.',

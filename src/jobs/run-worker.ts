@@ -17,7 +17,8 @@ import type { TargetLocks } from './target-lock.js';
 import { retryDelay } from './backoff.js';
 import type { ProposalStore } from '../approvals/proposal-store.js';
 import { ApprovalPhases } from './approval-phases.js';
-import { errorOf, literalScrubber } from './run-errors.js';
+import { errorOf, literalScrubber, scrubChange } from './run-errors.js';
+import { bindingKeyIn, type BindingKey } from '../approvals/binding-key.js';
 
 /** Builds ctx.k8s for a run; `requester` decides the Kubernetes identity on an impersonating cluster (may throw permission_denied). */
 export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -49,6 +50,8 @@ export interface RunWorkerOptions {
   stalledIntervalMs?: number;
   /** Opens proposals once their plan is computed; without it, runs needing approval fail. */
   proposals?: ProposalStore;
+  /** The key approval hashes are made with; by default the installation's, in Redis. */
+  bindingKey?: BindingKey;
   now?: () => Date;
 }
 
@@ -68,7 +71,7 @@ export class RunWorker {
   constructor(options: RunWorkerOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
-    this.approvals = new ApprovalPhases({ ...options, now: this.now });
+    this.approvals = new ApprovalPhases({ ...options, now: this.now, bindingKey: options.bindingKey ?? bindingKeyIn(options.redis, options.prefix) });
     this.worker = new Worker<JobData>(options.queueName ?? DEFAULT_QUEUE, (job, token) => this.process(job, token), {
       connection: options.connection,
       prefix: `${options.prefix}:q`,
@@ -173,7 +176,7 @@ export class RunWorker {
 
       await this.approvals.verify(run, runbook, params, attempt, controller.signal);
       const runLogger = logger.child({ runId, runbook: run.runbook, cluster: run.cluster });
-      const k8s = this.options.k8s({ cluster: run.cluster, dryRun: run.dryRun, hooks: this.k8sHooks(runId), requester: run.requester });
+      const k8s = this.options.k8s({ cluster: run.cluster, dryRun: run.dryRun, hooks: this.k8sHooks(runId, scrub), requester: run.requester });
       const ctx = createRunContext({
         run,
         attempt,
@@ -240,13 +243,14 @@ export class RunWorker {
     }
   }
 
-  private k8sHooks(runId: string): K8sHooks {
+  /** `scrub` takes the run's own secret values out of the changes people see. */
+  private k8sHooks(runId: string, scrub: (text: string) => string): K8sHooks {
     const { audit, store, metrics } = this.options;
     return {
       onApiCall: ({ cluster, verb, code }) => metrics?.k8sCalls.inc({ cluster, verb, code: String(code) }),
       onMutation: async (record, change) => {
         await audit.append({ type: 'k8s.mutation', runId, ...record });
-        if (change && record.outcome === 'succeeded') await store.addChange(runId, change);
+        if (change && record.outcome === 'succeeded') await store.addChange(runId, scrubChange(scrub)(change));
       },
     };
   }

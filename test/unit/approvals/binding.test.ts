@@ -1,4 +1,4 @@
-import { bindingHash, normalisePlan } from '../../../src/approvals/binding.js';
+import { bindingHash as keyedHash, normalisePlan, type BindingInput } from '../../../src/approvals/binding.js';
 import type { PlannedChange } from '../../../src/k8s/types.js';
 
 const restart = (at: string): PlannedChange => ({
@@ -10,6 +10,9 @@ const restart = (at: string): PlannedChange => ({
   summary: `restart Deployment shop/web`,
   diff: `-    kubectl.kubernetes.io/restartedAt: 2024-05-01T10:00:00.000Z\n+    kubectl.kubernetes.io/restartedAt: ${at}\n`,
 });
+
+const KEY = Buffer.alloc(32, 7);
+const bindingHash = (input: BindingInput): string => keyedHash(input, KEY);
 
 const base = {
   runbook: 'restart-deployment',
@@ -47,5 +50,13 @@ describe('the approval binding hash', () => {
     const b = bindingHash({ ...base, secrets: { token: 'xoxb-two' } });
     expect(a).not.toBe(b);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('is keyed: without the installation key, a guess at a secret param (or anything redacted) cannot be checked', () => {
+    const pin = (value: string) => ({ ...base, secrets: { pin: value } });
+    const shown = bindingHash(pin('7391'));
+    // Someone who knows everything but the key computes something else for the right guess.
+    expect(keyedHash(pin('7391'), Buffer.alloc(32, 8))).not.toBe(shown);
+    expect(bindingHash(pin('7391'))).toBe(shown);
   });
 });
