@@ -13,7 +13,7 @@ import { RunStore } from './jobs/run-store.js';
 import { RunWorker, type K8sOpsFactory } from './jobs/run-worker.js';
 import { TargetLocks } from './jobs/target-lock.js';
 import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/clusters.js';
-import { checkIdentity, identityFor } from './k8s/impersonation.js';
+import { checkIdentity, identityFor, sameListedUser } from './k8s/impersonation.js';
 import { createK8sOps } from './k8s/ops.js';
 import { createMetrics } from './metrics/metrics.js';
 import { Redactor } from './redact/redactor.js';
@@ -178,7 +178,20 @@ export function createDrover(deps: DroverDeps) {
     metrics,
     checkIdentity: (cluster, requester) => checkIdentity(config.clusters.impersonation, cluster, requester),
   });
-  const approvals = new Approvals({ proposals, store, queue, runbooks: deps.runbooks, policy, audit, logger, metrics, retentionMs: config.jobs.retention, now });
+  const approvals = new Approvals({
+    proposals,
+    store,
+    queue,
+    runbooks: deps.runbooks,
+    policy,
+    audit,
+    logger,
+    metrics,
+    retentionMs: config.jobs.retention,
+    now,
+    // One person under two names (a Slack id and cli:<user> mapped to one Kubernetes user) never approves their own run.
+    samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b),
+  });
 
   const chat = new ChatCommands({
     drover: { queue, gate, approvals, store, runbooks: deps.runbooks, listClusters },

@@ -22,6 +22,8 @@ export interface ApprovalsDeps {
   metrics?: Metrics;
   retentionMs: number;
   now?: () => Date;
+  /** Whether two requesters are one person under two names (Slack and CLI); by default only the same name is. */
+  samePerson?: (a: Requester, b: Requester) => boolean;
 }
 
 /** What an approver's click did. */
@@ -45,6 +47,11 @@ export class Approvals {
 
   constructor(private readonly deps: ApprovalsDeps) {
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Whether `who` is the requester, under this name or another the operator mapped to the same person. */
+  private isRequester(who: Requester, run: RunRecord): boolean {
+    return same(who, run.requester) || (this.deps.samePerson?.(who, run.requester) ?? false);
   }
 
   private async pending(runId: string): Promise<{ run: RunRecord; subject: PolicySubject; requirement: ApprovalRequirement }> {
@@ -75,7 +82,8 @@ export class Approvals {
   async approve(runId: string, approver: Requester, hash: string): Promise<ApprovalOutcome> {
     const { proposals, audit, store, metrics } = this.deps;
     const { run, subject, requirement } = await this.pending(runId);
-    if (same(approver, run.requester)) return this.refuse(run, approver, 'You asked for this run; someone else must approve it.');
+    if (!approver.id.trim()) return this.refuse(run, approver, 'An approval needs a person behind it.');
+    if (this.isRequester(approver, run)) return this.refuse(run, approver, 'You asked for this run; someone else must approve it.');
     const may = await this.deps.policy.mayApprove(approver, subject, requirement);
     if (!may.allowed) return this.refuse(run, approver, may.reason);
     if (run.state === 'planning') throw new DroverError('run_not_pending', `Run ${runId} is still being planned; approve it once its plan is shown.`);
@@ -119,11 +127,12 @@ export class Approvals {
   async reject(runId: string, by: Requester): Promise<ApprovalOutcome> {
     const { proposals, audit, store, metrics } = this.deps;
     const { run, subject, requirement } = await this.pending(runId);
-    if (!same(by, run.requester)) {
+    const withdrawn = this.isRequester(by, run);
+    if (!withdrawn) {
       const may = await this.deps.policy.mayApprove(by, subject, requirement);
       if (!may.allowed) return this.refuse(run, by, may.reason);
     }
-    const message = same(by, run.requester) ? `Withdrawn by ${who(by)}.` : `Rejected by ${who(by)}.`;
+    const message = withdrawn ? `Withdrawn by ${who(by)}.` : `Rejected by ${who(by)}.`;
     const refused = await proposals.end(runId, 'rejected', { error: { code: 'approval_rejected', message }, rejectedBy: by, now: this.now() });
     if (refused) throw new DroverError('run_not_pending', `Run ${runId} is ${refused.replace('_', ' ')}; there is nothing to reject.`);
     metrics?.approvals.inc({ runbook: run.runbook, outcome: 'rejected' });

@@ -66,6 +66,19 @@ export function identityFor(settings: ImpersonationSettings, cluster: string, re
   throw denied(cluster, requester, `${key} has no Kubernetes identity configured`);
 }
 
+/**
+ * Whether two requesters are one person by the operator's own mapping: on some
+ * cluster both are listed (not merely templated) as the same Kubernetes user,
+ * as when `U012ABCDEF` and `cli:alice` both map to `alice@example.com`.
+ */
+export function sameListedUser(settings: ImpersonationSettings, a: Requester, b: Requester): boolean {
+  const listed = (rules: ClusterImpersonation, r: Requester) => rules.users[requesterKey(r)] ?? (r.kind === 'cli' ? cliUserEntry(rules.users, r) : undefined);
+  return Object.values(settings).some((rules) => {
+    const [ia, ib] = [listed(rules, a), listed(rules, b)];
+    return ia !== undefined && ib !== undefined && ia.user === ib.user;
+  });
+}
+
 /** Refuses (permission_denied) before anything is queued when the requester could not act on the cluster. */
 export function checkIdentity(settings: ImpersonationSettings, cluster: string, requester: Requester): void {
   identityFor(settings, cluster, requester);
