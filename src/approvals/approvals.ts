@@ -80,7 +80,7 @@ export class Approvals {
    * approval_expired, run_not_pending.
    */
   async approve(runId: string, approver: Requester, hash: string): Promise<ApprovalOutcome> {
-    const { proposals, audit, store, metrics } = this.deps;
+    const { proposals, store, metrics } = this.deps;
     const { run, subject, requirement } = await this.pending(runId);
     if (!approver.id.trim()) return this.refuse(run, approver, 'An approval needs a person behind it.');
     if (this.isRequester(approver, run)) return this.refuse(run, approver, 'You asked for this run; someone else must approve it.');
@@ -107,7 +107,7 @@ export class Approvals {
       case 'counted':
       case 'approved': {
         metrics?.approvals.inc({ runbook: run.runbook, outcome: answer.kind });
-        await audit.append({ type: 'approval.granted', runId, actor: approver, planHash: hash, approvals: answer.approvals, needed });
+        await proposals.audited(answer.grant);
         await store.emit(runId, { type: 'approval', action: 'approved', by: approver, approvals: answer.approvals, needed });
         const current = (await store.get(runId)) ?? run;
         if (answer.kind === 'approved') {
@@ -180,6 +180,8 @@ export class Approvals {
       if (await this.expire(runId)) expired += 1;
     }
     await this.releaseStranded();
+    // Approvals whose approver died before auditing them: the audit log must not miss one.
+    await this.deps.proposals.auditStranded(new Date(this.now().getTime() - 30_000));
     return expired;
   }
 

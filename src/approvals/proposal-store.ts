@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditEventBody } from '../audit/events.js';
 import type { PlannedChange } from '../k8s/types.js';
 import { proposalExpiryKey, type RunStore } from '../jobs/run-store.js';
 import type { ApprovalState, RunRecord, RunState } from '../jobs/run-record.js';
@@ -34,14 +35,19 @@ end
 table.insert(approvers, me)
 approval.approvers = approvers
 redis.call('HSET', KEYS[1], 'approval', cjson.encode(approval))
+-- The approval.granted event, kept until it is in the audit log: an approval
+-- that counts is never missing from it, even if this process dies next.
+local grant = cjson.encode({t = tonumber(ARGV[3]), e = {type = 'approval.granted', runId = ARGV[4], actor = me, planHash = ARGV[2], approvals = #approvers, needed = approval.needed}})
+local field = ARGV[4] .. ' ' .. me.kind .. ':' .. me.id
+redis.call('HSET', KEYS[4], field, grant)
 if #approvers >= approval.needed then
   redis.call('HSET', KEYS[1], 'state', 'queued')
   redis.call('ZREM', KEYS[2], KEYS[1])
   -- Until its job is added: a crash in between must not strand the run.
   redis.call('ZADD', KEYS[3], ARGV[3], KEYS[1])
-  return {'approved', tostring(#approvers)}
+  return {'approved', tostring(#approvers), field, grant}
 end
-return {'counted', tostring(#approvers)}`);
+return {'counted', tostring(#approvers), field, grant}`);
 
 // Ends a held run (rejected, expired, cancelled, failed) if it is still held.
 // ARGV[1]: the end state; ARGV[2]: finishedAt; ARGV[3]: error JSON; ARGV[4]: rejectedBy JSON or '';
@@ -66,8 +72,15 @@ redis.call('HSET', KEYS[1], 'state', ARGV[1], 'finishedAt', ARGV[2], 'error', AR
 redis.call('ZREM', KEYS[2], KEYS[1])
 return 'OK'`);
 
+/** An approval.granted event not yet known to be in the audit log. */
+interface Grant {
+  field: string;
+  event: Extract<AuditEventBody, { type: 'approval.granted' }>;
+}
+
 export type ApproveAnswer =
-  | { kind: 'approved' | 'counted' | 'duplicate'; approvals: number }
+  | { kind: 'approved' | 'counted'; approvals: number; grant: Grant }
+  | { kind: 'duplicate'; approvals: number }
   | { kind: 'expired' | 'void' | 'missing' }
   | { kind: 'state'; state: RunState };
 
@@ -107,6 +120,34 @@ export class ProposalStore {
   /** Approved runs still marked as being released before `before` (their releaser may have died). */
   unreleased(before: Date, limit = 100): Promise<string[]> {
     return this.runsScoredBefore(this.releaseKey, before, limit);
+  }
+
+  /** approval.granted events counted by the approve script and not yet known to be in the audit log. */
+  get grantsKey(): string {
+    return `${this.prefix}:approvals:unaudited`;
+  }
+
+  /** Puts an approval in the audit log, then lets go of its copy. */
+  async audited(grant: Grant): Promise<void> {
+    await this.audit.append(grant.event);
+    await this.redis.hdel(this.grantsKey, grant.field);
+  }
+
+  /**
+   * Audits approvals counted before `before` whose event never reached the
+   * audit log (the approving process died in between). At least once: a
+   * process dying between the append and letting go may leave a duplicate,
+   * never a gap. Returns how many.
+   */
+  async auditStranded(before: Date): Promise<number> {
+    const stranded = Object.entries(await this.redis.hgetall(this.grantsKey))
+      .map(([field, raw]) => ({ field, ...(JSON.parse(raw) as { t: number; e: Grant['event'] }) }))
+      .filter((g) => g.t < before.getTime())
+      .sort((a, b) => a.t - b.t);
+    if (!stranded.length) return 0;
+    await this.audit.appendMany(stranded.map((g) => g.e));
+    await this.redis.hdel(this.grantsKey, ...stranded.map((g) => g.field));
+    return stranded.length;
   }
 
   async released(id: string): Promise<void> {
@@ -153,11 +194,13 @@ export class ProposalStore {
 
   async approve(id: string, approver: Requester, hash: string, now: Date): Promise<ApproveAnswer> {
     const me = { kind: approver.kind, id: approver.id, ...(approver.name ? { name: approver.name } : {}) };
-    const reply = (await APPROVE.run(this.redis, [this.runKey(id), this.expiryKey, this.releaseKey], [JSON.stringify(me), hash, now.getTime()])) as string[];
-    const [kind, value] = reply;
+    const keys = [this.runKey(id), this.expiryKey, this.releaseKey, this.grantsKey];
+    const reply = (await APPROVE.run(this.redis, keys, [JSON.stringify(me), hash, now.getTime(), id])) as string[];
+    const [kind, value, field, grant] = reply;
     switch (kind) {
       case 'approved':
       case 'counted':
+        return { kind, approvals: Number(value), grant: { field: field as string, event: (JSON.parse(grant as string) as { e: Grant['event'] }).e } };
       case 'duplicate':
         return { kind, approvals: Number(value) };
       case 'state':

@@ -72,19 +72,38 @@ describe('proposals in Redis', () => {
     expect(started).toHaveLength(1);
   });
 
-  it('an approved run whose releaser died is queued by the sweep', async () => {
+  it('an approved run whose releaser died is queued by the sweep, and its approval audited', async () => {
     const run = await propose(5);
-    // Approve at the Redis level only, as if the process died before adding the job.
+    // Approve at the Redis level only, as if the process died before auditing it and adding the job.
     const proposals = new ProposalStore(t.redis, t.prefix, t.drover.store, t.drover.audit);
     expect((await proposals.approve(run.id, BOB, run.approval?.hash ?? '', new Date())).kind).toBe('approved');
     expect(await t.drover.queue.queue.getJob(run.id)).toBeUndefined();
+    const granted = async () => (await t.drover.audit.read()).filter((e) => e.type === 'approval.granted' && e.runId === run.id);
+    expect(await granted()).toEqual([]);
     // A sweep soon after leaves it to the releaser; 30 s later it takes over.
     const later = approvalsAt(31_000);
     await t.drover.approvals.sweep();
     expect(await t.drover.queue.queue.getJob(run.id)).toBeUndefined();
+    expect(await granted()).toEqual([]);
     await later.sweep();
     await waitFor(async () => (await t.drover.store.get(run.id))?.state === 'succeeded', 'the stranded run');
     expect((t.fake.get('deployments', 'demo', 'web') as unknown as { spec: { replicas: number } }).spec.replicas).toBe(5);
+    // The approval that made it run is in the audit log, once, before the run started.
+    expect(await granted()).toMatchObject([{ actor: BOB, planHash: run.approval?.hash, approvals: 1, needed: 1 }]);
+    await later.sweep();
+    expect(await granted()).toHaveLength(1);
+    expect(await t.redis.hlen(proposals.grantsKey)).toBe(0);
+    expect((await t.drover.audit.verify()).ok).toBe(true);
+  });
+
+  it('an approval that is audited at once leaves nothing for the sweep', async () => {
+    const run = await propose(5); // the size the next tests expect
+    expect((await t.drover.approvals.approve(run.id, BOB, run.approval?.hash ?? '')).kind).toBe('approved');
+    await approvalsAt(31_000).sweep();
+    const granted = (await t.drover.audit.read()).filter((e) => e.type === 'approval.granted' && e.runId === run.id);
+    expect(granted).toHaveLength(1);
+    expect(await t.redis.hlen(new ProposalStore(t.redis, t.prefix, t.drover.store, t.drover.audit).grantsKey)).toBe(0);
+    await waitFor(async () => (await t.drover.store.get(run.id))?.state === 'succeeded', 'the run');
   });
 
   it('an approval that arrives after the expiry, before any sweep, expires the run instead', async () => {
