@@ -18,9 +18,17 @@ export const silentAnnouncer: AlertAnnouncer = {
   unmatched: () => Promise.resolve(),
 };
 
-/** One line naming an alert: `KubePodCrashLooping shop/web-1 (critical)`. */
+/**
+ * One line naming an alert: `KubePodCrashLooping shop/web-1 (critical)`. An
+ * alert without alertname (Alertmanager accepts those) is named by its labels:
+ * `alert {job="backup", severity="critical"}`.
+ */
 export function describeAlert(alert: WebhookAlert): string {
   const l = alert.labels;
+  if (l.alertname === undefined) {
+    const pairs = Object.entries(l).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+    return `alert {${pairs.slice(0, 8).join(', ')}${pairs.length > 8 ? ', …' : ''}}`;
+  }
   const target = [l.namespace, l.pod ?? l.deployment ?? l.horizontalpodautoscaler ?? l.persistentvolumeclaim ?? l.job_name].filter(Boolean).join('/') || l.node || '';
-  return `${l.alertname ?? 'alert'}${target ? ` ${target}` : ''}${l.severity ? ` (${l.severity})` : ''}`;
+  return `${l.alertname}${target ? ` ${target}` : ''}${l.severity ? ` (${l.severity})` : ''}`;
 }

@@ -6,7 +6,9 @@ const time = z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message: '
 /** One alert of Alertmanager's webhook payload (version 4). */
 export const webhookAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
-  labels: labels.refine((l) => typeof l.alertname === 'string' && l.alertname !== '', { message: 'must include alertname' }),
+  // Alertmanager requires a label set, not an alertname: an alert without one is unmatched (routes go by
+  // alertname), not a bad payload that would make Drover refuse, and lose, its whole notification.
+  labels: labels.refine((l) => Object.keys(l).length > 0, { message: 'must have at least one label' }),
   annotations: labels.default({}),
   startsAt: time,
   endsAt: time.optional(),

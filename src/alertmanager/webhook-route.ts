@@ -10,6 +10,12 @@ import { parseWebhookPayload } from './webhook-payload.js';
 
 export const WEBHOOK_PATH = '/webhooks/alertmanager';
 
+/** How many alerts a rejected payload holds, as far as can be told: 1 when it has no list of alerts (or is not even an object). */
+function alertCount(body: unknown): number {
+  const alerts = typeof body === 'object' && body !== null ? (body as { alerts?: unknown }).alerts : undefined;
+  return Array.isArray(alerts) ? alerts.length : 1;
+}
+
 function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
 }
@@ -49,28 +55,40 @@ export function webhookHandler(deps: {
       }
       throw err;
     }
+    const unavailable = (err: unknown, context: Record<string, unknown>) => {
+      const e = asDroverError(err);
+      deps.logger.error({ err: e.cause ?? e, ...context }, 'alerts could not be processed; Alertmanager will retry');
+      answer(res, 503, { error: 'Drover cannot take alerts right now; Alertmanager will retry.' });
+    };
+    // Bad input is a 4xx (retrying will not fix it), audited and counted like any rejected alert;
+    // only when that cannot be recorded (Redis down) is it a 503, to be recorded on the retry.
+    const reject = async (count: number, reason: string) => {
+      try {
+        await deps.audit.append({ type: 'alert.payload.rejected', alerts: count, reason });
+      } catch (err) {
+        unavailable(err, { rejected: reason });
+        return;
+      }
+      deps.metrics.alerts.inc({ outcome: 'rejected' }, count);
+      answer(res, 400, { error: reason });
+    };
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      answer(res, 400, { error: 'Invalid JSON: expected Alertmanager\'s webhook payload (version 4).' });
+      await reject(1, 'Invalid JSON: expected Alertmanager\'s webhook payload (version 4).');
       return;
     }
     const parsed = parseWebhookPayload(body);
     if ('error' in parsed) {
-      const count = Array.isArray((body as { alerts?: unknown }).alerts) ? (body as { alerts: unknown[] }).alerts.length : 1;
-      deps.metrics.alerts.inc({ outcome: 'rejected' }, count);
-      await deps.audit.append({ type: 'alert.payload.rejected', alerts: count, reason: parsed.error });
-      answer(res, 400, { error: parsed.error });
+      await reject(alertCount(body), parsed.error);
       return;
     }
     try {
       const outcomes = await deps.intake.receive(parsed.payload);
       answer(res, 200, { received: parsed.payload.alerts.length, outcomes });
     } catch (err) {
-      const e = asDroverError(err);
-      deps.logger.error({ err: e.cause ?? e, groupKey: parsed.payload.groupKey }, 'alerts could not be processed; Alertmanager will retry');
-      answer(res, 503, { error: 'Drover cannot take alerts right now; Alertmanager will retry.' });
+      unavailable(err, { groupKey: parsed.payload.groupKey });
     }
   };
 }

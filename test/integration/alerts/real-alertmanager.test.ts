@@ -61,6 +61,16 @@ describe('with a real Alertmanager', () => {
     await waitFor(async () => (await t.drover.store.get(runId))?.state === 'cancelled', 'the run to be cancelled');
   }, 20_000);
 
+  it('takes an alert without alertname, which Alertmanager accepts and sends: unmatched, not a rejected notification', async () => {
+    const pod = t.fake.list('pods', 'demo', { labelSelector: 'app=web' })[0]!.metadata.name as string;
+    await am.pushAlerts([crashLooping(pod), { labels: { job: 'backup-script', namespace: 'demo', severity: 'critical' } }]);
+    expect(await am.alerts()).toHaveLength(2);
+    const unmatched = await waitFor(async () => (await received(t)).find((e) => e.outcome === 'unmatched'), 'the alert without alertname');
+    expect(unmatched).toMatchObject({ alertname: '', status: 'firing' });
+    await waitFor(async () => (await received(t)).find((e) => e.outcome === 'enqueued'), 'the crash-looping alert to be enqueued');
+    expect((await t.drover.audit.read()).filter((e) => e.type === 'alert.payload.rejected')).toEqual([]);
+  });
+
   it('1,000 distinct alerts: every one is accounted for, none lost', async () => {
     await t.drover.stopWorkers();
     const alerts = Array.from({ length: 1000 }, (_, i) =>

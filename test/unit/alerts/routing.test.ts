@@ -1,3 +1,4 @@
+import { describeAlert } from '../../../src/alertmanager/alert-announcer.js';
 import { AlertRoutes, paramsFromAlert } from '../../../src/alertmanager/alert-routes.js';
 import { authorised } from '../../../src/alertmanager/webhook-auth.js';
 import { parseWebhookPayload } from '../../../src/alertmanager/webhook-payload.js';
@@ -93,5 +94,30 @@ describe('webhook payload', () => {
     const parsed = parseWebhookPayload({ ...valid, alerts: [{ ...valid.alerts[0], fingerprint: 'not hex!', startsAt: 'yesterday' }] });
     expect('error' in parsed && parsed.error).toMatch(/alerts\.0\.startsAt: must be an RFC 3339 time/);
     expect('error' in parsed && parsed.error).toMatch(/alerts\.0\.fingerprint: must be a hex fingerprint/);
+  });
+
+  it('accepts an alert without alertname, as Alertmanager does, but not one without labels', () => {
+    const unnamed = parseWebhookPayload({ ...valid, alerts: [{ ...valid.alerts[0], labels: { job: 'backup' } }] });
+    expect('payload' in unnamed && unnamed.payload.alerts[0]?.labels).toEqual({ job: 'backup' });
+    const bare = parseWebhookPayload({ ...valid, alerts: [{ ...valid.alerts[0], labels: {} }] });
+    expect('error' in bare && bare.error).toMatch(/alerts\.0\.labels: must have at least one label/);
+  });
+
+  it.each([null, [], 'alerts', 42, true])('names what is wrong with a body of %p instead of throwing', (body) => {
+    expect(parseWebhookPayload(body)).toEqual({ error: expect.stringMatching(/^Invalid Alertmanager webhook payload: payload: /) as string });
+  });
+});
+
+describe('alert descriptions', () => {
+  const alert = (labels: Record<string, string>) => ({ status: 'firing' as const, labels, annotations: {}, startsAt: '2026-11-24T10:00:00Z', fingerprint: 'abc123' });
+
+  it('name the alert, its target and severity', () => {
+    expect(describeAlert(alert({ alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'web-1', severity: 'critical' }))).toBe('KubePodCrashLooping shop/web-1 (critical)');
+  });
+
+  it('name an alert without alertname by its labels', () => {
+    expect(describeAlert(alert({ job: 'backup', severity: 'critical' }))).toBe('alert {job="backup", severity="critical"}');
+    const many = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`l${i}`, `v${i}`]));
+    expect(describeAlert(alert(many))).toMatch(/^alert \{l0="v0", .*l7="v7", …\}$/);
   });
 });
