@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AlertOutcome, AuditEventBody } from '../audit/events.js';
 import { DroverError, asDroverError } from '../errors.js';
 import type { ApprovalRequest, PreparedRun, RunQueue } from '../jobs/run-queue.js';
-import { isHeld, isTerminal, type RunRecord } from '../jobs/run-record.js';
+import { isHeld, type RunRecord } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseDuration } from '../config/duration.js';
@@ -14,8 +14,10 @@ import type { Runbook } from '../runbook/types.js';
 import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
 import { paramsFromAlert, type AlertRoute, type AlertRoutes } from './alert-routes.js';
 import type { BatchVerdict, BreakerLimits, CircuitBreakers } from './circuit-breaker.js';
+import { eachBounded } from './each-bounded.js';
 import type { RemediationWatch } from './remediation-watch.js';
 import type { Silences } from './silences.js';
+import { trackRuns } from './track-runs.js';
 import type { WebhookAlert, WebhookPayload } from './webhook-payload.js';
 
 export interface AlertIntakeSettings {
@@ -31,6 +33,11 @@ export interface AlertIntakeSettings {
   batchSize?: number;
   /** Per-alert side effects (silences, cancellations, chat posts) under way at once within a batch. */
   concurrency?: number;
+  /**
+   * How long a delivery that decided outcomes has to record them (default 60 s). Its claims are
+   * pending again after that, should it have died first; repeats meanwhile are duplicates.
+   */
+  decisionLeaseMs?: number;
 }
 
 export interface AlertIntakeDeps {
@@ -102,9 +109,9 @@ const zeroCounts = (): Record<AlertOutcome, number> => ({
  * A webhook's alerts are handled as a batch, a few Redis steps for all of
  * them (an alert storm arrives as large notifications): validation, then
  * claims and breakers in one atomic step, the runs, then the outcomes. Claims
- * stay pending until the outcomes are decided, so a delivery that fails
+ * stay pending until the outcomes are recorded, so a delivery that fails
  * midway (answered 5xx) is completed by Alertmanager's retry, never mistaken
- * for a duplicate.
+ * for a duplicate; and one delivery only decides and records each outcome.
  */
 export class AlertIntake {
   private readonly limitsByRunbook = new WeakMap<Runbook, BreakerLimits>();
@@ -141,7 +148,7 @@ export class AlertIntake {
 
     const unmatched = alerts.filter((alert, i) => alert.status === 'firing' && !routes[i]?.length);
     const resolved = alerts.flatMap((alert, i) => (alert.status === 'resolved' ? [{ alert, routes: routes[i] ?? [] }] : []));
-    const [verdicts, firstUnmatched] = await Promise.all([
+    const [verdicts] = await Promise.all([
       deps.breakers.admitMany(
         all.map((f) => ({
           claimKey: f.claimKey,
@@ -149,26 +156,59 @@ export class AlertIntake {
         })),
         { claimMs },
       ),
-      this.firstTimes(unmatched.map((alert) => `unmatched:${alert.fingerprint}:${Date.parse(alert.startsAt)}`)),
       this.resolved(resolved),
     ]);
     all.forEach((f, i) => (f.verdict = verdicts[i]));
 
     const admitted = all.filter((f) => f.verdict && !f.verdict.duplicate && f.verdict.breaker?.open === false);
     const runs = await this.start(admitted);
-    await this.track(admitted, runs);
+    // Before the outcomes are decided, so that a failed delivery's retry does it.
+    await trackRuns(
+      { watch: deps.watch, ...(deps.silences ? { silences: deps.silences } : {}), logger: deps.logger, concurrency: deps.settings.concurrency ?? 32 },
+      admitted.flatMap((f, i) => (runs[i] ? [{ run: runs[i], runbook: f.route.runbook.id, alert: f.alert, silence: Boolean(f.route.trigger.silence) }] : [])),
+    );
 
-    // The outcomes are decided: a delivery that settles a claim second is the duplicate.
+    // One delivery decides each outcome: the first to get here; for the others it is a duplicate.
     const claimed = all.filter((f) => f.verdict && !f.verdict.duplicate);
-    const late = await deps.breakers.settle(
+    const decision = await deps.breakers.decide(
       claimed.map((f) => f.claimKey),
-      claimMs,
+      { claimMs, leaseMs: Math.max(1, deps.settings.decisionLeaseMs ?? 60_000) },
     );
     claimed.forEach((f, i) => {
-      if (late[i]) f.verdict = { duplicate: true };
+      if (decision.late[i]) f.verdict = { duplicate: true };
     });
-    await this.results(all);
+    const outcomes = await this.record(alerts, routes, firings).catch(async (err: unknown) => {
+      // Nothing recorded: the claims go back to pending so that Alertmanager's retry records them.
+      await deps.breakers.release(decision, claimMs).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot release claims; they are pending again once their lease lapses'));
+      throw err;
+    });
+    // Settled only once recorded; the delivery is complete even if this fails (the repeats within the lease are duplicates).
+    await deps.breakers.commit(decision, claimMs).catch((err: unknown) => deps.logger.warn({ err }, 'cannot settle recorded alert outcomes'));
 
+    // Chat last: posts are best effort, and only the delivery that decided a firing makes them
+    // (an unmatched alert: the first delivery that recorded it).
+    const announcer = deps.announcer();
+    const warn = (what: string) => (err: unknown) => deps.logger.warn({ err }, what);
+    const firstUnmatched = await this.firstTimes(unmatched.map((alert) => `unmatched:${alert.fingerprint}:${Date.parse(alert.startsAt)}`)).catch((err: unknown) => {
+      warn('cannot tell which unmatched alerts are new; not posting them')(err);
+      return [];
+    });
+    await Promise.all([
+      this.each(admitted, (f, i) =>
+        f.result?.outcome === 'enqueued' || f.result?.outcome === 'approval_required'
+          ? announcer.announceRun(runs[i] as RunRecord, f.alert).catch(warn('cannot announce an automatic run'))
+          : undefined,
+      ),
+      this.each(all, (f) => (f.escalation ? announcer.escalate(f.alert, f.escalation.headline, f.escalation.details).catch(warn('cannot escalate an alert')) : undefined)),
+      this.each(unmatched, (alert, i) => (firstUnmatched[i] ? announcer.unmatched(alert).catch(warn('cannot post an unmatched alert')) : undefined)),
+    ]);
+    return outcomes;
+  }
+
+  /** Each alert's outcome, from its firings' results: audited, then counted. */
+  private async record(alerts: WebhookAlert[], routes: AlertRoute[][], firings: Firing[][]): Promise<AlertOutcome[]> {
+    const { deps } = this;
+    await this.results(firings.flat());
     const events: AuditEventBody[] = [];
     const outcomes = alerts.map((alert, i): AlertOutcome => {
       const results: RouteResult[] =
@@ -195,19 +235,6 @@ export class AlertIntake {
     const counts = zeroCounts();
     for (const outcome of outcomes) counts[outcome]++;
     for (const [outcome, n] of Object.entries(counts)) if (n) deps.metrics.alerts.inc({ outcome }, n);
-
-    // Chat last: posts are best effort, and only the delivery that settled a firing makes them.
-    const announcer = deps.announcer();
-    const warn = (what: string) => (err: unknown) => deps.logger.warn({ err }, what);
-    await Promise.all([
-      this.each(admitted, (f, i) =>
-        f.result?.outcome === 'enqueued' || f.result?.outcome === 'approval_required'
-          ? announcer.announceRun(runs[i] as RunRecord, f.alert).catch(warn('cannot announce an automatic run'))
-          : undefined,
-      ),
-      this.each(all, (f) => (f.escalation ? announcer.escalate(f.alert, f.escalation.headline, f.escalation.details).catch(warn('cannot escalate an alert')) : undefined)),
-      this.each(unmatched, (alert, i) => (firstUnmatched[i] ? announcer.unmatched(alert).catch(warn('cannot post an unmatched alert')) : undefined)),
-    ]);
     return outcomes;
   }
 
@@ -269,18 +296,6 @@ export class AlertIntake {
       },
     );
     return admitted.map((f) => records.get(f) as RunRecord);
-  }
-
-  /** Runs' silences and remediation watch: before their claims are settled, so a failed delivery's retry does them. */
-  private async track(admitted: Firing[], runs: RunRecord[]): Promise<void> {
-    // A run already over was tracked by the delivery that began it; its retry leaves the watch alone.
-    const live = admitted.flatMap((f, i) => (runs[i] && !isTerminal(runs[i].state) ? [{ f, run: runs[i] }] : []));
-    // A resumed firing does not silence again: a second silence would outlive the watch.
-    const silencing = live.filter(({ f }) => f.route.trigger.silence && !(f.verdict?.duplicate === false && f.verdict.resumed));
-    const silences = new Map<string, string | undefined>();
-    await this.each(silencing, async ({ f, run }) => silences.set(run.id, await this.silence(f.alert, run.id, run.timeoutMs)));
-    // The watch entries are one Redis write each: all at once, in one round trip.
-    await Promise.all(live.map(({ f, run }) => this.deps.watch.track(run.id, f.route.runbook.id, f.alert, silences.get(run.id))));
   }
 
   /** Each firing's result once its claim is settled, and what to escalate to people. */
@@ -347,28 +362,21 @@ export class AlertIntake {
     });
   }
 
-  private async silence(alert: WebhookAlert, runId: string, timeoutMs: number): Promise<string | undefined> {
-    if (!this.deps.silences) {
-      this.deps.logger.warn({ runId }, 'the runbook asks to silence its alert, but alerts.alertmanagerUrl is not set');
-      return undefined;
-    }
-    // Retries and the queue wait are part of a run's life: a margin beyond its timeout.
-    return this.deps.silences
-      .silence(alert, runId, timeoutMs + 10 * 60_000)
-      .catch((err: unknown) => {
-        this.deps.logger.warn({ err: asDroverError(err).message, runId }, 'cannot silence the alert; the run goes on');
-        return undefined;
-      });
-  }
-
-  /** Resolved alerts: marked for the remediation watch, then their runs that have not started are cancelled. */
+  /**
+   * Resolved alerts: marked for the remediation watch, then their runs that have never started are
+   * cancelled. A run between two attempts (running → queued) has started, perhaps changed things:
+   * it goes on, and the watch records whether it remediated.
+   */
   private async resolved(alerts: Array<{ alert: WebhookAlert; routes: AlertRoute[] }>): Promise<void> {
     if (!alerts.length) return;
     await this.each(alerts, ({ alert }) => this.deps.watch.markResolved(alert));
     const candidates = alerts.flatMap(({ alert, routes }) => routes.map((route) => ({ alert, runId: alertRunId(route.runbook.id, alert.fingerprint, alert.startsAt) })));
     const runs = await this.deps.store.getMany(candidates.map((c) => c.runId));
     await this.each(
-      candidates.filter((_, i) => runs[i] !== undefined && (runs[i].state === 'queued' || isHeld(runs[i].state))),
+      candidates.filter((_, i) => {
+        const run = runs[i];
+        return run !== undefined && !run.startedAt && (run.state === 'queued' || isHeld(run.state));
+      }),
       ({ alert, runId }) =>
         this.deps.queue
           .cancel(runId, { kind: 'alert', id: alert.fingerprint, name: `${alert.labels.alertname ?? 'alert'} resolved` })
@@ -378,14 +386,7 @@ export class AlertIntake {
   }
 
   /** Calls `fn` for each item, a bounded number at a time. */
-  private async each<T>(items: T[], fn: (item: T, index: number) => Promise<unknown> | undefined): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i] as T, i);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(items.length, this.deps.settings.concurrency ?? 32) }, worker));
+  private each<T>(items: T[], fn: (item: T, index: number) => Promise<unknown> | undefined): Promise<void> {
+    return eachBounded(items, this.deps.settings.concurrency ?? 32, fn);
   }
 }

@@ -15,6 +15,23 @@ import { RedisScript } from '../redis-script.js';
 // Deletes the lock only if it still holds our token.
 const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
+// Writes a watch entry (ARGV[2], JSON without silenceId) for run ARGV[1],
+// keeping the silence an earlier write recorded, else taking ARGV[3] (may be
+// ''). Answers the silence kept. Atomic, so two deliveries tracking one run
+// at once cannot drop a silence.
+const TRACK = new RedisScript(`
+local previous = redis.call('HGET', KEYS[1], ARGV[1])
+local kept = ARGV[3]
+if previous then
+  local old = cjson.decode(previous).silenceId
+  if type(old) == 'string' and old ~= '' then kept = old end
+end
+local entry = ARGV[2]
+if kept ~= '' then entry = string.sub(entry, 1, -2) .. ',"silenceId":' .. cjson.encode(kept) .. '}' end
+redis.call('HSET', KEYS[1], ARGV[1], entry)
+return kept
+`);
+
 interface Watched {
   runId: string;
   runbook: string;
@@ -58,9 +75,22 @@ export class RemediationWatch {
     return `${this.deps.prefix}:alert:resolved:${alert.fingerprint}:${Date.parse(alert.startsAt)}`;
   }
 
-  async track(runId: string, runbook: string, alert: WebhookAlert, silenceId?: string): Promise<void> {
-    const entry: Watched = { runId, runbook, alert, ...(silenceId ? { silenceId } : {}) };
-    await this.deps.redis.hset(this.key, runId, JSON.stringify(entry));
+  /**
+   * Watches a run. Tracking it again (a retried or concurrent delivery) keeps
+   * the silence recorded first; answers the run's silence, which is then not
+   * `silenceId` when it already had one.
+   */
+  async track(runId: string, runbook: string, alert: WebhookAlert, silenceId?: string): Promise<string | undefined> {
+    const entry: Watched = { runId, runbook, alert };
+    const kept = (await TRACK.run(this.deps.redis, [this.key], [runId, JSON.stringify(entry), silenceId ?? ''])) as string;
+    return kept || undefined;
+  }
+
+  /** The silence of each run, if it is watched with one (one round trip). */
+  async silenceIds(runIds: string[]): Promise<Array<string | undefined>> {
+    if (!runIds.length) return [];
+    const entries = await this.deps.redis.hmget(this.key, ...runIds);
+    return entries.map((raw) => (raw ? (JSON.parse(raw) as Watched).silenceId : undefined));
   }
 
   async markResolved(alert: WebhookAlert): Promise<void> {

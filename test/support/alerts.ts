@@ -48,3 +48,27 @@ export function webhookPayload(alerts: TestAlert[], status: 'firing' | 'resolved
 export function crashLooping(pod: string, extra: Record<string, string> = {}): TestAlert {
   return { labels: { alertname: 'KubePodCrashLooping', namespace: 'demo', pod, container: 'web', severity: 'warning', ...extra }, annotations: { summary: 'Pod is crash looping.' } };
 }
+
+/**
+ * Makes one call of `object[method]` fail as a Redis blip would: the first
+ * call for which `when` holds (by default the first call), given its
+ * arguments and its number (from 1). Answers a function that undoes it.
+ */
+export function failOnce<T extends object>(object: T, method: keyof T & string, when: (args: unknown[], call: number) => boolean = () => true): () => void {
+  const methods = object as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const own = Object.prototype.hasOwnProperty.call(object, method);
+  const original = methods[method] as (...args: unknown[]) => Promise<unknown>;
+  let calls = 0;
+  let failed = false;
+  methods[method] = function (this: unknown, ...args: unknown[]) {
+    if (!failed && when(args, ++calls)) {
+      failed = true;
+      return Promise.reject(new Error('Connection is closed.'));
+    }
+    return original.apply(this, args);
+  };
+  return () => {
+    if (own) methods[method] = original;
+    else delete methods[method];
+  };
+}

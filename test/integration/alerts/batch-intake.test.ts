@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { alertRunId } from '../../../src/alertmanager/alert-intake.js';
-import type { AuditEvent } from '../../../src/audit/events.js';
+import { CircuitBreakers } from '../../../src/alertmanager/circuit-breaker.js';
+import type { AuditEvent, AuditEventBody } from '../../../src/audit/events.js';
 import { defineRunbook, z } from '../../../src/sdk/index.js';
-import { WEBHOOK_TOKEN, fingerprintOf, webhookPayload, type TestAlert } from '../../support/alerts.js';
+import { WEBHOOK_TOKEN, failOnce, fingerprintOf, webhookPayload, type TestAlert } from '../../support/alerts.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 
 const fix = defineRunbook({
@@ -76,6 +77,7 @@ describe('alert webhooks as batches', () => {
   const runIdOf = (runbook: string, alert: TestAlert) => alertRunId(runbook, fingerprintOf(alert.labels), alert.startsAt ?? '2026-11-24T10:00:00Z');
   const events = async (type: AuditEvent['type']) => (await t.drover.audit.read()).filter((e) => e.type === type);
   const jobsOf = async (ids: string[]) => (await Promise.all(ids.map((id) => t.drover.queue.queue.getJob(id)))).filter(Boolean).length;
+  const counted = async (outcome: string) => (await t.drover.metrics.alerts.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 
   it('gives every alert of a webhook one outcome, with one run per firing, and its repeats none', async () => {
     const firing = Array.from({ length: 20 }, (_, i) => thing('ThingBroken', `batch-${i}`));
@@ -131,33 +133,37 @@ describe('alert webhooks as batches', () => {
     expect(await jobsOf(ids)).toBe(30);
   });
 
-  const failures: Array<[string, (t: TestDrover) => [object, string]]> = [
-    ['the run.queued audit append', (d) => [d.drover.audit, 'appendMany']],
-    ['storing the runs', (d) => [d.drover.store, 'createMany']],
-    ['adding the jobs', (d) => [d.drover.queue.queue, 'addBulk']],
-    ['tracking the runs (runs enqueued, outcomes not yet decided)', (d) => [d.drover.alerts.watch, 'track']],
+  // Where one Redis call fails: the object and method, and which call.
+  const first = () => true;
+  const failures: Array<[string, (t: TestDrover) => [object, string], (args: unknown[], call: number) => boolean]> = [
+    ['the run.queued audit append', (d) => [d.drover.audit, 'appendMany'], first],
+    ['storing the runs', (d) => [d.drover.store, 'createMany'], first],
+    ['adding the jobs', (d) => [d.drover.queue.queue, 'addBulk'], first],
+    // Partway: after the first calls of the batch went through.
+    ['tracking the runs (runs enqueued, outcomes not yet decided)', (d) => [d.drover.alerts.watch, 'track'], (_, call) => call === 4],
+    ['deciding the outcomes (runs enqueued and tracked)', () => [CircuitBreakers.prototype, 'decide'], first],
+    [
+      'recording the outcomes (the alert.received audit append, outcomes decided)',
+      (d) => [d.drover.audit, 'appendMany'],
+      ([bodies]) => (bodies as AuditEventBody[]).some((b) => b.type === 'alert.received'),
+    ],
   ];
 
-  it.each(failures)('a Redis failure at %s answers 503; the retry enqueues every alert once, losing none', async (what, target) => {
+  it.each(failures)('a Redis failure at %s answers 503; the retry enqueues every alert once, losing none', async (what, target, when) => {
     const alerts = Array.from({ length: 10 }, (_, i) => thing('ThingBrokenOnce', `${what.split(' ')[0]}-${what.length}-${i}`));
     const ids = alerts.map((a) => runIdOf('fix-once', a));
     const [object, method] = target(t);
-    const methods = object as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const original = methods[method]!;
-    let calls = 0;
-    methods[method] = async function (this: unknown, ...args: unknown[]) {
-      // Fail partway: after the first call of the batch went through (or at once when there is one call).
-      if (++calls === (method === 'track' ? 4 : 1)) throw new Error('Connection is closed.');
-      return original.apply(this, args);
-    };
+    const [enqueuedBefore, deduplicatedBefore] = [await counted('enqueued'), await counted('deduplicated')];
+    const restore = failOnce(object, method as keyof object, when);
     try {
       expect((await post(alerts)).status).toBe(503);
     } finally {
-      methods[method] = original;
+      restore();
     }
 
     const retry = await post(alerts);
     expect(retry).toEqual({ status: 200, outcomes: expect.objectContaining({ enqueued: 10, deduplicated: 0, breaker_open: 0 }) as Outcomes });
+    expect([(await counted('enqueued')) - enqueuedBefore, (await counted('deduplicated')) - deduplicatedBefore]).toEqual([10, 0]);
     expect((await t.drover.store.getMany(ids)).map((r) => r?.state)).toEqual(ids.map(() => 'queued'));
     expect(await jobsOf(ids)).toBe(10);
     const received = (await events('alert.received')).filter((e) => e.type === 'alert.received' && e.runIds.some((id) => ids.includes(id)));
@@ -169,6 +175,22 @@ describe('alert webhooks as batches', () => {
     expect(await t.drover.audit.verify()).toMatchObject({ ok: true });
 
     expect((await post(alerts)).outcomes).toMatchObject({ enqueued: 0, deduplicated: 10 });
+  });
+
+  it('a Redis failure once the outcomes are recorded (settling the claims) answers 200: recorded once, the repeats are duplicates', async () => {
+    const alerts = Array.from({ length: 10 }, (_, i) => thing('ThingBrokenOnce', `settling-${i}`));
+    const ids = alerts.map((a) => runIdOf('fix-once', a));
+    const restore = failOnce(CircuitBreakers.prototype, 'commit');
+    try {
+      expect(await post(alerts)).toEqual({ status: 200, outcomes: expect.objectContaining({ enqueued: 10 }) as Outcomes });
+    } finally {
+      restore();
+    }
+    // The claims stay decided by that delivery (until their lease lapses): nobody records them again.
+    expect((await post(alerts)).outcomes).toMatchObject({ enqueued: 0, deduplicated: 10 });
+    const received = (await events('alert.received')).filter((e) => e.type === 'alert.received' && e.runIds.some((id) => ids.includes(id)));
+    expect(received.map((e) => 'outcome' in e && e.outcome).sort()).toEqual([...ids.map(() => 'deduplicated'), ...ids.map(() => 'enqueued')]);
+    expect(await jobsOf(ids)).toBe(10);
   });
 
   it('a resolved notification cancels the queued runs of a batch', async () => {

@@ -1,10 +1,12 @@
 import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
 import { alertRunId } from '../../../src/alertmanager/alert-intake.js';
+import type { AuditEventBody } from '../../../src/audit/events.js';
 import { buildSlackTestDrover, type SlackTestDrover } from '../../support/slack-drover.js';
-import { WEBHOOK_TOKEN, crashLooping, fingerprintOf, webhookPayload } from '../../support/alerts.js';
+import { WEBHOOK_TOKEN, crashLooping, failOnce, fingerprintOf, webhookPayload } from '../../support/alerts.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const ALERTS_CHANNEL = 'C0ALERTS';
+const UNMATCHED_CHANNEL = 'C0UNMATCHED';
 
 describe('Alertmanager webhook', () => {
   let t: SlackTestDrover;
@@ -15,6 +17,7 @@ describe('Alertmanager webhook', () => {
       configure: (c) => {
         c.alerts.webhookToken = WEBHOOK_TOKEN;
         c.alerts.channel = ALERTS_CHANNEL;
+        c.alerts.unmatchedChannel = UNMATCHED_CHANNEL;
         c.alerts.maxBodyBytes = 64 * 1024;
       },
     });
@@ -27,6 +30,9 @@ describe('Alertmanager webhook', () => {
 
   const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${WEBHOOK_TOKEN}` }) =>
     fetch(`${t.base}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  const counted = async (outcome: string) => (await t.drover.metrics.alerts.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  const rejections = async () => (await t.drover.audit.read()).filter((e) => e.type === 'alert.payload.rejected');
 
   async function finished(runId: string): Promise<RunRecord> {
     return waitFor(async () => {
@@ -48,11 +54,28 @@ describe('Alertmanager webhook', () => {
     expect(bad.status).toBe(400);
     const { error } = (await bad.json()) as { error: string };
     expect(error).toMatch(/groupKey/);
-    expect(error).toMatch(/alerts\.0\.labels: must include alertname/);
+    expect(error).toMatch(/alerts\.0\.labels: must have at least one label/);
     expect((await post('{not json')).status).toBe(400);
     expect((await post({ ...webhookPayload([]), version: '3' })).status).toBe(400);
     const huge = webhookPayload(Array.from({ length: 400 }, (_, i) => crashLooping(`pod-${i}`, { padding: 'x'.repeat(200) })));
     expect((await post(huge)).status).toBe(413);
+  });
+
+  // Alertmanager retries a 5xx for ever: bad input is a 400, counted and audited like any rejected payload.
+  it.each([
+    ['null', /^Invalid Alertmanager webhook payload: payload: /],
+    ['[]', /^Invalid Alertmanager webhook payload: payload: /],
+    ['"alerts"', /^Invalid Alertmanager webhook payload: payload: /],
+    ['42', /^Invalid Alertmanager webhook payload: payload: /],
+    ['true', /^Invalid Alertmanager webhook payload: payload: /],
+    ['{"alerts": [', /^Invalid JSON/],
+  ])('answers 400 to a body of %s, and counts and audits it as rejected', async (body, error) => {
+    const [before, audited] = [await counted('rejected'), (await rejections()).length];
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(error);
+    expect(await counted('rejected')).toBe(before + 1);
+    expect((await rejections()).slice(audited)).toEqual([expect.objectContaining({ alerts: 1, reason: expect.stringMatching(error) as string })]);
   });
 
   it('a firing alert runs its runbook once; a repeat is deduplicated; the run is announced', async () => {
@@ -80,6 +103,39 @@ describe('Alertmanager webhook', () => {
     const metrics = await (await fetch(`${t.base}/metrics`)).text();
     expect(metrics).toMatch(/^drover_alerts_total\{outcome="unmatched"\} [1-9]/m);
     expect(metrics).toMatch(/^drover_alerts_total\{outcome="enqueued"\} [1-9]/m);
+  });
+
+  it('an alert without alertname (Alertmanager accepts it) is unmatched; the rest of its notification is handled', async () => {
+    const unnamed = { labels: { job: 'backup-script', namespace: 'demo', severity: 'critical' } };
+    const named = crashLooping('web-beside-unnamed');
+    const res = await post(webhookPayload([named, unnamed]));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { outcomes: Record<string, number> }).outcomes).toMatchObject({ enqueued: 1, unmatched: 1, rejected: 0 });
+    const event = (await t.drover.audit.read()).find((e) => e.type === 'alert.received' && e.fingerprint === fingerprintOf(unnamed.labels));
+    expect(event).toMatchObject({ outcome: 'unmatched', alertname: '' });
+    // Named by its labels where people see it.
+    const posted = await t.slack.waitForCall('chat.postMessage', (c) => c.args.channel === UNMATCHED_CHANNEL && String(c.args.text).includes('backup-script'));
+    expect(String(posted.args.text)).toBe('alert {job="backup-script", namespace="demo", severity="critical"}: no runbook handles it');
+  });
+
+  it("a delivery that fails while recording its outcomes is completed by Alertmanager's retry: enqueued, counted and announced once", async () => {
+    const alert = crashLooping('web-recorded-on-retry');
+    const runId = alertRunId('delete-pod', fingerprintOf(alert.labels), '2026-11-24T10:00:00Z');
+    const before = await counted('enqueued');
+    // A Redis blip as the alert.received events are appended: answered 503, so Alertmanager retries.
+    const restore = failOnce(t.drover.audit, 'appendMany', ([bodies]) => (bodies as AuditEventBody[]).some((b) => b.type === 'alert.received'));
+    try {
+      expect((await post(webhookPayload([alert]))).status).toBe(503);
+    } finally {
+      restore();
+    }
+    const retry = await post(webhookPayload([alert]));
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as { outcomes: Record<string, number> }).outcomes).toMatchObject({ enqueued: 1, deduplicated: 0 });
+    expect(await counted('enqueued')).toBe(before + 1);
+    const received = (await t.drover.audit.read()).filter((e) => e.type === 'alert.received' && e.fingerprint === fingerprintOf(alert.labels));
+    expect(received).toEqual([expect.objectContaining({ outcome: 'enqueued', runIds: [runId] })]);
+    await t.slack.waitForCall('chat.postMessage', (c) => c.args.channel === ALERTS_CHANNEL && String(c.args.text).includes(runId), 3000);
   });
 
   it('bad params from labels are rejected with the reason, not run', async () => {
