@@ -379,7 +379,7 @@ export class AlertIntake {
       }),
       ({ alert, runId }) =>
         this.deps.queue
-          .cancel(runId, { kind: 'alert', id: alert.fingerprint, name: `${alert.labels.alertname ?? 'alert'} resolved` })
+          .cancel(runId, { kind: 'alert', id: alert.fingerprint, name: `${alert.labels.alertname ?? 'alert'} resolved` }, { unstartedOnly: true })
           .then(() => undefined)
           .catch((err: unknown) => this.deps.logger.info({ err: asDroverError(err).message, runId }, 'resolved alert: run could not be cancelled')),
     );

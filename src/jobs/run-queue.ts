@@ -292,12 +292,13 @@ export class RunQueue {
    * Cancels a run. A queued run is removed from the queue and never starts; a
    * running one stops before its next step (the step in progress finishes).
    */
-  async cancel(runId: string, by: Requester): Promise<RunRecord> {
+  async cancel(runId: string, by: Requester, options: { unstartedOnly?: boolean } = {}): Promise<RunRecord> {
     const { store } = this.options;
     const run = await this.get(runId);
     if (isTerminal(run.state)) {
       throw new DroverError('run_not_cancellable', `Run ${runId} already ${run.state}; nothing to cancel.`);
     }
+    if (options.unstartedOnly) return this.cancelUnstarted(run, by);
     await store.requestCancel(runId, by);
     await this.options.audit.append({ type: 'run.cancel.requested', runId, actor: by });
     const who = by.name ?? by.id;
@@ -309,10 +310,30 @@ export class RunQueue {
       const job = await this.queue.getJob(runId);
       // remove() refuses a job a worker holds (active, locked): then the worker cancels it.
       const removed = job ? await job.remove().then(() => true, () => false) : true;
-      if (removed) await this.endUnstarted(run, ['queued'], `Cancelled by ${who} before it started.`);
+      // A run queued again for a retry has started (its completed steps stay done).
+      const when = run.startedAt ? 'between two attempts' : 'before it started';
+      if (removed) await this.endUnstarted(run, ['queued'], `Cancelled by ${who} ${when}.`);
     }
     await store.emit(runId, { type: 'report', text: `Cancellation requested by ${by.name ?? by.id}.` });
     return this.get(runId);
+  }
+
+  /**
+   * Cancels a run only if it has never started (a resolved alert's run): a
+   * queued run whose job can still be removed, or a held one. A run a worker
+   * has taken meanwhile, or one that started and waits for a retry, is left
+   * to finish: no cancellation is requested at all.
+   */
+  private async cancelUnstarted(run: RunRecord, by: Requester): Promise<RunRecord> {
+    if (run.startedAt || run.state === 'running') return run;
+    if (isHeld(run.state)) return this.cancel(run.id, by);
+    const job = await this.queue.getJob(run.id);
+    // remove() refuses a job a worker holds: then the run has started and goes on.
+    const removed = job ? await job.remove().then(() => true, () => false) : true;
+    if (!removed) return this.get(run.id);
+    await this.options.audit.append({ type: 'run.cancel.requested', runId: run.id, actor: by });
+    await this.endUnstarted(run, ['queued'], `Cancelled by ${by.name ?? by.id} before it started.`);
+    return this.get(run.id);
   }
 
   /** Ends a run that never started as cancelled, once; true when this call ended it. */
