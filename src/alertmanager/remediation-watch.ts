@@ -15,21 +15,24 @@ import { RedisScript } from '../redis-script.js';
 // Deletes the lock only if it still holds our token.
 const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
-// Writes a watch entry (ARGV[2], JSON without silenceId) for run ARGV[1],
-// keeping the silence an earlier write recorded, else taking ARGV[3] (may be
-// ''). Answers the silence kept. Atomic, so two deliveries tracking one run
-// at once cannot drop a silence.
-const TRACK = new RedisScript(`
-local previous = redis.call('HGET', KEYS[1], ARGV[1])
-local kept = ARGV[3]
-if previous then
-  local old = cjson.decode(previous).silenceId
-  if type(old) == 'string' and old ~= '' then kept = old end
+// Writes watch entries, ARGV[1] a JSON array of [runId, entry (JSON without
+// silenceId), silenceId or ''], keeping the silence an earlier write recorded
+// for a run, else taking the one given. Answers, per run, the silence kept.
+// Atomic, so two deliveries tracking one run at once cannot drop a silence.
+const TRACK_MANY = new RedisScript(`
+local out = {}
+for i, item in ipairs(cjson.decode(ARGV[1])) do
+  local runId, entry, kept = item[1], item[2], item[3]
+  local previous = redis.call('HGET', KEYS[1], runId)
+  if previous then
+    local old = cjson.decode(previous).silenceId
+    if type(old) == 'string' and old ~= '' then kept = old end
+  end
+  if kept ~= '' then entry = string.sub(entry, 1, -2) .. ',"silenceId":' .. cjson.encode(kept) .. '}' end
+  redis.call('HSET', KEYS[1], runId, entry)
+  out[i] = kept
 end
-local entry = ARGV[2]
-if kept ~= '' then entry = string.sub(entry, 1, -2) .. ',"silenceId":' .. cjson.encode(kept) .. '}' end
-redis.call('HSET', KEYS[1], ARGV[1], entry)
-return kept
+return out
 `);
 
 interface Watched {
@@ -80,10 +83,15 @@ export class RemediationWatch {
    * the silence recorded first; answers the run's silence, which is then not
    * `silenceId` when it already had one.
    */
-  async track(runId: string, runbook: string, alert: WebhookAlert, silenceId?: string): Promise<string | undefined> {
-    const entry: Watched = { runId, runbook, alert };
-    const kept = (await TRACK.run(this.deps.redis, [this.key], [runId, JSON.stringify(entry), silenceId ?? ''])) as string;
-    return kept || undefined;
+  /**
+   * Watches runs an alert started, in one atomic step for a batch, keeping a
+   * silence an earlier delivery recorded for a run; per run, the silence kept.
+   */
+  async trackMany(items: Array<{ runId: string; runbook: string; alert: WebhookAlert; silenceId?: string }>): Promise<Array<string | undefined>> {
+    if (!items.length) return [];
+    const args = items.map(({ runId, runbook, alert, silenceId }) => [runId, JSON.stringify({ runId, runbook, alert } satisfies Watched), silenceId ?? '']);
+    const kept = (await TRACK_MANY.run(this.deps.redis, [this.key], [JSON.stringify(args)])) as string[];
+    return kept.map((id) => id || undefined);
   }
 
   /** The silence of each run, if it is watched with one (one round trip). */

@@ -15,7 +15,7 @@ export interface StartedRun {
 }
 
 export interface TrackRunsDeps {
-  watch: Pick<RemediationWatch, 'track' | 'silenceIds'>;
+  watch: Pick<RemediationWatch, 'trackMany' | 'silenceIds'>;
   /** Alertmanager silences, when Alertmanager's URL is configured. */
   silences?: Silences;
   logger: Logger;
@@ -45,8 +45,13 @@ export async function trackRuns(deps: TrackRunsDeps, started: StartedRun[]): Pro
       if (id) silences.set(run.id, id);
     },
   );
-  // The watch entries are one Redis write each: all at once, in one round trip.
-  const kept = await Promise.all(live.map(({ run, runbook, alert }) => deps.watch.track(run.id, runbook, alert, silences.get(run.id))));
+  // The watch entries: one atomic script for the whole batch.
+  const kept = await deps.watch.trackMany(
+    live.map(({ run, runbook, alert }) => {
+      const silenceId = silences.get(run.id);
+      return { runId: run.id, runbook, alert, ...(silenceId ? { silenceId } : {}) };
+    }),
+  );
   // Another delivery silenced the same run at the same time, and the watch kept its silence: ours would outlive the run.
   const redundant = live.flatMap(({ run }, i) => {
     const ours = silences.get(run.id);

@@ -139,8 +139,7 @@ describe('alert webhooks as batches', () => {
     ['the run.queued audit append', (d) => [d.drover.audit, 'appendMany'], first],
     ['storing the runs', (d) => [d.drover.store, 'createMany'], first],
     ['adding the jobs', (d) => [d.drover.queue.queue, 'addBulk'], first],
-    // Partway: after the first calls of the batch went through.
-    ['tracking the runs (runs enqueued, outcomes not yet decided)', (d) => [d.drover.alerts.watch, 'track'], (_, call) => call === 4],
+    ['tracking the runs (runs enqueued, outcomes not yet decided)', (d) => [d.drover.alerts.watch, 'trackMany'], first],
     ['deciding the outcomes (runs enqueued and tracked)', () => [CircuitBreakers.prototype, 'decide'], first],
     [
       'recording the outcomes (the alert.received audit append, outcomes decided)',
