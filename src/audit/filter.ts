@@ -90,7 +90,7 @@ export function describeEvent(e: AuditEvent): string {
       facts.push(`${e.step}: ${e.outcome}`);
       break;
     case 'alert.received':
-      facts.push(`${e.alertname} ${e.status} → ${e.outcome}${e.reason ? ` (${e.reason})` : ''}`);
+      facts.push(`${e.alertname || `alert ${e.fingerprint}`} ${e.status} → ${e.outcome}${e.reason ? ` (${e.reason})` : ''}`);
       break;
     default:
       break;
