@@ -45,6 +45,16 @@ export function webhookPayload(alerts: TestAlert[], status: 'firing' | 'resolved
   };
 }
 
+/** Posts alerts to a Drover's webhook as Alertmanager delivers them (bearer token); the answer's status and outcomes. */
+export async function deliver(base: string, alerts: TestAlert[], status: 'firing' | 'resolved' = 'firing'): Promise<{ status: number; outcomes: Record<string, number> }> {
+  const res = await fetch(`${base}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
+    body: JSON.stringify(webhookPayload(alerts, status)),
+  });
+  return { status: res.status, outcomes: ((await res.json()) as { outcomes?: Record<string, number> }).outcomes ?? {} };
+}
+
 export function crashLooping(pod: string, extra: Record<string, string> = {}): TestAlert {
   return { labels: { alertname: 'KubePodCrashLooping', namespace: 'demo', pod, container: 'web', severity: 'warning', ...extra }, annotations: { summary: 'Pod is crash looping.' } };
 }

@@ -2,7 +2,7 @@ import { isTerminal } from '../../../src/jobs/run-record.js';
 import { alertRunId } from '../../../src/alertmanager/alert-intake.js';
 import { defineRunbook, RunbookRefusal, z } from '../../../src/sdk/index.js';
 import { buildSlackTestDrover, type SlackTestDrover } from '../../support/slack-drover.js';
-import { WEBHOOK_TOKEN, fingerprintOf, webhookPayload, type TestAlert } from '../../support/alerts.js';
+import { WEBHOOK_TOKEN, deliver, fingerprintOf, type TestAlert } from '../../support/alerts.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const ALERTS_CHANNEL = 'C0ALERTS';
@@ -38,12 +38,7 @@ describe('did the remediation work?', () => {
   });
 
   const post = async (alerts: TestAlert[], status: 'firing' | 'resolved' = 'firing') => {
-    const res = await fetch(`${t.base}/webhooks/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
-      body: JSON.stringify(webhookPayload(alerts, status)),
-    });
-    expect(res.status).toBe(200);
+    expect((await deliver(t.base, alerts, status)).status).toBe(200);
   };
 
   async function settle(thing: string, startsAt: string) {

@@ -3,7 +3,7 @@ import { DroverError } from '../../../src/errors.js';
 import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
 import { defineRunbook, z } from '../../../src/sdk/index.js';
 import { buildSlackTestDrover, type SlackTestDrover } from '../../support/slack-drover.js';
-import { WEBHOOK_TOKEN, fingerprintOf, webhookPayload, type TestAlert } from '../../support/alerts.js';
+import { WEBHOOK_TOKEN, deliver, fingerprintOf, type TestAlert } from '../../support/alerts.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const changes: string[] = [];
@@ -45,14 +45,7 @@ describe('a resolved notification', () => {
     await t.close();
   });
 
-  const post = async (alerts: TestAlert[], status: 'firing' | 'resolved' = 'firing') => {
-    const res = await fetch(`${t.base}/webhooks/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
-      body: JSON.stringify(webhookPayload(alerts, status)),
-    });
-    return { status: res.status, outcomes: ((await res.json()) as { outcomes?: Record<string, number> }).outcomes ?? {} };
-  };
+  const post = (alerts: TestAlert[], status: 'firing' | 'resolved' = 'firing') => deliver(t.base, alerts, status);
   const alertFor = (thing: string): TestAlert => ({ labels: { alertname: 'TwoStepThing', thing, severity: 'warning' } });
   const runIdOf = (alert: TestAlert) => alertRunId('two-step-fix', fingerprintOf(alert.labels), '2026-11-24T10:00:00Z');
   const ended = (runId: string) =>

@@ -5,7 +5,7 @@ import { isTerminal } from '../../../src/jobs/run-record.js';
 import { defineRunbook, z } from '../../../src/sdk/index.js';
 import { startAlertmanager, type AlertmanagerHandle } from '../../support/alertmanager.js';
 import { buildSlackTestDrover, type SlackTestDrover } from '../../support/slack-drover.js';
-import { WEBHOOK_TOKEN, failOnce, fingerprintOf, webhookPayload } from '../../support/alerts.js';
+import { WEBHOOK_TOKEN, deliver, failOnce, fingerprintOf } from '../../support/alerts.js';
 import { deferred, waitFor, type Deferred } from '../../support/wait-for.js';
 
 async function freePort(): Promise<number> {
@@ -88,14 +88,7 @@ describe('silence while fixing', () => {
   }, 30_000);
 
   // Webhooks posted by the test (as Alertmanager would deliver them), so that a delivery can fail midway.
-  const post = async (thing: string) => {
-    const res = await fetch(`${t.base}/webhooks/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
-      body: JSON.stringify(webhookPayload([{ labels: { alertname: 'NoisyThingPosted', thing, severity: 'warning' } }])),
-    });
-    return { status: res.status, outcomes: ((await res.json()) as { outcomes?: Record<string, number> }).outcomes ?? {} };
-  };
+  const post = (thing: string) => deliver(t.base, [{ labels: { alertname: 'NoisyThingPosted', thing, severity: 'warning' } }]);
   const runIdOf = (thing: string) => alertRunId('quiet-fix-each', fingerprintOf({ alertname: 'NoisyThingPosted', thing, severity: 'warning' }), '2026-11-24T10:00:00Z');
   const silencesOf = async (runId: string) => (await am.silences()).filter((s) => s.comment.includes(runId) && s.status.state === 'active');
 

@@ -1,7 +1,7 @@
 import { blockActionBody } from '../../../src/testing/index.js';
 import { parsePolicy } from '../../../src/policy/index.js';
 import { buildSlackTestDrover, type SlackTestDrover } from '../../support/slack-drover.js';
-import { WEBHOOK_TOKEN, webhookPayload } from '../../support/alerts.js';
+import { WEBHOOK_TOKEN, deliver } from '../../support/alerts.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -44,12 +44,7 @@ describe('alert-triggered runs under the policy', () => {
   });
 
   async function fire(labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): Promise<void> {
-    const res = await fetch(`${t.base}/webhooks/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
-      body: JSON.stringify(webhookPayload([{ labels }], status)),
-    });
-    expect(res.status).toBe(200);
+    expect((await deliver(t.base, [{ labels }], status)).status).toBe(200);
   }
 
   it('the on-call approves from the alert announcement, which shows the alert and the plan; then the run happens', async () => {
