@@ -277,6 +277,7 @@ export function createDrover(deps: DroverDeps) {
   );
 
   let retention: NodeJS.Timeout | undefined;
+  let outboxDrain: NodeJS.Timeout | undefined;
 
   return {
     config,
@@ -297,13 +298,21 @@ export function createDrover(deps: DroverDeps) {
     listClusters,
     /**
      * Starts the periodic work of a serving process: the remediation watch,
-     * proposal expiry, and retention (audit events by age, the run indexes'
+     * proposal expiry, the audit outbox, and retention (audit events by age, the run indexes'
      * entries of expired runs). Several processes may run it.
      */
     startHousekeeping() {
       watch.start();
       approvals.start();
       if (retention) return;
+      // Audit events whose process died after the change they record and before appending them.
+      const drain = () =>
+        void audit.outbox
+          .drain(new Date(now().getTime() - 30_000))
+          .then((n) => n && logger.warn({ events: n }, 'appended audit events a process left behind'))
+          .catch((err: unknown) => logger.warn({ err }, 'audit outbox drain failed'));
+      outboxDrain = setInterval(drain, 5000);
+      outboxDrain.unref();
       const prune = async () => {
         const maxAge = config.audit.maxAge;
         if (maxAge) await audit.prune(maxAge);
@@ -376,6 +385,7 @@ export function createDrover(deps: DroverDeps) {
       watch.stop();
       approvals.stop();
       if (retention) clearInterval(retention);
+      if (outboxDrain) clearInterval(outboxDrain);
       await withdraw();
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));

@@ -180,8 +180,6 @@ export class Approvals {
       if (await this.expire(runId)) expired += 1;
     }
     await this.releaseStranded();
-    // Approvals whose approver died before auditing them: the audit log must not miss one.
-    await this.deps.proposals.auditStranded(new Date(this.now().getTime() - 30_000));
     return expired;
   }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { OutboxEntry } from '../audit/audit-outbox.js';
 import type { AuditEventBody } from '../audit/events.js';
 import type { PlannedChange } from '../k8s/types.js';
 import { proposalExpiryKey, type RunStore } from '../jobs/run-store.js';
@@ -73,10 +74,7 @@ redis.call('ZREM', KEYS[2], KEYS[1])
 return 'OK'`);
 
 /** An approval.granted event not yet known to be in the audit log. */
-interface Grant {
-  field: string;
-  event: Extract<AuditEventBody, { type: 'approval.granted' }>;
-}
+type Grant = OutboxEntry & { event: Extract<AuditEventBody, { type: 'approval.granted' }> };
 
 export type ApproveAnswer =
   | { kind: 'approved' | 'counted'; approvals: number; grant: Grant }
@@ -122,32 +120,9 @@ export class ProposalStore {
     return this.runsScoredBefore(this.releaseKey, before, limit);
   }
 
-  /** approval.granted events counted by the approve script and not yet known to be in the audit log. */
-  get grantsKey(): string {
-    return `${this.prefix}:approvals:unaudited`;
-  }
-
-  /** Puts an approval in the audit log, then lets go of its copy. */
+  /** Puts an approval in the audit log, then lets go of its copy in the outbox. */
   async audited(grant: Grant): Promise<void> {
-    await this.audit.append(grant.event);
-    await this.redis.hdel(this.grantsKey, grant.field);
-  }
-
-  /**
-   * Audits approvals counted before `before` whose event never reached the
-   * audit log (the approving process died in between). At least once: a
-   * process dying between the append and letting go may leave a duplicate,
-   * never a gap. Returns how many.
-   */
-  async auditStranded(before: Date): Promise<number> {
-    const stranded = Object.entries(await this.redis.hgetall(this.grantsKey))
-      .map(([field, raw]) => ({ field, ...(JSON.parse(raw) as { t: number; e: Grant['event'] }) }))
-      .filter((g) => g.t < before.getTime())
-      .sort((a, b) => a.t - b.t);
-    if (!stranded.length) return 0;
-    await this.audit.appendMany(stranded.map((g) => g.e));
-    await this.redis.hdel(this.grantsKey, ...stranded.map((g) => g.field));
-    return stranded.length;
+    await this.audit.outbox.deliver(grant);
   }
 
   async released(id: string): Promise<void> {
@@ -194,7 +169,7 @@ export class ProposalStore {
 
   async approve(id: string, approver: Requester, hash: string, now: Date): Promise<ApproveAnswer> {
     const me = { kind: approver.kind, id: approver.id, ...(approver.name ? { name: approver.name } : {}) };
-    const keys = [this.runKey(id), this.expiryKey, this.releaseKey, this.grantsKey];
+    const keys = [this.runKey(id), this.expiryKey, this.releaseKey, this.audit.outbox.key];
     const reply = (await APPROVE.run(this.redis, keys, [JSON.stringify(me), hash, now.getTime(), id])) as string[];
     const [kind, value, field, grant] = reply;
     switch (kind) {

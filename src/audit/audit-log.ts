@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../redis-script.js';
 import { defaultRedactor, type Redactor } from '../redact/redactor.js';
+import { AuditOutbox } from './audit-outbox.js';
 import { GENESIS, linkEncoded, verifyChain, type ChainAnchor, type VerifyResult } from './chain.js';
 import type { AuditEvent, AuditEventBody } from './events.js';
 
@@ -78,6 +79,8 @@ export class AuditLog {
   private readonly now: () => Date;
   private readonly mirror: ((event: AuditEvent) => void) | undefined;
   private readonly redactor: Redactor;
+  /** Events written with the change they record, until they are appended here. */
+  readonly outbox: AuditOutbox;
   private pending: Pending[] = [];
   private flushing = false;
   private head: string | undefined;
@@ -91,6 +94,7 @@ export class AuditLog {
     this.now = options.now ?? (() => new Date());
     this.mirror = options.mirror;
     this.redactor = options.redactor ?? defaultRedactor;
+    this.outbox = new AuditOutbox(options.redis, options.prefix, this);
   }
 
   append(body: AuditEventBody): Promise<AuditEvent> {

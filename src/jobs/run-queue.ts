@@ -339,9 +339,11 @@ export class RunQueue {
   /** Ends a run that never started as cancelled, once; true when this call ended it. */
   private async endUnstarted(run: RunRecord, from: readonly RunState[], message: string): Promise<boolean> {
     const { store } = this.options;
-    const refused = await store.transition(run.id, from, 'cancelled', { finishedAt: this.now().toISOString(), error: { code: 'run_cancelled', message } });
+    const event = { type: 'run.finished' as const, runId: run.id, runbook: run.runbook, cluster: run.cluster, outcome: 'cancelled' as const, durationMs: 0, dryRun: run.dryRun };
+    const audited = { field: `run.finished ${run.id}`, event };
+    const refused = await store.transition(run.id, from, 'cancelled', { finishedAt: this.now().toISOString(), error: { code: 'run_cancelled', message } }, audited);
     if (refused) return false;
-    await this.options.audit.append({ type: 'run.finished', runId: run.id, runbook: run.runbook, cluster: run.cluster, outcome: 'cancelled', durationMs: 0, dryRun: run.dryRun });
+    await this.options.audit.outbox.deliver(audited);
     this.options.metrics?.runs.inc({ runbook: run.runbook, outcome: 'cancelled', dry_run: String(run.dryRun) });
     await store.expire(run.id, this.options.retentionMs);
     return true;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../redis-script.js';
 import { defaultRedactor, type Redactor } from '../redact/redactor.js';
+import { auditOutboxKey, type OutboxEntry } from '../audit/audit-outbox.js';
 import type { PlannedChange } from '../k8s/types.js';
 import type { Requester } from '../runbook/types.js';
 import { isHeld, type RunEvent, type RunRecord, type RunState, type StoredRunEvent } from './run-record.js';
@@ -15,7 +16,9 @@ for state in string.gmatch(ARGV[1], '[^,]+') do
 end
 if not allowed then return current end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+-- The audit event of this change, in the audit outbox (KEYS[2]) in the same step.
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 'OK'
 `);
 
@@ -140,9 +143,17 @@ export class RunStore {
    * Sets `to` if the run is in one of `from`. Returns the run's state before the
    * call when the move was refused, undefined when it happened.
    */
-  async transition(id: string, from: readonly RunState[], to: RunState, fields: Partial<RunRecord> = {}): Promise<RunState | 'missing' | undefined> {
+  /**
+   * Moves a run from one of `from` to `to`, with `fields`. An `audited` entry
+   * (the audit event of this change) is left in the audit outbox in the same
+   * atomic step; the caller delivers it. Undefined when done, else the state
+   * that refused (or 'missing').
+   */
+  async transition(id: string, from: readonly RunState[], to: RunState, fields: Partial<RunRecord> = {}, audited?: OutboxEntry): Promise<RunState | 'missing' | undefined> {
     const flat = Object.entries(serialise(this.shown(fields))).flat();
-    const answer = (await TRANSITION.run(this.redis, [this.key(id)], [from.join(','), to, ...flat])) as string;
+    const outbox = audited ? [audited.field, JSON.stringify({ t: this.now().getTime(), e: audited.event })] : ['', ''];
+    const keys = [this.key(id), auditOutboxKey(this.prefix)];
+    const answer = (await TRANSITION.run(this.redis, keys, [from.join(','), to, ...outbox, ...flat])) as string;
     if (answer === 'OK') {
       await this.emit(id, { type: 'state', state: to, ...(fields.error ? { message: fields.error.message } : {}) });
       return undefined;

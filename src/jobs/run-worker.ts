@@ -259,16 +259,9 @@ export class RunWorker {
   private async finish(run: RunRecord, outcome: RunOutcome, fields: { error?: RunError; result?: unknown }): Promise<void> {
     const { store, audit, metrics } = this.options;
     const finishedAt = this.now();
-    // planning too: a plan job the engine gives up on (stalled too often) ends its proposal.
-    const refused = await store.transition(run.id, ['queued', 'running', 'planning'], outcome, {
-      finishedAt: finishedAt.toISOString(),
-      ...(fields.error ? { error: fields.error } : {}),
-      ...(fields.result !== undefined ? { result: fields.result } : {}),
-    });
-    if (refused) return;
     const durationMs = finishedAt.getTime() - Date.parse(run.startedAt ?? run.createdAt);
-    await audit.append({
-      type: 'run.finished',
+    const finished = {
+      type: 'run.finished' as const,
       runId: run.id,
       runbook: run.runbook,
       cluster: run.cluster,
@@ -276,7 +269,23 @@ export class RunWorker {
       durationMs,
       dryRun: run.dryRun,
       ...(fields.error ? { error: fields.error } : {}),
-    });
+    };
+    // planning too: a plan job the engine gives up on (stalled too often) ends its proposal.
+    // The audit event goes with the state (outbox): a worker dying in between leaves it to the drain.
+    const audited = { field: `run.finished ${run.id}`, event: finished };
+    const refused = await store.transition(
+      run.id,
+      ['queued', 'running', 'planning'],
+      outcome,
+      {
+        finishedAt: finishedAt.toISOString(),
+        ...(fields.error ? { error: fields.error } : {}),
+        ...(fields.result !== undefined ? { result: fields.result } : {}),
+      },
+      audited,
+    );
+    if (refused) return;
+    await audit.outbox.deliver(audited);
     metrics?.runs.inc({ runbook: run.runbook, outcome, dry_run: String(run.dryRun) });
     metrics?.runDuration.observe({ runbook: run.runbook, outcome }, durationMs / 1000);
     await store.expire(run.id, this.options.retentionMs);

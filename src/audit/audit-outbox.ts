@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import type { AuditEventBody } from './events.js';
+
+/** What the outbox needs of the audit log. */
+interface Appender {
+  append(event: AuditEventBody): Promise<unknown>;
+  appendMany(events: AuditEventBody[]): Promise<unknown>;
+}
+
+/** An audit event written by the same atomic step as the change it records. */
+export interface OutboxEntry {
+  field: string;
+  event: AuditEventBody;
+}
+
+/** The outbox's key; scripts that change state write `{t: ms, e: event}` under a field of it in the same step. */
+export function auditOutboxKey(prefix: string): string {
+  return `${prefix}:audit:outbox`;
+}
+
+/**
+ * Audit events that must not go missing: the script that makes a change (an
+ * approval counted, a run finished) also leaves its event here, so a process
+ * that dies before appending it leaves it for `drain`. At least once: dying
+ * between the append and letting go may leave a duplicate, never a gap.
+ */
+export class AuditOutbox {
+  readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly audit: Appender,
+  ) {
+    this.key = auditOutboxKey(prefix);
+  }
+
+  /** Appends an entry's event, then lets go of it. */
+  async deliver(entry: OutboxEntry): Promise<void> {
+    await this.audit.append(entry.event);
+    await this.redis.hdel(this.key, entry.field);
+  }
+
+  /** Appends, oldest first, the events left behind before `before` (their process died); how many. */
+  async drain(before: Date): Promise<number> {
+    const left = Object.entries(await this.redis.hgetall(this.key))
+      .map(([field, raw]) => ({ field, ...(JSON.parse(raw) as { t: number; e: AuditEventBody }) }))
+      .filter((entry) => entry.t < before.getTime())
+      .sort((a, b) => a.t - b.t);
+    if (!left.length) return 0;
+    await this.audit.appendMany(left.map((entry) => entry.e));
+    await this.redis.hdel(this.key, ...left.map((entry) => entry.field));
+    return left.length;
+  }
+}

@@ -1,0 +1,56 @@
+import type { AuditEvent } from '../../../src/audit/events.js';
+import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+
+type Finished = Extract<AuditEvent, { type: 'run.finished' }>;
+
+// An audit event written in the same atomic step as the change it records, so that a
+// process dying between the change and the append leaves no gap in the audit log.
+describe('the audit outbox', () => {
+  let t: TestDrover;
+
+  beforeEach(async () => {
+    t = await buildTestDrover();
+  });
+
+  afterEach(async () => {
+    await t.close();
+  });
+
+  const cli = { kind: 'cli' as const, id: 'bob@laptop', name: 'bob' };
+  const queued = () => t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: 'demo', deployment: 'web', replicas: 4 }, requester: cli });
+  const finished = async (runId: string): Promise<Finished[]> =>
+    (await t.drover.audit.read()).filter((e): e is Finished => e.type === 'run.finished' && e.runId === runId);
+  const entry = (runId: string) => ({
+    field: `run.finished ${runId}`,
+    event: { type: 'run.finished' as const, runId, runbook: 'scale-deployment', cluster: 'test', outcome: 'cancelled' as const, durationMs: 0, dryRun: false },
+  });
+
+  it('a change whose process died before appending its event: the drain appends it, once', async () => {
+    const run = await queued();
+    // The change and its event in one step; then the process "dies" (no deliver).
+    expect(await t.drover.store.transition(run.id, ['queued'], 'cancelled', { finishedAt: new Date().toISOString() }, entry(run.id))).toBeUndefined();
+    expect(await finished(run.id)).toEqual([]);
+    const { outbox } = t.drover.audit;
+    // Recent entries belong to a process that may still be appending them.
+    expect(await outbox.drain(new Date(Date.now() - 30_000))).toBe(0);
+    expect(await outbox.drain(new Date(Date.now() + 1000))).toBe(1);
+    expect(await finished(run.id)).toMatchObject([{ outcome: 'cancelled' }]);
+    expect(await outbox.drain(new Date(Date.now() + 1000))).toBe(0);
+    expect(await finished(run.id)).toHaveLength(1);
+    expect((await t.drover.audit.verify()).ok).toBe(true);
+  });
+
+  it('a change that is refused leaves no event behind', async () => {
+    const run = await queued();
+    expect(await t.drover.store.transition(run.id, ['running'], 'succeeded', {}, entry(run.id))).toBe('queued');
+    expect(await t.redis.hlen(t.drover.audit.outbox.key)).toBe(0);
+  });
+
+  it('a change delivered at once leaves nothing to drain', async () => {
+    const run = await queued();
+    const cancelled = await t.drover.queue.cancel(run.id, cli);
+    expect(cancelled.state).toBe('cancelled');
+    expect(await finished(run.id)).toHaveLength(1);
+    expect(await t.redis.hlen(t.drover.audit.outbox.key)).toBe(0);
+  });
+});
