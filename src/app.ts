@@ -305,10 +305,12 @@ export function createDrover(deps: DroverDeps) {
       watch.start();
       approvals.start();
       if (retention) return;
-      // Audit events whose process died after the change they record and before appending them.
+      // Audit events whose process died after the change they record and before appending them;
+      // not before a Kubernetes request held there could still be waiting for its answer.
+      const settleMs = Math.max(120_000, 2 * config.clusters.requestTimeout);
       const drain = () =>
         void audit.outbox
-          .drain(new Date(now().getTime() - 30_000))
+          .drain(new Date(now().getTime() - settleMs))
           .then((n) => n && logger.warn({ events: n }, 'appended audit events a process left behind'))
           .catch((err: unknown) => logger.warn({ err }, 'audit outbox drain failed'));
       outboxDrain = setInterval(drain, 5000);

@@ -35,7 +35,12 @@ export class AuditOutbox {
     this.key = auditOutboxKey(prefix);
   }
 
-  /** Appends an entry's event, then lets go of it. */
+  /** Leaves an event here before the change it records, in case the process dies before `deliver`. */
+  async hold(entry: OutboxEntry, now = new Date()): Promise<void> {
+    await this.redis.hset(this.key, entry.field, JSON.stringify({ t: now.getTime(), e: entry.event }));
+  }
+
+  /** Appends an entry's event (which may replace the one held under its field), then lets go of it. */
   async deliver(entry: OutboxEntry): Promise<void> {
     await this.audit.append(entry.event);
     await this.redis.hdel(this.key, entry.field);

@@ -248,8 +248,11 @@ export class RunWorker {
     const { audit, store, metrics } = this.options;
     return {
       onApiCall: ({ cluster, verb, code }) => metrics?.k8sCalls.inc({ cluster, verb, code: String(code) }),
-      onMutation: async (record, change) => {
-        await audit.append({ type: 'k8s.mutation', runId, ...record });
+      // Held in the audit outbox while the request is out: a worker dying before the answer
+      // leaves the mutation recorded with outcome "unknown", never not at all.
+      beforeMutation: (record, id) => audit.outbox.hold({ field: `k8s.mutation ${runId} ${id}`, event: { type: 'k8s.mutation', runId, ...record, outcome: 'unknown' } }, this.now()),
+      onMutation: async (record, change, id) => {
+        await audit.outbox.deliver({ field: `k8s.mutation ${runId} ${id}`, event: { type: 'k8s.mutation', runId, ...record } });
         if (change && record.outcome === 'succeeded') await store.addChange(runId, scrubChange(scrub)(change));
       },
     };

@@ -1,8 +1,9 @@
 /**
  * The one path every K8sOps mutation takes: the dryRun parameter, the
- * PlannedChange it returns, and the hooks.onMutation report on success and
- * on failure.
+ * PlannedChange it returns, hooks.beforeMutation before it is sent, and the
+ * hooks.onMutation report on success and on failure.
  */
+import { randomUUID } from 'node:crypto';
 import { DroverError } from '../errors.js';
 import type { K8sHooks, MutationVerb, PlannedChange } from './types.js';
 
@@ -46,16 +47,18 @@ export class Mutations {
       name: target.name,
       dryRun: this.options.dryRun,
     };
+    const id = randomUUID();
+    await this.options.hooks?.beforeMutation?.(record, id);
     let result: R;
     try {
       result = await run();
     } catch (err) {
       const status = err instanceof DroverError && typeof err.details.status === 'number' ? err.details.status : undefined;
       const errorCode = err instanceof DroverError ? err.code : 'internal';
-      await this.options.hooks?.onMutation?.({ ...record, outcome: 'failed', status, errorCode }, undefined);
+      await this.options.hooks?.onMutation?.({ ...record, outcome: 'failed', status, errorCode }, undefined, id);
       throw err;
     }
-    await this.options.hooks?.onMutation?.({ ...record, outcome: 'succeeded', status: result.status }, result.change);
+    await this.options.hooks?.onMutation?.({ ...record, outcome: 'succeeded', status: result.status }, result.change, id);
     return result;
   }
 }

@@ -29,7 +29,8 @@ export interface MutationRecord {
   namespace?: string;
   name: string;
   dryRun: boolean;
-  outcome: 'succeeded' | 'failed';
+  /** `unknown`: the process died after sending it and before hearing back (recorded from the audit outbox). */
+  outcome: 'succeeded' | 'failed' | 'unknown';
   /** HTTP status the API server answered with, if it answered. */
   status?: number;
   /** Present when outcome is failed: the DroverError code. */
@@ -39,8 +40,13 @@ export interface MutationRecord {
 export interface K8sHooks {
   /** Every API call, read or write: verb is the Kubernetes verb (get, list, patch, delete...), code the HTTP status or 0 for a network error. */
   onApiCall?(call: { cluster: string; verb: string; resource: string; code: number }): void;
+  /**
+   * Every mutation, before it is sent; `id` names it in `onMutation` too. May
+   * be async; it is awaited (a failure stops the mutation from being sent).
+   */
+  beforeMutation?(record: Omit<MutationRecord, 'outcome'>, id: string): void | Promise<void>;
   /** Every mutation, after the API server answered (or failed to). May be async; it is awaited. */
-  onMutation?(record: MutationRecord, change: PlannedChange | undefined): void | Promise<void>;
+  onMutation?(record: MutationRecord, change: PlannedChange | undefined, id: string): void | Promise<void>;
 }
 
 export interface ListOptions {

@@ -1,5 +1,7 @@
 import type { AuditEvent } from '../../../src/audit/events.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+import { seedDemo } from '../../support/seed.js';
+import { waitFor } from '../../support/wait-for.js';
 
 type Finished = Extract<AuditEvent, { type: 'run.finished' }>;
 
@@ -52,5 +54,28 @@ describe('the audit outbox', () => {
     expect(cancelled.state).toBe('cancelled');
     expect(await finished(run.id)).toHaveLength(1);
     expect(await t.redis.hlen(t.drover.audit.outbox.key)).toBe(0);
+  });
+
+  it('a Kubernetes mutation is held while its request is out: a worker dying then leaves it recorded as "unknown"', async () => {
+    seedDemo(t.fake);
+    await t.drover.startWorker();
+    // The API server takes its time over the scale.
+    t.fake.failNext({ method: 'PATCH', pathIncludes: '/deployments/web/scale', delayMs: 1500 });
+    const run = await queued();
+    const { outbox } = t.drover.audit;
+    const held = await waitFor(async () => {
+      const entries = Object.values(await t.redis.hgetall(outbox.key)).map((raw) => (JSON.parse(raw) as { e: AuditEvent }).e);
+      return entries.find((e) => e.type === 'k8s.mutation' && e.runId === run.id);
+    }, 'the mutation in the outbox');
+    expect(held).toMatchObject({ verb: 'patch', kind: 'Deployment/scale', namespace: 'demo', name: 'web', outcome: 'unknown' });
+    const mutations = async () => (await t.drover.audit.read()).filter((e) => e.type === 'k8s.mutation' && e.runId === run.id);
+    expect(await mutations()).toEqual([]);
+    // Had the worker died now, the drain would record it: sent, outcome unknown.
+    // It did not: the answer arrives, the real outcome is appended and the held copy let go.
+    await waitFor(async () => (await t.drover.store.get(run.id))?.state === 'succeeded', 'the run');
+    await waitFor(async () => (await mutations()).length === 1, 'the mutation in the audit log');
+    expect(await mutations()).toMatchObject([{ outcome: 'succeeded', status: 200 }]);
+    await waitFor(async () => (await t.redis.hlen(outbox.key)) === 0, 'the outbox to empty');
+    expect(await outbox.drain(new Date(Date.now() + 1000))).toBe(0);
   });
 });
