@@ -15,16 +15,18 @@ export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed-out' | 'r
  * members; readers must ignore types they do not know. The audit log redacts
  * every event before it is chained (secret params, tokens, configured patterns).
  */
+/** Who asked for which run: what `run.queued` and `run.proposed` both record. */
+interface RunRequested {
+  runId: string;
+  runbook: string;
+  cluster: string;
+  params: Record<string, unknown>;
+  dryRun: boolean;
+  actor: Requester;
+}
+
 export type AuditEventBody =
-  | {
-      type: 'run.queued';
-      runId: string;
-      runbook: string;
-      cluster: string;
-      params: Record<string, unknown>;
-      dryRun: boolean;
-      actor: Requester;
-    }
+  | ({ type: 'run.queued' } & RunRequested)
   | { type: 'run.started'; runId: string; runbook: string; cluster: string; attempt: number; resumed: boolean }
   | { type: 'run.waiting'; runId: string; concurrencyKey: string; heldBy: string }
   | { type: 'run.step.started'; runId: string; step: string; attempt: number; execution: number }
@@ -64,18 +66,7 @@ export type AuditEventBody =
       dryRun: boolean;
       reason: string;
     }
-  | {
-      type: 'run.proposed';
-      runId: string;
-      runbook: string;
-      cluster: string;
-      params: Record<string, unknown>;
-      dryRun: boolean;
-      actor: Requester;
-      needed: number;
-      group?: string;
-      reason: string;
-    }
+  | ({ type: 'run.proposed'; needed: number; group?: string; reason: string } & RunRequested)
   | {
       type: 'approval.requested';
       runId: string;
