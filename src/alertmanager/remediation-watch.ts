@@ -9,11 +9,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
 import type { WebhookAlert } from './webhook-payload.js';
 import type { Silences } from './silences.js';
-import { randomBytes } from 'node:crypto';
 import { RedisScript } from '../redis-script.js';
-
-// Deletes the lock only if it still holds our token.
-const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
+import { withLock } from '../redis-lock.js';
 
 // Writes watch entries, ARGV[1] a JSON array of [runId, entry (JSON without
 // silenceId), silenceId or ''], keeping the silence an earlier write recorded
@@ -118,22 +115,17 @@ export class RemediationWatch {
   async sweep(now = Date.now()): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = true;
-    const lock = `${this.key}:lock`;
-    const token = randomBytes(8).toString('hex');
-    let held = false;
     try {
       // One sweeper at a time across Drover instances.
-      held = (await this.deps.redis.set(lock, token, 'PX', 30_000, 'NX')) === 'OK';
-      if (!held) return;
-      const watched = Object.values(await this.deps.redis.hgetall(this.key)).map((raw) => JSON.parse(raw) as Watched);
-      // Every watched run in one round trip: after a storm most are still queued and need nothing more.
-      const runs = await this.deps.store.getMany(watched.map((w) => w.runId));
-      for (const [i, w] of watched.entries()) {
-        await this.check(w, runs[i], now).catch((err: unknown) => this.deps.logger.warn({ err }, 'remediation watch: check failed'));
-      }
+      await withLock(this.deps.redis, `${this.key}:lock`, 30_000, async () => {
+        const watched = Object.values(await this.deps.redis.hgetall(this.key)).map((raw) => JSON.parse(raw) as Watched);
+        // Every watched run in one round trip: after a storm most are still queued and need nothing more.
+        const runs = await this.deps.store.getMany(watched.map((w) => w.runId));
+        for (const [i, w] of watched.entries()) {
+          await this.check(w, runs[i], now).catch((err: unknown) => this.deps.logger.warn({ err }, 'remediation watch: check failed'));
+        }
+      });
     } finally {
-      // Only the holder releases the lock (a loser must not free the winner's).
-      if (held) await RELEASE.run(this.deps.redis, [lock], [token]).catch(() => undefined);
       this.sweeping = false;
     }
   }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { withLock } from '../redis-lock.js';
 import type { AuditEventBody } from './events.js';
 
 /** What the outbox needs of the audit log. */
@@ -46,8 +47,16 @@ export class AuditOutbox {
     await this.redis.hdel(this.key, entry.field);
   }
 
-  /** Appends, oldest first, the events left behind before `before` (their process died); how many. */
+  /**
+   * Appends, oldest first, the events left behind before `before` (their
+   * process died); how many. One drainer at a time across Drover instances, so
+   * two serving processes never append the same event twice.
+   */
   async drain(before: Date): Promise<number> {
+    return (await withLock(this.redis, `${this.key}:lock`, 30_000, () => this.drainHeld(before))) ?? 0;
+  }
+
+  private async drainHeld(before: Date): Promise<number> {
     const left = Object.entries(await this.redis.hgetall(this.key))
       .map(([field, raw]) => ({ field, ...(JSON.parse(raw) as { t: number; e: AuditEventBody }) }))
       .filter((entry) => entry.t < before.getTime())

@@ -1,3 +1,4 @@
+import { AuditLog } from '../../../src/audit/audit-log.js';
 import type { AuditEvent } from '../../../src/audit/events.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { seedDemo } from '../../support/seed.js';
@@ -38,6 +39,17 @@ describe('the audit outbox', () => {
     expect(await outbox.drain(new Date(Date.now() + 1000))).toBe(1);
     expect(await finished(run.id)).toMatchObject([{ outcome: 'cancelled' }]);
     expect(await outbox.drain(new Date(Date.now() + 1000))).toBe(0);
+    expect(await finished(run.id)).toHaveLength(1);
+    expect((await t.drover.audit.verify()).ok).toBe(true);
+  });
+
+  it('two serving processes draining at once append a left-behind event once', async () => {
+    const run = await queued();
+    await t.drover.store.transition(run.id, ['queued'], 'cancelled', { finishedAt: new Date().toISOString() }, entry(run.id));
+    const otherProcess = new AuditLog({ redis: t.redis, prefix: t.prefix });
+    const later = new Date(Date.now() + 1000);
+    const drained = await Promise.all([t.drover.audit.outbox.drain(later), otherProcess.outbox.drain(later)]);
+    expect(drained.sort()).toEqual([0, 1]);
     expect(await finished(run.id)).toHaveLength(1);
     expect((await t.drover.audit.verify()).ok).toBe(true);
   });
