@@ -107,7 +107,8 @@ export class Approvals {
       case 'counted':
       case 'approved': {
         metrics?.approvals.inc({ runbook: run.runbook, outcome: answer.kind });
-        await proposals.audited(answer.grant);
+        // The approve script left this event in the audit outbox with the approval itself.
+        await this.deps.audit.outbox.deliver(answer.grant);
         await store.emit(runId, { type: 'approval', action: 'approved', by: approver, approvals: answer.approvals, needed });
         const current = (await store.get(runId)) ?? run;
         if (answer.kind === 'approved') {

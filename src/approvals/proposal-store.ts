@@ -120,11 +120,6 @@ export class ProposalStore {
     return this.runsScoredBefore(this.releaseKey, before, limit);
   }
 
-  /** Puts an approval in the audit log, then lets go of its copy in the outbox. */
-  async audited(grant: Grant): Promise<void> {
-    await this.audit.outbox.deliver(grant);
-  }
-
   async released(id: string): Promise<void> {
     await this.redis.zrem(this.releaseKey, this.runKey(id));
   }

@@ -228,9 +228,9 @@ export class RunStore {
     await this.emit(id, { type: 'change', change });
   }
 
-  /** The changes a run made, redacted (as stored, and again on the way out). */
+  /** The changes a run made, as stored: redacted. */
   async changes(id: string): Promise<PlannedChange[]> {
-    return (await this.redis.lrange(this.key(id, 'changes'), 0, -1)).map((c) => this.redacted(JSON.parse(c) as PlannedChange));
+    return (await this.redis.lrange(this.key(id, 'changes'), 0, -1)).map((c) => JSON.parse(c) as PlannedChange);
   }
 
   /** Most recent runs first, optionally of one runbook. */
@@ -248,9 +248,9 @@ export class RunStore {
     await tx.exec();
   }
 
-  /** The dry-run plan a proposal was opened with (what its approvers see). */
+  /** The dry-run plan a proposal was opened with (what its approvers see), as stored: redacted. */
   async plan(id: string): Promise<PlannedChange[]> {
-    return (await this.redis.lrange(this.key(id, 'plan'), 0, -1)).map((c) => this.redacted(JSON.parse(c) as PlannedChange));
+    return (await this.redis.lrange(this.key(id, 'plan'), 0, -1)).map((c) => JSON.parse(c) as PlannedChange);
   }
 
   /** What to show of a run's effect: the plan while it is held for approval, else the changes it made. */
