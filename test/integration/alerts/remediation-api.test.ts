@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { isTerminal } from '../../../src/jobs/run-record.js';
 import type { AuditEvent } from '../../../src/audit/events.js';
 import { startAlertmanager, type AlertmanagerHandle } from '../../support/alertmanager.js';
@@ -13,15 +15,33 @@ type Remediation = Extract<AuditEvent, { type: 'alert.remediation' }>;
 describe('did it work? asking a real Alertmanager', () => {
   let t: SlackTestDrover;
   let am: AlertmanagerHandle;
+  // Drover reaches Alertmanager's API through a pass-through that notes what it asked for.
+  let tap: Server;
+  let asked: URL[];
 
   beforeEach(async () => {
     const port = await freePort();
     am = await startAlertmanager({ webhookUrl: `http://127.0.0.1:${port}/webhooks/alertmanager`, bearerToken: WEBHOOK_TOKEN, groupWait: '0s', sendResolved: false });
+    asked = [];
+    tap = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', am.url);
+      asked.push(url);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : Buffer.concat(chunks);
+        void fetch(url, { method: req.method ?? 'GET', headers: { 'content-type': req.headers['content-type'] ?? 'application/json' }, ...(body ? { body } : {}) }).then(
+          async (answer) => res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer())),
+          () => res.writeHead(502).end(),
+        );
+      });
+    });
+    await new Promise<void>((r) => tap.listen(0, '127.0.0.1', r));
     t = await buildSlackTestDrover({
       port,
       configure: (c) => {
         c.alerts.webhookToken = WEBHOOK_TOKEN;
-        c.alerts.alertmanagerUrl = am.url;
+        c.alerts.alertmanagerUrl = `http://127.0.0.1:${(tap.address() as AddressInfo).port}`;
         c.alerts.watchFor = 200;
       },
     });
@@ -30,7 +50,11 @@ describe('did it work? asking a real Alertmanager', () => {
   afterEach(async () => {
     await am.stop();
     await t.close();
+    await new Promise((r) => tap.close(r));
   });
+
+  /** The filters of Drover's queries of Alertmanager's alerts. */
+  const alertQueries = () => asked.filter((u) => u.pathname === '/api/v2/alerts').map((u) => u.searchParams.getAll('filter'));
 
   // Labels with characters Alertmanager's filter syntax must have quoted.
   const crashLooping = (pod: string) => ({
@@ -57,6 +81,8 @@ describe('did it work? asking a real Alertmanager', () => {
     const [pod] = t.fake.list('pods', 'demo', { labelSelector: 'app=web' }).map((p) => p.metadata.name as string);
     const runId = await remediate(pod!);
     expect(await remediation(runId)).toMatchObject({ result: 'not-cleared', alertname: 'KubePodCrashLooping' });
+    // It asked about this alert only, not for every alert Alertmanager holds.
+    expect(alertQueries()).toEqual([expect.arrayContaining([`pod="${pod}"`, 'alertname="KubePodCrashLooping"', 'summary="say \\"hi\\", \\\\ then {go}"'])]);
   }, 20_000);
 
   it('an alert Alertmanager no longer lists is "remediated", with no resolved notification', async () => {
