@@ -11,6 +11,8 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    // Against a real kube-apiserver (test/real-kube/build.sh); each file starts its own control plane.
+    { ...common, displayName: 'real-kube', testMatch: ['<rootDir>/test/real-kube/**/*.test.ts'] },
   ],
   // Integration tests wait for real queues and servers; their own waits fail sooner with a clearer message.
   testTimeout: 30000,

@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'k8s_throttled'
   | 'k8s_server_error'
   | 'k8s_unsupported'
+  /** The cluster does not serve an API group/version Drover needs (found through discovery or a 404 for the resource itself). */
+  | 'k8s_api_missing'
+  /** A pod has no container output to read: it never started, or its node cannot be reached. */
+  | 'k8s_no_logs'
   | 'runbook_refused'
   | 'run_cancelled'
   | 'run_timed_out'

@@ -13,6 +13,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { DroverError } from '../errors.js';
 import { toDroverError, type CallTarget } from './api-errors.js';
 import type { K8sHooks } from './types.js';
 
@@ -23,16 +24,59 @@ export interface ApiCallerOptions {
   hooks?: K8sHooks;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
+  /**
+   * A dry run: every request that could change something must say dryRun=All
+   * where the API server reads it, or it is not sent (see dryRunViolation).
+   */
+  dryRun?: boolean;
 }
 
 export type Send<T> = (options: ConfigurationOptions<ObservableMiddleware>) => Promise<HttpInfo<T>>;
 
+/**
+ * Why a request would not be a dry run as kube-apiserver reads it, or
+ * undefined when it would. POST, PUT and PATCH take `dryRun` from the query;
+ * a DELETE with a body takes all its options from the body and ignores the
+ * query (the bug that once let a dry run delete a pod), so there it must be
+ * inside DeleteOptions.
+ */
+export function dryRunViolation(method: string, url: string, body: unknown): string | undefined {
+  const m = method.toUpperCase();
+  if (m === 'GET' || m === 'HEAD' || m === 'OPTIONS') return undefined;
+  const query = new URL(url, 'http://x').searchParams.getAll('dryRun');
+  if (m === 'DELETE') {
+    let options: unknown = undefined;
+    if (typeof body === 'string' && body !== '') {
+      try {
+        options = JSON.parse(body) as unknown;
+      } catch {
+        return 'DELETE body is not JSON DeleteOptions';
+      }
+    }
+    if (options === undefined) return query.includes('All') ? undefined : 'DELETE without dryRun';
+    const inBody = (options as { dryRun?: unknown }).dryRun;
+    return Array.isArray(inBody) && inBody.includes('All') ? undefined : 'DELETE whose DeleteOptions body lacks dryRun: ["All"]';
+  }
+  return query.includes('All') ? undefined : `${m} without ?dryRun=All`;
+}
+
 /** Middleware that attaches a signal and, when given, a Content-Type (patch strategy) to the request. */
-function requestMiddleware(signal: AbortSignal, contentType: string | undefined): ObservableMiddleware {
+function requestMiddleware(signal: AbortSignal, contentType: string | undefined, dryRun: boolean, seen: (c: RequestContext) => void): ObservableMiddleware {
   return {
     pre(context: RequestContext): Observable<RequestContext> {
+      seen(context);
       context.setSignal(signal);
       if (contentType) context.setHeaderParam('Content-Type', contentType);
+      if (dryRun) {
+        const violation = dryRunViolation(context.getHttpMethod(), context.getUrl(), context.getBody());
+        if (violation) {
+          // Fail closed: a dry run never sends a request the server would carry out.
+          const err = new DroverError('internal', `refused to send a request in a dry run that the API server would carry out (${violation})`, {
+            details: { method: context.getHttpMethod(), url: context.getUrl() },
+          });
+          return new Observable(Promise.reject(err));
+        }
+      }
       return new Observable(Promise.resolve(context));
     },
     post(context: ResponseContext): Observable<ResponseContext> {
@@ -53,8 +97,10 @@ export class ApiCaller {
   /** Sends the request and returns the body and HTTP status; throws a DroverError. */
   async call<T>(target: Omit<CallTarget, 'cluster'>, send: Send<T>, contentType?: string): Promise<{ data: T; status: number }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
+    // Kept to name the path in errors; read at failure time, after any later middleware rewrote it.
+    let request: RequestContext | undefined;
     const config: ConfigurationOptions<ObservableMiddleware> = {
-      middleware: [requestMiddleware(timeout, contentType)],
+      middleware: [requestMiddleware(timeout, contentType, this.options.dryRun === true, (c) => (request = c))],
       middlewareMergeStrategy: 'append',
     };
     try {
@@ -68,6 +114,7 @@ export class ApiCaller {
         cluster: this.cluster,
         timeoutMs: this.timeoutMs,
         timedOut: timeout.aborted,
+        ...(request ? { path: new URL(request.getUrl()).pathname } : {}),
       });
     }
   }

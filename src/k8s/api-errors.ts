@@ -17,6 +17,8 @@ export interface CallTarget {
 }
 
 export interface FailureContext extends CallTarget {
+  /** The URL path that was asked, when known. */
+  path?: string;
   timeoutMs: number;
   /** The per-call timeout fired. */
   timedOut: boolean;
@@ -71,8 +73,37 @@ function retryAfter(headers: unknown, status: StatusBody): number | undefined {
   return status.details?.retryAfterSeconds;
 }
 
+/** `apps/v1` from `/apis/apps/v1/namespaces/...`, `v1` from `/api/v1/...`. */
+export function groupVersionOf(path: string): string | undefined {
+  const apis = /^\/apis\/([^/]+)\/([^/]+)/.exec(path);
+  if (apis) return `${apis[1]}/${apis[2]}`;
+  const core = /^\/api\/([^/]+)/.exec(path);
+  return core ? core[1] : undefined;
+}
+
+/**
+ * A 404 about the resource itself, not an object: the server does not serve
+ * that group, version or resource ("the server could not find the requested
+ * resource", with no object name in the details).
+ */
+function apiMissing(err: ApiException<unknown>, status: StatusBody, ctx: FailureContext): DroverError | undefined {
+  if (err.code !== 404) return undefined;
+  const details = status.details as { name?: string } | undefined;
+  if (details?.name) return undefined;
+  if (status.message !== undefined && !/could not find the requested resource/i.test(status.message)) return undefined;
+  const gv = ctx.path ? groupVersionOf(ctx.path) : undefined;
+  const api = gv ? `${gv} ${ctx.resource.split('/')[0] ?? ctx.resource}` : ctx.resource;
+  return new DroverError(
+    'k8s_api_missing',
+    `cluster "${ctx.cluster}" does not serve ${api} (404 for the resource itself${ctx.path ? `: ${ctx.path}` : ''}); \`kubectl api-resources\` lists what it serves`,
+    { cause: err, details: { ...targetDetails(ctx), status: 404, ...(gv ? { groupVersion: gv } : {}) } },
+  );
+}
+
 function fromApiException(err: ApiException<unknown>, ctx: FailureContext): DroverError {
   const status = statusOf(err.body);
+  const missing = apiMissing(err, status, ctx);
+  if (missing) return missing;
   const mapping = BY_STATUS.find((m) => m.test(err.code));
   const code: ErrorCode = mapping?.code ?? 'k8s_server_error';
   const details: Record<string, unknown> = { ...targetDetails(ctx), status: err.code };

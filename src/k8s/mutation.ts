@@ -26,9 +26,18 @@ export class Mutations {
     return this.options.dryRun;
   }
 
-  /** The `dryRun` query parameter for a mutating call. */
+  /** The `dryRun` query parameter for a create, update or patch (their options travel in the query). */
   get dryRunParam(): 'All' | undefined {
     return this.options.dryRun ? 'All' : undefined;
+  }
+
+  /**
+   * DeleteOptions for a DELETE, with `dryRun: ['All']` inside them in a dry run.
+   * A DELETE that carries a body takes its options from the body alone: the
+   * API server ignores `?dryRun=All` then and deletes for real.
+   */
+  deleteOptions<T extends object>(options: T): T & { dryRun?: string[] } {
+    return this.options.dryRun ? { ...options, dryRun: ['All'] } : options;
   }
 
   change(target: MutationTarget, summary: string, diff: string): PlannedChange {

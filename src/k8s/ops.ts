@@ -9,11 +9,13 @@
 import { AppsV1Api, CoreV1Api, PatchStrategy, type KubeConfig, type V1Pod, type V1Scale } from '@kubernetes/client-node';
 import { DroverError } from '../errors.js';
 import { ApiCaller } from './api-caller.js';
+import { ApiDiscovery } from './api-discovery.js';
 import { impersonatingKubeConfig } from './impersonating-http.js';
 import { AutoscalingOps } from './autoscaling-ops.js';
 import { JobOps } from './job-ops.js';
 import { Mutations, ref, type MutationTarget } from './mutation.js';
 import { deletionDiff, objectDiff } from './plan-diff.js';
+import { readPodLogs } from './pod-logs.js';
 import { planRollback, rollbackPatch, selectorToString } from './rollback.js';
 import { StorageOps } from './storage-ops.js';
 import type {
@@ -76,9 +78,11 @@ class ClientK8sOps implements K8sOps {
       cluster: options.cluster,
       ...(options.hooks ? { hooks: options.hooks } : {}),
       ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+      dryRun: options.dryRun,
     });
     this.mutations = new Mutations({ cluster: options.cluster, dryRun: options.dryRun, ...(options.hooks ? { hooks: options.hooks } : {}) });
-    this.autoscaling = new AutoscalingOps(kubeConfig, this.caller, this.mutations);
+    // Discovery is cached per base kubeconfig (one per cluster), not per impersonated copy.
+    this.autoscaling = new AutoscalingOps(kubeConfig, this.caller, this.mutations, new ApiDiscovery(options.kubeConfig, this.caller));
     this.storage = new StorageOps(kubeConfig, this.caller, this.mutations);
     this.jobs = new JobOps(kubeConfig, this.caller, (namespace, listOptions) => this.listPods(namespace, listOptions));
   }
@@ -209,7 +213,7 @@ class ClientK8sOps implements K8sOps {
       try {
         const { status } = await this.caller.call(
           { verb: 'delete', resource: 'pods', kind: 'Pod', namespace, name },
-          (o) => this.core.deleteNamespacedPodWithHttpInfo({ name, namespace, body, dryRun: this.mutations.dryRunParam }, o),
+          (o) => this.core.deleteNamespacedPodWithHttpInfo({ name, namespace, body: this.mutations.deleteOptions(body) }, o),
         );
         const grace = options.gracePeriodSeconds === undefined ? '' : ` (grace period ${options.gracePeriodSeconds}s)`;
         return { change: { ...this.mutations.change(target, `delete ${label}${grace}`, deletionDiff(label, before, this.dryRun)), alreadyGone: false }, status };
@@ -224,9 +228,8 @@ class ClientK8sOps implements K8sOps {
     }).then((r) => r.change);
   }
 
-  async readPodLogs(namespace: string, pod: string, options: LogOptions = {}): Promise<string> {
-    const target = { verb: 'get', resource: 'pods/log', kind: 'Pod', namespace, name: pod };
-    return (await this.caller.call(target, (o) => this.core.readNamespacedPodLogWithHttpInfo({ name: pod, namespace, ...options }, o))).data;
+  readPodLogs(namespace: string, pod: string, options: LogOptions = {}): Promise<string> {
+    return readPodLogs(this.core, this.caller, namespace, pod, options);
   }
 
   // ---- Nodes

@@ -1,3 +1,4 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
@@ -5,7 +6,7 @@ import { createDrover, type Drover, type PolicySource } from '../../src/app.js';
 import { loadPolicyFile } from '../../src/policy/index.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
-import { ClusterRegistry } from '../../src/k8s/clusters.js';
+import { ClusterRegistry, type Cluster } from '../../src/k8s/clusters.js';
 import { RunbookRegistry, loadRunbooks } from '../../src/runbook/registry.js';
 import type { Runbook } from '../../src/runbook/types.js';
 import { startK8sFake, type K8sFake } from '../../src/testing/index.js';
@@ -22,14 +23,24 @@ export function allowAll(): PolicySource {
   return { document: loadPolicyFile(ALLOW_ALL_POLICY, (p) => readFileSync(p, 'utf8')) };
 }
 
-export interface TestDrover {
+/** A whole Drover acting on one cluster named `test`, whatever serves it. */
+export interface ClusterDrover {
   drover: Drover;
-  fake: K8sFake;
   redis: Redis;
   config: Config;
   prefix: string;
   queueName: string;
   close(): Promise<void>;
+}
+
+export interface TestDrover extends ClusterDrover {
+  fake: K8sFake;
+}
+
+export interface BuildDroverOptions {
+  runbooks?: Runbook[];
+  configure?: (c: Config) => void;
+  policy?: PolicySource;
 }
 
 export async function shippedRunbooks(): Promise<Runbook[]> {
@@ -39,12 +50,10 @@ export async function shippedRunbooks(): Promise<Runbook[]> {
 }
 
 /**
- * A whole Drover on a fresh Redis prefix and queue, acting on a fresh fake
- * Kubernetes API server registered as cluster `test`.
+ * A whole Drover on a fresh Redis prefix and queue, acting on the API server
+ * at `server` (a real one or the fake) registered as cluster `test`.
  */
-export async function buildTestDrover(
-  options: { runbooks?: Runbook[]; configure?: (c: Config) => void; fake?: K8sFake; policy?: PolicySource } = {},
-): Promise<TestDrover> {
+export async function buildDroverOn(cluster: { server: string; kubeConfig: KubeConfig; source?: Cluster['source'] }, options: BuildDroverOptions = {}): Promise<ClusterDrover> {
   const prefix = uniquePrefix();
   // The prefix is unique, so the default queue name is isolated too (and the CLI finds it).
   const queueName = 'runs';
@@ -52,16 +61,14 @@ export async function buildTestDrover(
   config.jobs.backoff = 50;
   config.jobs.maxBackoff = 200;
   options.configure?.(config);
-  const fake = options.fake ?? (await startK8sFake());
   const redis = redisClient();
   const runbooks = new RunbookRegistry(options.runbooks ?? (await shippedRunbooks()));
   const clusters = new ClusterRegistry({
-    extra: [{ name: 'test', source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }],
+    extra: [{ name: 'test', source: cluster.source ?? 'sandbox', server: cluster.server, kubeConfig: cluster.kubeConfig }],
   });
   const drover = createDrover({ config, redis, logger: pino({ level: 'silent' }), runbooks, clusters, policy: options.policy ?? allowAll() });
   return {
     drover,
-    fake,
     redis,
     config,
     prefix,
@@ -70,6 +77,19 @@ export async function buildTestDrover(
       await drover.close();
       await deletePrefix(redis, prefix);
       await redis.quit();
+    },
+  };
+}
+
+/** buildDroverOn a fresh fake Kubernetes API server (or the one given, which the caller stops). */
+export async function buildTestDrover(options: BuildDroverOptions & { fake?: K8sFake } = {}): Promise<TestDrover> {
+  const fake = options.fake ?? (await startK8sFake());
+  const built = await buildDroverOn({ server: fake.url, kubeConfig: fake.kubeConfig() }, options);
+  return {
+    ...built,
+    fake,
+    async close() {
+      await built.close();
       if (!options.fake) await fake.stop();
     },
   };
