@@ -20,7 +20,12 @@ interface Cached {
 const cache = new WeakMap<KubeConfig, Cached>();
 
 export class ApiDiscovery {
+  /**
+   * @param cacheKey the cluster's own kubeconfig: runs on one cluster share what was found
+   * @param kubeConfig what the request is sent with (impersonating, when the run does)
+   */
   constructor(
+    private readonly cacheKey: KubeConfig,
     private readonly kubeConfig: KubeConfig,
     private readonly caller: ApiCaller,
     private readonly now: () => number = Date.now,
@@ -28,15 +33,15 @@ export class ApiDiscovery {
 
   /** Every API group the cluster serves (not the core group), cached for ten minutes. */
   private groups(): Promise<V1APIGroup[]> {
-    const hit = cache.get(this.kubeConfig);
+    const hit = cache.get(this.cacheKey);
     if (hit && this.now() - hit.at < TTL_MS) return hit.groups;
     const api = this.kubeConfig.makeApiClient(ApisApi);
     const groups = this.caller
       .call({ verb: 'get', resource: 'apis', kind: 'APIGroupList' }, (o) => api.getAPIVersionsWithHttpInfo(o))
       .then((r) => r.data.groups);
-    cache.set(this.kubeConfig, { at: this.now(), groups });
+    cache.set(this.cacheKey, { at: this.now(), groups });
     // A failed discovery is not remembered: the next call asks again.
-    groups.catch(() => cache.delete(this.kubeConfig));
+    groups.catch(() => cache.delete(this.cacheKey));
     return groups;
   }
 

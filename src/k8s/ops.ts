@@ -82,7 +82,7 @@ class ClientK8sOps implements K8sOps {
     });
     this.mutations = new Mutations({ cluster: options.cluster, dryRun: options.dryRun, ...(options.hooks ? { hooks: options.hooks } : {}) });
     // Discovery is cached per base kubeconfig (one per cluster), not per impersonated copy.
-    this.autoscaling = new AutoscalingOps(kubeConfig, this.caller, this.mutations, new ApiDiscovery(options.kubeConfig, this.caller));
+    this.autoscaling = new AutoscalingOps(kubeConfig, this.caller, this.mutations, new ApiDiscovery(options.kubeConfig, kubeConfig, this.caller));
     this.storage = new StorageOps(kubeConfig, this.caller, this.mutations);
     this.jobs = new JobOps(kubeConfig, this.caller, (namespace, listOptions) => this.listPods(namespace, listOptions));
   }

@@ -164,13 +164,16 @@ describe('deletePod', () => {
     expect(mutations[0]?.record).toMatchObject({ outcome: 'succeeded', status: 409 });
   });
 
-  test('a missing pod is alreadyGone; a dry run keeps the pod and sends dryRun=All', async () => {
+  test('a missing pod is alreadyGone; a dry run keeps the pod and sends dryRun: ["All"] in DeleteOptions', async () => {
     expect((await ops(false).deletePod('demo', 'web-nothere-xxxxx')).alreadyGone).toBe(true);
     const [, pod] = pods as [KubeObject, KubeObject];
     const change = await ops(true).deletePod('demo', pod.metadata.name ?? '');
     expect(change).toMatchObject({ alreadyGone: false, dryRun: true });
     expect(fake.get('pods', 'demo', pod.metadata.name ?? '')).toBeDefined();
-    expect(fake.requests.find((r) => r.method === 'DELETE')?.query.dryRun).toBe('All');
+    // The real API server reads a DELETE's options from its body alone; a query parameter would be ignored.
+    const sent = fake.requests.find((r) => r.method === 'DELETE');
+    expect(sent?.body).toMatchObject({ dryRun: ['All'] });
+    expect(sent?.query.dryRun).toBeUndefined();
   });
 });
 
