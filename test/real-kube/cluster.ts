@@ -97,8 +97,10 @@ class Proc {
     if (!this.running) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, graceMs + 2000))]);
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise((r) => (giveUp = setTimeout(r, graceMs + 2000)))]);
     clearTimeout(timer);
+    clearTimeout(giveUp);
   }
 }
 
