@@ -1,6 +1,6 @@
 import { ApiException, FetchError } from '@kubernetes/client-node';
 import { DroverError } from '../../../src/errors.js';
-import { statusOf, toDroverError, type FailureContext } from '../../../src/k8s/api-errors.js';
+import { groupVersionOf, statusOf, toDroverError, type FailureContext } from '../../../src/k8s/api-errors.js';
 
 const ctx: FailureContext = {
   cluster: 'prod',
@@ -106,5 +106,30 @@ describe('toDroverError: no answer', () => {
   test('a DroverError passes through untouched', () => {
     const original = new DroverError('k8s_conflict', 'x', { retryable: true });
     expect(toDroverError(original, ctx)).toBe(original);
+  });
+});
+
+describe('toDroverError: an API the cluster does not serve', () => {
+  const hpa: FailureContext = { ...ctx, resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', path: '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/web' };
+
+  test('404 for the resource itself (no object named in the details) is k8s_api_missing, naming the API and the cluster', () => {
+    const body = status(404, 'NotFound', 'the server could not find the requested resource', {});
+    const err = toDroverError(new ApiException(404, 'Unknown API Status Code!', body, {}), hpa);
+    expect(err).toMatchObject({ code: 'k8s_api_missing', retryable: false, details: { groupVersion: 'autoscaling/v2', status: 404 } });
+    expect(err.message).toMatch(/^cluster "prod" does not serve autoscaling\/v2 horizontalpodautoscalers/);
+  });
+
+  test('404 for a missing object stays k8s_not_found with the server\'s words', () => {
+    const body = status(404, 'NotFound', 'horizontalpodautoscalers.autoscaling "web" not found', { name: 'web', group: 'autoscaling', kind: 'horizontalpodautoscalers' });
+    const err = toDroverError(new ApiException(404, 'Unknown API Status Code!', body, {}), hpa);
+    expect(err).toMatchObject({ code: 'k8s_not_found', message: 'cluster "prod": horizontalpodautoscalers.autoscaling "web" not found' });
+  });
+
+  test.each([
+    ['/apis/apps/v1/namespaces/a/deployments/b', 'apps/v1'],
+    ['/api/v1/nodes/n', 'v1'],
+    ['/version', undefined],
+  ])('groupVersionOf(%s) = %s', (path, gv) => {
+    expect(groupVersionOf(path)).toBe(gv);
   });
 });
