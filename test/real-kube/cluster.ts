@@ -22,6 +22,8 @@ export const TOKENS = {
   admin: 'drover-admin-token',
   /** Authenticated, no RBAC bindings: forbidden everywhere until bound. */
   nobody: 'drover-nobody-token',
+  /** User drover-bot (group drover:bots), no bindings: what a test grants it is all it may do. */
+  bot: 'drover-bot-token',
 } as const;
 
 export interface RealKube {
@@ -184,6 +186,7 @@ export async function startRealKube(options: StartRealKubeOptions): Promise<Real
       [
         `${TOKENS.admin},drover-admin,uid-admin,"system:masters"`,
         `${TOKENS.nobody},drover-nobody,uid-nobody,"drover:testers"`,
+        `${TOKENS.bot},drover-bot,uid-bot,"drover:bots"`,
         // The controller manager acts with full rights (its per-controller service accounts are not needed here).
         `drover-controller-manager-token,system:kube-controller-manager,uid-kcm,"system:masters"`,
       ].join('\n') + '\n',
