@@ -65,6 +65,14 @@ describe('for real: what the plan said, and only that', () => {
     expect((await kc().makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: s.namespace, name: s.deployment })).spec?.replicas).toBe(3);
   });
 
+  test('rollbackDeployment: back to the template of the revision before, from the ReplicaSets the real controller annotated', async () => {
+    const change = await ops(false).rollbackDeployment(s.namespace, s.deployment);
+    expect(change.summary).toMatch(/revision 2 → 1 \(ReplicaSet web-/);
+    expect(change.diff).toMatch(/-\s+kubectl.kubernetes.io\/restartedAt: "?2026-01-01T00:00:00Z"?/);
+    const web = await kc().makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: s.namespace, name: s.deployment });
+    expect(web.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
+  });
+
   test('cordonNode', async () => {
     await ops(false).cordonNode(s.node);
     expect((await kc().makeApiClient(CoreV1Api).readNode({ name: s.node })).spec?.unschedulable).toBe(true);
@@ -82,6 +90,16 @@ describe('for real: what the plan said, and only that', () => {
     expect(change.summary).toMatch(/10Gi → 15Gi/);
     const pvc = await kc().makeApiClient(CoreV1Api).readNamespacedPersistentVolumeClaim({ namespace: s.namespace, name: s.pvc });
     expect(pvc.spec?.resources?.requests?.storage).toBe('15Gi');
+  });
+
+  test('deletePod with the uid of a pod long gone: the server\'s 409 precondition failure is reported as alreadyGone, the pod kept', async () => {
+    const core = kc().makeApiClient(CoreV1Api);
+    const [pod] = (await core.listNamespacedPod({ namespace: s.namespace, labelSelector: 'app=web' })).items;
+    const name = pod?.metadata?.name ?? '';
+    const change = await ops(false).deletePod(s.namespace, name, { uid: '00000000-0000-0000-0000-000000000000' });
+    expect(change).toMatchObject({ alreadyGone: true });
+    expect(change.summary).toMatch(/already gone \(pod uid 0{8}-.* was replaced by another pod of that name/);
+    expect((await core.readNamespacedPod({ namespace: s.namespace, name })).metadata?.uid).toBe(pod?.metadata?.uid);
   });
 
   test('deletePod', async () => {
