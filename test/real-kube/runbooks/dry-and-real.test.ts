@@ -19,6 +19,8 @@ const TEST_MS = 120_000;
 const kube = useRealKube();
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+/** Names without the test's random namespace (`ns/web` → `web`, Node `ns-worker` → `worker`), for the table. */
+const local = (text: string, namespace: string) => text.replaceAll(`${namespace}/`, '').replaceAll(`${namespace}-`, '');
 
 describe('every shipped runbook against a real kube-apiserver', () => {
   const drover = useDrover(kube);
@@ -50,7 +52,7 @@ describe('every shipped runbook against a real kube-apiserver', () => {
         expect(change).toMatchObject({ dryRun: true });
         expect(change.diff).toMatch(/after \(dry run\)/);
       }
-      const summary = run.changes.map((ch) => ch.summary.replaceAll(`${s.namespace}/`, '')).join('; ');
+      const summary = run.changes.map((ch) => local(ch.summary, s.namespace)).join('; ');
       table.record(c.runbook, 'dry run', `plan: ${plural(planned, 'change')}${summary ? ` (${summary})` : ''}; 0 objects written (same resourceVersions, etcd revision unchanged)${run.approved ? '; approved by a second person' : ''}`);
     }, TEST_MS);
 
@@ -79,7 +81,7 @@ describe('every shipped runbook against a real kube-apiserver', () => {
         plan,
         run.changes,
       );
-      const label = scenario.target?.label.replaceAll(`${s.namespace}/`, '');
+      const label = scenario.target && local(scenario.target.label, s.namespace);
       const what = outcome.changed.length ? `${outcome.changed[0] === 'deleted' ? 'deleted' : 'changed'} ${label}${outcome.changed[0] === 'deleted' ? '' : `: ${outcome.changed.join(', ')}`}` : 'read only: 0 objects written';
       const controllers = outcome.attribution.controllers.length ? `; controllers: ${outcome.attribution.controllers.join(', ')}` : '; nothing else changed';
       table.record(c.runbook, 'real', `${what}${controllers}${run.approved ? '; approved by a second person' : ''}`);
