@@ -5,14 +5,36 @@
  */
 import type { Verb } from './resources.js';
 import { forbidden, unauthorized } from './status.js';
-import type { FakeAuthorizer, FaultRule, ForbidRule } from './types.js';
+import type { FakeAuthorizer, FakeTokenIdentity, FaultRule, ForbidRule } from './types.js';
 
 export const DEFAULT_USER = 'system:serviceaccount:drover:drover';
 
-export function authenticate(expectedToken: string | undefined, authorization: string | undefined): void {
-  if (expectedToken === undefined) return;
-  const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
-  if (!match || match[1]?.trim() !== expectedToken) throw unauthorized();
+const AUTHENTICATED = 'system:authenticated';
+export const MASTERS = 'system:masters';
+
+/** Who a `tokens` bearer token says the caller is, groups as the authenticator adds them. */
+export interface TokenCaller {
+  user: string;
+  groups: string[];
+}
+
+/**
+ * 401 unless the bearer token is the fake's `token` or one of its `tokens`;
+ * the identity of a `tokens` token, undefined for the single-token fake.
+ */
+export function authenticate(
+  expectedToken: string | undefined,
+  tokens: Record<string, FakeTokenIdentity> | undefined,
+  authorization: string | undefined,
+): TokenCaller | undefined {
+  if (expectedToken === undefined && tokens === undefined) return undefined;
+  // With the tokens of a real server, no credentials at all is the anonymous user (authorized, not 401).
+  if (tokens !== undefined && authorization === undefined) return { user: 'system:anonymous', groups: ['system:unauthenticated'] };
+  const given = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
+  const identity = given === undefined ? undefined : tokens?.[given];
+  if (identity) return { user: identity.user, groups: [...new Set([...(identity.groups ?? []), AUTHENTICATED])] };
+  if (given === undefined || given !== expectedToken) throw unauthorized();
+  return undefined;
 }
 
 export interface AccessRequest {
@@ -20,7 +42,7 @@ export interface AccessRequest {
   /** Groups after impersonation (see FakeIdentity). */
   groups: string[];
   impersonated: boolean;
-  verb: Verb;
+  verb: Verb | 'impersonate';
   group: string;
   resource: string;
   subresource?: string;
@@ -72,7 +94,24 @@ export class AccessRules {
     throw forbidden({ group: req.group, resource: req.resource }, req.name, reason);
   }
 
+  /**
+   * The impersonation filter: a `tokens` caller outside system:masters needs
+   * the `impersonate` verb on the user and on each group, else the server's 403.
+   */
+  authorizeImpersonation(caller: TokenCaller, user: string, groups: string[]): void {
+    if (caller.groups.includes(MASTERS)) return;
+    const wanted: [string, string][] = [['users', user], ...groups.map((g): [string, string] => ['groups', g])];
+    for (const [resource, name] of wanted) {
+      const req: AccessRequest = { user: caller.user, groups: caller.groups, impersonated: false, verb: 'impersonate', group: '', resource, name };
+      if (!this.allowedByAuthorizer(req)) {
+        throw forbidden({ group: '', resource }, name, `User "${caller.user}" cannot impersonate resource "${resource}" in API group "" at the cluster scope`);
+      }
+    }
+  }
+
   private allowedByAuthorizer(req: AccessRequest): boolean {
+    // system:masters is bound to cluster-admin and bypasses the authorizer.
+    if (req.groups.includes(MASTERS)) return true;
     if (!this.authorizer) return true;
     const { user, groups, impersonated, ...attributes } = req;
     return this.authorizer({ user, groups: [...groups], impersonated }, attributes);

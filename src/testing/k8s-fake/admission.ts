@@ -5,7 +5,7 @@
  * and it runs for dry-run requests too.
  */
 import { compareQuantities } from '../../k8s/quantity.js';
-import { getPath } from './json.js';
+import { ensurePath, getPath, isObject, type JsonObject } from './json.js';
 import { requireResource, type ResourceDef } from './resources.js';
 import { forbidden } from './status.js';
 import type { ObjectStore } from './store.js';
@@ -33,6 +33,46 @@ function allowsResize(store: ObjectStore, pvc: KubeObject, old: KubeObject): boo
   const name = classOf(pvc);
   if (name === '' || name !== classOf(old)) return false;
   return getPath(store.get(STORAGE_CLASSES, undefined, name), 'allowVolumeExpansion') === true;
+}
+
+const NOT_READY = 'node.kubernetes.io/not-ready';
+const PVC_PROTECTION = 'kubernetes.io/pvc-protection';
+const UNREACHABLE = 'node.kubernetes.io/unreachable';
+
+function tolerates(tolerations: JsonObject[], key: string): boolean {
+  return tolerations.some((t) => (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === 'NoExecute'));
+}
+
+/**
+ * Mutating admission on create, as the default plugins of kube-apiserver do
+ * it: Priority (priority 0, preemptionPolicy) and DefaultTolerationSeconds
+ * (300 s on not-ready/unreachable) for pods; StorageObjectInUseProtection
+ * (the pvc-protection finalizer) for claims; TaintNodesByCondition (a new
+ * node is not-ready until its kubelet says otherwise) for nodes.
+ */
+export function admitCreate(def: ResourceDef, obj: KubeObject): void {
+  if (def.resource === 'pods' && isObject(obj.spec)) {
+    const spec = obj.spec;
+    if (spec.priority === undefined && !spec.priorityClassName) spec.priority = 0;
+    if (spec.preemptionPolicy === undefined) spec.preemptionPolicy = 'PreemptLowerPriority';
+    const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations.filter(isObject) : [];
+    for (const key of [NOT_READY, UNREACHABLE]) {
+      if (!tolerates(tolerations, key)) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+    }
+    spec.tolerations = tolerations;
+  }
+  if (def.resource === 'persistentvolumeclaims') {
+    // StorageObjectInUseProtection: a claim in use is not removed under its pods.
+    const finalizers = obj.metadata.finalizers;
+    const list = Array.isArray(finalizers) ? finalizers.map(String) : [];
+    if (!list.includes(PVC_PROTECTION)) obj.metadata.finalizers = [...list, PVC_PROTECTION];
+  }
+  if (def.resource === 'nodes') {
+    const spec = ensurePath(obj, 'spec');
+    const taints = Array.isArray(spec.taints) ? spec.taints.filter(isObject) : [];
+    if (!taints.some((t) => t.key === NOT_READY && t.effect === 'NoSchedule')) taints.push({ key: NOT_READY, effect: 'NoSchedule' });
+    spec.taints = taints;
+  }
 }
 
 /** Throws the plugin's 403 when an update grows a claim its class cannot expand. */

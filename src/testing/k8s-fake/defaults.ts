@@ -6,6 +6,7 @@ import { canonicalQuantity } from '../../k8s/quantity.js';
 import { asObject, clone, ensurePath, getPath, isObject, stringMap, type JsonObject } from './json.js';
 import type { ResourceDef } from './resources.js';
 import type { KubeObject } from './types.js';
+import { versionProfile, type VersionProfile } from './versions.js';
 
 function setDefault(obj: JsonObject, key: string, value: unknown): void {
   if (obj[key] === undefined) obj[key] = value;
@@ -26,6 +27,8 @@ function defaultContainers(list: unknown): void {
     setDefault(c, 'terminationMessagePath', '/dev/termination-log');
     setDefault(c, 'terminationMessagePolicy', 'File');
     setDefault(c, 'imagePullPolicy', pullPolicyFor(c.image));
+    // Not omitempty in the Go struct: always on the wire.
+    setDefault(c, 'resources', {});
     if (Array.isArray(c.ports)) {
       for (const p of c.ports) if (isObject(p)) setDefault(p, 'protocol', 'TCP');
     }
@@ -42,7 +45,7 @@ export function defaultPodSpec(spec: JsonObject): void {
   defaultContainers(spec.initContainers);
 }
 
-function defaultWorkload(obj: KubeObject, isDeployment: boolean): void {
+function defaultWorkload(obj: KubeObject, isDeployment: boolean, profile: VersionProfile): void {
   if (!isObject(obj.spec)) return;
   const spec = obj.spec;
   setDefault(spec, 'replicas', 1);
@@ -57,8 +60,14 @@ function defaultWorkload(obj: KubeObject, isDeployment: boolean): void {
       setDefault(rolling, 'maxSurge', '25%');
     }
   }
-  const template = asObject(spec.template);
-  if (isObject(template.spec)) defaultPodSpec(template.spec);
+  defaultTemplate(spec.template, profile);
+}
+
+/** A pod template's spec defaults; 1.20 also writes the zero creationTimestamp of its metadata as null. */
+function defaultTemplate(value: unknown, profile: VersionProfile): void {
+  if (!isObject(value)) return;
+  if (profile.nullTemplateTimestamp) setDefault(ensurePath(value, 'metadata'), 'creationTimestamp', null);
+  if (isObject(value.spec)) defaultPodSpec(value.spec);
 }
 
 /** autoscaling/v2 defaults: the scaling rules the HPA controller always used. */
@@ -95,6 +104,27 @@ function defaultHpa(obj: KubeObject): void {
   }
 }
 
+/** A node's status structs that are never omitted, zero-valued until a kubelet fills them. */
+function defaultNodeStatus(obj: KubeObject): void {
+  const status = ensurePath(obj, 'status');
+  setDefault(ensurePath(status, 'daemonEndpoints', 'kubeletEndpoint'), 'Port', 0);
+  const info = ensurePath(status, 'nodeInfo');
+  for (const key of [
+    'machineID',
+    'systemUUID',
+    'bootID',
+    'kernelVersion',
+    'osImage',
+    'containerRuntimeVersion',
+    'kubeletVersion',
+    'kubeProxyVersion',
+    'operatingSystem',
+    'architecture',
+  ]) {
+    setDefault(info, key, '');
+  }
+}
+
 /** The server stores quantities in canonical form: `1024Mi` is read back as `1Gi`. */
 function canonicalQuantities(map: unknown): void {
   if (!isObject(map)) return;
@@ -114,33 +144,46 @@ function defaultPvc(obj: KubeObject): void {
   canonicalQuantities(status.capacity);
 }
 
-function defaultJob(obj: KubeObject): void {
+function defaultJob(obj: KubeObject, profile: VersionProfile): void {
   if (!isObject(obj.spec)) return;
   const spec = obj.spec;
   if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
   setDefault(spec, 'parallelism', 1);
   setDefault(spec, 'backoffLimit', spec.backoffLimitPerIndex === undefined ? 6 : 2147483647);
-  setDefault(spec, 'completionMode', 'NonIndexed');
-  setDefault(spec, 'suspend', false);
-  setDefault(spec, 'podReplacementPolicy', spec.podFailurePolicy === undefined ? 'TerminatingOrFailed' : 'Failed');
+  if (profile.modernJobs) {
+    setDefault(spec, 'completionMode', 'NonIndexed');
+    setDefault(spec, 'suspend', false);
+    setDefault(spec, 'podReplacementPolicy', spec.podFailurePolicy === undefined ? 'TerminatingOrFailed' : 'Failed');
+  }
   const template = asObject(spec.template);
   // Like SetDefaults_Job: a job without labels takes its template's.
   const labels = stringMap(getPath(template, 'metadata', 'labels'));
   if (Object.keys(labels).length > 0 && Object.keys(obj.metadata.labels ?? {}).length === 0) obj.metadata.labels = labels;
-  if (isObject(template.spec)) defaultPodSpec(template.spec);
+  defaultTemplate(spec.template, profile);
 }
 
 /** Mutates `obj`, filling the server-side defaults for its resource. */
-export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
+export function applyDefaults(def: ResourceDef, obj: KubeObject, profile: VersionProfile = versionProfile(undefined)): void {
   switch (def.resource) {
     case 'deployments':
-      defaultWorkload(obj, true);
+      defaultWorkload(obj, true, profile);
       break;
     case 'replicasets':
-      defaultWorkload(obj, false);
+      defaultWorkload(obj, false, profile);
       break;
     case 'pods':
-      if (isObject(obj.spec)) defaultPodSpec(obj.spec);
+      if (isObject(obj.spec)) {
+        defaultPodSpec(obj.spec);
+        setDefault(obj.spec, 'enableServiceLinks', true);
+      }
+      break;
+    case 'nodes':
+      defaultNodeStatus(obj);
+      break;
+    case 'events':
+      // Not omitempty in the Go struct: zero times are null, strings empty.
+      for (const key of ['firstTimestamp', 'lastTimestamp', 'eventTime']) setDefault(obj, key, null);
+      for (const key of ['reportingComponent', 'reportingInstance']) setDefault(obj, key, '');
       break;
     case 'namespaces':
       setDefault(ensurePath(obj, 'spec'), 'finalizers', ['kubernetes']);
@@ -157,18 +200,42 @@ export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
       setDefault(obj, 'volumeBindingMode', 'Immediate');
       break;
     case 'jobs':
-      defaultJob(obj);
+      defaultJob(obj, profile);
       break;
     default:
       break;
   }
 }
 
+/**
+ * What the Job strategy does on create unless spec.manualSelector: a
+ * selector on the job's own uid, and the labels it selects on in the pod
+ * template (`controller-uid`, `job-name`; 1.27+ also their
+ * batch.kubernetes.io/ forms).
+ */
+export function generateJobSelector(obj: KubeObject, profile: VersionProfile): void {
+  if (!isObject(obj.spec) || obj.spec.manualSelector === true) return;
+  const uid = obj.metadata.uid ?? '';
+  const name = obj.metadata.name ?? '';
+  const selects: Record<string, string> = profile.modernJobs ? { 'batch.kubernetes.io/controller-uid': uid } : { 'controller-uid': uid };
+  const labels: Record<string, string> = profile.modernJobs
+    ? { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name }
+    : { 'controller-uid': uid, 'job-name': name };
+  const template = ensurePath(obj.spec, 'template');
+  const meta = ensurePath(template, 'metadata');
+  meta.labels = { ...stringMap(meta.labels), ...labels };
+  obj.spec.selector = { matchLabels: selects };
+}
+
 /** What a create resets status to (the status subresource owns it afterwards). */
-export function initialStatus(def: ResourceDef, obj: KubeObject): unknown {
+export function initialStatus(def: ResourceDef, obj: KubeObject, profile: VersionProfile): unknown {
   switch (def.resource) {
+    case 'horizontalpodautoscalers':
+      // v2beta2's status fields are not omitempty: a new HPA shows them zero.
+      return profile.hpaVersion === 'v2beta2' ? { currentReplicas: 0, desiredReplicas: 0, currentMetrics: null, conditions: null } : obj.status;
     case 'deployments':
     case 'replicasets':
+    case 'jobs':
       return {};
     case 'pods':
       return { phase: 'Pending', qosClass: 'BestEffort' };

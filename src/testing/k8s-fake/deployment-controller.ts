@@ -27,6 +27,8 @@ export interface ControllerDeps {
   now: () => Date;
   instantRollout: boolean;
   managePods: boolean;
+  /** False: no controller at all, as an API server without kube-controller-manager. */
+  enabled: boolean;
 }
 
 export function revisionOf(obj: KubeObject): number {
@@ -85,7 +87,7 @@ export class DeploymentController {
   /** Reacts to a committed API write (or a seed). */
   afterWrite(resource: string, obj: KubeObject | undefined, old: KubeObject | undefined, keepStatus = false): void {
     const subject = obj ?? old;
-    if (!subject) return;
+    if (!subject || !this.deps.enabled) return;
     if (resource === 'deployments' && obj) this.reconcile(obj.metadata.namespace ?? '', obj.metadata.name ?? '', keepStatus);
     if (!this.deps.managePods) return;
     if (resource === 'replicasets' && obj) this.syncPods(obj);
@@ -250,6 +252,7 @@ export class DeploymentController {
   /** The ReplicaSet controller: create or delete pods until the count matches spec.replicas. */
   syncPods(rs: KubeObject): void {
     const { store } = this.deps;
+    if (!this.deps.enabled) return;
     const active = store.list(PODS, rs.metadata.namespace, (p) => controllerUidOf(p) === rs.metadata.uid && !p.metadata.deletionTimestamp);
     const want = replicasOf(rs);
     if (active.length > want) {

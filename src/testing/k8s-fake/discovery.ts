@@ -1,21 +1,13 @@
 /**
  * Minimal discovery answers: /version, /api, /apis, /api/v1, and
  * /apis/{group} and /apis/{group}/{version} for each served group (apps,
- * autoscaling, batch, storage.k8s.io), enough for clients that probe first.
+ * autoscaling, batch, storage.k8s.io), as the emulated release lists them,
+ * enough for clients that probe first (Drover picks its autoscaling version
+ * from /apis).
  */
-import { RESOURCES, servedGroupVersions, type ResourceDef } from './resources.js';
-
-export const FAKE_VERSION = {
-  major: '1',
-  minor: '31',
-  gitVersion: 'v1.31.0-drover-fake',
-  gitCommit: '0000000000000000000000000000000000000000',
-  gitTreeState: 'clean',
-  buildDate: '2024-08-13T00:00:00Z',
-  goVersion: 'go1.22.5',
-  compiler: 'gc',
-  platform: 'linux/amd64',
-};
+import { RESOURCES, type ResourceDef } from './resources.js';
+import { servedGroupVersions } from './router.js';
+import { servedVersion, type VersionProfile } from './versions.js';
 
 function resourceList(groupVersion: string, defs: ResourceDef[]): unknown {
   const resources: unknown[] = [];
@@ -42,31 +34,34 @@ function resourceList(groupVersion: string, defs: ResourceDef[]): unknown {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
 
-function apiGroup(group: string, version: string): Record<string, unknown> {
-  const groupVersion = { groupVersion: `${group}/${version}`, version };
-  return { name: group, versions: [groupVersion], preferredVersion: groupVersion };
+function apiGroup(group: string, versions: string[]): Record<string, unknown> {
+  const list = versions.map((version) => ({ groupVersion: `${group}/${version}`, version }));
+  return { name: group, versions: list, preferredVersion: list[0] };
 }
 
-const GROUPS = servedGroupVersions().filter((gv) => gv.group !== '');
-
 /** The discovery document for a path, or undefined when the path is not a discovery path. */
-export function discovery(path: string, serverAddress: string): unknown {
+export function discovery(path: string, serverAddress: string, profile: VersionProfile): unknown {
   const clean = path.replace(/\/+$/, '') || '/';
+  const groups = Object.entries(profile.groupVersions);
   switch (clean) {
     case '/version':
-      return FAKE_VERSION;
+      return profile.info;
     case '/api':
       return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
     case '/apis':
-      return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map((g) => apiGroup(g.group, g.version)) };
+      return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(([group, versions]) => apiGroup(group, versions)) };
     case '/api/v1':
       return resourceList('v1', RESOURCES.filter((d) => d.group === ''));
     default:
       break;
   }
-  for (const { group, version, prefix } of GROUPS) {
-    if (clean === `/apis/${group}`) return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, version) };
-    if (clean === prefix) return resourceList(`${group}/${version}`, RESOURCES.filter((d) => d.group === group));
+  for (const [group, versions] of groups) {
+    if (clean === `/apis/${group}`) return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, versions) };
+  }
+  for (const { group, version, prefix } of servedGroupVersions(profile)) {
+    if (group !== '' && clean === prefix) {
+      return resourceList(`${group}/${version}`, RESOURCES.filter((d) => d.group === group && servedVersion(profile, d) === version));
+    }
   }
   return undefined;
 }

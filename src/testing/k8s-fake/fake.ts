@@ -17,6 +17,7 @@ import { ScaleHandler } from './scale.js';
 import { createRequestListener } from './server.js';
 import { ObjectStore } from './store.js';
 import { fakeKubeConfig, fakeKubeConfigYaml } from './kube-config.js';
+import { versionProfile } from './versions.js';
 import type { K8sFake, K8sFakeOptions, KubeObject, RecordedRequest, SeedObject } from './types.js';
 
 const DEPLOYMENTS = requireResource('deployments');
@@ -41,13 +42,15 @@ export async function startK8sFake(options: K8sFakeOptions = {}): Promise<K8sFak
   const now = options.now ?? ((): Date => new Date());
   const store = new ObjectStore();
   const behaviour = { managePods: options.managePods ?? false };
+  const profile = versionProfile(options.kubernetesVersion);
   const controller = new DeploymentController({
     store,
     now,
     instantRollout: options.instantRollout ?? true,
     managePods: behaviour.managePods,
+    enabled: options.controllers ?? true,
   });
-  const registry = new Registry({ store, controller, now, keepTerminatingPods: options.keepTerminatingPods ?? false });
+  const registry = new Registry({ store, controller, now, keepTerminatingPods: options.keepTerminatingPods ?? false, profile });
   const logs = new PodLogs();
   const handlers = new Handlers(registry, new ScaleHandler(registry), logs, store);
   const access = new AccessRules(options.authorize);
@@ -62,6 +65,8 @@ export async function startK8sFake(options: K8sFakeOptions = {}): Promise<K8sFak
       faults,
       requests,
       token: options.token,
+      tokens: options.tokens,
+      profile,
       user: options.user,
       maxRecordedRequests: options.maxRecordedRequests ?? 10_000,
       serverAddress: () => url.replace(/^https?:\/\//, ''),

@@ -4,13 +4,13 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { mediaType, patchTypeOf } from './apply-patch.js';
-import { asObject, isObject } from './json.js';
+import { asObject, getPath, isObject } from './json.js';
 import type { PodLogs } from './pod-logs.js';
 import type { Answer, DeleteOptionsInput, Registry } from './registry.js';
 import { apiVersionOf, requireResource, type ResourceDef, type Verb } from './resources.js';
 import type { ResourceRoute } from './router.js';
 import type { ScaleHandler } from './scale.js';
-import { badRequest, invalid, unsupportedMediaType } from './status.js';
+import { ApiError, badRequest, invalid, notFound, unsupportedMediaType } from './status.js';
 import type { ObjectStore } from './store.js';
 import type { KubeObject } from './types.js';
 
@@ -26,9 +26,12 @@ export interface HandlerInput {
 export interface TextAnswer {
   code: number;
   text: string;
+  /** Default text/plain. */
+  contentType?: string;
 }
 
 const PODS = requireResource('pods');
+const NODES = requireResource('nodes');
 
 const OPTIONS_KIND: Partial<Record<Verb, string>> = {
   create: 'CreateOptions',
@@ -93,21 +96,31 @@ function listEnvelope(def: ResourceDef, items: KubeObject[], store: ObjectStore,
   return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata, items: page };
 }
 
+/**
+ * DeleteOptions come from the body when there is one, else from the query,
+ * never both: a DELETE with a body ignores its query parameters (a
+ * `?dryRun=All` next to a body deletes for real), as the API server does.
+ */
 function deleteOptions(query: URLSearchParams, raw: string): { options: DeleteOptionsInput; dryRun: string[] } {
-  const body = raw.trim() === '' ? {} : asObject(decodeObject('application/json', raw));
+  if (raw.trim() === '') {
+    const options: DeleteOptionsInput = {};
+    const grace = intParam(query, 'gracePeriodSeconds');
+    if (grace !== undefined) options.gracePeriodSeconds = grace;
+    const policy = query.get('propagationPolicy');
+    if (policy !== null) options.propagationPolicy = policy;
+    return { options, dryRun: query.getAll('dryRun') };
+  }
+  const body = asObject(decodeObject('application/json', raw));
   const options: DeleteOptionsInput = {};
-  const grace = intParam(query, 'gracePeriodSeconds') ?? body.gracePeriodSeconds;
-  if (typeof grace === 'number') options.gracePeriodSeconds = grace;
-  const policy = query.get('propagationPolicy') ?? body.propagationPolicy;
-  if (typeof policy === 'string') options.propagationPolicy = policy;
+  if (typeof body.gracePeriodSeconds === 'number') options.gracePeriodSeconds = body.gracePeriodSeconds;
+  if (typeof body.propagationPolicy === 'string') options.propagationPolicy = body.propagationPolicy;
   if (isObject(body.preconditions)) {
     const pre: DeleteOptionsInput['preconditions'] = {};
     if (typeof body.preconditions.uid === 'string') pre.uid = body.preconditions.uid;
     if (typeof body.preconditions.resourceVersion === 'string') pre.resourceVersion = body.preconditions.resourceVersion;
     options.preconditions = pre;
   }
-  const dryRun = [...query.getAll('dryRun'), ...(Array.isArray(body.dryRun) ? body.dryRun.map(String) : [])];
-  return { options, dryRun };
+  return { options, dryRun: Array.isArray(body.dryRun) ? body.dryRun.map(String) : [] };
 }
 
 export class Handlers {
@@ -124,6 +137,7 @@ export class Handlers {
     const name = route.name ?? '';
     if (route.subresource === 'log') return this.podLog(namespace ?? '', name, query);
     if (route.subresource === 'scale') return this.scaleRequest(input);
+    if (route.subresource === 'status') return this.statusRequest(input);
     switch (verb) {
       case 'get':
         return { code: 200, body: this.registry.get(def, namespace, name) };
@@ -140,15 +154,28 @@ export class Handlers {
         return this.registry.update(def, namespace, name, decodeObject(input.contentType, input.rawBody), dryRun);
       }
       case 'patch': {
-        const type = patchTypeOf(input.contentType);
+        const type = patchTypeOf(input.contentType, this.registry.profile);
         const dryRun = dryRunOf(verb, query.getAll('dryRun'));
-        return this.registry.patch(def, namespace, name, type, input.rawBody, dryRun, query.get('fieldManager') ?? undefined);
+        return this.registry.patch(def, namespace, name, type, input.rawBody, dryRun, query.get('fieldManager') ?? undefined, boolParam(query, 'force'));
       }
       case 'delete': {
         const { options, dryRun } = deleteOptions(query, input.rawBody);
         return this.registry.delete(def, namespace, name, options, dryRunOf(verb, dryRun));
       }
     }
+  }
+
+  /** The status subresource: reads the object; writes change its status only (spec and metadata are kept). */
+  private statusRequest(input: HandlerInput): Answer {
+    const { def, namespace } = input.route;
+    const name = input.route.name ?? '';
+    if (input.verb === 'get') return { code: 200, body: this.registry.get(def, namespace, name) };
+    if (input.verb === 'update') {
+      const dryRun = dryRunOf('update', input.query.getAll('dryRun'));
+      return this.registry.updateStatus(def, namespace, name, decodeObject(input.contentType, input.rawBody), dryRun);
+    }
+    const type = patchTypeOf(input.contentType, this.registry.profile);
+    return this.registry.patchStatus(def, namespace, name, type, input.rawBody, dryRunOf('patch', input.query.getAll('dryRun')));
   }
 
   private scaleRequest(input: HandlerInput): Answer {
@@ -159,12 +186,17 @@ export class Handlers {
       const dryRun = dryRunOf('update', input.query.getAll('dryRun'));
       return this.scale.update(namespace, name, decodeObject(input.contentType, input.rawBody), dryRun);
     }
-    const type = patchTypeOf(input.contentType);
+    const type = patchTypeOf(input.contentType, this.registry.profile);
     return this.scale.patch(namespace, name, type, input.rawBody, dryRunOf('patch', input.query.getAll('dryRun')));
   }
 
   private podLog(namespace: string, name: string, query: URLSearchParams): TextAnswer {
     const pod = this.registry.get(PODS, namespace, name);
+    this.logs.containerFor(pod, query.get('container') ?? undefined);
+    if (!this.logs.has(namespace, name)) {
+      const noKubelet = this.noKubelet(pod);
+      if (noKubelet) return noKubelet;
+    }
     const tailLines = intParam(query, 'tailLines');
     const limitBytes = intParam(query, 'limitBytes');
     const text = this.logs.read(pod, {
@@ -174,5 +206,21 @@ export class Handlers {
       ...(limitBytes === undefined ? {} : { limitBytes }),
     });
     return { code: 200, text };
+  }
+
+  /**
+   * What the API server answers for a pod whose logs nobody set, before any
+   * kubelet is asked: 204 and no body when the pod has no node; for a node
+   * that is gone, 1.20's 404 (which names it a pod); for a node with no
+   * address to reach its kubelet at, a 500 without a reason.
+   */
+  private noKubelet(pod: KubeObject): TextAnswer | undefined {
+    const nodeName = getPath(pod, 'spec', 'nodeName');
+    if (typeof nodeName !== 'string' || nodeName === '') return { code: 204, text: '' };
+    const node = this.store.get(NODES, undefined, nodeName);
+    if (!node) throw notFound({ group: '', resource: 'pods' }, nodeName);
+    const addresses = getPath(node, 'status', 'addresses');
+    if (Array.isArray(addresses) && addresses.length > 0) return undefined;
+    throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'no preferred addresses found; known addresses: []', code: 500 });
   }
 }

@@ -14,6 +14,8 @@ export type {
   FakeBehaviour,
   FakeIdentity,
   FakeKubeConfigOptions,
+  FakeKubernetesVersion,
+  FakeTokenIdentity,
   FaultRule,
   ForbidRule,
   K8sFake,

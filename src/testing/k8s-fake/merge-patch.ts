@@ -20,7 +20,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
  * Merge keys of the lists the API server merges by key (from the Go structs'
  * patchMergeKey tags). Lists not named here are replaced wholesale.
  */
-const MERGE_KEYS: Record<string, string> = {
+export const MERGE_KEYS: Record<string, string> = {
   containers: 'name',
   initContainers: 'name',
   ephemeralContainers: 'name',

@@ -25,21 +25,32 @@ export class PodLogs {
     this.lines.set(key(namespace, pod, container, previous), lines);
   }
 
+  /** Whether a test gave this pod any logs (then the fake is its kubelet, node or not). */
+  has(namespace: string, pod: string): boolean {
+    const prefix = `${namespace}/${pod}/`;
+    return [...this.lines.keys()].some((k) => k.startsWith(prefix));
+  }
+
+  /** The container a log request is for; the API server's 400 when it names none or one the pod lacks (checked before any kubelet is asked). */
+  containerFor(pod: KubeObject, wanted: string | undefined): string {
+    const name = pod.metadata.name ?? '';
+    const containers = getPath(pod, 'spec', 'containers');
+    const names = Array.isArray(containers) ? containers.filter(isObject).map((c) => String(c.name)) : [];
+    if (!wanted) {
+      if (names.length !== 1) {
+        throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+      }
+      return names[0] ?? '';
+    }
+    if (!names.includes(wanted)) throw badRequest(`container ${wanted} is not valid for pod ${name}`);
+    return wanted;
+  }
+
   /** The log text for a pod that exists; throws the kubelet's 400s otherwise. */
   read(pod: KubeObject, query: LogQuery): string {
     const name = pod.metadata.name ?? '';
     const namespace = pod.metadata.namespace ?? '';
-    const containers = getPath(pod, 'spec', 'containers');
-    const names = Array.isArray(containers) ? containers.filter(isObject).map((c) => String(c.name)) : [];
-    let container = query.container;
-    if (!container) {
-      if (names.length !== 1) {
-        throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
-      }
-      container = names[0] ?? '';
-    } else if (!names.includes(container)) {
-      throw badRequest(`container ${container} is not valid for pod ${name}`);
-    }
+    const container = this.containerFor(pod, query.container);
     const stored = this.lines.get(key(namespace, name, container, query.previous === true));
     if (query.previous && !stored) {
       throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);

@@ -3,16 +3,17 @@
  * patch and delete with resourceVersion/uid preconditions, defaults,
  * validation, generation, no-op detection, dry run and cascading deletes.
  */
-import { admitUpdate } from './admission.js';
+import { admitCreate, admitUpdate } from './admission.js';
 import { applyPatch, decodePatch, type PatchContentType } from './apply-patch.js';
-import { initialStatus, applyDefaults } from './defaults.js';
+import { applyDefaults, generateJobSelector, initialStatus } from './defaults.js';
 import type { DeploymentController } from './deployment-controller.js';
 import { checkFieldsSupported, matchesFields, parseFieldSelector } from './field-selector.js';
-import { asObject, clone, deepEqual, isObject } from './json.js';
+import { asObject, clone, deepEqual, ensurePath, isObject } from './json.js';
 import { matchesRequirements, parseLabelSelector } from './label-selector.js';
 import { newUid, randomSuffix, timestamp } from './meta.js';
 import { apiVersionOf, RESOURCES, requireResource, selectableFields, supportedFields, type ResourceDef } from './resources.js';
 import {
+  ApiError,
   alreadyExists,
   badRequest,
   conflict,
@@ -23,7 +24,10 @@ import {
 } from './status.js';
 import type { ObjectStore } from './store.js';
 import type { KubeObject } from './types.js';
+import { FieldManagers } from './field-managers.js';
+import { dropUnknownFields } from './schema.js';
 import { validateObject } from './validation.js';
+import type { VersionProfile } from './versions.js';
 
 const NAMESPACES = requireResource('namespaces');
 const DEPENDENT_DEFS = [requireResource('replicasets'), requireResource('pods')];
@@ -33,6 +37,7 @@ export interface RegistryDeps {
   controller: DeploymentController;
   now: () => Date;
   keepTerminatingPods: boolean;
+  profile: VersionProfile;
 }
 
 export interface DeleteOptionsInput {
@@ -61,11 +66,67 @@ function storagePrecondition(def: ResourceDef, obj: KubeObject, what: string, wa
   return `StorageError: invalid object, Code: 4, Key: /registry/${def.resource}/${ns}${obj.metadata.name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: ${what} in precondition: ${wanted}, ${what} in object meta: ${actual}`;
 }
 
+/**
+ * A patched object that does not decode (a field of the wrong type) is a 422
+ * on the `patch` field, not the 400 a create or update gets: the server
+ * decodes the patch result, and says what did not fit.
+ */
+function patchDecodeError(err: ApiError, patched: unknown): ApiError {
+  if (err.status.code !== 400 || !(err.message.startsWith('json: cannot unmarshal') || err.message.startsWith('quantities must match'))) return err;
+  const message = `Invalid value: ${JSON.stringify(JSON.stringify(patched))}: ${err.message}`;
+  return new ApiError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: ` "" is invalid: patch: ${message}`,
+    reason: 'Invalid',
+    details: { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] },
+    code: 422,
+  });
+}
+
+/**
+ * A seeded node stands for a live one: unless the seed says otherwise it has
+ * addresses, so its "kubelet" (the fake) serves its pods' logs. A node created
+ * through the API has none until a kubelet reports, and log requests for its
+ * pods fail as on a real server.
+ */
+function seededNodeAddresses(node: KubeObject): void {
+  const status = ensurePath(node, 'status');
+  if (Array.isArray(status.addresses) && status.addresses.length > 0) return;
+  status.addresses = [{ type: 'Hostname', address: node.metadata.name ?? '' }];
+}
+
+/** Metadata only the server sets. */
+function serverMeta(obj: KubeObject): KubeObject['metadata'] {
+  const { name, namespace, uid, resourceVersion, generation, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds } = obj.metadata;
+  const out: KubeObject['metadata'] = { name, namespace, uid, resourceVersion, generation, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds };
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out;
+}
+
 export class Registry {
+  private readonly managers = new FieldManagers();
+
   constructor(private readonly deps: RegistryDeps) {}
+
+  /** Jobs have had metadata.generation only since 1.21 (with completionMode and suspend). */
+  private hasGeneration(def: ResourceDef): boolean {
+    return def.hasGeneration && (def.resource !== 'jobs' || this.deps.profile.modernJobs);
+  }
+
+  /** The Kubernetes release this fake answers as. */
+  get profile(): VersionProfile {
+    return this.deps.profile;
+  }
 
   setKeepTerminatingPods(keep: boolean): void {
     this.deps.keepTerminatingPods = keep;
+  }
+
+  find(def: ResourceDef, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.deps.store.get(def, namespace, name);
   }
 
   get(def: ResourceDef, namespace: string | undefined, name: string): KubeObject {
@@ -95,7 +156,7 @@ export class Registry {
     if (typeof body.kind === 'string' && body.kind !== def.kind) {
       throw badRequest(`the object provided is unrecognized (must be of type ${def.kind}): kind ${body.kind}`);
     }
-    const obj = clone(body) as KubeObject;
+    const obj = dropUnknownFields(def.resource, clone(body)) as KubeObject;
     obj.metadata = asObject(obj.metadata);
     obj.kind = def.kind;
     obj.apiVersion = apiVersionOf(def);
@@ -120,12 +181,14 @@ export class Registry {
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     meta.uid = newUid();
     meta.creationTimestamp = timestamp(this.deps.now());
-    if (def.hasGeneration) meta.generation = 1;
-    const status = initialStatus(def, obj);
+    if (this.hasGeneration(def)) meta.generation = 1;
+    if (def.resource === 'jobs') generateJobSelector(obj, this.deps.profile);
+    const status = initialStatus(def, obj, this.deps.profile);
     if (status === undefined) delete obj.status;
     else obj.status = status;
-    applyDefaults(def, obj);
-    validateObject(def, obj);
+    applyDefaults(def, obj, this.deps.profile);
+    validateObject(def, obj, undefined, this.deps.profile);
+    admitCreate(def, obj);
     if (dryRun) return { code: 201, body: obj };
     meta.resourceVersion = this.deps.store.nextVersion();
     this.deps.store.put(def, obj);
@@ -147,19 +210,80 @@ export class Registry {
     raw: string,
     dryRun: boolean,
     fieldManager: string | undefined,
+    force = false,
   ): Answer {
     const patch = decodePatch(type, raw);
-    if (type === 'application/apply-patch+yaml') {
-      if (!fieldManager) {
-        throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [fieldError.required('fieldManager', 'is required for apply patch')]);
-      }
-      const existing = this.deps.store.get(def, namespace, name);
-      if (!existing) return this.create(def, namespace, { ...asObject(patch), metadata: { ...asObject(asObject(patch).metadata), name } }, dryRun);
-    }
+    if (type === 'application/apply-patch+yaml') return this.apply(def, namespace, name, patch, dryRun, fieldManager, force);
     const old = this.get(def, namespace, name);
-    const patched = applyPatch(type, old, patch);
+    return { code: 200, body: this.commitPatch(def, old, applyPatch(type, old, patch, this.deps.profile), dryRun) };
+  }
+
+  private commitPatch(def: ResourceDef, old: KubeObject, patched: unknown, dryRun: boolean): KubeObject {
     if (!isObject(patched)) throw badRequest('the patch resulted in something that is not an object');
-    return { code: 200, body: this.commitUpdate(def, old, this.checkKind(def, patched), dryRun) };
+    try {
+      return this.commitUpdate(def, old, this.checkKind(def, patched), dryRun);
+    } catch (err) {
+      throw err instanceof ApiError ? patchDecodeError(err, patched) : err;
+    }
+  }
+
+  /** Server-side apply: needs a fieldManager; creates when missing; conflicts between apply managers (see field-managers.ts). */
+  private apply(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    config: unknown,
+    dryRun: boolean,
+    fieldManager: string | undefined,
+    force: boolean,
+  ): Answer {
+    if (!fieldManager) {
+      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [fieldError.required('fieldManager', 'is required for apply patch')]);
+    }
+    const existing = this.deps.store.get(def, namespace, name);
+    if (!existing) {
+      const answer = this.create(def, namespace, { ...asObject(config), metadata: { ...asObject(asObject(config).metadata), name } }, dryRun);
+      const uid = (answer.body as KubeObject).metadata.uid ?? '';
+      if (!dryRun) this.managers.apply(uid, fieldManager, config, undefined, force)();
+      return answer;
+    }
+    const commit = this.managers.apply(existing.metadata.uid ?? '', fieldManager, config, existing, force);
+    const body = this.commitPatch(def, existing, applyPatch('application/apply-patch+yaml', existing, config, this.deps.profile), dryRun);
+    if (!dryRun) commit();
+    return { code: 200, body };
+  }
+
+  /** PUT .../status: the object's status from the body, everything else as stored. */
+  updateStatus(def: ResourceDef, namespace: string | undefined, name: string, body: unknown, dryRun: boolean): Answer {
+    const given = this.checkKind(def, body);
+    const old = this.get(def, namespace, name);
+    return { code: 200, body: this.commitStatus(def, old, given, dryRun) };
+  }
+
+  patchStatus(def: ResourceDef, namespace: string | undefined, name: string, type: PatchContentType, raw: string, dryRun: boolean): Answer {
+    const old = this.get(def, namespace, name);
+    const patched = applyPatch(type, old, decodePatch(type, raw), this.deps.profile);
+    if (!isObject(patched)) throw badRequest('the patch resulted in something that is not an object');
+    return { code: 200, body: this.commitStatus(def, old, this.checkKind(def, patched), dryRun) };
+  }
+
+  private commitStatus(def: ResourceDef, old: KubeObject, given: KubeObject, dryRun: boolean): KubeObject {
+    const name = old.metadata.name ?? '';
+    if (given.metadata.name !== undefined && given.metadata.name !== name) {
+      throw badRequest(`the name of the object (${given.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (given.metadata.resourceVersion && given.metadata.resourceVersion !== old.metadata.resourceVersion) throw conflict(gr(def), name);
+    // As the claim's status strategy does: spec stays, status and metadata come from the body.
+    const next = clone(old);
+    next.metadata = { ...given.metadata, ...serverMeta(old) };
+    if (given.status === undefined) delete next.status;
+    else next.status = clone(given.status);
+    applyDefaults(def, next, this.deps.profile);
+    if (deepEqual(next, old) || dryRun) return next;
+    next.metadata.resourceVersion = this.deps.store.nextVersion();
+    this.deps.store.put(def, next);
+    this.deps.controller.afterWrite(def.resource, next, old);
+    return next;
   }
 
   /** The shared update path: preconditions, carried-over fields, defaults, validation, no-op detection. */
@@ -187,13 +311,13 @@ export class Registry {
     // Status belongs to the status subresource: writes to the main resource keep the old one.
     if (old.status === undefined) delete next.status;
     else next.status = clone(old.status);
-    applyDefaults(def, next);
-    if (def.hasGeneration) {
+    applyDefaults(def, next, this.deps.profile);
+    if (this.hasGeneration(def)) {
       meta.generation = (old.metadata.generation ?? 1) + (deepEqual(next.spec, old.spec) ? 0 : 1);
     } else if (old.metadata.generation !== undefined) {
       meta.generation = old.metadata.generation;
     }
-    validateObject(def, next, old);
+    validateObject(def, next, old, this.deps.profile);
     admitUpdate(this.deps.store, def, next, old);
     // A write that changes nothing is not a write: same object, same resourceVersion.
     if (deepEqual(next, old) || dryRun) return next;
@@ -206,8 +330,8 @@ export class Registry {
   delete(def: ResourceDef, namespace: string | undefined, name: string, options: DeleteOptionsInput, dryRun: boolean): Answer {
     const obj = this.get(def, namespace, name);
     const pre = options.preconditions ?? {};
+    // Both checked early by rest.BeforeDelete, hence the Kind (not resource) in the message.
     if (pre.uid && pre.uid !== obj.metadata.uid) {
-      // Checked early by rest.BeforeDelete, hence the Kind (not resource) in the message.
       throw conflict(
         { group: def.group, resource: def.kind },
         name,
@@ -215,36 +339,47 @@ export class Registry {
       );
     }
     if (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
-      throw conflict(gr(def), name, storagePrecondition(def, obj, 'ResourceVersion', pre.resourceVersion, obj.metadata.resourceVersion ?? ''));
+      throw conflict(
+        { group: def.group, resource: def.kind },
+        name,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${obj.metadata.resourceVersion ?? ''}). The object might have been modified`,
+      );
     }
     if (def.resource === 'pods') return this.deletePod(def, obj, options, dryRun);
     if (!dryRun) this.remove(def, obj, options.propagationPolicy);
     return { code: 200, body: deleted(gr(def), name, obj.metadata.uid) };
   }
 
+  /**
+   * Pods answer a delete with the pod itself, 200 either way (202 is only for
+   * orphanDependents: false). An unscheduled or finished pod, or a grace
+   * period of 0, goes at once: the answer is the pod as last written, marked
+   * with deletionTimestamp and a grace period of 0. A scheduled pod is marked
+   * and stays until its kubelet confirms (at once here unless keepTerminatingPods);
+   * deleting it again may only shorten the grace period.
+   */
   private deletePod(def: ResourceDef, pod: KubeObject, options: DeleteOptionsInput, dryRun: boolean): Answer {
     const spec = asObject(pod.spec);
     const phase = asObject(pod.status).phase;
-    const grace = options.gracePeriodSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
-    const graceful = grace > 0 && typeof spec.nodeName === 'string' && spec.nodeName !== '' && phase !== 'Succeeded' && phase !== 'Failed';
-    if (!graceful) {
-      if (!dryRun) this.remove(def, pod, options.propagationPolicy);
-      return { code: 200, body: pod };
-    }
-    if (pod.metadata.deletionTimestamp) return { code: 202, body: pod };
+    const specGrace = typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
+    const grace = options.gracePeriodSeconds ?? pod.metadata.deletionGracePeriodSeconds ?? specGrace;
+    const scheduled = typeof spec.nodeName === 'string' && spec.nodeName !== '';
+    const immediate = !scheduled || phase === 'Succeeded' || phase === 'Failed' || grace <= 0;
+    const current = pod.metadata.deletionGracePeriodSeconds;
+    if (!immediate && current !== undefined && grace >= current) return { code: 200, body: pod };
     const marked = clone(pod);
-    marked.metadata.deletionTimestamp = timestamp(new Date(this.deps.now().getTime() + grace * 1000));
-    marked.metadata.deletionGracePeriodSeconds = grace;
-    if (dryRun) return { code: 202, body: marked };
+    marked.metadata.deletionTimestamp = timestamp(new Date(this.deps.now().getTime() + (immediate ? 0 : grace * 1000)));
+    marked.metadata.deletionGracePeriodSeconds = immediate ? 0 : grace;
+    if (dryRun) return { code: 200, body: marked };
     marked.metadata.resourceVersion = this.deps.store.nextVersion();
-    if (this.deps.keepTerminatingPods) {
+    if (!immediate && this.deps.keepTerminatingPods) {
       this.deps.store.put(def, marked);
       this.deps.controller.afterWrite(def.resource, marked, pod);
     } else {
-      // An instant kubelet: the pod is gone as soon as it is marked.
+      // Gone at once (or an instant kubelet confirms at once).
       this.remove(def, marked, options.propagationPolicy);
     }
-    return { code: 202, body: marked };
+    return { code: 200, body: marked };
   }
 
   /** Removes an object and, unless orphaning, what it owns (the garbage collector's job, done at once). */
@@ -293,8 +428,9 @@ export class Registry {
     const existing = this.deps.store.get(def, meta.namespace, meta.name);
     meta.uid = meta.uid ?? existing?.metadata.uid ?? newUid();
     meta.creationTimestamp = meta.creationTimestamp ?? existing?.metadata.creationTimestamp ?? timestamp(this.deps.now());
-    if (def.hasGeneration) meta.generation = meta.generation ?? 1;
-    applyDefaults(def, obj);
+    if (this.hasGeneration(def)) meta.generation = meta.generation ?? 1;
+    applyDefaults(def, obj, this.deps.profile);
+    if (def.resource === 'nodes') seededNodeAddresses(obj);
     meta.resourceVersion = this.deps.store.nextVersion();
     this.deps.store.put(def, obj);
     return obj;

@@ -36,9 +36,6 @@ const defaultMessage = (field: string): string =>
 /** batch/v1 registers its own conversion for Job, worded differently. */
 const jobMessage = (field: string): string => `field label ${JSON.stringify(field)} not supported for batchv1.Job`;
 
-/** What the fake implements for the alert runbooks' resources; other verbs are a 405. */
-const READ_UPDATE: readonly Verb[] = ['get', 'list', 'update', 'patch'];
-const READ_ONLY: readonly Verb[] = ['get', 'list'];
 
 function str(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -55,7 +52,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     namespaced: true,
     shortNames: ['deploy'],
     verbs: ALL_VERBS,
-    subresources: ['scale'],
+    subresources: ['scale', 'status'],
     extraFields: {},
     hasGeneration: true,
     returnsDeletedObject: false,
@@ -70,7 +67,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     namespaced: true,
     shortNames: ['rs'],
     verbs: ALL_VERBS,
-    subresources: [],
+    subresources: ['status'],
     extraFields: { 'status.replicas': (o) => getPath(o, 'status', 'replicas') ?? 0 },
     hasGeneration: true,
     returnsDeletedObject: false,
@@ -85,7 +82,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     namespaced: true,
     shortNames: ['po'],
     verbs: ALL_VERBS,
-    subresources: ['log'],
+    subresources: ['log', 'status'],
     extraFields: {
       'spec.nodeName': (o) => getPath(o, 'spec', 'nodeName'),
       'spec.restartPolicy': (o) => getPath(o, 'spec', 'restartPolicy'),
@@ -109,7 +106,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     namespaced: false,
     shortNames: ['no'],
     verbs: ALL_VERBS,
-    subresources: [],
+    subresources: ['status'],
     extraFields: { 'spec.unschedulable': (o) => String(getPath(o, 'spec', 'unschedulable') === true) },
     hasGeneration: false,
     returnsDeletedObject: false,
@@ -165,8 +162,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     version: 'v2',
     namespaced: true,
     shortNames: ['hpa'],
-    verbs: READ_UPDATE,
-    subresources: [],
+    verbs: ALL_VERBS,
+    subresources: ['status'],
     extraFields: {},
     hasGeneration: false,
     returnsDeletedObject: false,
@@ -180,8 +177,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     version: 'v1',
     namespaced: true,
     shortNames: ['pvc'],
-    verbs: READ_UPDATE,
-    subresources: [],
+    verbs: ALL_VERBS,
+    subresources: ['status'],
     extraFields: {},
     hasGeneration: false,
     returnsDeletedObject: false,
@@ -195,7 +192,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     version: 'v1',
     namespaced: false,
     shortNames: ['sc'],
-    verbs: READ_ONLY,
+    verbs: ALL_VERBS,
     subresources: [],
     extraFields: {},
     hasGeneration: false,
@@ -210,8 +207,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     version: 'v1',
     namespaced: true,
     shortNames: [],
-    verbs: READ_ONLY,
-    subresources: [],
+    verbs: ALL_VERBS,
+    subresources: ['status'],
     extraFields: { 'status.successful': (o) => getPath(o, 'status', 'succeeded') ?? 0 },
     hasGeneration: true,
     returnsDeletedObject: false,
@@ -221,16 +218,6 @@ export const RESOURCES: readonly ResourceDef[] = [
 
 export function apiVersionOf(def: ResourceDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
-}
-
-/** The group versions the fake serves, with their URL prefix: `/api/v1`, `/apis/apps/v1`... */
-export function servedGroupVersions(): { group: string; version: string; prefix: string }[] {
-  const seen = new Map<string, { group: string; version: string; prefix: string }>();
-  for (const d of RESOURCES) {
-    const prefix = d.group ? `/apis/${d.group}/${d.version}` : `/api/${d.version}`;
-    if (!seen.has(prefix)) seen.set(prefix, { group: d.group, version: d.version, prefix });
-  }
-  return [...seen.values()];
 }
 
 /** Finds a resource by kind (`Deployment`), plural (`deployments`), singular or short name. */

@@ -2,8 +2,9 @@
  * Maps a request path and method to a resource, scope and Kubernetes verb,
  * the way the API server's RequestInfo resolver does.
  */
-import { resourceInGroup, servedGroupVersions, type ResourceDef, type Verb } from './resources.js';
-import { methodNotAllowed, pathNotFound } from './status.js';
+import { RESOURCES, resourceInGroup, type ResourceDef, type Verb } from './resources.js';
+import { methodNotAllowed, pageNotFound, pathNotFound } from './status.js';
+import { servedVersion, type VersionProfile } from './versions.js';
 
 export interface ResourceRoute {
   def: ResourceDef;
@@ -13,10 +14,19 @@ export interface ResourceRoute {
   subresource?: string;
 }
 
-const SERVED = servedGroupVersions();
+/** The group versions served under a profile, with their URL prefix: `/api/v1`, `/apis/apps/v1`... */
+export function servedGroupVersions(profile: VersionProfile): { group: string; version: string; prefix: string }[] {
+  const seen = new Map<string, { group: string; version: string; prefix: string }>();
+  for (const d of RESOURCES) {
+    const version = servedVersion(profile, d);
+    const prefix = d.group ? `/apis/${d.group}/${version}` : `/api/${version}`;
+    if (!seen.has(prefix)) seen.set(prefix, { group: d.group, version, prefix });
+  }
+  return [...seen.values()];
+}
 
-function segmentsAfter(path: string): { group: string; segments: string[] } | undefined {
-  for (const { prefix, group } of SERVED) {
+function segmentsAfter(path: string, profile: VersionProfile): { group: string; segments: string[] } | undefined {
+  for (const { prefix, group } of servedGroupVersions(profile)) {
     if (path === prefix || path.startsWith(`${prefix}/`)) {
       const rest = path.slice(prefix.length).split('/').filter((s) => s !== '');
       return { group, segments: rest.map((s) => decodeURIComponent(s)) };
@@ -25,10 +35,20 @@ function segmentsAfter(path: string): { group: string; segments: string[] } | un
   return undefined;
 }
 
-/** The resource a path names, or undefined when it names none (discovery or unknown paths). */
-export function parseResourcePath(path: string): ResourceRoute | undefined {
-  const parsed = segmentsAfter(path.replace(/\/+$/, ''));
-  if (!parsed || parsed.segments.length === 0) return undefined;
+/**
+ * The resource a path names, or undefined when it names none. Like the real
+ * server, a path under a group it does not know at all is the mux's plain
+ * text 404, and an unknown version or resource of a known group a Status.
+ */
+export function parseResourcePath(path: string, profile: VersionProfile): ResourceRoute | undefined {
+  const clean = path.replace(/\/+$/, '');
+  const parsed = segmentsAfter(clean, profile);
+  if (!parsed) {
+    const group = /^\/apis\/([^/]+)/.exec(clean)?.[1];
+    if (group !== undefined && profile.groupVersions[group] === undefined) throw pageNotFound();
+    return undefined;
+  }
+  if (parsed.segments.length === 0) return undefined;
   const { group, segments } = parsed;
   const [first, second, third, fourth, fifth, ...extra] = segments;
   if (first === 'namespaces' && second !== undefined && third !== undefined) {
@@ -65,7 +85,7 @@ export function verbFor(route: ResourceRoute, method: string, query: URLSearchPa
   } else {
     const byMethod: Record<string, Verb> = { GET: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
     verb = byMethod[method];
-    if (subresource === 'scale' && verb === 'delete') verb = undefined;
+    if ((subresource === 'scale' || subresource === 'status') && verb === 'delete') verb = undefined;
   }
   if (!verb || !def.verbs.includes(verb)) throw methodNotAllowed();
   return verb;

@@ -7,7 +7,7 @@ import { asObject, clone, getPath, isObject } from './json.js';
 import { selectorToString, type LabelSelectorObject } from './label-selector.js';
 import type { Answer, Registry } from './registry.js';
 import { requireResource } from './resources.js';
-import { badRequest, conflict, fieldError, invalid } from './status.js';
+import { badRequest, conflict, fieldError, invalid, notFound } from './status.js';
 import type { KubeObject } from './types.js';
 
 const DEPLOYMENTS = requireResource('deployments');
@@ -34,8 +34,11 @@ export function toScale(deployment: KubeObject): KubeObject {
 export class ScaleHandler {
   constructor(private readonly registry: Registry) {}
 
+  /** A read names the subresource in its 404 (`deployments/scale.apps "x" not found`); writes name the deployment. */
   get(namespace: string, name: string): Answer {
-    return { code: 200, body: toScale(this.registry.get(DEPLOYMENTS, namespace, name)) };
+    const deployment = this.registry.find(DEPLOYMENTS, namespace, name);
+    if (!deployment) throw notFound({ group: 'apps', resource: 'deployments/scale' }, name);
+    return { code: 200, body: toScale(deployment) };
   }
 
   update(namespace: string, name: string, body: unknown, dryRun: boolean): Answer {
@@ -45,7 +48,7 @@ export class ScaleHandler {
 
   patch(namespace: string, name: string, type: PatchContentType, raw: string, dryRun: boolean): Answer {
     const deployment = this.registry.get(DEPLOYMENTS, namespace, name);
-    const patched = applyPatch(type, toScale(deployment), decodePatch(type, raw));
+    const patched = applyPatch(type, toScale(deployment), decodePatch(type, raw), this.registry.profile);
     return { code: 200, body: this.apply(deployment, patched, dryRun) };
   }
 

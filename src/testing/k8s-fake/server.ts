@@ -10,9 +10,11 @@ import { mediaType } from './apply-patch.js';
 import { discovery } from './discovery.js';
 import type { Handlers, TextAnswer } from './handlers.js';
 import type { Answer } from './registry.js';
+import { apiVersionOf } from './resources.js';
 import { parseResourcePath, verbFor } from './router.js';
-import { ApiError, generic, pathNotFound, type Status } from './status.js';
-import type { RecordedRequest } from './types.js';
+import { ApiError, generic, pathNotFound, PlainTextError, type Status } from './status.js';
+import type { FakeTokenIdentity, RecordedRequest } from './types.js';
+import { servedApiVersion, type VersionProfile } from './versions.js';
 
 export interface ServerDeps {
   handlers: Handlers;
@@ -23,6 +25,8 @@ export interface ServerDeps {
   user: string | undefined;
   maxRecordedRequests: number;
   serverAddress: () => string;
+  profile: VersionProfile;
+  tokens: Record<string, FakeTokenIdentity> | undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -81,8 +85,25 @@ function sendJson(res: ServerResponse, code: number, body: unknown, headers: Rec
 }
 
 function sendText(res: ServerResponse, answer: TextAnswer): void {
-  res.writeHead(answer.code, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(answer.text) });
+  if (answer.code === 204) {
+    // No content: no body and no Content-Type, as the API server answers a log request for a pod with no node.
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  res.writeHead(answer.code, { 'Content-Type': answer.contentType ?? 'text/plain', 'Content-Length': Buffer.byteLength(answer.text) });
   res.end(answer.text);
+}
+
+/**
+ * Objects are stored at the fake's one version of each resource; an object or
+ * list of a resource served at another version (HPAs at autoscaling/v2beta2
+ * when emulating 1.20, same shape) names the version it was asked at.
+ */
+function atServedVersion(body: unknown, stored: string, served: string): unknown {
+  if (stored === served || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const obj = body as Record<string, unknown>;
+  return obj.apiVersion === stored ? { ...obj, apiVersion: served } : body;
 }
 
 /** Waits `ms`, or less if the client goes away; resolves whether it is still connected. */
@@ -139,15 +160,16 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
         throw generic(fault.status ?? 500, fault.reason, fault.message, fault.retryAfterSeconds);
       }
 
-      authenticate(deps.token, headers.authorization);
-      const doc = method === 'GET' ? discovery(url.pathname, deps.serverAddress()) : undefined;
+      const caller = authenticate(deps.token, deps.tokens, headers.authorization);
+      if (caller && impersonated.user !== undefined) deps.access.authorizeImpersonation(caller, impersonated.user, impersonated.groups);
+      const doc = method === 'GET' ? discovery(url.pathname, deps.serverAddress(), deps.profile) : undefined;
       if (doc !== undefined) return respond(200, doc);
-      const route = parseResourcePath(url.pathname);
+      const route = parseResourcePath(url.pathname, deps.profile);
       if (!route) throw pathNotFound();
       const verb = verbFor(route, method, url.searchParams);
       const access = {
-        user: impersonated.user ?? deps.user ?? DEFAULT_USER,
-        groups: effectiveGroups(impersonated),
+        user: impersonated.user ?? caller?.user ?? deps.user ?? DEFAULT_USER,
+        groups: impersonated.user === undefined && caller ? caller.groups : effectiveGroups(impersonated),
         impersonated: impersonated.user !== undefined,
         verb,
         group: route.def.group,
@@ -168,10 +190,13 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
         record.status = answer.code;
         sendText(res, answer);
       } else {
-        respond(answer.code, answer.body);
+        respond(answer.code, atServedVersion(answer.body, apiVersionOf(route.def), servedApiVersion(deps.profile, route.def)));
       }
     } catch (err) {
-      if (err instanceof ApiError) {
+      if (err instanceof PlainTextError) {
+        record.status = err.code;
+        sendText(res, { code: err.code, text: err.text, contentType: 'text/plain; charset=utf-8' });
+      } else if (err instanceof ApiError) {
         respond(err.status.code, err.status, err.headers);
       } else {
         const status: Status = {

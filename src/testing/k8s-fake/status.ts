@@ -139,11 +139,14 @@ export function badRequest(message: string): ApiError {
   return failure(400, 'BadRequest', message);
 }
 
-/** What the patch handler answers when a JSON patch cannot be applied. */
-export function unprocessable(serverMessage: string): ApiError {
-  return failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {
-    causes: [{ reason: 'UnexpectedServerResponse', message: serverMessage }],
-  });
+/** What the patch handler answers when a JSON patch cannot be applied (with the reason as a cause, or empty details). */
+export function unprocessable(serverMessage: string | undefined): ApiError {
+  return failure(
+    422,
+    'Invalid',
+    'the server rejected our request due to an error in our request',
+    serverMessage === undefined ? {} : { causes: [{ reason: 'UnexpectedServerResponse', message: serverMessage }] },
+  );
 }
 
 export function unsupportedMediaType(accepted: readonly string[]): ApiError {
@@ -160,6 +163,21 @@ export function unauthorized(): ApiError {
 
 export function methodNotAllowed(): ApiError {
   return failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+}
+
+/** What Go's HTTP mux answers for a path no handler claims (an unknown API group): text, not a Status. */
+export class PlainTextError extends Error {
+  constructor(
+    readonly code: number,
+    readonly text: string,
+  ) {
+    super(text.trim());
+    this.name = 'PlainTextError';
+  }
+}
+
+export function pageNotFound(): PlainTextError {
+  return new PlainTextError(404, '404 page not found\n');
 }
 
 export function pathNotFound(): ApiError {

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { JsonObject } from './json.js';
+import type { FakeKubernetesVersion } from './versions.js';
 
 /** Object metadata as it travels on the wire. */
 export interface WireMeta {
@@ -71,7 +72,8 @@ export interface FakeIdentity {
 
 /** What a request does, as RBAC sees it. */
 export interface AccessAttributes {
-  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+  /** `impersonate` only for identities from the `tokens` option (see K8sFakeOptions.tokens). */
+  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete' | 'impersonate';
   /** API group, '' for the core group. */
   group: string;
   /** Plural resource, without the subresource: `deployments`. */
@@ -137,6 +139,32 @@ export interface K8sFakeOptions {
   seed?: SeedObject[];
   /** Decides every resource request after the `forbid` rules (default: allow); see FakeAuthorizer. */
   authorize?: FakeAuthorizer;
+  /**
+   * The Kubernetes release to answer as (default '1.31', what the sandbox and
+   * the fake-based tests expect). '1.20' serves HorizontalPodAutoscalers at
+   * autoscaling/v2beta2 (no v2), lists autoscaling v1, v2beta1, v2beta2 in
+   * discovery, and words and defaults objects as kube-apiserver 1.20 does.
+   */
+  kubernetesVersion?: FakeKubernetesVersion;
+  /**
+   * Run the built-in Deployment controller (default true). False answers as
+   * an API server with no kube-controller-manager: a Deployment gets no
+   * ReplicaSet, no revision annotation and no status until someone writes one.
+   */
+  controllers?: boolean;
+  /**
+   * More bearer tokens, each its own identity, as kube-apiserver's
+   * --token-auth-file gives them. A member of `system:masters` is allowed
+   * everything (RBAC bypassed, impersonation included); any other identity is
+   * decided by `authorize`, which is also asked whether it may impersonate
+   * (verb `impersonate` on `users`/`groups`), as the real server does.
+   */
+  tokens?: Record<string, FakeTokenIdentity>;
+}
+
+export interface FakeTokenIdentity {
+  user: string;
+  groups?: string[];
 }
 
 export type FakeBehaviour = Partial<Pick<K8sFakeOptions, 'instantRollout' | 'managePods' | 'keepTerminatingPods'>>;
@@ -189,4 +217,4 @@ export interface K8sFake {
   kubeConfigYaml(options?: FakeKubeConfigOptions): string;
 }
 
-export type { JsonObject };
+export type { JsonObject, FakeKubernetesVersion };

@@ -8,6 +8,7 @@ import { matchesSelectorObject } from './label-selector.js';
 import type { ResourceDef } from './resources.js';
 import { badRequest, fieldError, invalid, type ApiError, type FieldError } from './status.js';
 import type { KubeObject } from './types.js';
+import type { VersionProfile } from './versions.js';
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -61,6 +62,25 @@ function validateContainers(path: string, podSpec: unknown): FieldError[] {
   return errors;
 }
 
+function goStrings(values: unknown): string {
+  if (!Array.isArray(values)) return '[]string(nil)';
+  return `[]string{${values.map((v) => JSON.stringify(String(v))).join(', ')}}`;
+}
+
+/** A label selector as Go's %#v prints a v1.LabelSelector (map keys sorted), which is how the server quotes it. */
+export function goLabelSelector(selector: Record<string, unknown>): string {
+  const labels = stringMap(selector.matchLabels);
+  const keys = Object.keys(labels).sort();
+  const matchLabels = isObject(selector.matchLabels) ? `map[string]string{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(labels[k])}`).join(', ')}}` : 'map[string]string(nil)';
+  const expressions = Array.isArray(selector.matchExpressions)
+    ? `[]v1.LabelSelectorRequirement{${selector.matchExpressions
+        .filter(isObject)
+        .map((e) => `v1.LabelSelectorRequirement{Key:${JSON.stringify(typeof e.key === 'string' ? e.key : '')}, Operator:${JSON.stringify(typeof e.operator === 'string' ? e.operator : '')}, Values:${goStrings(e.values)}}`)
+        .join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return `v1.LabelSelector{MatchLabels:${matchLabels}, MatchExpressions:${expressions}}`;
+}
+
 function validateWorkload(obj: KubeObject, old: KubeObject | undefined, isDeployment: boolean): FieldError[] {
   const errors: FieldError[] = [];
   const spec = asObject(obj.spec);
@@ -78,7 +98,7 @@ function validateWorkload(obj: KubeObject, old: KubeObject | undefined, isDeploy
     }
   }
   if (old && isObject(selector) && !deepEqual(selector, getPath(old, 'spec', 'selector'))) {
-    errors.push(fieldError.invalid('spec.selector', selector, 'field is immutable'));
+    errors.push({ type: 'FieldValueInvalid', field: 'spec.selector', detail: `Invalid value: ${goLabelSelector(selector)}: field is immutable` });
   }
   const limit = spec.revisionHistoryLimit;
   if (typeof limit === 'number' && limit < 0) errors.push(fieldError.invalid('spec.revisionHistoryLimit', limit, 'must be greater than or equal to 0'));
@@ -128,6 +148,13 @@ function validateHpa(obj: KubeObject): FieldError[] {
   return errors;
 }
 
+/** A Job's pods may not restart in place. */
+function validateJob(obj: KubeObject): FieldError[] {
+  const policy = getPath(obj, 'spec', 'template', 'spec', 'restartPolicy');
+  if (policy === 'OnFailure' || policy === 'Never') return [];
+  return [fieldError.required('spec.template.spec.restartPolicy', 'valid values: "OnFailure", "Never"')];
+}
+
 const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 /** The claim's storage request; a malformed quantity fails decoding (400), as in the real server. */
@@ -140,7 +167,7 @@ function storageRequest(obj: KubeObject): string | undefined {
 }
 
 /** ValidatePersistentVolumeClaim, plus ValidatePersistentVolumeClaimUpdate when `old` is set. */
-function validatePvc(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+function validatePvc(obj: KubeObject, old: KubeObject | undefined, profile: VersionProfile): FieldError[] {
   const storage = storageRequest(obj);
   const errors: FieldError[] = [];
   if (storage === undefined) errors.push(fieldError.required('spec.resources[storage]'));
@@ -152,11 +179,14 @@ function validatePvc(obj: KubeObject, old: KubeObject | undefined): FieldError[]
   if (!before.volumeName) before.volumeName = after.volumeName;
   if (getPath(old, 'status', 'phase') === 'Bound') {
     ensurePath(after, 'resources', 'requests').storage = getPath(before, 'resources', 'requests', 'storage');
-    delete before.volumeAttributesClassName;
-    delete after.volumeAttributesClassName;
+    if (profile.volumeAttributesClass) {
+      delete before.volumeAttributesClassName;
+      delete after.volumeAttributesClassName;
+    }
   }
   if (!deepEqual(before, after)) {
-    errors.push(fieldError.forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
+    const mutable = profile.volumeAttributesClass ? 'resources.requests and volumeAttributesClassName' : 'resources.requests';
+    errors.push(fieldError.forbidden('spec', `spec is immutable after creation except ${mutable} for bound claims`));
   }
   const previous = storageRequest(old);
   if (storage !== undefined && previous !== undefined && compareQuantities(storage, previous) < 0) {
@@ -166,7 +196,7 @@ function validatePvc(obj: KubeObject, old: KubeObject | undefined): FieldError[]
 }
 
 /** Throws a 400 or 422 ApiError when the object would not be accepted. `old` is set on updates. */
-export function validateObject(def: ResourceDef, obj: KubeObject, old?: KubeObject): void {
+export function validateObject(def: ResourceDef, obj: KubeObject, old: KubeObject | undefined, profile: VersionProfile): void {
   checkTypes(def, obj);
   const errors = validateName(def, obj.metadata.name);
   switch (def.resource) {
@@ -182,8 +212,11 @@ export function validateObject(def: ResourceDef, obj: KubeObject, old?: KubeObje
     case 'horizontalpodautoscalers':
       errors.push(...validateHpa(obj));
       break;
+    case 'jobs':
+      errors.push(...validateJob(obj));
+      break;
     case 'persistentvolumeclaims':
-      errors.push(...validatePvc(obj, old));
+      errors.push(...validatePvc(obj, old, profile));
       break;
     default:
       break;

@@ -42,14 +42,16 @@ test('get and list, with the server defaults (minReplicas, the 80% CPU metric)',
   expect((await api.listNamespacedHorizontalPodAutoscaler({ namespace: 'shop' })).items.map((h) => h.metadata?.name)).toEqual(['cart']);
 });
 
-test('discovery serves autoscaling/v2; other verbs than get/list/update/patch are a 405', async () => {
+test('discovery serves autoscaling/v2 with every verb (a real server lets HPAs be created and deleted)', async () => {
   const group = await raw(fake, 'GET', '/apis/autoscaling');
   expect(group.json).toMatchObject({ kind: 'APIGroup', name: 'autoscaling', preferredVersion: { groupVersion: 'autoscaling/v2' } });
   const list = await raw(fake, 'GET', '/apis/autoscaling/v2');
   expect(list.json.resources).toEqual([
-    expect.objectContaining({ name: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', shortNames: ['hpa'], verbs: ['get', 'list', 'update', 'patch'] }),
+    expect.objectContaining({ name: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', shortNames: ['hpa'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] }),
+    expect.objectContaining({ name: 'horizontalpodautoscalers/status', kind: 'HorizontalPodAutoscaler', verbs: ['get', 'patch', 'update'] }),
   ]);
-  expect((await raw(fake, 'DELETE', '/apis/autoscaling/v2/namespaces/demo/horizontalpodautoscalers/web')).status).toBe(405);
+  expect((await raw(fake, 'DELETE', '/apis/autoscaling/v2/namespaces/demo/horizontalpodautoscalers/web', { body: JSON.stringify({ dryRun: ['All'] }), contentType: 'application/json' })).status).toBe(200);
+  expect(fake.get('horizontalpodautoscalers', 'demo', 'web')).toBeDefined();
 });
 
 test('merge and strategic merge patches set maxReplicas and bump the resourceVersion', async () => {
@@ -117,12 +119,13 @@ test('maxReplicas below minReplicas is a 422 with the validation cause', async (
   expect(maxOf('web')).toBe(6);
 });
 
-test('maxReplicas 0 breaks both rules; a fraction is a decoding 400', async () => {
+test('maxReplicas 0 breaks both rules; a fraction in a patch is a 422 on the patch (measured on kube-apiserver 1.20)', async () => {
   const zero = await failure(api.patchNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'demo', body: { spec: { maxReplicas: 0 } }, dryRun: 'All' }, merge));
   expect(zero.status.message).toBe(
     'HorizontalPodAutoscaler.autoscaling "web" is invalid: [spec.maxReplicas: Invalid value: 0: must be greater than 0, spec.maxReplicas: Invalid value: 0: must be greater than or equal to `minReplicas`]',
   );
   const fraction = await failure(api.patchNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'demo', body: { spec: { maxReplicas: 7.5 } } }, merge));
-  expect(fraction.code).toBe(400);
-  expect(fraction.status.message).toBe('json: cannot unmarshal number 7.5 into Go struct field HorizontalPodAutoscalerSpec.spec.maxReplicas of type int32');
+  expect(fraction.code).toBe(422);
+  expect(fraction.status).toMatchObject({ reason: 'Invalid', details: { causes: [{ reason: 'FieldValueInvalid', field: 'patch' }] } });
+  expect(fraction.status.message).toContain('json: cannot unmarshal number 7.5 into Go struct field HorizontalPodAutoscalerSpec.spec.maxReplicas of type int32');
 });

@@ -63,7 +63,7 @@ test('list pagination with limit and continue', async () => {
   expect(page2.metadata?._continue).toBeUndefined();
 });
 
-test('delete with a stale uid precondition is 409 with the server wording; the right uid deletes (202, graceful)', async () => {
+test('delete with a stale uid precondition is 409 with the server wording; the right uid deletes (200, graceful: 202 is only for orphanDependents=false)', async () => {
   const pod = pods[0] as KubeObject;
   const name = pod.metadata.name ?? '';
   const stale = await failure(core.deleteNamespacedPod({ name, namespace: 'demo', body: { preconditions: { uid: 'not-the-uid' } } }));
@@ -75,7 +75,7 @@ test('delete with a stale uid precondition is 409 with the server wording; the r
   expect(fake.get('pods', 'demo', name)).toBeDefined();
 
   const deleted = await core.deleteNamespacedPodWithHttpInfo({ name, namespace: 'demo', body: { preconditions: { uid: pod.metadata.uid ?? '' }, gracePeriodSeconds: 10 } });
-  expect(deleted.httpStatusCode).toBe(202);
+  expect(deleted.httpStatusCode).toBe(200);
   expect(deleted.data.metadata?.deletionGracePeriodSeconds).toBe(10);
   expect(deleted.data.metadata?.deletionTimestamp).toBeInstanceOf(Date);
   expect(fake.get('pods', 'demo', name)).toBeUndefined();
@@ -87,10 +87,17 @@ test('resourceVersion preconditions, zero grace periods and unscheduled pods del
   const [a, b] = pods as [KubeObject, KubeObject];
   const stale = await failure(core.deleteNamespacedPod({ name: a.metadata.name ?? '', namespace: 'demo', body: { preconditions: { resourceVersion: '1' } } }));
   expect(stale.code).toBe(409);
-  expect(stale.status.message).toContain('Precondition failed: ResourceVersion in precondition: 1');
+  expect(stale.status).toMatchObject({
+    reason: 'Conflict',
+    details: { kind: 'Pod' },
+    message: `Operation cannot be fulfilled on Pod "${a.metadata.name}": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record (${a.metadata.resourceVersion}). The object might have been modified`,
+  });
   const now = await core.deleteNamespacedPodWithHttpInfo({ name: b.metadata.name ?? '', namespace: 'demo', body: { gracePeriodSeconds: 0 } });
   expect(now.httpStatusCode).toBe(200);
-  expect(now.data.metadata?.deletionTimestamp).toBeUndefined();
+  // As kube-apiserver answers an immediate delete: the pod, marked, with a grace period of 0.
+  expect(now.data.metadata?.deletionGracePeriodSeconds).toBe(0);
+  expect(now.data.metadata?.deletionTimestamp).toBeInstanceOf(Date);
+  expect(fake.get('pods', 'demo', b.metadata.name ?? '')).toBeUndefined();
 });
 
 test('keepTerminatingPods keeps a gracefully deleted pod marked until it is removed', async () => {

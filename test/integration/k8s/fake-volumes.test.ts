@@ -50,7 +50,7 @@ test('StorageClasses: get and list with the server defaults; allowVolumeExpansio
   expect(fixed.allowVolumeExpansion).toBeUndefined();
   expect((await storage.readStorageClass({ name: 'expandable' })).allowVolumeExpansion).toBe(true);
   expect((await storage.listStorageClass()).items.map((s) => s.metadata?.name)).toEqual(['disabled', 'expandable', 'fixed']);
-  expect((await raw(fake, 'GET', '/apis/storage.k8s.io/v1')).json.resources).toEqual([expect.objectContaining({ name: 'storageclasses', namespaced: false, verbs: ['get', 'list'] })]);
+  expect((await raw(fake, 'GET', '/apis/storage.k8s.io/v1')).json.resources).toEqual([expect.objectContaining({ name: 'storageclasses', namespaced: false, verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] })]);
 });
 
 test('PVCs: get and list with defaults (volumeMode); the status is what was seeded', async () => {
@@ -126,10 +126,11 @@ test('the rest of a bound spec is immutable, and an unbound claim cannot be resi
   expect([pending.code, pending.status.message]).toEqual([422, `PersistentVolumeClaim "pending" is invalid: ${immutable}`]);
 });
 
-test('a malformed size is a 400; removing the request is a 422 Required', async () => {
+test('a malformed size in a patch is a 422 on the patch (measured on kube-apiserver 1.20); removing the request is a 422 Required', async () => {
   const malformed = await failure(resize('data', '20 gigs'));
-  expect(malformed.code).toBe(400);
-  expect(malformed.status.message).toBe("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  expect(malformed.code).toBe(422);
+  expect(malformed.status).toMatchObject({ reason: 'Invalid', details: { causes: [{ reason: 'FieldValueInvalid', field: 'patch' }] } });
+  expect(malformed.status.message).toContain("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
   const removed = await failure(core.patchNamespacedPersistentVolumeClaim({ name: 'data', namespace: 'demo', body: { spec: { resources: { requests: { storage: null } } } } }, merge));
   expect(removed.status.message).toBe('PersistentVolumeClaim "data" is invalid: spec.resources[storage]: Required value');
 });
