@@ -90,7 +90,8 @@ function apiMissing(err: ApiException<unknown>, status: StatusBody, ctx: Failure
   if (err.code !== 404) return undefined;
   const details = status.details as { name?: string } | undefined;
   if (details?.name) return undefined;
-  if (status.message !== undefined && !/could not find the requested resource/i.test(status.message)) return undefined;
+  // A known group answers a Status; a group the server does not know at all gets Go's plain-text "404 page not found".
+  if (status.message !== undefined && !/could not find the requested resource|^404 page not found$/i.test(status.message)) return undefined;
   const gv = ctx.path ? groupVersionOf(ctx.path) : undefined;
   const api = gv ? `${gv} ${ctx.resource.split('/')[0] ?? ctx.resource}` : ctx.resource;
   return new DroverError(

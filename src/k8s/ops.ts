@@ -131,7 +131,8 @@ class ClientK8sOps implements K8sOps {
 
   restartDeployment(namespace: string, deployment: string, options: { restartedAt?: string } = {}): Promise<PlannedChange> {
     const target: MutationTarget = { verb: 'patch', kind: 'Deployment', namespace, name: deployment };
-    const stamp = options.restartedAt ?? rfc3339((this.options.now ?? (() => new Date()))());
+    // Second precision like kubectl's, also for a given stamp (a step's firstStartedAt has milliseconds).
+    const stamp = options.restartedAt?.replace(/\.\d+(?=Z$)/, '') ?? rfc3339((this.options.now ?? (() => new Date()))());
     return this.mutations.run(target, async () => {
       const before = await this.getDeployment(namespace, deployment);
       const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: stamp } } } } };

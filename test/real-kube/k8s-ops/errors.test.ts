@@ -2,7 +2,7 @@
  * How K8sOps reports what a real kube-apiserver refuses or cannot give: the
  * codes and words come from the server, checked here against the server.
  */
-import { AutoscalingV2Api, CoreV1Api } from '@kubernetes/client-node';
+import { AutoscalingV2Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { ApiCaller } from '../../../src/k8s/api-caller.js';
 import { createK8sOps } from '../../../src/k8s/ops.js';
 import { TOKENS } from '../cluster.js';
@@ -32,6 +32,17 @@ test('an API version the cluster does not serve: k8s_api_missing naming it and t
     .catch((e: unknown) => e);
   expect(err).toMatchObject({ code: 'k8s_api_missing', details: { groupVersion: 'autoscaling/v2' } });
   expect((err as Error).message).toMatch(/^cluster "real" does not serve autoscaling\/v2 horizontalpodautoscalers/);
+});
+
+test('a group the cluster does not know at all (plain-text 404): k8s_api_missing too', async () => {
+  const caller = new ApiCaller({ cluster: 'real' });
+  const api = kube().kubeConfig().makeApiClient(CustomObjectsApi);
+  const err = await caller
+    .call({ verb: 'list', resource: 'things', kind: 'Thing', namespace: 'default' }, (o) =>
+      api.listNamespacedCustomObjectWithHttpInfo({ group: 'nope.example.com', version: 'v1', namespace: 'default', plural: 'things' }, o),
+    )
+    .catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'k8s_api_missing', details: { groupVersion: 'nope.example.com/v1' } });
 });
 
 test('pod logs of a pod that never ran: k8s_no_logs, said plainly', async () => {

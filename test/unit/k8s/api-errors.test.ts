@@ -119,6 +119,11 @@ describe('toDroverError: an API the cluster does not serve', () => {
     expect(err.message).toMatch(/^cluster "prod" does not serve autoscaling\/v2 horizontalpodautoscalers/);
   });
 
+  test('a plain-text 404 (a group the server does not know at all) is k8s_api_missing too', () => {
+    const err = toDroverError(new ApiException(404, 'Unknown API Status Code!', '404 page not found\n', {}), { ...hpa, path: '/apis/nope.example.com/v1/namespaces/x/things' });
+    expect(err).toMatchObject({ code: 'k8s_api_missing', details: { groupVersion: 'nope.example.com/v1' } });
+  });
+
   test('404 for a missing object stays k8s_not_found with the server\'s words', () => {
     const body = status(404, 'NotFound', 'horizontalpodautoscalers.autoscaling "web" not found', { name: 'web', group: 'autoscaling', kind: 'horizontalpodautoscalers' });
     const err = toDroverError(new ApiException(404, 'Unknown API Status Code!', body, {}), hpa);
