@@ -49,7 +49,12 @@ describe('runs end to end: real Redis, real BullMQ worker, fake Kubernetes API',
       .metadata.annotations['kubectl.kubernetes.io/restartedAt'];
     expect(stamp).toMatch(/^\d{4}-\d\d-\d\dT/);
 
-    const audit = await t.drover.audit.forRun(run.id);
+    // run.finished goes through the audit outbox in the same step that finishes the run, and
+    // reaches the stream just after the state is visible: wait for it rather than race it.
+    const audit = await waitFor(async () => {
+      const events = await t.drover.audit.forRun(run.id);
+      return events.some((e) => e.type === 'run.finished') ? events : undefined;
+    }, 'run.finished in the audit log');
     expect(types(audit)).toEqual([
       'run.queued',
       'run.started',
