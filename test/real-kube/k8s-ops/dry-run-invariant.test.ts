@@ -66,6 +66,9 @@ describe('for real: what the plan said, and only that', () => {
   });
 
   test('rollbackDeployment: back to the template of the revision before, from the ReplicaSets the real controller annotated', async () => {
+    // The rollback is pinned to the resourceVersion it read: let the controller finish with the scale
+    // above first (a run would be retried on the 409; a direct call is not).
+    await settled(kc(), s.namespace);
     const change = await ops(false).rollbackDeployment(s.namespace, s.deployment);
     expect(change.summary).toMatch(/revision 2 → 1 \(ReplicaSet web-/);
     expect(change.diff).toMatch(/-\s+kubectl.kubernetes.io\/restartedAt: "?2026-01-01T00:00:00Z"?/);
