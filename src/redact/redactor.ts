@@ -1,66 +1,75 @@
 /**
- * The one redaction layer: everything that reaches Slack, a terminal, the logs
- * or the audit log goes through it. It removes values under secret-looking
- * keys, the data of Kubernetes Secrets, well-known token formats inside text,
- * and any configured patterns.
+ * The one redaction layer: everything that reaches Slack, a terminal, the CLI,
+ * the logs, /metrics or the audit log goes through it, and the sinks take only
+ * its output (`Redacted`). It removes values under secret-looking keys, the
+ * data of Kubernetes Secrets, secrets inside text (secretlint's preset,
+ * Drover's own patterns, the base64 of either) and any configured patterns.
  */
-export const REDACTED = '[redacted]';
+import { base64Detector } from './base64.js';
+import { droverPatterns } from './drover-patterns.js';
+import { REDACTED, type Redacted, type SafeText } from './redacted.js';
+import { regexDetector, type Detector, type Finding } from './rule.js';
+import { secretlintDetector } from './secretlint-rules.js';
 
-const SECRET_KEY = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|credentials?|auth(orization)?|cookie|session)$/i;
+export { REDACTED, type Redacted, type SafeText } from './redacted.js';
 
-interface Rule {
-  pattern: RegExp;
-  /** What replaces a match; the default replaces all of it. */
-  keep?: (groups: string[]) => string;
-}
+const SECRET_KEY = /(pass(word|wd|phrase)?|pwd|secret|token|api[-_]?key|[-_.]key|private[-_]?key|credentials?|auth(orization)?|cookie|session|signature)$/i;
 
-/** Token shapes that are secrets wherever they appear (a log line, an error message, a diff). */
-const BUILT_IN: Rule[] = [
-  { pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, keep: ([scheme]) => `${scheme} ${REDACTED}` }, // Authorization values
-  { pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g }, // Slack tokens
-  { pattern: /\bxapp-\d-[A-Za-z0-9-]{10,}/g }, // Slack app-level tokens
-  { pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g }, // AWS access key ids
-  { pattern: /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g }, // GitHub tokens
-  { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g }, // JWTs (service account tokens)
-  { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g }, // PEM private keys
-  {
-    pattern: /\b(password|passwd|pwd|secret|token|api[_-]?key)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/gi,
-    keep: ([key, sep]) => `${key}${sep}${REDACTED}`,
-  }, // key=value in text
-  { pattern: /([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s]+@/gi, keep: ([userinfo]) => `${userinfo}${REDACTED}@` }, // URL credentials
-];
+/** No rule matches fewer characters than this. */
+const SHORTEST_SECRET = 8;
 
-/**
- * Text that any built-in rule could match contains one of these (ignoring
- * case): most strings (names, labels, times) contain none and skip the rules.
- * A new built-in rule must add the literal its matches always contain.
- */
-const BUILT_IN_HINT = /bearer|basic|xox|xapp-|akia|asia|gh[pousr]_|eyj|-----begin|pass|pwd|secret|token|api[_-]?key|:\/\//i;
+/** Strings that any chat surface keeps within its limits: redaction never makes one longer than this or than it was. */
+const CHAT_MIN_LIMIT = 24;
 
 export class Redactor {
-  private readonly extra: Rule[];
+  private readonly detectors: Detector[];
+  private readonly extra: Detector[];
 
   /** `extraPatterns`: configured regular expressions whose matches are secrets too. */
   constructor(extraPatterns: Array<string | RegExp> = []) {
-    this.extra = extraPatterns.map((p) => ({ pattern: typeof p === 'string' ? new RegExp(p, 'g') : p }));
+    this.extra = extraPatterns.map((p) => regexDetector(typeof p === 'string' ? new RegExp(p, 'g') : p));
+    const plain = [secretlintDetector(), droverPatterns, ...this.extra];
+    const hasSecret = (decoded: string) => plain.some((d) => d(decoded).length > 0);
+    this.detectors = [...plain, base64Detector(hasSecret)];
   }
 
   /** A string with every secret-looking part replaced; key=value keeps its key so the text still reads. */
-  text(input: string): string {
-    let out = BUILT_IN_HINT.test(input) ? apply(input, BUILT_IN) : input;
-    if (this.extra.length) out = apply(out, this.extra);
-    return out;
+  text(input: string): SafeText {
+    const detectors = input.length < SHORTEST_SECRET ? this.extra : this.detectors;
+    return replace(input, detectors.flatMap((d) => d(input))) as SafeText;
   }
 
-  /** A deep copy with secrets removed: secret-named keys, Secret manifests' data, tokens inside strings. */
-  value<T>(input: T): T {
-    return this.walk(input, 0) as T;
+  /** A deep copy with secrets removed: secret-named keys, Secret manifests' data, secrets inside strings. */
+  value<T>(input: T): Redacted<T> {
+    return this.walk(input, 0, (s) => this.text(s)) as Redacted<T>;
   }
 
-  private walk(value: unknown, depth: number): unknown {
+  /**
+   * A chat message or modal (Block Kit), redacted, each string no longer than
+   * it was (or than the smallest Block Kit limit), so Slack's limits still hold.
+   */
+  chat<T extends object>(input: T): Redacted<T> {
+    return this.walk(input, 0, (s) => {
+      const out = this.text(s);
+      const max = Math.max(s.length, CHAT_MIN_LIMIT);
+      return out.length > max ? out.slice(0, max) : out;
+    }) as Redacted<T>;
+  }
+
+  /** An Error stays an Error (loggers serialize it as one), with its message, stack, cause and fields redacted. */
+  private error(err: Error, depth: number, text: (s: string) => string): Error {
+    const copy = new Error(text(err.message));
+    copy.name = err.name;
+    copy.stack = err.stack === undefined ? undefined : text(err.stack);
+    if (err.cause !== undefined) copy.cause = this.walk(err.cause, depth + 1, text);
+    return Object.assign(copy, this.walk({ ...err }, depth + 1, text));
+  }
+
+  private walk(value: unknown, depth: number, text: (s: string) => string): unknown {
     if (depth > 40) return REDACTED;
-    if (typeof value === 'string') return this.text(value);
-    if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1));
+    if (typeof value === 'string') return text(value);
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1, text));
+    if (value instanceof Error) return this.error(value, depth, text);
     if (value === null || typeof value !== 'object') return value;
     const obj = value as Record<string, unknown>;
     const isSecret = obj.kind === 'Secret' && (obj.apiVersion === 'v1' || obj.apiVersion === undefined);
@@ -71,19 +80,30 @@ export class Redactor {
       } else if (SECRET_KEY.test(key) && v !== null && v !== undefined && typeof v !== 'object' && typeof v !== 'boolean') {
         out[key] = REDACTED;
       } else {
-        out[key] = this.walk(v, depth + 1);
+        out[key] = this.walk(v, depth + 1, text);
       }
     }
     return out;
   }
 }
 
-function apply(input: string, rules: Rule[]): string {
-  let out = input;
-  for (const { pattern, keep } of rules) {
-    out = out.replace(pattern, (...m: unknown[]) => (keep ? keep(m.slice(1, -2) as string[]) : REDACTED));
+/** Replaces the findings (overlapping ones merged) in `input`. */
+function replace(input: string, findings: Finding[]): string {
+  if (!findings.length) return input;
+  const sorted = findings.filter((f) => f.end > f.start).sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < sorted.length; ) {
+    const first = sorted[i]!;
+    let end = first.end;
+    let j = i + 1;
+    while (j < sorted.length && sorted[j]!.start < end) end = Math.max(end, sorted[j++]!.end);
+    // The widest finding speaks for the merged span when it covers it all (it keeps a key readable).
+    out += input.slice(at, first.start) + (first.end === end && first.with !== undefined ? first.with : REDACTED);
+    at = end;
+    i = j;
   }
-  return out;
+  return out + input.slice(at);
 }
 
 /** A redactor with the built-in rules only, for places that have no configuration. */

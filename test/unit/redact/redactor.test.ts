@@ -28,7 +28,7 @@ describe('redaction', () => {
     expect(r.text('aws AKIAIOSFODNN7EXAMPLE in env')).toBe(`aws ${REDACTED} in env`);
     expect(r.text('connect redis://default:s3cr3t-pass@redis:6379/0')).toBe(`connect redis://default:${REDACTED}@redis:6379/0`);
     expect(r.text('login password=hunter2 user=bob')).toBe(`login password=${REDACTED} user=bob`);
-    expect(r.text('api_key: "abc def"')).toBe(`api_key: ${REDACTED}`);
+    expect(r.text('api_key: "abc def"')).toBe(`api_key: "${REDACTED}"`);
     expect(r.text('-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----')).toBe(REDACTED);
     expect(r.text('ticket corp-123456 opened')).toBe(`ticket ${REDACTED} opened`);
   });
