@@ -361,6 +361,8 @@ export function createDrover(deps: DroverDeps) {
         maxBackoffMs: config.jobs.maxBackoff,
         retentionMs: config.jobs.retention,
         proposals,
+        // This process's own policy: a run queued by a process with another (a CLI's own DROVER_POLICY) is checked again.
+        check: { policy, samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b) },
         now,
       });
       await worker.start();

@@ -88,6 +88,8 @@ export type AuditEventBody =
   | { type: 'approval.rejected'; runId: string; actor: Requester }
   | { type: 'approval.expired'; runId: string; approvals: number; needed: number }
   | { type: 'approval.voided'; runId: string; approvedHash: string; currentHash: string; changes: string[] }
+  /** A worker's own check refused a queued run (its policy, or approvals it cannot count); the run was not started. */
+  | { type: 'run.refused'; runId: string; runbook: string; cluster: string; actor: Requester; by: 'worker'; code: string; reason: string }
   | {
       type: 'alert.received';
       fingerprint: string;

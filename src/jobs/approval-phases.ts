@@ -47,6 +47,18 @@ export class ApprovalPhases {
     return bindingHash(input, await this.deps.bindingKey());
   }
 
+  /** Ends a proposal that is still planning as failed, once. */
+  async fail(run: RunRecord, error: RunError): Promise<void> {
+    const { store, audit, proposals, metrics } = this.deps;
+    const ended = proposals
+      ? await proposals.end(run.id, 'failed', { error, now: this.deps.now() })
+      : await store.transition(run.id, ['planning'], 'failed', { error, finishedAt: this.deps.now().toISOString() });
+    if (ended) return;
+    await audit.append({ type: 'run.finished', runId: run.id, runbook: run.runbook, cluster: run.cluster, outcome: 'failed', durationMs: 0, dryRun: run.dryRun, error });
+    metrics?.runs.inc({ runbook: run.runbook, outcome: 'failed', dry_run: String(run.dryRun) });
+    await store.expire(run.id, this.deps.retentionMs);
+  }
+
   /**
    * The dry run a proposal shows its approvers. Retryable failures (409, 5xx,
    * network) are retried like a run's; others end the proposal as failed.
@@ -54,15 +66,7 @@ export class ApprovalPhases {
   async plan(job: Job<JobData>, run: RunRecord): Promise<{ state: string }> {
     const { store, audit, runbooks, logger, proposals, metrics } = this.deps;
     if (run.state !== 'planning') return { state: run.state };
-    const fail = async (error: RunError): Promise<void> => {
-      const ended = proposals
-        ? await proposals.end(run.id, 'failed', { error, now: this.deps.now() })
-        : await store.transition(run.id, ['planning'], 'failed', { error, finishedAt: this.deps.now().toISOString() });
-      if (ended) return;
-      await audit.append({ type: 'run.finished', runId: run.id, runbook: run.runbook, cluster: run.cluster, outcome: 'failed', durationMs: 0, dryRun: run.dryRun, error });
-      metrics?.runs.inc({ runbook: run.runbook, outcome: 'failed', dry_run: String(run.dryRun) });
-      await store.expire(run.id, this.deps.retentionMs);
-    };
+    const fail = (error: RunError) => this.fail(run, error);
     if (!proposals) {
       await fail({ code: 'internal', message: 'This worker cannot open proposals for approval.' });
       throw new UnrecoverableError('no proposal store');

@@ -19,6 +19,7 @@ import type { ProposalStore } from '../approvals/proposal-store.js';
 import { ApprovalPhases } from './approval-phases.js';
 import { errorOf, literalScrubber, scrubChange } from './run-errors.js';
 import { bindingKeyIn, type BindingKey } from '../approvals/binding-key.js';
+import { workerRefusal, type WorkerCheckDeps } from './worker-check.js';
 
 /** Builds ctx.k8s for a run; `requester` decides the Kubernetes identity on an impersonating cluster (may throw permission_denied). */
 export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -52,6 +53,8 @@ export interface RunWorkerOptions {
   proposals?: ProposalStore;
   /** The key approval hashes are made with; by default the installation's, in Redis. */
   bindingKey?: BindingKey;
+  /** This worker's own policy (and who is one person), checked again before every attempt: what the submitter's policy said is not trusted. */
+  check: WorkerCheckDeps;
   now?: () => Date;
 }
 
@@ -121,7 +124,11 @@ export class RunWorker {
     const run = await store.get(runId);
     if (!run) throw new UnrecoverableError(`Run ${runId} is not in the run store (expired?).`);
     if (isTerminal(run.state)) return { state: run.state };
-    if (job.data.phase === 'plan') return this.approvals.plan(job, run);
+    if (job.data.phase === 'plan') {
+      // An unknown runbook is the plan's own failure to report.
+      if (run.state === 'planning' && this.options.runbooks.has(run.runbook)) await this.refuseIfNotAllowed(run, true);
+      return this.approvals.plan(job, run);
+    }
 
     const cancel = await store.cancelRequested(runId);
     if (cancel) {
@@ -141,6 +148,7 @@ export class RunWorker {
       await this.finish(run, 'failed', { error });
       throw new UnrecoverableError(error.message);
     }
+    await this.refuseIfNotAllowed(run);
 
     const lock = await locks.acquire(run.cluster, run.concurrencyKey, runId);
     if ('heldBy' in lock) {
@@ -227,6 +235,22 @@ export class RunWorker {
       await lock.release().catch(() => undefined);
       await this.wakeNextWaiter(run.cluster, run.concurrencyKey).catch(() => undefined);
     }
+  }
+
+  /**
+   * Refuses (audited, not retried) a run this worker's own policy does not
+   * allow, or one held for approval without approvals it can count: before
+   * its proposal's dry run, and before every attempt, a resumed one too.
+   */
+  private async refuseIfNotAllowed(run: RunRecord, planning = false): Promise<void> {
+    const refusal = await workerRefusal(run, this.options.runbooks.get(run.runbook), this.options.check, planning);
+    if (!refusal) return;
+    const error = errorOf(refusal);
+    await this.options.audit.append({ type: 'run.refused', runId: run.id, runbook: run.runbook, cluster: run.cluster, actor: run.requester, by: 'worker', code: error.code, reason: error.message });
+    this.options.metrics?.decisions.inc({ runbook: run.runbook, decision: 'denied' });
+    if (planning) await this.approvals.fail(run, error);
+    else await this.finish(run, 'failed', { error });
+    throw new UnrecoverableError(error.message);
   }
 
   /** Promotes the oldest run waiting for this target, so it need not sit out its delay. */
