@@ -55,7 +55,7 @@ if [ -f "$STAMP" ] && [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller
   echo "$BIN"; exit 0
 fi
 
-apt_install golang-go golang-github-modern-go-reflect2-dev rsync jq
+apt_install golang-go golang-github-modern-go-reflect2-dev rsync jq make
 mkdir -p "$OUT"
 WORK="$OUT/build"
 rm -rf "$WORK"; mkdir -p "$WORK/dl"
