@@ -3,6 +3,9 @@ import type { Redis } from 'ioredis';
 import { errorMessage } from './errors.js';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
+import { auditKey as keyFrom, type AuditKey } from './audit/audit-key.js';
+import { AuditShipper } from './audit/audit-shipper.js';
+import type { AuditSink } from './audit/sink.js';
 import type { AuditEvent } from './audit/events.js';
 import type { Config } from './config/schema.js';
 import { addHealthRoutes } from './http/health-routes.js';
@@ -75,6 +78,10 @@ export interface DroverDeps {
   isFiring?: (fingerprint: string, labels: Record<string, string>) => Promise<boolean | undefined>;
   /** Mirror of audit events (for example to stdout for log shipping). */
   auditMirror?: (event: AuditEvent) => void;
+  /** Keys the audit chain; defaults to `audit.key` (a key file is read by the caller). */
+  auditKey?: AuditKey;
+  /** Copies of the audit log outside Redis (the audit file, stdout), filled by one serving process at a time. */
+  auditSinks?: AuditSink[];
   /** Who may run what; without it every run is denied. */
   policy?: PolicySource;
   now?: () => Date;
@@ -90,12 +97,15 @@ export function createDrover(deps: DroverDeps) {
   const now = deps.now ?? (() => new Date());
   const redactor = new Redactor(config.redaction.patterns);
   const store = new RunStore({ redis, prefix, now, redactor });
+  const auditKey = deps.auditKey ?? (config.audit.key ? keyFrom(config.audit.key) : undefined);
   const audit = new AuditLog({
     redis,
     prefix,
     maxLength: config.audit.maxLength,
     now,
     redactor,
+    ...(auditKey ? { key: auditKey } : {}),
+    ...(config.audit.acceptUnkeyedThrough !== undefined ? { acceptUnkeyedThrough: config.audit.acceptUnkeyedThrough } : {}),
     ...(deps.auditMirror ? { mirror: deps.auditMirror } : {}),
   });
   const presence = new Presence(redis, prefix);
@@ -278,6 +288,18 @@ export function createDrover(deps: DroverDeps) {
 
   let retention: NodeJS.Timeout | undefined;
   let outboxDrain: NodeJS.Timeout | undefined;
+  const shipper = deps.auditSinks?.length
+    ? new AuditShipper({
+        redis,
+        streamKey: audit.key,
+        sinks: deps.auditSinks,
+        key: auditKey,
+        checkpointIntervalMs: config.audit.checkpointInterval,
+        now,
+        onError: (sink, message) => logger.error({ sink }, `audit copy: ${message}`),
+      })
+    : undefined;
+  let shipping = false;
 
   return {
     config,
@@ -305,6 +327,11 @@ export function createDrover(deps: DroverDeps) {
       watch.start();
       approvals.start();
       if (retention) return;
+      if (!auditKey) logger.warn('no audit key (DROVER_AUDIT_KEY): the audit chain is plain SHA-256, which whoever can write Redis can recompute');
+      if (shipper) {
+        shipping = true;
+        shipper.start(1000, (err) => logger.warn({ err }, 'audit copy failed'));
+      }
       // Audit events whose process died after the change they record and before appending them;
       // not before a Kubernetes request held there could still be waiting for its answer.
       const settleMs = Math.max(120_000, 2 * config.clusters.requestTimeout);
@@ -394,6 +421,8 @@ export function createDrover(deps: DroverDeps) {
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queue.close();
+      // Last: what the workers appended while finishing is copied too.
+      if (shipping) await shipper?.stop();
     },
   };
 }

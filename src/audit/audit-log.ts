@@ -2,37 +2,33 @@ import type { Redis } from 'ioredis';
 import { RedisScript } from '../redis-script.js';
 import { defaultRedactor, type Redactor } from '../redact/redactor.js';
 import { AuditOutbox } from './audit-outbox.js';
-import { GENESIS, linkEncoded, verifyChain, type ChainAnchor, type VerifyResult } from './chain.js';
+import type { AuditKey } from './audit-key.js';
+import { GENESIS, linkEncoded, type ChainAnchor } from './chain.js';
+import type { Checkpoint } from './checkpoint.js';
 import type { AuditEvent, AuditEventBody } from './events.js';
+import { seal } from './seal.js';
+import { parseAnchor, verifyRedisLog, type LogVerification } from './verify-log.js';
 
 // Appends a batch of already-linked events if the chain's head is still the one
 // they were linked to; otherwise answers the current head so the caller relinks.
-// Beyond maxLength, the oldest events are removed (a few at a time) and the
-// anchor records the last removed one, so what remains still verifies.
+// Answers the stream's length, so the caller trims beyond maxLength.
 const APPEND = new RedisScript(`
 local head = redis.call('GET', KEYS[2]) or ''
 if head ~= ARGV[1] then return {0, head} end
 local ids = {}
-for i = 4, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
+for i = 3, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
 redis.call('SET', KEYS[2], ARGV[2])
-local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[3])
-if excess > 0 then
-  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, 1000))
-  local last = cjson.decode(old[#old][2][2])
-  redis.call('SET', KEYS[3], cjson.encode({seq = last.seq, hash = last.hash}))
-  for _, entry in ipairs(old) do redis.call('XDEL', KEYS[1], entry[1]) end
-end
-return {1, ids}
+return {1, ids, redis.call('XLEN', KEYS[1])}
 `);
 
-// Removes events recorded before a time (stream ids are Redis's clock in ms),
-// a bounded number per call, and re-anchors the chain on the last removed one.
-const PRUNE = new RedisScript(`
-local old = redis.call('XRANGE', KEYS[1], '-', ARGV[1], 'COUNT', tonumber(ARGV[2]))
+// Removes the oldest events up to a stream id and records the last of them as
+// the (signed) anchor where the remaining chain starts. A no-op when another
+// process already removed them, so the anchor never moves back.
+const TRIM = new RedisScript(`
+local old = redis.call('XRANGE', KEYS[1], '-', ARGV[1])
 if #old == 0 then return 0 end
-local last = cjson.decode(old[#old][2][2])
-redis.call('SET', KEYS[2], cjson.encode({seq = last.seq, hash = last.hash}))
 for _, entry in ipairs(old) do redis.call('XDEL', KEYS[1], entry[1]) end
+redis.call('SET', KEYS[2], ARGV[2])
 return #old
 `);
 
@@ -53,6 +49,10 @@ export interface AuditLogOptions {
   mirror?: (event: AuditEvent) => void;
   /** Secrets never reach the audit log: every event goes through it before it is chained. */
   redactor?: Redactor;
+  /** Keys the chain (HMAC-SHA256), its head and anchor; without it the chain is plain SHA-256 and says so. */
+  key?: AuditKey;
+  /** Unkeyed events up to this seq predate the key and are accepted (reported) by `verify`. */
+  acceptUnkeyedThrough?: number;
 }
 
 interface Pending {
@@ -79,6 +79,8 @@ export class AuditLog {
   private readonly now: () => Date;
   private readonly mirror: ((event: AuditEvent) => void) | undefined;
   private readonly redactor: Redactor;
+  readonly auditKey: AuditKey | undefined;
+  private readonly acceptUnkeyedThrough: number | undefined;
   /** Events written with the change they record, until they are appended here. */
   readonly outbox: AuditOutbox;
   private pending: Pending[] = [];
@@ -94,6 +96,8 @@ export class AuditLog {
     this.now = options.now ?? (() => new Date());
     this.mirror = options.mirror;
     this.redactor = options.redactor ?? defaultRedactor;
+    this.auditKey = options.key;
+    this.acceptUnkeyedThrough = options.acceptUnkeyedThrough;
     this.outbox = new AuditOutbox(options.redis, options.prefix, this);
   }
 
@@ -145,20 +149,22 @@ export class AuditLog {
   private async write(batch: Pending[]): Promise<AuditEvent[]> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const headJson = this.head ?? (await this.redis.get(this.headKey)) ?? '';
-      const head: ChainAnchor = headJson ? (JSON.parse(headJson) as ChainAnchor) : GENESIS;
+      const head: ChainAnchor = parseAnchor(headJson) ?? GENESIS;
       const linked = linkEncoded(
         batch.map((p) => ({ v: 1, time: p.time, ...p.body })),
         head,
+        this.auditKey,
       );
       const last = linked[linked.length - 1]?.event as { seq: number; hash: string };
-      const newHead = JSON.stringify({ seq: last.seq, hash: last.hash });
-      const [ok, result] = (await APPEND.run(
-        this.redis,
-        [this.key, this.headKey, this.anchorKey],
-        [headJson, newHead, this.maxLength, ...linked.map((e) => e.json)],
-      )) as [number, string[] | string];
+      const newHead = JSON.stringify(seal('head', { seq: last.seq, hash: last.hash }, this.auditKey));
+      const [ok, result, length] = (await APPEND.run(this.redis, [this.key, this.headKey], [headJson, newHead, ...linked.map((e) => e.json)])) as [
+        number,
+        string[] | string,
+        number,
+      ];
       if (ok === 1) {
         this.head = newHead;
+        if (length > this.maxLength) await this.trim(length - this.maxLength);
         return linked.map(({ event }, i) => ({ ...event, id: (result as string[])[i] }) as unknown as AuditEvent);
       }
       // Another Drover process appended first: link again after its events.
@@ -182,6 +188,20 @@ export class AuditLog {
   }
 
   /**
+   * Removes the oldest `count` events (at most 1000 at a time) and anchors
+   * the chain, signed, on the last of them; how many went.
+   */
+  private async trim(count: number, before = '+'): Promise<number> {
+    const old = await this.redis.xrange(this.key, '-', before, 'COUNT', Math.min(count, 1000));
+    const [id, fields] = old[old.length - 1] ?? [];
+    if (!id || !fields) return 0;
+    const last = JSON.parse(fields[1] ?? '{}') as ChainAnchor;
+    const anchor = JSON.stringify(seal('anchor', { seq: last.seq, hash: last.hash }, this.auditKey));
+    await TRIM.run(this.redis, [this.key, this.anchorKey], [id, anchor]);
+    return old.length;
+  }
+
+  /**
    * Retention by age: removes events older than `maxAgeMs`, oldest first, and
    * re-anchors the chain so that what remains still verifies. Returns how many
    * were removed.
@@ -191,7 +211,7 @@ export class AuditLog {
     if (cutoff <= 0) return 0;
     let removed = 0;
     for (;;) {
-      const n = (await PRUNE.run(this.redis, [this.key, this.anchorKey], [String(cutoff - 1), 1000])) as number;
+      const n = await this.trim(1000, String(cutoff - 1));
       removed += n;
       if (n < 1000) return removed;
     }
@@ -199,12 +219,18 @@ export class AuditLog {
 
   /** Where the remaining chain starts (after events removed by retention). */
   async anchor(): Promise<ChainAnchor> {
-    const raw = await this.redis.get(this.anchorKey);
-    return raw ? (JSON.parse(raw) as ChainAnchor) : GENESIS;
+    const anchor = parseAnchor(await this.redis.get(this.anchorKey));
+    return anchor ? { seq: anchor.seq, hash: anchor.hash } : GENESIS;
   }
 
-  /** Checks the whole stored chain from its anchor; names the first event that breaks it. */
-  async verify(): Promise<VerifyResult> {
+  /**
+   * Checks the stored log: every event's hash (HMAC when keyed) and link from
+   * the anchor, that the chain reaches the head Drover keeps, the signatures of
+   * head and anchor, and, given the latest checkpoint kept outside Redis, that
+   * the events it covers are still there unchanged. Names the first problem.
+   */
+  async verify(options: { checkpoint?: Checkpoint | undefined; acceptUnkeyedThrough?: number | undefined } = {}): Promise<LogVerification> {
+    const [headBefore, anchor] = await Promise.all([this.redis.get(this.headKey), this.redis.get(this.anchorKey)]);
     const events: Array<Record<string, unknown> & { id?: string }> = [];
     let after = '-';
     for (;;) {
@@ -221,6 +247,11 @@ export class AuditLog {
       if (page.length < 5000) break;
       after = page[page.length - 1]?.[0] ?? after;
     }
-    return verifyChain(events, await this.anchor());
+    const headAfter = await this.redis.get(this.headKey);
+    return verifyRedisLog({ events, anchor: parseAnchor(anchor), headBefore: parseAnchor(headBefore), headAfter: parseAnchor(headAfter) }, GENESIS, {
+      key: this.auditKey,
+      acceptUnkeyedThrough: options.acceptUnkeyedThrough ?? this.acceptUnkeyedThrough,
+      checkpoint: options.checkpoint,
+    });
   }
 }

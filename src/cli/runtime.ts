@@ -8,7 +8,10 @@ import { loadConfig, type Env } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { DroverError } from '../errors.js';
 import { Redactor } from '../redact/redactor.js';
-import { auditMirror } from '../audit/mirror.js';
+import { auditKeyFrom } from '../audit/audit-key.js';
+import { fileSink } from '../audit/file-sink.js';
+import type { AuditSink } from '../audit/sink.js';
+import { streamSink } from '../audit/stream-sink.js';
 import { loadRunbooks, type RunbookRegistry } from '../runbook/registry.js';
 import type { K8sFake } from '../testing/index.js';
 import { clustersFromConfig } from './clusters-from-config.js';
@@ -90,10 +93,12 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       clusters = loaded.clusters;
       sandbox = loaded.sandbox;
     }
-    // Only processes that act (workers, servers) mirror the audit log; a CLI reading it does not.
-    const mirror = options.withClusters
-      ? auditMirror({ ...(config.audit.file ? { file: config.audit.file } : {}), ...(config.audit.stdout ? { stdout: process.stdout } : {}) })
-      : undefined;
+    const auditKey = auditKeyFrom(config.audit, (path) => readFileSync(path, 'utf8'));
+    // Filled by whichever serving process holds the lock, so events from every process (the CLI's too) reach them.
+    const auditSinks: AuditSink[] = [
+      ...(config.audit.file ? [fileSink(config.audit.file)] : []),
+      ...(config.audit.stdout ? [streamSink(process.stdout, redis, `${config.redis.prefix}:audit:ship:stdout`)] : []),
+    ];
     const drover = createDrover({
       config,
       redis,
@@ -102,7 +107,8 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       ...(clusters ? { clusters } : {}),
       processMetrics: options.withClusters,
       policy,
-      ...(mirror ? { auditMirror: mirror.write } : {}),
+      ...(auditKey ? { auditKey } : {}),
+      auditSinks,
     });
     return {
       config,
@@ -112,7 +118,6 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       ...(sandbox ? { sandbox } : {}),
       async close() {
         await drover.close();
-        await mirror?.close();
         await sandbox?.stop();
         if (!options.redis) await redis.quit().catch(() => undefined);
       },

@@ -86,9 +86,17 @@ export const configSchema = z
         stdout: z.coerce.boolean().default(false),
         /** Events older than this are removed (and the chain re-anchored); absent keeps them until maxLength. */
         maxAge: duration.optional(),
+        /** Secret that keys the chain (HMAC-SHA256) and signs checkpoints; absent: an unkeyed chain, reported as such. */
+        key: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+        /** Or a file holding that secret (a mounted Kubernetes Secret). */
+        keyFile: z.string().optional(),
+        /** Unkeyed events up to this seq were written before the key was set: verify accepts them, and says so. */
+        acceptUnkeyedThrough: z.coerce.number().int().min(0).optional(),
+        /** How often a signed checkpoint of the chain goes to the audit file and standard output. */
+        checkpointInterval: duration.default(60_000),
       })
       .strict()
-      .default({ maxLength: 1_000_000, stdout: false }),
+      .default({ maxLength: 1_000_000, stdout: false, checkpointInterval: 60_000 }),
     policy: z
       .object({
         /** Policy file (YAML or JSON): who may run what, and what needs approval. Absent: deny all (sandbox excepted). */

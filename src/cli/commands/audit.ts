@@ -3,8 +3,8 @@ import { parseDuration } from '../../config/duration.js';
 import { DroverError } from '../../errors.js';
 import { describeEvent, filterEvents, type AuditFilter } from '../../audit/filter.js';
 import type { CliDeps } from '../deps.js';
-import { EXIT } from '../output.js';
 import { withClient } from '../runtime.js';
+import { registerAuditVerify } from './audit-verify.js';
 
 function since(text: string | undefined, now: Date): Date | undefined {
   if (!text) return undefined;
@@ -41,26 +41,7 @@ export function registerAuditCommands(program: Command, deps: CliDeps, setExit: 
       .option('--user <id>', 'only runs asked for by this user (Slack id, user@host)')
       .option('--cluster <name>', 'only runs on this cluster');
 
-  audit
-    .command('verify')
-    .description('Check the hash chain; names the first event that was altered, removed, inserted or reordered (exit 1)')
-    .action(async () => {
-      await withClient(deps, async (rt) => {
-        const result = await rt.drover.audit.verify();
-        const anchor = await rt.drover.audit.anchor();
-        if (result.ok) {
-          deps.output.out(
-            result.checked
-              ? `Audit log intact: ${result.checked} events, #${anchor.seq + 1} to #${result.head.seq}${anchor.seq ? ` (earlier events removed by retention; the chain is anchored at #${anchor.seq})` : ''}.`
-              : 'Audit log is empty.',
-          );
-        } else {
-          deps.output.err(`Audit log broken at event #${result.broken?.seq ?? '?'} (stream id ${result.broken?.id ?? '?'}): ${result.broken?.reason ?? ''}`);
-          deps.output.err(`The ${result.checked} events before it verify.`);
-          setExit(EXIT.failed);
-        }
-      });
-    });
+  registerAuditVerify(audit, deps, setExit);
 
   withFilters(audit.command('tail').description('The most recent events, one line each'))
     .option('-n, --lines <n>', 'how many', '20')

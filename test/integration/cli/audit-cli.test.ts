@@ -21,7 +21,10 @@ describe('drover audit', () => {
   it('verify reports an intact chain', async () => {
     const r = await drover(t, ['audit', 'verify']);
     expect(r.code).toBe(EXIT.ok);
-    expect(r.out).toMatch(/^Audit log intact: \d+ events, #1 to #\d+\.$/);
+    const [intact, keyed, checkpoint] = r.out.split('\n');
+    expect(intact).toMatch(/^Audit log intact: \d+ events, #1 to #\d+, up to the head Drover keeps\.$/);
+    expect(keyed).toMatch(/^UNKEYED: no audit key is configured, so the chain is plain SHA-256\./);
+    expect(checkpoint).toMatch(/^No checkpoint kept outside Redis to compare with \(no audit\.file is configured\)/);
   });
 
   it('tail and export filter by runbook, user and time', async () => {
@@ -35,6 +38,24 @@ describe('drover audit', () => {
     for (const e of exported) expect(e).toEqual(expect.objectContaining({ seq: expect.any(Number) as number, hash: expect.stringMatching(/^[0-9a-f]{64}$/) as string }));
     expect((await drover(t, ['audit', 'export', '--user', 'nobody'])).out).toBe('');
     expect((await drover(t, ['audit', 'export', '--since', 'yesterday-ish'])).err).toMatch(/--since: "yesterday-ish" is neither a duration/);
+  });
+
+  it.each([1, 5, 500])('verify fails, exit 1, when the newest %i event(s) are deleted', async (n) => {
+    const audit = t.drover.audit;
+    const bodies = Array.from({ length: 510 }, (_, i) => ({ type: 'run.cancel.requested' as const, runId: `bulk-${i}`, actor: { kind: 'cli' as const, id: 'x' } }));
+    await audit.appendMany(bodies);
+    const all = await t.redis.xrange(audit.key, '-', '+');
+    const newest = await t.redis.xrevrange(audit.key, '+', '-', 'COUNT', n);
+    const head = JSON.parse(newest[0]![1][1]!) as { seq: number };
+    await t.redis.xdel(audit.key, ...newest.map(([id]) => id));
+    const r = await drover(t, ['audit', 'verify']);
+    expect(r.code).toBe(EXIT.failed);
+    const from = head.seq - n + 1;
+    expect(r.err).toContain(`event(s) #${from}${n > 1 ? `–#${head.seq}` : ''} missing at the end: Drover's head names #${head.seq} but the log ends at #${from - 1}`);
+    // Put them back as they were, for the next case.
+    await t.redis.del(audit.key);
+    for (const [id, fields] of all) await t.redis.xadd(audit.key, id, 'e', fields[1]!);
+    expect((await drover(t, ['audit', 'verify'])).code).toBe(EXIT.ok);
   });
 
   it('verify fails, exit 1, naming the event someone edited in Redis', async () => {
