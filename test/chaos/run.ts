@@ -1,0 +1,39 @@
+/**
+ * The chaos suite: `npm run chaos [-- --short | --long] [--seed N] [--only a,b]`.
+ * Runs each scenario against real separate processes and prints one table.
+ */
+import { Rng } from './harness/rng.js';
+import { renderTable, type Row } from './harness/table.js';
+import type { Scenario } from './scenarios/scenario.js';
+import { workerKill } from './scenarios/worker-kill.js';
+
+const SCENARIOS: Scenario[] = [workerKill];
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const short = args.includes('--short');
+const long = args.includes('--long');
+const seed = Number(flag('--seed') ?? '1');
+const only = flag('--only')?.split(',');
+
+const started = Date.now();
+const log = (line: string): void => void process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+const rows: Row[] = [];
+let failures = 0;
+for (const scenario of SCENARIOS) {
+  if (only && !only.includes(scenario.name)) continue;
+  log(`${scenario.name}: starting`);
+  try {
+    rows.push(...(await scenario.run({ short, long, rng: new Rng(seed), log })));
+  } catch (err) {
+    failures += 1;
+    const message = err instanceof Error ? err.message : String(err);
+    rows.push({ fault: scenario.name, sent: '-', accepted: '-', finished: '-', lost: '-', duplicated: '-', crashes: '-', fiveXx: '-', leaks: '-', notes: `scenario failed: ${message}` });
+  }
+  log(`${scenario.name}: done`);
+}
+process.stdout.write(`\nChaos suite (${short ? 'short' : long ? 'long' : 'default'}, seed ${seed}, ${Math.round((Date.now() - started) / 1000)} s)\n\n${renderTable(rows)}\n`);
+process.exit(failures ? 1 : 0);
