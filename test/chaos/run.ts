@@ -6,8 +6,9 @@ import { Rng } from './harness/rng.js';
 import { renderTable, type Row } from './harness/table.js';
 import type { Scenario } from './scenarios/scenario.js';
 import { workerKill } from './scenarios/worker-kill.js';
+import { redisKill } from './scenarios/redis-kill.js';
 
-const SCENARIOS: Scenario[] = [workerKill];
+const SCENARIOS: Scenario[] = [workerKill, redisKill];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
