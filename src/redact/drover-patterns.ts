@@ -17,15 +17,19 @@ import { regexDetector, type Detector } from './rule.js';
 const SECRET_NAME =
   '[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|[_.-]key|private[_-]?key|credentials?|cookie|session[_-]?id|signature)';
 
-/** `key=value`, `key: value`, `"key": "value"`, `'key'='value'`: the key stays, the value goes. */
+/**
+ * `key=value`, `key: value`, `"key": "value"`, and the same inside escaped
+ * JSON (`\"key\": \"value\"`): the key stays, the value goes. A value
+ * already redacted is left as it is, so redacting twice changes nothing.
+ */
 const KEY_VALUE = new RegExp(
-  `(["']?)(${SECRET_NAME})\\1(\\s*(?:=|:)\\s*)("[^"]*"|'[^']*'|[^\\s,;&"'<>)\\]}]+)`,
+  `([\\\\"']*)(${SECRET_NAME})([\\\\"']*\\s*(?:=|:)\\s*[\\\\"']*?)(?!\\[redacted\\])("[^"]*"|'[^']*'|[^\\s,;&"'<>)\\]}\\\\]+)`,
   'gi',
 );
 
-function keepKey([quote = '', key = '', sep = '', value = '']: string[]): string {
+function keepKey([before = '', key = '', sep = '', value = '']: string[]): string {
   const q = value.startsWith('"') ? '"' : value.startsWith("'") ? "'" : '';
-  return `${quote}${key}${quote}${sep}${q}${REDACTED}${q}`;
+  return `${before}${key}${sep}${q}${REDACTED}${q}`;
 }
 
 const PATTERNS: Detector[] = [

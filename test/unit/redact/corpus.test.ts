@@ -47,3 +47,10 @@ describe('redaction keeps what sinks need', () => {
     expect(out.text).not.toContain('pwd=ab');
   });
 });
+
+describe('redacting twice', () => {
+  it.each([...CORPUS, ...BASE64_CORPUS].map((s) => [s.name, s] as const))('changes nothing more: %s', (_name, s) => {
+    const once = r.text(`before ${s.text} after`);
+    expect(r.text(once)).toBe(once);
+  });
+});
