@@ -12,6 +12,17 @@ const forbiddenInRunbooks = [
   { group: ['../src/*', '!../src/sdk', '../src/*/**', '!../src/sdk/index.js'], message: 'Import only the authoring API: ../src/sdk/index.js.' },
 ];
 
+const processEnv = { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Only src/main.ts reads process.env; take the environment as a parameter.' };
+
+// Sinks take only the redactor's output (Redacted); these keep the doors to them shut.
+const redactionDoors = [
+  {
+    selector: "CallExpression[callee.object.property.name=/^(chat|views)$/][callee.property.name=/^(postMessage|postEphemeral|update|open|push|scheduleMessage)$/]",
+    message: 'Write to Slack through SlackOut (src/slack/slack-out.ts): it takes redacted content only.',
+  },
+  { selector: "TSAsExpression > TSTypeReference[typeName.name=/^(Redacted|SafeText)$/]", message: 'Only the redactor (src/redact) makes Redacted values.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'helm/**'] },
   js.configs.recommended,
@@ -26,10 +37,15 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': [
-        'error',
-        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Only src/main.ts reads process.env; take the environment as a parameter.' },
-      ],
+      'no-restricted-syntax': ['error', processEnv],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/main.ts', 'src/redact/**', 'src/slack/slack-out.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', processEnv, ...redactionDoors],
+      'no-restricted-imports': ['error', { paths: [{ name: 'pino', importNames: ['pino', 'default'], message: 'Make loggers with redactingLogger (src/redact/redacting-logger.ts).' }] }],
     },
   },
   {

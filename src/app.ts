@@ -148,7 +148,8 @@ export function createDrover(deps: DroverDeps) {
 
   const router = new Router((err, req) => logger.error({ err, url: req.url }, 'request failed'));
   addHealthRoutes(router, {
-    metrics: metrics.registry,
+    // Label values are shown to whoever scrapes: the exposition goes through the redactor like any other sink.
+    metrics: { contentType: metrics.registry.contentType, text: async () => redactor.text(await metrics.registry.metrics()) },
     readiness: [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }],
   });
 
@@ -210,7 +211,7 @@ export function createDrover(deps: DroverDeps) {
     audit,
   });
   const slack = slackSettings
-    ? createSlackApp({ settings: slackSettings, commands: chat, store, redis, prefix, logger, listClusters })
+    ? createSlackApp({ settings: slackSettings, commands: chat, store, redis, prefix, logger, redactor, listClusters })
     : undefined;
   if (slack?.requestListener) router.add('POST', '/slack/events', slack.requestListener);
   if (slack) {
@@ -230,7 +231,7 @@ export function createDrover(deps: DroverDeps) {
   const silences = alertmanager ? alertmanagerSilences(alertmanager) : undefined;
   const isFiring = deps.isFiring ?? alertmanager?.isFiring;
   const announcer: AlertAnnouncer = slack
-    ? new SlackAlertAnnouncer(slack.client, slack.notifier, alertSettings.channel, alertSettings.unmatchedChannel)
+    ? new SlackAlertAnnouncer(slack.out, slack.notifier, redactor, alertSettings.channel, alertSettings.unmatchedChannel)
     : silentAnnouncer;
   const watch = new RemediationWatch({
     redis,
@@ -303,6 +304,8 @@ export function createDrover(deps: DroverDeps) {
 
   return {
     config,
+    /** The one redactor: chat, the terminal, the CLI, /metrics and the audit log take only its output. */
+    redactor,
     store,
     chat,
     slack,
@@ -361,9 +364,8 @@ export function createDrover(deps: DroverDeps) {
     async announceProposal(run: RunRecord): Promise<string | undefined> {
       const channel = config.approvals.channel;
       if (!slack || !channel) return undefined;
-      const message = runMessage(run, { cancellable: false });
-      const res = await slack.client.chat.postMessage({ channel, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}), unfurl_links: false });
-      if (res.ts) await slack.notifier.follow(run.id, channel, res.ts, run.state, { claim: false });
+      const ts = await slack.out.post(channel, redactor.chat(runMessage(redactor.value(run), { cancellable: false })));
+      if (ts) await slack.notifier.follow(run.id, channel, ts, run.state, { claim: false });
       return `<#${channel}>`;
     },
     /** Starts a worker in this process; needs clusters. */

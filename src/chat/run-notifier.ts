@@ -4,6 +4,7 @@ import { RedisScript } from '../redis-script.js';
 import type { Logger } from 'pino';
 import { isTerminal, type RunState, type StoredRunEvent } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
+import type { Redactor } from '../redact/redactor.js';
 import { runMessage, threadMessage } from './blocks/index.js';
 import type { ChatSink } from './chat-sink.js';
 import type { ChatMessage } from './types.js';
@@ -38,6 +39,8 @@ export interface RunNotifierOptions {
   prefix: string;
   store: RunStore;
   sink: ChatSink;
+  /** Every message is redacted on its way to the sink; the run is redacted before it is rendered (a cut can hide a secret from the rules). */
+  redactor: Redactor;
   logger: Logger;
   /** Least time between two messages to one channel (Slack allows about one per second). */
   minIntervalMs?: number;
@@ -165,7 +168,7 @@ export class RunNotifier {
 
   /** Writes one thread's buffer; true when it sent anything. */
   private async write(thread: Live): Promise<boolean> {
-    const { sink, store } = this.options;
+    const { sink, store, redactor } = this.options;
     const events = thread.buffer;
     const run = await store.get(thread.runId);
     if (!run) {
@@ -175,12 +178,12 @@ export class RunNotifier {
     const stateChanged = run.state !== thread.shown;
     if (!events.length && !stateChanged) return false;
     const reply = events.length ? threadMessage(events) : undefined;
-    if (reply) await sink.post(thread.channel, reply, thread.ts);
+    if (reply) await sink.post(thread.channel, redactor.chat(reply), thread.ts);
     const planChanged = events.some((e) => e.type === 'change' || e.type === 'approval');
     if (stateChanged || planChanged) {
       const plan = await store.shownChanges(run);
-      const parent = runMessage(run, { plan, cancellable: !isTerminal(run.state) });
-      await sink.update(thread.channel, thread.ts, thread.lead ? withLead(thread.lead, parent) : parent);
+      const parent = runMessage(redactor.value(run), { plan, cancellable: !isTerminal(run.state) });
+      await sink.update(thread.channel, thread.ts, redactor.chat(thread.lead ? withLead(thread.lead, parent) : parent));
       thread.shown = run.state;
     }
     thread.after = thread.cursor;

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RunStore } from '../jobs/run-store.js';
+import type { Redactor, Redacted, SafeText } from '../redact/redactor.js';
 import type { Requester } from '../runbook/types.js';
 import { blocksToText, paramsModal, runMessage } from './blocks/index.js';
 import type { ChatCommands, ChatOutcome } from './chat-commands.js';
@@ -18,25 +19,26 @@ class TerminalSink implements ChatSink {
   private readonly shown = new Map<string, Set<string>>();
 
   constructor(
-    private readonly print: (text: string) => void,
+    private readonly print: (text: SafeText) => void,
+    private readonly redactor: Redactor,
     private readonly command: string,
   ) {}
 
-  post(_channel: string, message: ChatMessage, threadTs?: string): Promise<string> {
+  post(_channel: string, message: Redacted<ChatMessage>, threadTs?: string): Promise<string> {
     const tag = threadTs ? `[${threadTs}] ` : '';
-    this.print(indent(blocksToText(message, { command: this.command }), tag));
+    this.print(this.redactor.text(indent(blocksToText(message, { command: this.command }), tag)));
     return Promise.resolve(`${threadTs ?? 'message'}.${++this.replies}`);
   }
 
   /** A run's message is reprinted only by its lines that changed (state, duration, error), not all its facts again. */
-  update(_channel: string, ts: string, message: ChatMessage): Promise<void> {
+  update(_channel: string, ts: string, message: Redacted<ChatMessage>): Promise<void> {
     const seen = this.shown.get(ts) ?? new Set<string>();
     this.shown.set(ts, seen);
     const fresh = blocksToText(message, { command: this.command })
       .split('\n')
       .filter((line) => line.trim() && !seen.has(line));
     for (const line of fresh) seen.add(line);
-    if (fresh.length) this.print(indent(fresh.join('\n'), `[${ts}] `));
+    if (fresh.length) this.print(this.redactor.text(indent(fresh.join('\n'), `[${ts}] `)));
     return Promise.resolve();
   }
 
@@ -61,7 +63,9 @@ export interface TerminalChatDeps {
   prefix: string;
   logger: Logger;
   input: NodeJS.ReadableStream;
-  print: (text: string) => void;
+  /** The terminal: it takes redacted text only. */
+  print: (text: SafeText) => void;
+  redactor: Redactor;
   requester: Requester;
   command: string;
   listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
@@ -74,13 +78,15 @@ export interface TerminalChatDeps {
  * Resolves when the input ends.
  */
 export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
-  const { commands, print } = deps;
-  const sink = new TerminalSink(print, deps.command);
+  const { commands, redactor } = deps;
+  const print = (text: string) => deps.print(redactor.text(text));
+  const sink = new TerminalSink(deps.print, redactor, deps.command);
   const notifier = new RunNotifier({
     redis: deps.redis,
     prefix: deps.prefix,
     store: deps.store,
     sink,
+    redactor,
     logger: deps.logger,
     minIntervalMs: 0,
     blockMs: 200,
@@ -101,7 +107,7 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
         print(blocksToText(outcome.message, { command: deps.command }));
         return;
       case 'run': {
-        const text = blocksToText(runMessage(outcome.run, { cancellable: true }), { command: deps.command });
+        const text = blocksToText(runMessage(redactor.value(outcome.run), { cancellable: true }), { command: deps.command });
         print(text);
         sink.shownAs(`run ${outcome.run.id}`, text);
         await notifier.follow(outcome.run.id, CHANNEL, `run ${outcome.run.id}`, outcome.run.state);

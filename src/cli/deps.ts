@@ -1,4 +1,4 @@
-import type { Output } from './output.js';
+import type { Output, Printer } from './output.js';
 import type { RuntimeEnv } from './runtime.js';
 
 /** What the CLI gets from its entry point: the environment, where to print, who is asking. */
@@ -13,3 +13,6 @@ export interface CliDeps extends RuntimeEnv {
   /** True when a person types on the input (a TTY): `start` then offers the terminal chat. */
   interactive: boolean;
 }
+
+/** What commands get: the CLI's dependencies, printing through the redactor. */
+export type CommandDeps = Omit<CliDeps, 'output'> & { output: Printer };

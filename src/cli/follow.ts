@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Presence } from '../jobs/presence.js';
 import { isTerminal, type RunRecord, type StoredRunEvent } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
-import { formatEvent, type Output } from './output.js';
+import { formatEvent, type Printer } from './output.js';
 
 /**
  * Prints a run's events as they happen until it ends; returns the final record.
@@ -10,7 +10,7 @@ import { formatEvent, type Output } from './output.js';
  */
 export async function followRun(
   runId: string,
-  deps: { store: RunStore; presence: Presence; blocking: Redis; output: Output; noWorkerHintMs?: number },
+  deps: { store: RunStore; presence: Presence; blocking: Redis; output: Printer; noWorkerHintMs?: number },
 ): Promise<RunRecord> {
   const { store, output } = deps;
   let after = '0';

@@ -2,10 +2,22 @@ import type { PlannedChange } from '../k8s/types.js';
 import { formatDuration } from '../config/duration.js';
 import type { RunRecord, StoredRunEvent } from '../jobs/run-record.js';
 import { approvalLine } from '../approvals/approval-text.js';
+import type { Redactor, SafeText } from '../redact/redactor.js';
 
+/** The terminal (stdout and stderr): it takes redacted text only. */
 export interface Output {
+  out(line: SafeText): void;
+  err(line: SafeText): void;
+}
+
+/** What commands print with: every line goes through the redactor on its way to the terminal. */
+export interface Printer {
   out(line: string): void;
   err(line: string): void;
+}
+
+export function printer(output: Output, redactor: Redactor): Printer {
+  return { out: (line) => output.out(redactor.text(line)), err: (line) => output.err(redactor.text(line)) };
 }
 
 /** Exit codes of `drover run --wait` and friends. */

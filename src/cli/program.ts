@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { DroverError } from '../errors.js';
-import type { CliDeps } from './deps.js';
-import { EXIT } from './output.js';
+import type { CliDeps, CommandDeps } from './deps.js';
+import { EXIT, printer } from './output.js';
+import { configFrom } from './runtime.js';
+import { defaultRedactor, Redactor } from '../redact/redactor.js';
 import { registerRunbookCommands } from './commands/runbooks.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServerCommands } from './commands/servers.js';
@@ -10,7 +12,7 @@ import { registerPolicyCommands } from './commands/policy.js';
 
 export type { CliDeps };
 
-export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
+export function buildProgram(deps: CommandDeps, setExit: (code: number) => void): Command {
   const program = new Command('drover')
     .description('Drover: Kubernetes runbooks as queued, audited jobs, driven from chat, alerts and the command line.')
     .showHelpAfterError()
@@ -24,8 +26,18 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   return program;
 }
 
+/** The configured redactor; the built-in rules when the configuration cannot be read (the command then says why). */
+function redactorFor(deps: CliDeps): Redactor {
+  try {
+    return new Redactor(configFrom(deps).redaction.patterns);
+  } catch {
+    return defaultRedactor;
+  }
+}
+
 /** Runs the CLI; resolves to the process exit code. */
-export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
+export async function runCli(argv: string[], cli: CliDeps): Promise<number> {
+  const deps: CommandDeps = { ...cli, output: printer(cli.output, redactorFor(cli)) };
   let code: number = EXIT.ok;
   const program = buildProgram(deps, (c) => {
     code = c;

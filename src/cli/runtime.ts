@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { policySourceFrom } from './policy-from-config.js';
 import { resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createDrover, type Drover } from '../app.js';
 import { loadConfig, type Env } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { DroverError } from '../errors.js';
 import { Redactor } from '../redact/redactor.js';
+import { redactingLogger } from '../redact/redacting-logger.js';
 import { auditKeyFrom } from '../audit/audit-key.js';
 import { fileSink } from '../audit/file-sink.js';
 import type { AuditSink } from '../audit/sink.js';
@@ -29,21 +30,8 @@ export function configFrom({ env }: RuntimeEnv): Config {
 }
 
 export function loggerFor(config: Config, destination?: NodeJS.WritableStream, level?: string): Logger {
-  const redactor = new Redactor(config.redaction.patterns);
-  return pino(
-    {
-      level: level ?? config.log.level,
-      base: { app: 'drover' },
-      // Secrets never reach the logs: fields and messages go through the same redaction as chat and the audit log.
-      formatters: { log: (object) => redactor.value(object) },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(this, args.map((a: unknown) => (typeof a === 'string' ? redactor.text(a) : a)) as Parameters<typeof method>);
-        },
-      },
-    },
-    destination ?? process.stdout,
-  );
+  // Secrets never reach the logs: fields and messages go through the same redaction as chat and the audit log.
+  return redactingLogger(new Redactor(config.redaction.patterns), { level: level ?? config.log.level, base: { app: 'drover' } }, destination);
 }
 
 /** Loads the runbooks; a broken runbook stops start-up with every problem listed. */

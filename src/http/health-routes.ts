@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import type { SafeText } from '../redact/redacted.js';
 import type { Router } from './router.js';
 
 export interface ReadinessCheck {
@@ -12,9 +12,15 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** /metrics, /healthz (the process answers) and /readyz (its dependencies answer). */
-export function addHealthRoutes(router: Router, options: { metrics: Registry; readiness: ReadinessCheck[]; timeoutMs?: number }): void {
+/** The Prometheus exposition, redacted. */
+export interface MetricsText {
+  contentType: string;
+  text(): Promise<SafeText>;
+}
+
+export function addHealthRoutes(router: Router, options: { metrics: MetricsText; readiness: ReadinessCheck[]; timeoutMs?: number }): void {
   router.add('GET', '/metrics', async (_req, res) => {
-    const body = await options.metrics.metrics();
+    const body = await options.metrics.text();
     res.writeHead(200, { 'content-type': options.metrics.contentType }).end(body);
   });
   router.add('GET', '/healthz', (_req, res) => {

@@ -12,6 +12,8 @@ import { parseApprovalValue } from '../chat/blocks/approval.js';
 import { boltLogger } from './bolt-logger.js';
 import { EventDedupe } from './event-dedupe.js';
 import { SlackSink } from './slack-sink.js';
+import { SlackOut } from './slack-out.js';
+import type { Redactor } from '../redact/redactor.js';
 import { AfterAck } from './after-ack.js';
 
 export interface SlackSettings {
@@ -34,6 +36,8 @@ export interface SlackAppDeps {
   redis: Redis;
   prefix: string;
   logger: Logger;
+  /** Everything bound for Slack goes through it (SlackOut takes nothing else). */
+  redactor: Redactor;
   listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
 }
 
@@ -85,11 +89,14 @@ export function createSlackApp(deps: SlackAppDeps) {
     app = new App({ token: settings.botToken, receiver, logger: log, clientOptions, deferInitialization: true });
   }
   const client: WebClient = app.client;
+  const out = new SlackOut(client);
+  const { redactor } = deps;
   const notifier = new RunNotifier({
     redis: deps.redis,
     prefix: deps.prefix,
     store: deps.store,
-    sink: new SlackSink(client),
+    sink: new SlackSink(out),
+    redactor,
     logger,
     ...(settings.minIntervalMs !== undefined ? { minIntervalMs: settings.minIntervalMs } : {}),
   });
@@ -102,18 +109,13 @@ export function createSlackApp(deps: SlackAppDeps) {
   }
 
   async function tellPrivately(origin: Origin, message: ChatMessage): Promise<void> {
+    const safe = redactor.chat(message);
     try {
-      await client.chat.postEphemeral({
-        channel: origin.channel,
-        user: origin.user,
-        text: message.text,
-        ...(message.blocks ? { blocks: message.blocks } : {}),
-        ...(origin.threadTs ? { thread_ts: origin.threadTs } : {}),
-      });
+      await out.postEphemeral(origin.channel, origin.user, safe, origin.threadTs);
     } catch (err) {
       // Not a member of the channel (or a DM with someone else): the response_url still works.
       if (!origin.respond) throw err;
-      await origin.respond({ response_type: 'ephemeral', text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+      await SlackOut.respond(origin.respond, safe);
     }
   }
 
@@ -121,25 +123,15 @@ export function createSlackApp(deps: SlackAppDeps) {
     switch (outcome.kind) {
       case 'reply':
         if (outcome.visibility === 'private') return tellPrivately(origin, outcome.message);
-        await client.chat.postMessage({
-          channel: origin.channel,
-          text: outcome.message.text,
-          ...(outcome.message.blocks ? { blocks: outcome.message.blocks } : {}),
-          ...(origin.threadTs ? { thread_ts: origin.threadTs } : {}),
-        });
+        await out.post(origin.channel, redactor.chat(outcome.message), origin.threadTs);
         return;
       case 'run': {
         const { run } = outcome;
-        const message = runMessage(run, { cancellable: true });
+        // The run is redacted before rendering too: a value cut to fit a block could hide a secret from the rules.
+        const message = runMessage(redactor.value(run), { cancellable: true });
         let ts: string | undefined;
         try {
-          const res = await client.chat.postMessage({
-            channel: origin.channel,
-            text: message.text,
-            ...(message.blocks ? { blocks: message.blocks } : {}),
-            unfurl_links: false,
-          });
-          ts = res.ts;
+          ts = await out.post(origin.channel, redactor.chat(message));
         } catch (err) {
           const code = (err as { data?: { error?: string } }).data?.error ?? text(err);
           await tellPrivately(
@@ -161,9 +153,10 @@ export function createSlackApp(deps: SlackAppDeps) {
         }
         const clusters = await deps.listClusters();
         const metadata: ModalMetadata = { runbook: outcome.runbook.id, channel: origin.channel };
-        await client.views.open({
-          trigger_id: origin.triggerId,
-          view: paramsModal({
+        await out.openView(
+          origin.triggerId,
+          redactor.chat(
+            paramsModal({
             runbook: outcome.runbook,
             clusters: clusters.names,
             ...(clusters.defaultName ? { defaultCluster: clusters.defaultName } : {}),
@@ -173,7 +166,8 @@ export function createSlackApp(deps: SlackAppDeps) {
             problems: outcome.problems,
             privateMetadata: JSON.stringify(metadata),
           }),
-        });
+          ),
+        );
         return;
       }
     }
@@ -239,7 +233,7 @@ export function createSlackApp(deps: SlackAppDeps) {
     const problems = await commands.validateRun(request, who);
     if (problems.length) {
       const blockIds = view.blocks.map((b) => b.block_id).filter((id): id is string => typeof id === 'string');
-      await ack({ response_action: 'errors', errors: modalErrors(problems, detail, { blockIds }) });
+      await ack({ response_action: 'errors', errors: redactor.chat(modalErrors(problems, detail, { blockIds })) });
       return;
     }
     await ack();
@@ -271,6 +265,8 @@ export function createSlackApp(deps: SlackAppDeps) {
   return {
     app,
     client,
+    /** Slack's write methods, for redacted content only. */
+    out,
     notifier,
     /** Mount on POST /slack/events (HTTP mode only). */
     requestListener: receiver?.requestListener,

@@ -1,6 +1,7 @@
-import type { WebClient } from '@slack/web-api';
 import type { ChatSink } from '../chat/chat-sink.js';
 import type { ChatMessage } from '../chat/types.js';
+import type { Redacted } from '../redact/redacted.js';
+import type { SlackOut } from './slack-out.js';
 
 /**
  * Run threads in Slack. WebClient waits out a 429 (Retry-After) and sends the
@@ -9,21 +10,13 @@ import type { ChatMessage } from '../chat/types.js';
 export class SlackSink implements ChatSink {
   readonly name = 'slack';
 
-  constructor(private readonly client: WebClient) {}
+  constructor(private readonly out: SlackOut) {}
 
-  async post(channel: string, message: ChatMessage, threadTs?: string): Promise<string> {
-    const res = await this.client.chat.postMessage({
-      channel,
-      text: message.text,
-      ...(message.blocks ? { blocks: message.blocks } : {}),
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      unfurl_links: false,
-      unfurl_media: false,
-    });
-    return res.ts ?? '';
+  async post(channel: string, message: Redacted<ChatMessage>, threadTs?: string): Promise<string> {
+    return (await this.out.post(channel, message, threadTs)) ?? '';
   }
 
-  async update(channel: string, ts: string, message: ChatMessage): Promise<void> {
-    await this.client.chat.update({ channel, ts, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+  async update(channel: string, ts: string, message: Redacted<ChatMessage>): Promise<void> {
+    await this.out.update(channel, ts, message);
   }
 }

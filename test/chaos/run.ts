@@ -7,8 +7,9 @@ import { renderTable, type Row } from './harness/table.js';
 import type { Scenario } from './scenarios/scenario.js';
 import { workerKill } from './scenarios/worker-kill.js';
 import { redisKill } from './scenarios/redis-kill.js';
+import { sigterm } from './scenarios/sigterm.js';
 
-const SCENARIOS: Scenario[] = [workerKill, redisKill];
+const SCENARIOS: Scenario[] = [workerKill, redisKill, sigterm];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../../config/duration.js';
 import { DroverError } from '../../errors.js';
 import { describeEvent, filterEvents, type AuditFilter } from '../../audit/filter.js';
-import type { CliDeps } from '../deps.js';
+import type { CommandDeps } from '../deps.js';
 import { withClient } from '../runtime.js';
 import { registerAuditVerify } from './audit-verify.js';
 
@@ -32,7 +32,7 @@ function filterFrom(opts: FilterOptions): AuditFilter {
   return filter;
 }
 
-export function registerAuditCommands(program: Command, deps: CliDeps, setExit: (code: number) => void): void {
+export function registerAuditCommands(program: Command, deps: CommandDeps, setExit: (code: number) => void): void {
   const audit = program.command('audit').description('Read and verify the tamper-evident audit log');
   const withFilters = (cmd: Command) =>
     cmd

@@ -9,7 +9,7 @@ import { parseMember } from '../../policy/principal.js';
 import { paramsFromPairs } from '../../runbook/params.js';
 import { loadRunbooks } from '../../runbook/registry.js';
 import type { Requester } from '../../runbook/types.js';
-import type { CliDeps } from '../deps.js';
+import type { CommandDeps } from '../deps.js';
 import { EXIT } from '../output.js';
 import { configFrom } from '../runtime.js';
 
@@ -51,7 +51,7 @@ function approvalLine(decision: Decision): string {
   return `${a.approvals} approval${a.approvals > 1 ? 's' : ''} ${from}, within ${formatDuration(a.timeoutMs)} (${a.reason}); never from the requester`;
 }
 
-export function registerPolicyCommands(program: Command, deps: CliDeps, setExit: (code: number) => void): void {
+export function registerPolicyCommands(program: Command, deps: CommandDeps, setExit: (code: number) => void): void {
   const policy = program.command('policy').description('Check the policy file: who may run what, and which runs need approval');
 
   policy

@@ -5,14 +5,14 @@ import { isHeld } from '../../jobs/run-record.js';
 import { paramsFromPairs } from '../../runbook/params.js';
 import { followRun } from '../follow.js';
 import { EXIT, exitCodeFor, formatRun, formatRunSummary } from '../output.js';
-import type { CliDeps } from '../deps.js';
+import type { CommandDeps } from '../deps.js';
 import { withClient } from '../runtime.js';
 
-function requester(deps: CliDeps): Requester {
+function requester(deps: CommandDeps): Requester {
   return { kind: 'cli', id: deps.user, name: deps.user };
 }
 
-export function registerRunCommands(program: Command, deps: CliDeps, setExit: (code: number) => void): void {
+export function registerRunCommands(program: Command, deps: CommandDeps, setExit: (code: number) => void): void {
   program
     .command('run <runbook> [params...]')
     .description('Enqueue a run: drover run scale-deployment namespace=demo deployment=web replicas=4')

@@ -4,9 +4,9 @@ import { chatName, loadRunbooks } from '../../runbook/registry.js';
 import { describeParams } from '../../runbook/params.js';
 import { configFrom } from '../runtime.js';
 import { EXIT } from '../output.js';
-import type { CliDeps } from '../deps.js';
+import type { CommandDeps } from '../deps.js';
 
-export function registerRunbookCommands(program: Command, deps: CliDeps, setExit: (code: number) => void): void {
+export function registerRunbookCommands(program: Command, deps: CommandDeps, setExit: (code: number) => void): void {
   const runbooks = program.command('runbooks').description('List or validate the runbooks in the runbooks directory');
 
   runbooks

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
 import { listen } from '../../http/listen.js';
 import { DroverError } from '../../errors.js';
-import type { CliDeps } from '../deps.js';
+import type { CommandDeps } from '../deps.js';
 import { configFrom } from '../runtime.js';
 import { openRuntime, withClient, type Runtime } from '../runtime.js';
 import { ensureLocalRedis } from '../local-redis.js';
@@ -28,7 +28,7 @@ interface ServeOptions {
   local: boolean;
 }
 
-function terminalChat(deps: CliDeps, rt: Runtime): Promise<void> {
+function terminalChat(deps: CommandDeps, rt: Runtime): Promise<void> {
   const { drover } = rt;
   return runTerminalChat({
     commands: drover.chat,
@@ -38,13 +38,14 @@ function terminalChat(deps: CliDeps, rt: Runtime): Promise<void> {
     logger: rt.logger,
     input: deps.input,
     print: (text) => deps.output.out(text),
+    redactor: drover.redactor,
     requester: { kind: 'cli', id: deps.user, name: deps.user },
     command: rt.config.slack.command,
     listClusters: drover.listClusters,
   });
 }
 
-async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
+async function serve(deps: CommandDeps, options: ServeOptions): Promise<void> {
   let child: ChildProcess | undefined;
   let redis;
   if (options.local && !deps.env.REDIS_URL) {
@@ -99,7 +100,7 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
   }
 }
 
-export function registerServerCommands(program: Command, deps: CliDeps, _setExit: (code: number) => void): void {
+export function registerServerCommands(program: Command, deps: CommandDeps, _setExit: (code: number) => void): void {
   program
     .command('chat')
     .description('Chat with Drover in the terminal: the same commands and messages as in Slack (needs a running worker)')
