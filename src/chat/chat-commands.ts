@@ -207,7 +207,8 @@ export class ChatCommands {
    */
   private async received(text: string, actor: ChatActor): Promise<void> {
     if (!this.deps.audit) return;
-    const cmd = parseCommand(text);
+    // Redacted as one text before it is split: a key and its value can be two words (`x-api-key: …`).
+    const cmd = parseCommand(this.deps.drover.store.redacted(text));
     let args = cmd.args;
     if (cmd.verb === 'run' && args[0]) {
       let runbook: Runbook | undefined;

@@ -4,6 +4,7 @@ import { startSlackFake, postSigned, type SlackFake, type SlackFakeOptions } fro
 import type { PolicySource } from '../../src/app.js';
 import type { Runbook } from '../../src/runbook/types.js';
 import type { Config } from '../../src/config/schema.js';
+import type { Logger } from 'pino';
 import { buildTestDrover, shippedRunbooks, type TestDrover } from './test-drover.js';
 import { seedDemo } from './seed.js';
 
@@ -26,6 +27,7 @@ export async function buildSlackTestDrover(
     port?: number;
     policy?: PolicySource;
     slackFake?: Omit<SlackFakeOptions, 'botToken'>;
+    logger?: Logger;
   } = {},
 ): Promise<SlackTestDrover> {
   const slack = await startSlackFake({ ...options.slackFake, botToken: BOT_TOKEN });
@@ -33,6 +35,7 @@ export async function buildSlackTestDrover(
   const t = await buildTestDrover({
     runbooks,
     ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     configure: (c) => {
       c.slack = {
         ...c.slack,

@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { createDrover, type Drover, type PolicySource } from '../../src/app.js';
@@ -41,6 +41,8 @@ export interface BuildDroverOptions {
   runbooks?: Runbook[];
   configure?: (c: Config) => void;
   policy?: PolicySource;
+  /** Silent by default. */
+  logger?: Logger;
 }
 
 export async function shippedRunbooks(): Promise<Runbook[]> {
@@ -66,7 +68,7 @@ export async function buildDroverOn(cluster: { server: string; kubeConfig: KubeC
   const clusters = new ClusterRegistry({
     extra: [{ name: 'test', source: cluster.source ?? 'sandbox', server: cluster.server, kubeConfig: cluster.kubeConfig }],
   });
-  const drover = createDrover({ config, redis, logger: pino({ level: 'silent' }), runbooks, clusters, policy: options.policy ?? allowAll() });
+  const drover = createDrover({ config, redis, logger: options.logger ?? pino({ level: 'silent' }), runbooks, clusters, policy: options.policy ?? allowAll() });
   return {
     drover,
     redis,
