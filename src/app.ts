@@ -298,6 +298,8 @@ export function createDrover(deps: DroverDeps) {
         checkpointIntervalMs: config.audit.checkpointInterval,
         now,
         onError: (sink, message) => logger.error({ sink }, `audit copy: ${message}`),
+        // Standard output carries checkpoints itself when it is a sink; otherwise they go there as a log line.
+        ...(config.audit.stdout ? {} : { onCheckpoint: (checkpoint) => logger.info({ auditCheckpoint: checkpoint }, 'audit checkpoint') }),
       })
     : undefined;
   let shipping = false;

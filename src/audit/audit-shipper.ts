@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { withLock } from '../redis-lock.js';
 import type { AuditKey } from './audit-key.js';
 import { GENESIS, verifyChain } from './chain.js';
-import { makeCheckpoint } from './checkpoint.js';
+import { makeCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditSink, SinkState } from './sink.js';
 import { parseAnchor } from './verify-log.js';
 
@@ -17,6 +17,8 @@ export interface AuditShipperOptions {
   now?: () => Date;
   /** Told when a sink cannot be filled (the stream does not continue it). */
   onError: (sink: string, message: string) => void;
+  /** Told of each checkpoint written, e.g. to log it as a JSON line for log shipping. */
+  onCheckpoint?: (checkpoint: Checkpoint, sink: string) => void;
 }
 
 const PAGE = 1000;
@@ -103,6 +105,7 @@ export class AuditShipper {
     const time = this.now();
     const cp = makeCheckpoint({ seq: state.seq, hash: state.hash, first: state.first, time }, this.options.key);
     await sink.write([JSON.stringify(cp)], { ...state, checkpoint: { seq: cp.seq, time: cp.time } });
+    this.options.onCheckpoint?.(cp, sink.name);
   }
 
   /** Ships every `intervalMs`. */
@@ -116,6 +119,11 @@ export class AuditShipper {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.ship({ checkpoint: 'now' }).catch(() => undefined);
+    // Another process may hold the lock for a moment: wait for a turn (it copies the same events otherwise).
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const copied = await this.ship({ checkpoint: 'now' }).catch(() => 0);
+      if (copied !== undefined) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { DroverError } from '../errors.js';
-import { isCheckpoint, lastCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkpointIn, lastCheckpoint, type Checkpoint } from './checkpoint.js';
 
 async function tail(path: string, bytes: number): Promise<{ text: string; whole: boolean }> {
   const size = (await stat(path)).size;
@@ -35,8 +35,9 @@ export async function checkpointFromArgument(value: string): Promise<Checkpoint>
     } catch {
       parsed = undefined;
     }
-    if (!isCheckpoint(parsed)) throw new DroverError('params_invalid', '--checkpoint: not a checkpoint line ({"audit":"checkpoint","seq":…,"hash":…,…}).');
-    return parsed;
+    const found = checkpointIn(parsed);
+    if (!found) throw new DroverError('params_invalid', '--checkpoint: not a checkpoint line ({"audit":"checkpoint","seq":…,"hash":…,…}).');
+    return found;
   }
   let found: Checkpoint | undefined;
   try {

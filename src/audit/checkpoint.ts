@@ -29,14 +29,20 @@ export function isCheckpoint(value: unknown): value is Checkpoint {
   return typeof v === 'object' && v !== null && v.audit === 'checkpoint' && typeof v.seq === 'number' && typeof v.hash === 'string' && typeof v.first === 'number';
 }
 
+/** A checkpoint as written to a sink, or inside a log line (`{"auditCheckpoint": {…}, "msg": …}`). */
+export function checkpointIn(value: unknown): Checkpoint | undefined {
+  if (isCheckpoint(value)) return value;
+  const inner = (value as { auditCheckpoint?: unknown } | null)?.auditCheckpoint;
+  return isCheckpoint(inner) ? inner : undefined;
+}
+
 /** The last checkpoint among JSON lines (an audit file, or lines copied from a log system); undefined when none. */
 export function lastCheckpoint(text: string): Checkpoint | undefined {
   let found: Checkpoint | undefined;
   for (const line of text.split('\n')) {
     if (!line.includes('"checkpoint"')) continue;
     try {
-      const value: unknown = JSON.parse(line);
-      if (isCheckpoint(value)) found = value;
+      found = checkpointIn(JSON.parse(line)) ?? found;
     } catch {
       // not a checkpoint line
     }
