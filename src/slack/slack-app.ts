@@ -15,6 +15,8 @@ import { SlackSink } from './slack-sink.js';
 import { SlackOut } from './slack-out.js';
 import type { Redactor } from '../redact/redactor.js';
 import { AfterAck } from './after-ack.js';
+import { RedisAvailability } from '../http/redis-availability.js';
+import { REPLAY_MEMORY_SECONDS, guardSlackRequests } from './request-guard.js';
 
 export interface SlackSettings {
   mode: 'http' | 'socket';
@@ -101,6 +103,7 @@ export function createSlackApp(deps: SlackAppDeps) {
     ...(settings.minIntervalMs !== undefined ? { minIntervalMs: settings.minIntervalMs } : {}),
   });
   const dedupe = new EventDedupe(deps.redis, deps.prefix);
+  const replays = new EventDedupe(deps.redis, deps.prefix, REPLAY_MEMORY_SECONDS);
 
   const afterAck = new AfterAck((err) => logger.error({ err }, 'slack: handling failed'));
   /** Runs work after the handler returned, so Slack gets its ack at once. */
@@ -268,8 +271,15 @@ export function createSlackApp(deps: SlackAppDeps) {
     /** Slack's write methods, for redacted content only. */
     out,
     notifier,
-    /** Mount on POST /slack/events (HTTP mode only). */
-    requestListener: receiver?.requestListener,
+    /** Mount on POST /slack/events (HTTP mode only): Bolt's receiver behind the timestamp, replay and Redis checks. */
+    requestListener: receiver
+      ? guardSlackRequests(receiver.requestListener, {
+          signingSecret: settings.signingSecret ?? '',
+          firstSeen: (signature) => replays.first(`sig:${signature}`),
+          redis: new RedisAvailability(deps.redis),
+          logger,
+        })
+      : undefined,
     async start(): Promise<void> {
       try {
         await app.init();

@@ -1,0 +1,66 @@
+import { slashCommandBody } from '../../../src/testing/index.js';
+import { buildSlackTestDrover, type SlackTestDrover } from '../../support/slack-drover.js';
+import { waitFor } from '../../support/wait-for.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+const CHANNEL = 'C0OPS';
+
+function command(text: string): string {
+  return slashCommandBody({ text, userId: 'U0ALICE', userName: 'alice', channelId: CHANNEL, triggerId: `trig-${Math.random()}` });
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 500));
+
+describe('Slack: timestamps and replays, signed for real, on Bolt\'s HTTP receiver', () => {
+  let t: SlackTestDrover;
+
+  beforeAll(async () => {
+    t = await buildSlackTestDrover();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  beforeEach(() => {
+    t.slack.clear();
+  });
+
+  const posted = () => t.slack.calls().filter((c) => c.method !== 'auth.test');
+
+  it.each([
+    ['one hour ahead', 3600],
+    ['one year ahead', 365 * 24 * 3600],
+    ['six minutes ahead', 6 * 60],
+    ['six minutes behind', -6 * 60],
+  ])('refuses a request signed with a timestamp %s: 401, nothing done', async (_name, offset) => {
+    const before = (await t.drover.store.recent(100)).length;
+    const res = await t.send(command('run restart-deployment namespace=demo deployment=web'), FORM, { timestampSeconds: nowSeconds() + offset });
+    expect(res.status).toBe(401);
+    await settle();
+    expect((await t.drover.store.recent(100)).length).toBe(before);
+    expect(posted()).toEqual([]);
+  });
+
+  it('takes a request a few minutes ahead (clock skew within Slack\'s five minutes)', async () => {
+    const res = await t.send(command('help'), FORM, { timestampSeconds: nowSeconds() + 4 * 60 });
+    expect(res.status).toBe(200);
+    await t.slack.waitForCall('chat.postEphemeral');
+  });
+
+  it('a replayed command (same body, timestamp and signature) posts nothing twice and starts no second run', async () => {
+    const body = command('run scale-deployment namespace=demo deployment=web replicas=2');
+    const timestampSeconds = nowSeconds();
+    const before = (await t.drover.store.recent(100)).length;
+    expect((await t.send(body, FORM, { timestampSeconds })).status).toBe(200);
+    await t.slack.waitForCall('chat.postMessage', (c) => c.args.thread_ts === undefined);
+    const replay = await t.send(body, FORM, { timestampSeconds });
+    expect(replay.status).toBe(200);
+    expect(replay.text).toBe('');
+    await waitFor(async () => (await t.drover.store.recent(100)).length > before, 'the first run');
+    await settle();
+    expect((await t.drover.store.recent(100)).length).toBe(before + 1);
+    expect(t.slack.calls('chat.postMessage').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
+  });
+});
