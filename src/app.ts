@@ -9,6 +9,7 @@ import type { AuditSink } from './audit/sink.js';
 import type { AuditEvent } from './audit/events.js';
 import type { Config } from './config/schema.js';
 import { addHealthRoutes } from './http/health-routes.js';
+import { RedisAvailability } from './http/redis-availability.js';
 import { Router } from './http/router.js';
 import { Presence } from './jobs/presence.js';
 import { RunQueue } from './jobs/run-queue.js';
@@ -147,10 +148,20 @@ export function createDrover(deps: DroverDeps) {
       : undefined);
 
   const router = new Router((err, req) => logger.error({ err, url: req.url }, 'request failed'));
+  const availability = new RedisAvailability(redis);
   addHealthRoutes(router, {
     // Label values are shown to whoever scrapes: the exposition goes through the redactor like any other sink.
     metrics: { contentType: metrics.registry.contentType, text: async () => redactor.text(await metrics.registry.metrics()) },
-    readiness: [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }],
+    // Not connected is known at once; a ping would wait in the offline queue.
+    readiness: [
+      {
+        name: 'redis',
+        check: async () => {
+          if (!(await availability.ready())) throw new Error(`not connected (${redis.status})`);
+          return (await redis.ping()) === 'PONG';
+        },
+      },
+    ],
   });
 
   const workers: RunWorker[] = [];
@@ -284,6 +295,7 @@ export function createDrover(deps: DroverDeps) {
       logger,
       metrics,
       audit,
+      redis: availability,
     }),
   );
 

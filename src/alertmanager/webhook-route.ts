@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { asDroverError } from '../errors.js';
 import { BodyTooLarge, readBody } from '../http/read-body.js';
+import { answerUnavailable, type RedisAvailability } from '../http/redis-availability.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { AlertIntake } from './alert-intake.js';
 import { authorised, type WebhookCredentials } from './webhook-auth.js';
@@ -33,6 +34,8 @@ export function webhookHandler(deps: {
   logger: Logger;
   metrics: Metrics;
   audit: AuditLog;
+  /** While Redis is down the webhook answers 503 at once, rather than wait for it. */
+  redis: RedisAvailability;
 }) {
   const configured = Boolean(deps.credentials.token || (deps.credentials.username && deps.credentials.password));
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -43,6 +46,14 @@ export function webhookHandler(deps: {
           ? 'Unauthorized: send the bearer token (or basic auth) configured in Drover, as Alertmanager http_config does.'
           : 'Unauthorized: Drover has no webhook credentials; set ALERTMANAGER_WEBHOOK_TOKEN (or basic auth) and put it in http_config.',
       });
+      return;
+    }
+    const unavailableMessage = { error: 'Drover cannot take alerts right now; Alertmanager will retry.' };
+    if (!(await deps.redis.ready())) {
+      // Nothing is read or written: the retry finds everything as it was.
+      req.resume();
+      deps.logger.warn('alerts refused (503): Redis is not connected; Alertmanager will retry');
+      answerUnavailable(res, unavailableMessage);
       return;
     }
     let raw: Buffer;
@@ -58,13 +69,13 @@ export function webhookHandler(deps: {
     const unavailable = (err: unknown, context: Record<string, unknown>) => {
       const e = asDroverError(err);
       deps.logger.error({ err: e.cause ?? e, ...context }, 'alerts could not be processed; Alertmanager will retry');
-      answer(res, 503, { error: 'Drover cannot take alerts right now; Alertmanager will retry.' });
+      answerUnavailable(res, unavailableMessage);
     };
     // Bad input is a 4xx (retrying will not fix it), audited and counted like any rejected alert;
     // only when that cannot be recorded (Redis down) is it a 503, to be recorded on the retry.
     const reject = async (count: number, reason: string) => {
       try {
-        await deps.audit.append({ type: 'alert.payload.rejected', alerts: count, reason });
+        await deps.redis.guard(() => deps.audit.append({ type: 'alert.payload.rejected', alerts: count, reason }));
       } catch (err) {
         unavailable(err, { rejected: reason });
         return;
@@ -85,7 +96,7 @@ export function webhookHandler(deps: {
       return;
     }
     try {
-      const outcomes = await deps.intake.receive(parsed.payload);
+      const outcomes = await deps.redis.guard(() => deps.intake.receive(parsed.payload));
       answer(res, 200, { received: parsed.payload.alerts.length, outcomes });
     } catch (err) {
       unavailable(err, { groupKey: parsed.payload.groupKey });

@@ -8,8 +8,8 @@ export function uniquePrefix(label = 't'): string {
   return `drover-test:${label}:${randomBytes(4).toString('hex')}`;
 }
 
-export function redisClient(): Redis {
-  return new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+export function redisClient(url = REDIS_URL): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null });
 }
 
 /** Deletes every key under a prefix. */

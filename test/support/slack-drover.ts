@@ -27,6 +27,7 @@ export async function buildSlackTestDrover(
     port?: number;
     policy?: PolicySource;
     slackFake?: Omit<SlackFakeOptions, 'botToken'>;
+    redisUrl?: string;
     logger?: Logger;
   } = {},
 ): Promise<SlackTestDrover> {
@@ -35,6 +36,7 @@ export async function buildSlackTestDrover(
   const t = await buildTestDrover({
     runbooks,
     ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     configure: (c) => {
       c.slack = {

@@ -41,6 +41,8 @@ export interface BuildDroverOptions {
   runbooks?: Runbook[];
   configure?: (c: Config) => void;
   policy?: PolicySource;
+  /** Another Redis than the shared one (a test's own, to kill and restart). */
+  redisUrl?: string;
   /** Silent by default. */
   logger?: Logger;
 }
@@ -63,7 +65,7 @@ export async function buildDroverOn(cluster: { server: string; kubeConfig: KubeC
   config.jobs.backoff = 50;
   config.jobs.maxBackoff = 200;
   options.configure?.(config);
-  const redis = redisClient();
+  const redis = redisClient(options.redisUrl);
   const runbooks = new RunbookRegistry(options.runbooks ?? (await shippedRunbooks()));
   const clusters = new ClusterRegistry({
     extra: [{ name: 'test', source: cluster.source ?? 'sandbox', server: cluster.server, kubeConfig: cluster.kubeConfig }],

@@ -62,7 +62,12 @@ Secrets.
 
 {{/* "true" when the chart creates the Secret of Slack and Alertmanager credentials. */}}
 {{- define "drover.createSecret" -}}
-{{- if and (not .Values.existingSecret) (or .Values.slack.enabled .Values.alertmanager.enabled) }}true{{ end }}
+{{- if and (not .Values.existingSecret) (or .Values.slack.enabled .Values.alertmanager.enabled (include "drover.auditKeyInSecret" .)) }}true{{ end }}
+{{- end }}
+
+{{/* "true" when audit.key goes into the chart's Secret (not a Secret of the user's). */}}
+{{- define "drover.auditKeyInSecret" -}}
+{{- if and .Values.audit.key (not .Values.audit.existingSecret) }}true{{ end }}
 {{- end }}
 
 {{- define "drover.secretName" -}}
@@ -381,6 +386,22 @@ spec:
     secretKeyRef:
       name: {{ $secret }}
       key: {{ . }}
+{{- end }}
+{{- if .Values.audit.existingSecret }}
+- name: DROVER_AUDIT_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.audit.existingSecret }}
+      key: {{ .Values.audit.existingSecretKey }}
+{{- else if .Values.audit.key }}
+{{- if .Values.existingSecret }}
+{{- fail "audit.key cannot go into existingSecret, which the chart does not write: put the key in a Secret of yours and set audit.existingSecret" }}
+{{- end }}
+- name: DROVER_AUDIT_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: DROVER_AUDIT_KEY
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}

@@ -388,6 +388,21 @@ describeWithGo('Helm chart helm/drover', () => {
     ]);
   });
 
+  it("keys the audit log from a Secret: the chart's own, or one you manage", async () => {
+    const auditKey = 'audit-key-0123456789abcdef0123456789';
+    const own = await render({ audit: { key: auditKey } });
+    expect(all<Secret>(own, 'Secret').map((s) => decode(s.data?.DROVER_AUDIT_KEY ?? ''))).toContain(auditKey);
+    const server = one<Workload>(own, 'Deployment', 'ops-drover');
+    expect(JSON.stringify(server)).not.toContain(auditKey);
+    expect(droverContainer(server).env?.find((v) => v.name === 'DROVER_AUDIT_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'ops-drover', key: 'DROVER_AUDIT_KEY' });
+    const mine = await render({ audit: { existingSecret: 'drover-audit-key' }, worker: { separate: true } });
+    for (const w of all<Workload>(mine, 'Deployment').filter((d) => d.metadata.name !== 'ops-drover-redis')) {
+      expect(droverContainer(w).env?.find((v) => v.name === 'DROVER_AUDIT_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'drover-audit-key', key: 'audit-key' });
+    }
+    expect(droverContainer(one<Workload>(defaults, 'Deployment', 'ops-drover')).env?.some((v) => v.name === 'DROVER_AUDIT_KEY')).toBe(false);
+    await expect(render({ audit: { key: 'short' } })).rejects.toThrow(/audit.key must be at least 32 characters/);
+  });
+
   it('grants exactly what the shipped runbooks call, with no wildcard', () => {
     const clusterRole = one<Role>(defaults, 'ClusterRole', 'ops-drover');
     expect(clusterRole.rules).toEqual([...RUNBOOK_RULES, ...CLUSTER_RULES]);
