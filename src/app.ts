@@ -116,7 +116,7 @@ export function createDrover(deps: DroverDeps) {
     queueCounts: () => queue.queue.getJobCounts('waiting', 'active', 'delayed'),
   });
   const clusters = deps.clusters;
-  const clusterResolver = deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver());
+  const clusterResolver = deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver(config.clusters.default));
   const queue = new RunQueue({
     connection: redis,
     prefix,
@@ -178,6 +178,8 @@ export function createDrover(deps: DroverDeps) {
   async function listClusters(): Promise<{ names: string[]; defaultName?: string }> {
     if (clusters) return { names: clusters.names(), ...(clusters.defaultName ? { defaultName: clusters.defaultName } : {}) };
     const live = await presence.workers();
+    // No worker running: the clusters they last served (a run waits for one).
+    if (!live.length) return presence.known();
     const names = [...new Set(live.flatMap((w) => w.clusters))].sort();
     const defaultName = live.find((w) => w.defaultCluster)?.defaultCluster;
     return { names, ...(defaultName ? { defaultName } : {}) };

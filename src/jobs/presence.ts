@@ -14,6 +14,12 @@ export interface WorkerInfo {
 
 const STALE_MS = 45_000;
 
+/** Clusters and the default that workers last announced, kept when they stop. */
+export interface KnownClusters {
+  names: string[];
+  defaultName?: string;
+}
+
 /**
  * Workers announce themselves and the clusters they serve, so that a CLI or a
  * chat front end, which may have no kubeconfig of its own, can check a cluster
@@ -22,17 +28,25 @@ const STALE_MS = 45_000;
 export class Presence {
   private timer: NodeJS.Timeout | undefined;
   private readonly key: string;
+  private readonly knownKey: string;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.key = `${prefix}:workers`;
+    this.knownKey = `${prefix}:workers:known`;
   }
 
   async announce(info: Omit<WorkerInfo, 'seenAt' | 'host' | 'pid'>, intervalMs = 15_000): Promise<void> {
+    const known = { clusters: info.clusters, ...(info.defaultCluster ? { default: info.defaultCluster } : {}) };
     const beat = () =>
-      this.redis.hset(this.key, info.id, JSON.stringify({ ...info, host: hostname(), pid: process.pid, seenAt: Date.now() }));
+      this.redis
+        .multi()
+        .hset(this.key, info.id, JSON.stringify({ ...info, host: hostname(), pid: process.pid, seenAt: Date.now() }))
+        // Outlives the worker: a run asked for while none is running still finds its cluster.
+        .hset(this.knownKey, info.id, JSON.stringify({ ...known, seenAt: Date.now() }))
+        .exec();
     await beat();
     this.timer = setInterval(() => void beat().catch(() => undefined), intervalMs);
     this.timer.unref();
@@ -41,6 +55,18 @@ export class Presence {
   async withdraw(id: string): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.redis.hdel(this.key, id);
+  }
+
+  /**
+   * The clusters workers announced, live or stopped (the newest default
+   * wins): what a run may name while no worker is running.
+   */
+  async known(): Promise<KnownClusters> {
+    const all = Object.values(await this.redis.hgetall(this.knownKey)).map((raw) => JSON.parse(raw) as { clusters: string[]; default?: string; seenAt: number });
+    all.sort((a, b) => b.seenAt - a.seenAt);
+    const names = [...new Set(all.flatMap((w) => w.clusters))].sort();
+    const defaultName = all.find((w) => w.default)?.default;
+    return { names, ...(defaultName ? { defaultName } : {}) };
   }
 
   /** Workers seen recently. */
@@ -54,15 +80,20 @@ export class Presence {
 
   /**
    * Resolves cluster names against what live workers serve. With no live
-   * worker, the name is accepted as given (the run waits in the queue, and a
-   * worker that does not know the cluster fails it with the list of known ones).
+   * worker, against what workers last announced (or `configuredDefault`): the
+   * run waits in the queue for one. A name never announced is accepted as
+   * given (a worker that does not know the cluster fails it with the list of
+   * known ones).
    */
-  resolver(): ClusterResolver {
+  resolver(configuredDefault?: string): ClusterResolver {
     return async (name) => {
       const workers = await this.workers();
       if (!workers.length) {
         if (name) return name;
-        throw unknownCluster(undefined, []);
+        const known = await this.known();
+        const fallback = configuredDefault ?? known.defaultName ?? (known.names.length === 1 ? known.names[0] : undefined);
+        if (fallback) return fallback;
+        throw unknownCluster(undefined, known.names);
       }
       const known = [...new Set(workers.flatMap((w) => w.clusters))].sort();
       const fallback = workers.find((w) => w.defaultCluster)?.defaultCluster;
