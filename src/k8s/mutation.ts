@@ -19,6 +19,20 @@ export function ref(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/**
+ * Network failures after which the request may have reached the server: a
+ * connection cut or a timeout. A refused connection, an unknown host or a TLS
+ * failure means it was never sent.
+ */
+const NEVER_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/;
+
+/** No answer came, so nobody knows whether the server applied it. */
+function outcomeUnknown(err: unknown): boolean {
+  if (!(err instanceof DroverError) || err.code !== 'cluster_unreachable') return false;
+  const net = err.details.networkCode;
+  return typeof net === 'string' && !NEVER_SENT.test(net);
+}
+
 export class Mutations {
   constructor(private readonly options: { cluster: string; dryRun: boolean; hooks?: K8sHooks }) {}
 
@@ -64,7 +78,7 @@ export class Mutations {
     } catch (err) {
       const status = err instanceof DroverError && typeof err.details.status === 'number' ? err.details.status : undefined;
       const errorCode = err instanceof DroverError ? err.code : 'internal';
-      await this.options.hooks?.onMutation?.({ ...record, outcome: 'failed', status, errorCode }, undefined, id);
+      await this.options.hooks?.onMutation?.({ ...record, outcome: outcomeUnknown(err) ? 'unknown' : 'failed', status, errorCode }, undefined, id);
       throw err;
     }
     await this.options.hooks?.onMutation?.({ ...record, outcome: 'succeeded', status: result.status }, result.change, id);

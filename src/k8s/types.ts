@@ -29,11 +29,15 @@ export interface MutationRecord {
   namespace?: string;
   name: string;
   dryRun: boolean;
-  /** `unknown`: the process died after sending it and before hearing back (recorded from the audit outbox). */
+  /**
+   * `unknown`: it may have been applied: the connection was cut or timed out
+   * before an answer, or the process died after sending it and before hearing
+   * back (recorded from the audit outbox).
+   */
   outcome: 'succeeded' | 'failed' | 'unknown';
   /** HTTP status the API server answered with, if it answered. */
   status?: number;
-  /** Present when outcome is failed: the DroverError code. */
+  /** Present when outcome is failed or unknown: the DroverError code. */
   errorCode?: string;
 }
 

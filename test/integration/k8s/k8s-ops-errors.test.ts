@@ -142,3 +142,25 @@ test('a hung API server times out per request instead of hanging the run', async
   expect(err).toMatchObject({ code: 'cluster_unreachable', retryable: true });
   expect(err.message).toBe('cluster "prod" is unreachable (timeout): no answer to get deployments prod/web within 150 ms');
 });
+
+describe('a mutation that got no answer is reported with outcome unknown, not failed', () => {
+  test('the connection cut while the PATCH was on its way', async () => {
+    fake.failNext({ method: 'PATCH', drop: true });
+    await rejection(ops().scaleDeployment('prod', 'web', 4));
+    expect(mutations).toEqual([expect.objectContaining({ verb: 'patch', outcome: 'unknown', errorCode: 'cluster_unreachable' })]);
+  });
+
+  test('no answer within the request timeout (the server may still apply it)', async () => {
+    fake.failNext({ method: 'PATCH', delayMs: 1000 });
+    await rejection(ops({ requestTimeoutMs: 150 }).scaleDeployment('prod', 'web', 4));
+    expect(mutations).toEqual([expect.objectContaining({ outcome: 'unknown', errorCode: 'cluster_unreachable' })]);
+  });
+
+  test('a refused connection was never sent: failed', async () => {
+    const k8s = ops();
+    await fake.stop();
+    await rejection(k8s.scaleDeployment('prod', 'web', 4));
+    expect(mutations).toEqual([expect.objectContaining({ outcome: 'failed', errorCode: 'cluster_unreachable' })]);
+    fake = await startK8sFake();
+  });
+});
