@@ -8,8 +8,9 @@ import type { Scenario } from './scenarios/scenario.js';
 import { workerKill } from './scenarios/worker-kill.js';
 import { redisKill } from './scenarios/redis-kill.js';
 import { sigterm } from './scenarios/sigterm.js';
+import { k8sFaults } from './scenarios/k8s-faults.js';
 
-const SCENARIOS: Scenario[] = [workerKill, redisKill, sigterm];
+const SCENARIOS: Scenario[] = [workerKill, redisKill, sigterm, k8sFaults];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

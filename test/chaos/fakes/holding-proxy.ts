@@ -95,10 +95,9 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     res.end(upstream.body);
   }
 
+  // The fake cutting a connection (its `drop` fault) reaches the client as a cut connection too, not as a 502.
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(502).end();
-    });
+    handle(req, res).catch(() => req.socket.destroy());
   });
   const port = await listen(server, 0);
   const release = (): void => {
