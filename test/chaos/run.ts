@@ -9,8 +9,9 @@ import { workerKill } from './scenarios/worker-kill.js';
 import { redisKill } from './scenarios/redis-kill.js';
 import { sigterm } from './scenarios/sigterm.js';
 import { k8sFaults } from './scenarios/k8s-faults.js';
+import { fuzz } from './scenarios/fuzz.js';
 
-const SCENARIOS: Scenario[] = [workerKill, redisKill, sigterm, k8sFaults];
+const SCENARIOS: Scenario[] = [workerKill, redisKill, sigterm, k8sFaults, fuzz];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

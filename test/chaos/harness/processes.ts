@@ -32,6 +32,8 @@ export class DroverProcess {
   leaks = 0;
   private stopping = false;
   private tail = '';
+  /** The end of its output, for the report of a crash. */
+  private recent = '';
   private readonly exited: Promise<Exit>;
   private signalledAt = 0;
 
@@ -47,6 +49,7 @@ export class DroverProcess {
       const text = this.tail + chunk.toString();
       for (const s of this.secrets) this.leaks += text.split(s).length - 1 - (this.tail.split(s).length - 1);
       this.tail = text.slice(-200);
+      this.recent = (this.recent + chunk.toString()).slice(-3000);
     };
     this.child.stdout?.on('data', scan);
     this.child.stderr?.on('data', scan);
@@ -54,7 +57,7 @@ export class DroverProcess {
       this.child.once('exit', (code, signal) => {
         if (!this.stopping) {
           this.crashes += 1;
-          process.stderr.write(`chaos: ${this.name} exited unasked (code ${code}, signal ${signal}): ${this.tail.slice(-200)}\n`);
+          process.stderr.write(`chaos: ${this.name} exited unasked (code ${code}, signal ${signal}); its last output:\n${this.recent}\n`);
         }
         resolve({ code, signal, ms: Date.now() - this.signalledAt });
       }),

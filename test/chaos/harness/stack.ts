@@ -107,19 +107,18 @@ export class Stack {
     return this.all.reduce((n, p) => n + p.crashes, 0);
   }
 
-  /** Planted secrets found in process output, Slack messages and the audit stream. */
-  async leaks(): Promise<number> {
-    let n = this.all.reduce((sum, p) => sum + p.leaks, 0);
+  /** Planted secrets found in process output, Slack messages and the audit stream: the total, with where when any. */
+  async leaks(): Promise<number | string> {
     const count = (text: string): number => CANARIES.reduce((s, c) => s + text.split(c).length - 1, 0);
-    n += count(JSON.stringify(await this.fakes.slackCalls()));
+    const logs = this.all.reduce((sum, p) => sum + p.leaks, 0);
+    const slack = count(JSON.stringify(await this.fakes.slackCalls()));
     const redis = this.redis.client();
-    try {
-      const events = (await redis.xrange(`${PREFIX}:audit`, '-', '+')) as Array<[string, string[]]>;
-      n += count(JSON.stringify(events));
-    } finally {
-      redis.disconnect();
-    }
-    return n;
+    const audit = await redis
+      .xrange(`${PREFIX}:audit`, '-', '+')
+      .then((events) => count(JSON.stringify(events)))
+      .finally(() => redis.disconnect());
+    const total = logs + slack + audit;
+    return total ? `${total} (logs ${logs}, Slack ${slack}, audit ${audit})` : 0;
   }
 
   /** Stops everything, bounded: Drover processes, then the fakes, then Redis. */
