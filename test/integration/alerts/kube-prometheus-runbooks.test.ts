@@ -6,6 +6,7 @@ import { parseWebhookPayload } from '../../../src/alertmanager/webhook-payload.j
 import { webhookPayload } from '../../support/alerts.js';
 
 const cli = { kind: 'cli' as const, id: 'oncall@laptop' };
+const reviewer = { kind: 'slack' as const, id: 'U0REVIEWER', name: 'reviewer' };
 
 describe('runbooks for the kube-prometheus alerts, on the sandbox cluster', () => {
   let t: TestDrover;
@@ -20,8 +21,20 @@ describe('runbooks for the kube-prometheus alerts, on the sandbox cluster', () =
     await t.close();
   });
 
+  /**
+   * Through the gate, as people run them: a runbook that needs approval is planned, held, and
+   * approved by a second person (the worker refuses a run that skipped its approval).
+   */
   async function run(runbook: string, params: Record<string, unknown>): Promise<{ run: RunRecord; reports: string[] }> {
-    const submitted = await t.drover.queue.submit({ runbook, params, requester: cli });
+    const submitted = await t.drover.gate.submit({ runbook, params, requester: cli });
+    const settled = await waitFor(async () => {
+      const r = await t.drover.store.get(submitted.id);
+      return r && (isTerminal(r.state) || r.state === 'awaiting_approval') ? r : undefined;
+    }, `${runbook} to be planned or finish`);
+    if (settled.state === 'awaiting_approval') {
+      const outcome = await t.drover.approvals.approve(settled.id, reviewer, settled.approval?.hash ?? '');
+      expect(outcome.kind).toBe('approved');
+    }
     const done = await waitFor(async () => {
       const r = await t.drover.store.get(submitted.id);
       return r && isTerminal(r.state) ? r : undefined;
