@@ -13,7 +13,7 @@ export interface Body {
   body: string;
 }
 
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constantFrom(...CANARIES, `password=${CANARIES[1]}`, '', '\u0000', '${jndi:x}', '../../etc/passwd', 'a'.repeat(5000)));
+const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constantFrom(CANARIES[0], `password=${CANARIES[1]}`, '', '\u0000', '${jndi:x}', '../../etc/passwd', 'a'.repeat(5000)));
 const weird = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }), fc.dictionary(text, text, { maxKeys: 3 }));
 const labels = fc.dictionary(fc.oneof(fc.constantFrom('alertname', 'namespace', 'pod', 'deployment', 'node', 'cluster', 'severity'), text), weird, { maxKeys: 8 });
 
