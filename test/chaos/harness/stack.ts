@@ -18,7 +18,7 @@ export const WEBHOOK_TOKEN = 'chaos-webhook-token-0123456789';
 export const SIGNING_SECRET = 'chaos-signing-secret-0123456789abcdef';
 export const PREFIX = 'chaos';
 /** Planted in alerts and request bodies, always in a shape a redactor must know (a GitHub token, `password=`); any occurrence in a sink is a leak. */
-export const CANARIES = ['ghp_ChaosCanary0123456789abcdefghijABCDE', 'hunter2-chaos-canary-pw'];
+export const CANARIES = ['ghp_ChaosCanary0123456789abcdefghijABCDE', 'hunter2-chaos-canary-pw'] as const;
 
 export interface StackOptions {
   deployments?: number;
