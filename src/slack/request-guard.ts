@@ -25,6 +25,29 @@ function reply(res: ServerResponse, status: number): void {
   res.writeHead(status).end();
 }
 
+/**
+ * Whether Bolt can read this signed body without throwing: a JSON body, or a
+ * form's `payload` field, must be a JSON object. Bolt reads fields off
+ * whatever JSON.parse returns, so a signed `null` crashed the process.
+ */
+export function slackBodyShapeOk(contentType: string | undefined, body: Buffer): boolean {
+  const isObject = (text: string): boolean => {
+    try {
+      const value: unknown = JSON.parse(text);
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    } catch {
+      return false;
+    }
+  };
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/json') return isObject(body.toString('utf8'));
+  if (type === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(body.toString('utf8')).get('payload');
+    return payload === null || isObject(payload);
+  }
+  return false;
+}
+
 function signatureOk(secret: string, timestamp: string, body: Buffer, signature: string): boolean {
   const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
   const given = Buffer.from(signature);
@@ -70,6 +93,10 @@ export function guardSlackRequests(listener: RequestListener, options: SlackRequ
       return reply(res, 401);
     }
     if (!signatureOk(options.signingSecret, timestamp, body, signature)) return reply(res, 401);
+    if (!slackBodyShapeOk(req.headers['content-type'], body)) {
+      options.logger.warn('slack: refused a signed request whose body is not a JSON object or a form Slack sends');
+      return reply(res, 400);
+    }
     let first: boolean;
     try {
       first = await options.redis.guard(() => options.firstSeen(signature));

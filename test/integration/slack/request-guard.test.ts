@@ -64,3 +64,33 @@ describe('Slack: timestamps and replays, signed for real, on Bolt\'s HTTP receiv
     expect(t.slack.calls('chat.postMessage').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
   });
 });
+
+describe('Slack: signed bodies Bolt cannot read are refused, and the server lives on', () => {
+  let t: SlackTestDrover;
+
+  beforeAll(async () => {
+    t = await buildSlackTestDrover();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  // A signed JSON `null` once crashed `drover serve`: Bolt read `ssl_check` off whatever JSON.parse returned.
+  it.each([
+    ['JSON null', 'null', 'application/json'],
+    ['a JSON array', '[]', 'application/json'],
+    ['a JSON number', '42', 'application/json'],
+    ['broken JSON', '{"type":', 'application/json'],
+    ['a form whose payload is null', 'payload=null', FORM],
+    ['a form whose payload is not JSON', 'payload=%7B', FORM],
+    ['an unknown content type', 'hello', 'text/plain'],
+  ])('%s: 400, and a valid command still works afterwards', async (_name, body, contentType) => {
+    const res = await t.send(body, contentType);
+    expect(res.status).toBe(400);
+    t.slack.clear();
+    const ok = await t.send(command('help'), FORM);
+    expect(ok.status).toBe(200);
+    await t.slack.waitForCall('chat.postEphemeral');
+  });
+});
