@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { BodyTooLarge, readBody } from '../http/read-body.js';
 import { answerUnavailable, type RedisAvailability } from '../http/redis-availability.js';
+import { slackBodyShapeOk } from './payload-shape.js';
 
 /** How far a request's timestamp may be from our clock, either way (Slack's own rule is five minutes). */
 export const SLACK_TOLERANCE_SECONDS = 300;
@@ -23,29 +24,6 @@ export interface SlackRequestGuardOptions {
 
 function reply(res: ServerResponse, status: number): void {
   res.writeHead(status).end();
-}
-
-/**
- * Whether Bolt can read this signed body without throwing: a JSON body, or a
- * form's `payload` field, must be a JSON object. Bolt reads fields off
- * whatever JSON.parse returns, so a signed `null` crashed the process.
- */
-export function slackBodyShapeOk(contentType: string | undefined, body: Buffer): boolean {
-  const isObject = (text: string): boolean => {
-    try {
-      const value: unknown = JSON.parse(text);
-      return typeof value === 'object' && value !== null && !Array.isArray(value);
-    } catch {
-      return false;
-    }
-  };
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/json') return isObject(body.toString('utf8'));
-  if (type === 'application/x-www-form-urlencoded') {
-    const payload = new URLSearchParams(body.toString('utf8')).get('payload');
-    return payload === null || isObject(payload);
-  }
-  return false;
 }
 
 function signatureOk(secret: string, timestamp: string, body: Buffer, signature: string): boolean {
@@ -94,7 +72,7 @@ export function guardSlackRequests(listener: RequestListener, options: SlackRequ
     }
     if (!signatureOk(options.signingSecret, timestamp, body, signature)) return reply(res, 401);
     if (!slackBodyShapeOk(req.headers['content-type'], body)) {
-      options.logger.warn('slack: refused a signed request whose body is not a JSON object or a form Slack sends');
+      options.logger.warn('slack: refused a signed request whose body does not have the shape Slack sends');
       return reply(res, 400);
     }
     let first: boolean;
