@@ -66,6 +66,9 @@ export function alertRunId(runbook: string, fingerprint: string, startsAt: strin
 }
 
 // When an alert triggers several runbooks, its outcome is the most consequential one.
+/** How long the webhook's answer waits for chat posts before leaving them to finish in the background. */
+const ANNOUNCE_WAIT_MS = 2000;
+
 const PRIORITY: AlertOutcome[] = ['enqueued', 'approval_required', 'breaker_open', 'denied', 'rejected', 'deduplicated'];
 
 interface RouteResult {
@@ -193,7 +196,7 @@ export class AlertIntake {
       warn('cannot tell which unmatched alerts are new; not posting them')(err);
       return [];
     });
-    await Promise.all([
+    const posts = Promise.all([
       this.each(admitted, (f, i) =>
         f.result?.outcome === 'enqueued' || f.result?.outcome === 'approval_required'
           ? announcer.announceRun(runs[i] as RunRecord, f.alert).catch(warn('cannot announce an automatic run'))
@@ -201,7 +204,11 @@ export class AlertIntake {
       ),
       this.each(all, (f) => (f.escalation ? announcer.escalate(f.alert, f.escalation.headline, f.escalation.details).catch(warn('cannot escalate an alert')) : undefined)),
       this.each(unmatched, (alert, i) => (firstUnmatched[i] ? announcer.unmatched(alert).catch(warn('cannot post an unmatched alert')) : undefined)),
-    ]);
+    ]).catch(warn('cannot post the alert announcements'));
+    // A slow or absent Slack (429s, an outage the client retries for minutes) must not hold the
+    // webhook's answer past Alertmanager's timeout: wait a little, then let the posts finish on their own.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([posts, new Promise<void>((resolve) => (timer = setTimeout(resolve, ANNOUNCE_WAIT_MS)))]).finally(() => clearTimeout(timer));
     return outcomes;
   }
 

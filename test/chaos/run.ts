@@ -10,8 +10,11 @@ import { redisKill } from './scenarios/redis-kill.js';
 import { sigterm } from './scenarios/sigterm.js';
 import { k8sFaults } from './scenarios/k8s-faults.js';
 import { fuzz } from './scenarios/fuzz.js';
+import { slackFaults } from './scenarios/slack-faults.js';
+import { auditKill } from './scenarios/audit-kill.js';
+import { idempotency } from './scenarios/idempotency.js';
 
-const SCENARIOS: Scenario[] = [workerKill, redisKill, sigterm, k8sFaults, fuzz];
+const SCENARIOS: Scenario[] = [workerKill, redisKill, sigterm, k8sFaults, fuzz, slackFaults, auditKill, idempotency];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

@@ -71,6 +71,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       faults.add(method, { kind: 'rate_limit', retryAfterSeconds }, times);
     },
     failNext: (method, error, times) => faults.add(method, { kind: 'error', error }, times),
+    unavailableNext: (method, times) => faults.add(method, { kind: 'unavailable' }, times),
     clearFaults: () => faults.clear(),
     message: (channel, ts) => state.messages.get(channel, ts),
     messages: (channel) => state.messages.topLevel(channel),

@@ -1,8 +1,9 @@
 /**
  * Injected faults, consumed in order per method: rate limits (HTTP 429 with
- * Retry-After) and platform errors (HTTP 200 `{ ok: false, error }`).
+ * Retry-After), platform errors (HTTP 200 `{ ok: false, error }`) and an
+ * outage (HTTP 503, as Slack's edge answers when the Web API is down).
  */
-export type Fault = { kind: 'rate_limit'; retryAfterSeconds: number } | { kind: 'error'; error: string };
+export type Fault = { kind: 'rate_limit'; retryAfterSeconds: number } | { kind: 'error'; error: string } | { kind: 'unavailable' };
 
 interface QueuedFault {
   method: string;

@@ -42,6 +42,7 @@ function answerApi(method: string, decoded: DecodedBody, headers: Record<string,
   if (fault?.kind === 'rate_limit') {
     return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'Retry-After': String(fault.retryAfterSeconds) } };
   }
+  if (fault?.kind === 'unavailable') return { status: 503, body: { ok: false, error: 'service_unavailable' } };
   if (fault) return platformError(fault.error);
   const handler = METHODS[method];
   if (!handler) return platformError('unknown_method', { req_method: method });
@@ -62,6 +63,7 @@ function answerApi(method: string, decoded: DecodedBody, headers: Record<string,
 function answerResponseUrl(deps: ServerDeps): Answer {
   const fault = deps.faults.take(RESPONSE_URL_METHOD);
   if (fault?.kind === 'rate_limit') return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'Retry-After': String(fault.retryAfterSeconds) } };
+  if (fault?.kind === 'unavailable') return { status: 503, body: { ok: false, error: 'service_unavailable' } };
   if (fault) return { status: 404, body: { ok: false, error: fault.error } };
   return { status: 200, body: { ok: true } };
 }

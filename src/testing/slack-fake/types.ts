@@ -135,6 +135,8 @@ export interface SlackFake {
   rateLimitNext(method: string, options: RateLimitOptions): void;
   /** The next call(s) to `method` (`*` for any) answer `{ ok: false, error }`. */
   failNext(method: string, error: string, times?: number): void;
+  /** The next call(s) to `method` (`*` for any) get HTTP 503: the Web API is down. */
+  unavailableNext(method: string, times?: number): void;
   clearFaults(): void;
 
   message(channel: string, ts: string): FakeMessage | undefined;

@@ -75,6 +75,19 @@ export function controlListener({ k8s, slack, proxy }: ControlDeps): (req: Incom
         slack.rateLimitNext(method, { retryAfterSeconds, ...(times === undefined ? {} : { times }) });
         return { ok: true };
       }
+      case 'GET /slack/threads': {
+        // Each top-level message of a channel with its replies, in the order Slack holds them.
+        const channel = url.searchParams.get('channel') ?? '';
+        return slack.messages(channel).map((m) => ({ ts: m.ts, text: m.text, blocks: m.blocks ?? [], replies: slack.thread(channel, m.ts).filter((r) => r.ts !== m.ts).map((r) => r.text) }));
+      }
+      case 'POST /slack/down': {
+        // Down until `POST /slack/up`: every Web API call answers 503.
+        slack.unavailableNext('*', 1_000_000);
+        return { ok: true };
+      }
+      case 'POST /slack/up':
+        slack.clearFaults();
+        return { ok: true };
       default:
         return undefined;
     }

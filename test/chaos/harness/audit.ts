@@ -23,6 +23,16 @@ function eventOf(raw: string): Record<string, unknown> | undefined {
   return undefined;
 }
 
+/** Every event of the audit stream, in stream order. */
+export async function auditEvents(redis: Redis): Promise<Array<Record<string, unknown>>> {
+  const entries = (await redis.xrange(`${PREFIX}:audit`, '-', '+')) as Array<[string, string[]]>;
+  return entries.flatMap(([, fields]) => {
+    const raw = fields[fields.indexOf('e') + 1];
+    const e = raw === undefined ? undefined : eventOf(raw);
+    return e ? [e] : [];
+  });
+}
+
 export async function auditedMutations(redis: Redis): Promise<AuditedMutation[]> {
   const entries = (await redis.xrange(`${PREFIX}:audit`, '-', '+')) as Array<[string, string[]]>;
   const out: AuditedMutation[] = [];

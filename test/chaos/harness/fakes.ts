@@ -14,6 +14,13 @@ export interface SlackCall {
   args: Record<string, unknown>;
 }
 
+export interface SlackThread {
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  replies: string[];
+}
+
 export class Fakes {
   private constructor(
     private readonly child: ChildProcess,
@@ -81,6 +88,18 @@ export class Fakes {
   }
   async slackRateLimit(method: string, retryAfterSeconds: number, times = 1): Promise<void> {
     await this.call('POST', '/slack/rate-limit', { method, retryAfterSeconds, times });
+  }
+
+  /** A channel's top-level messages with the text of their replies, in thread order. */
+  slackThreads(channel: string): Promise<SlackThread[]> {
+    return this.call('GET', `/slack/threads?channel=${channel}`);
+  }
+  /** Slack's Web API answers 503 to everything until `slackUp()`. */
+  async slackDown(): Promise<void> {
+    await this.call('POST', '/slack/down');
+  }
+  async slackUp(): Promise<void> {
+    await this.call('POST', '/slack/up');
   }
 
   stop(): Promise<void> {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from '../../support/free-port.js';
+import { runDroverProcess } from '../../support/cli-process.js';
 import { ALLOW_ALL_POLICY } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 import { Fakes } from './fakes.js';
@@ -26,6 +27,8 @@ export interface StackOptions {
   /** Merged over the suite's configuration file. */
   config?: Record<string, unknown>;
   slack?: boolean;
+  /** Keys the audit chain (DROVER_AUDIT_KEY) and writes the audit file (DROVER_AUDIT_FILE, `auditFile`) for every process. */
+  auditKey?: string;
 }
 
 function baseConfig(): Record<string, unknown> {
@@ -71,8 +74,19 @@ export class Stack {
       ...(options.slack
         ? { SLACK_BOT_TOKEN: 'xoxb-chaos-bot', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fakes.slackUrl, DROVER_SLACK_MODE: 'http', DROVER_ALERTS_CHANNEL: 'C0ALERTS' }
         : {}),
+      ...(options.auditKey ? { DROVER_AUDIT_KEY: options.auditKey, DROVER_AUDIT_FILE: join(dir, 'audit.jsonl') } : {}),
     };
     return new Stack(dir, redis, fakes, await freePort(), env);
+  }
+
+  /** The audit file every process writes, when the stack was started with an audit key. */
+  get auditFile(): string | undefined {
+    return this.env.DROVER_AUDIT_FILE;
+  }
+
+  /** `drover <args>` as a process of its own against this stack, to its end. */
+  cli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; out: string; err: string }> {
+    return runDroverProcess(args, this.env, timeoutMs);
   }
 
   get base(): string {
