@@ -29,17 +29,22 @@ async function stepOrder(redis: Redis, runId: string): Promise<string[]> {
 interface ThreadCheck {
   /** Steps of the run missing from its thread. */
   missing: number;
+  missingNames: string[];
   /** Steps present but out of the order of the run's events. */
   inOrder: boolean;
   found: boolean;
 }
 
 function checkThread(run: SeenRun, steps: string[], threads: SlackThread[]): ThreadCheck {
-  const thread = threads.find((t) => t.text.includes(run.id) || JSON.stringify(t.blocks).includes(run.id));
-  if (!thread) return { missing: steps.length, inOrder: false, found: false };
+  // The run's own message is the one with its thread; an escalation may name the run too.
+  const thread = threads
+    .filter((t) => t.text.includes(run.id) || JSON.stringify(t.blocks).includes(run.id))
+    .sort((a, b) => b.replies.length - a.replies.length)[0];
+  if (!thread) return { missing: steps.length, missingNames: steps, inOrder: false, found: false };
   const text = thread.replies.join('\n');
   let at = 0;
   let missing = 0;
+  const missingNames: string[] = [];
   let inOrder = true;
   for (const step of steps) {
     const next = text.indexOf(step, at);
@@ -49,9 +54,12 @@ function checkThread(run: SeenRun, steps: string[], threads: SlackThread[]): Thr
     }
     // Present earlier than a later step's line: delivered, out of order; absent: lost.
     if (text.includes(step)) inOrder = false;
-    else missing += 1;
+    else {
+      missing += 1;
+      missingNames.push(step);
+    }
   }
-  return { missing, inOrder, found: true };
+  return { missing, missingNames, inOrder, found: true };
 }
 
 async function run(options: ScenarioOptions): Promise<Row[]> {
@@ -111,6 +119,7 @@ async function run(options: ScenarioOptions): Promise<Row[]> {
     const checks = await Promise.all(runs.map(async (r) => checkThread(r, await stepOrder(redis, r.id), threads)));
     const lostSteps = checks.reduce((n, c) => n + c.missing, 0);
     const noThread = checks.filter((c) => !c.found).length;
+    const example = checks.find((c) => c.missing > 0);
     const outOfOrder = checks.filter((c) => c.found && !c.inOrder).length;
     const finished = runs.filter(isFinished);
     const stillRunning = (await allRuns(redis)).filter((r) => !isFinished(r)).length;
@@ -129,7 +138,7 @@ async function run(options: ScenarioOptions): Promise<Row[]> {
           `webhook answers ${answers.join(', ')}; ` +
           `${finishedDown}/${perPhase * 3} runs finished while Slack was down (runs not blocked: ${finishedDown === sent ? 'yes' : 'no'}), ${stillRunning} unfinished at the end; ` +
           `Slack answered ${refused[429]} × 429 and ${refused[503]} × 503 to posts/updates; ${deliveredAfter} posts/updates delivered after it returned; ` +
-          `lost: ${lostSteps} step lines, ${noThread} runs without a thread; ${outOfOrder}/${checks.length - noThread} threads out of event order`,
+          `lost: ${lostSteps} step lines${example ? ` (e.g. ${example.missingNames.join(', ')})` : ''}, ${noThread} runs without a thread; ${outOfOrder}/${checks.length - noThread} threads out of event order`,
       },
     ];
   } finally {
