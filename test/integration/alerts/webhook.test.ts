@@ -97,6 +97,19 @@ describe('Alertmanager webhook', () => {
     expect(audit.map((e) => ('outcome' in e ? e.outcome : ''))).toEqual(expect.arrayContaining(['enqueued', 'deduplicated']));
   });
 
+  // Alertmanager times a webhook out after 10 s and retries: a rate-limited (or absent) Slack must not hold the answer.
+  it('answers at once while Slack rate-limits the announcement, which follows after Retry-After', async () => {
+    t.slack.rateLimitNext('chat.postMessage', { retryAfterSeconds: 8 });
+    const alert = crashLooping('slack-limited-pod');
+    const started = Date.now();
+    const res = await post(webhookPayload([alert]));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { outcomes: Record<string, number> }).outcomes).toMatchObject({ enqueued: 1 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const runId = alertRunId('delete-pod', fingerprintOf(alert.labels), '2026-11-24T10:00:00Z');
+    await t.slack.waitForCall('chat.postMessage', (c) => c.status === 200 && String(c.args.text).includes(runId), 20_000);
+  }, 30_000);
+
   it('an alert no runbook handles is counted as unmatched', async () => {
     const res = await post(webhookPayload([{ labels: { alertname: 'SomethingElse', severity: 'info' } }]));
     expect(((await res.json()) as { outcomes: Record<string, number> }).outcomes).toMatchObject({ unmatched: 1 });
