@@ -10,8 +10,14 @@ import { z } from 'zod';
 const id = z.string().max(256);
 /** Slack user ids (U…, W… on Enterprise Grid): they are echoed back as API arguments (an ephemeral reply's recipient). */
 const userId = z.string().regex(/^[UW][A-Z0-9]{1,30}$/);
+/** Channel ids (C… public, G… private, D… direct): echoed back as the channel of a reply. */
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{1,30}$/);
 const ref = z.object({ id }).passthrough();
 const optionalRef = ref.nullish();
+/** A block action: the fields handlers read are strings when present. */
+const action = z
+  .object({ action_id: z.string().max(255).optional(), block_id: z.string().max(255).optional(), value: z.string().max(2000).optional() })
+  .passthrough();
 
 /** Interactivity (form field `payload`): buttons, modals, shortcuts. */
 const interaction = z
@@ -19,8 +25,8 @@ const interaction = z
     type: z.string().min(1).max(64),
     user: z.object({ id: userId }).passthrough().optional(),
     team: optionalRef,
-    channel: optionalRef,
-    actions: z.array(z.object({}).passthrough()).optional(),
+    channel: z.object({ id: channelId }).passthrough().nullish(),
+    actions: z.array(action).optional(),
     view: z.object({}).passthrough().optional(),
     message: z.object({}).passthrough().optional(),
     container: z.object({}).passthrough().optional(),
@@ -35,7 +41,7 @@ const slashCommand = z
     command: z.string().min(1).max(64),
     text: z.string().max(40_000).default(''),
     user_id: userId,
-    channel_id: id.optional(),
+    channel_id: channelId.optional(),
     team_id: id.optional(),
   })
   .passthrough();

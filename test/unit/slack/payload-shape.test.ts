@@ -32,6 +32,8 @@ describe('slackBodyShapeOk: what Bolt cannot read, or Slack never sends, is refu
     ['a view that is a number', FORM, payload({ type: 'view_submission', user: { id: 'U0BOB' }, view: 1e-35 })],
     ['a user id that is not a Slack user id (it is echoed back to Slack)', FORM, form({ command: '/drover', text: 'help', user_id: 'password=hunter2' })],
     ['a command without a user', FORM, form({ command: '/drover', text: 'help' })],
+    ['a channel id that is not a Slack channel id (it is echoed back as a reply\'s channel)', FORM, form({ command: '/drover', text: 'help', user_id: 'U0ALICE', channel_id: 'ghp_x' })],
+    ['an action whose value is a list', FORM, payload({ type: 'shortcut', user: { id: 'U0BOB' }, actions: [{ action_id: '6', value: [] }] })],
     ['text/plain', 'text/plain', Buffer.from('hello')],
   ])('%s', (_name, type, body) => {
     expect(slackBodyShapeOk(type, body)).toBe(false);
