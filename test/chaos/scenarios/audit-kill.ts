@@ -45,6 +45,7 @@ async function run(options: ScenarioOptions): Promise<Row[]> {
   let fiveXx = 0;
   let next = 0;
   const killed = { worker: 0, serve: 0 };
+  const refused: string[] = [];
   try {
     await stack.startServe();
     let worker = await stack.startWorker();
@@ -53,7 +54,10 @@ async function run(options: ScenarioOptions): Promise<Row[]> {
       sent += alerts.length;
       const answer = await post(stack.base, deliveryBody(alerts));
       if (answer.status === 200) accepted += alerts.length;
-      else if (typeof answer.status === 'number' && answer.status >= 500) fiveXx += 1;
+      else {
+        refused.push(`${answer.status} after ${answer.ms} ms`);
+        if (typeof answer.status === 'number' && answer.status >= 500) fiveXx += 1;
+      }
       await sleep(rng.int(50, 2000));
       // Every third kill takes serve (which audits alert intake and announcements) instead of the worker.
       if (k % 3 === 2 && stack.serve) {
@@ -94,7 +98,7 @@ async function run(options: ScenarioOptions): Promise<Row[]> {
         fiveXx,
         leaks: await stack.leaks(),
         notes:
-          `${events.length} audit events; gaps: ${noFinished} finished runs without run.finished, ${noMutation} succeeded without k8s.mutation; ` +
+          `${refused.length ? `webhook refused ${refused.length} deliveries (${refused.join(', ')}); ` : ''}${events.length} audit events; gaps: ${noFinished} finished runs without run.finished, ${noMutation} succeeded without k8s.mutation; ` +
           `audit verify exit ${verify.code} (${lastLine(verify.out + '\n' + verify.err)}); ` +
           `verify --file exit ${verifyFile?.code ?? 'not run'} (${lastLine(`${verifyFile?.out ?? ''}\n${verifyFile?.err ?? ''}`)})`,
       },
