@@ -12,6 +12,8 @@ const id = z.string().max(256);
 const userId = z.string().regex(/^[UW][A-Z0-9]{1,30}$/);
 /** Channel ids (C… public, G… private, D… direct): echoed back as the channel of a reply. */
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{1,30}$/);
+/** Message timestamps (`1712345678.000100`): echoed back as the thread a reply goes to. */
+const ts = z.string().regex(/^\d{1,12}\.\d{1,9}$/);
 const ref = z.object({ id }).passthrough();
 const optionalRef = ref.nullish();
 /** A block action: the fields handlers read are strings when present. */
@@ -28,7 +30,7 @@ const interaction = z
     channel: z.object({ id: channelId }).passthrough().nullish(),
     actions: z.array(action).optional(),
     view: z.object({}).passthrough().optional(),
-    message: z.object({}).passthrough().optional(),
+    message: z.object({ ts: ts.optional(), thread_ts: ts.optional() }).passthrough().optional(),
     container: z.object({}).passthrough().optional(),
     response_url: z.string().max(2048).optional(),
     trigger_id: z.string().max(256).optional(),
@@ -49,7 +51,16 @@ const slashCommand = z
 /** Events API (JSON). */
 const eventsApi = z.discriminatedUnion('type', [
   z.object({ type: z.literal('url_verification'), challenge: z.string().max(1024) }).passthrough(),
-  z.object({ type: z.literal('event_callback'), team_id: id.optional(), event: z.object({ type: z.string().min(1).max(64) }).passthrough() }).passthrough(),
+  z
+    .object({
+      type: z.literal('event_callback'),
+      team_id: id.optional(),
+      // The fields a mention's reply is addressed with (user, channel, thread) must be Slack's.
+      event: z
+        .object({ type: z.string().min(1).max(64), user: userId.optional(), channel: channelId.optional(), ts: ts.optional(), thread_ts: ts.optional() })
+        .passthrough(),
+    })
+    .passthrough(),
   z.object({ type: z.literal('app_rate_limited') }).passthrough(),
 ]);
 

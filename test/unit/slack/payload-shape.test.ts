@@ -12,7 +12,7 @@ describe('slackBodyShapeOk: what Slack sends passes', () => {
     ['a button click', FORM, payload({ type: 'block_actions', user: { id: 'U0BOB' }, actions: [{ action_id: 'drover_approve', value: '{}' }], channel: { id: 'C0OPS' } })],
     ['a modal submission', FORM, payload({ type: 'view_submission', user: { id: 'W0GRID' }, view: { callback_id: 'x', state: { values: {} } } })],
     ['the URL check', JSON_, json({ type: 'url_verification', challenge: 'abc' })],
-    ['an event', JSON_, json({ type: 'event_callback', team_id: 'T1', event: { type: 'app_mention', text: 'hi' } })],
+    ['an event', JSON_, json({ type: 'event_callback', team_id: 'T1', event: { type: 'app_mention', text: 'hi', user: 'U0BOB', channel: 'C0OPS', ts: '1712345678.000100' } })],
     ['the SSL check', FORM, form({ ssl_check: '1', token: 'x' })],
   ])('%s', (_name, type, body) => {
     expect(slackBodyShapeOk(type, body)).toBe(true);
@@ -26,6 +26,8 @@ describe('slackBodyShapeOk: what Bolt cannot read, or Slack never sends, is refu
     ['broken JSON', JSON_, Buffer.from('{"type":')],
     ['an event that is a number', JSON_, json({ type: 'event_callback', event: -4 })],
     ['an unknown JSON type', JSON_, json({ type: 'surprise' })],
+    ['a mention whose thread is not a Slack timestamp (it is echoed back)', JSON_, json({ type: 'event_callback', event: { type: 'app_mention', user: 'U0BOB', channel: 'C0OPS', thread_ts: 'password=x' } })],
+    ['a mention from a user id that is not Slack\'s', JSON_, json({ type: 'event_callback', event: { type: 'app_mention', user: 'ghp_x', channel: 'C0OPS' } })],
     ['a payload of null', FORM, form({ payload: 'null' })],
     ['a payload whose type is not a string', FORM, payload({ type: true, user: { id: 'U0BOB' } })],
     ['actions that are not a list of objects', FORM, payload({ type: 'block_actions', user: { id: 'U0BOB' }, actions: null })],
