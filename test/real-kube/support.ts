@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startRealKube, type RealKube, type StartRealKubeOptions } from './cluster.js';
+import { waitFor } from '../support/wait-for.js';
 
 const START_TIMEOUT_MS = 120_000;
 
@@ -24,9 +25,22 @@ export function useRealKube(options: Omit<StartRealKubeOptions, 'env'> = {}): ()
   };
 }
 
-/** Creates a namespace with a unique name (`label-xxxxxx`) and returns its name. */
+/**
+ * Creates a namespace with a unique name (`label-xxxxxx`) and returns its name.
+ * With a controller manager running, it also waits for the namespace's
+ * `default` ServiceAccount, which that controller adds shortly after: a test
+ * that snapshots the namespace must not see it appear later (it did, once, under load).
+ */
 export async function freshNamespace(kube: RealKube, label = 't'): Promise<string> {
   const name = `${label}-${randomBytes(3).toString('hex')}`;
-  await kube.kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  const core = kube.kubeConfig().makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name } } });
+  if (kube.pids.controllerManager !== undefined) {
+    await waitFor(
+      () => core.readNamespacedServiceAccount({ namespace: name, name: 'default' }).then(() => true, () => false),
+      `the default ServiceAccount of namespace ${name}`,
+      30_000,
+    );
+  }
   return name;
 }
