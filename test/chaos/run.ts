@@ -15,8 +15,9 @@ import { fuzz } from './scenarios/fuzz.js';
 import { slackFaults } from './scenarios/slack-faults.js';
 import { auditKill } from './scenarios/audit-kill.js';
 import { idempotency } from './scenarios/idempotency.js';
+import { alertmanagerStorm } from './scenarios/alertmanager-storm.js';
 
-const SCENARIOS: Scenario[] = [workerKill, redisKill, sigterm, k8sFaults, fuzz, slackFaults, auditKill, idempotency];
+const SCENARIOS: Scenario[] = [workerKill, redisKill, alertmanagerStorm, sigterm, k8sFaults, fuzz, slackFaults, auditKill, idempotency];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
