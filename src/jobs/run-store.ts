@@ -4,7 +4,8 @@ import { defaultRedactor, type Redactor } from '../redact/redactor.js';
 import { auditOutboxKey, type OutboxEntry } from '../audit/audit-outbox.js';
 import type { PlannedChange } from '../k8s/types.js';
 import type { Requester } from '../runbook/types.js';
-import { isHeld, type RunEvent, type RunRecord, type RunState, type StoredRunEvent } from './run-record.js';
+import { runWakeKey } from './run-wake.js';
+import { isHeld, isTerminal, type RunEvent, type RunRecord, type RunState, type StoredRunEvent } from './run-record.js';
 
 // Moves a run from one of the allowed states to another, atomically, and sets fields.
 const TRANSITION = new RedisScript(`
@@ -18,7 +19,9 @@ if not allowed then return current end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 -- The audit event of this change, in the audit outbox (KEYS[2]) in the same step.
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) end
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+-- A run that ends wakes whatever waits on it (KEYS[3]; only runs listed there).
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], 'XX', ARGV[5], ARGV[6]) end
 return 'OK'
 `);
 
@@ -152,8 +155,9 @@ export class RunStore {
   async transition(id: string, from: readonly RunState[], to: RunState, fields: Partial<RunRecord> = {}, audited?: OutboxEntry): Promise<RunState | 'missing' | undefined> {
     const flat = Object.entries(serialise(this.shown(fields))).flat();
     const outbox = audited ? [audited.field, JSON.stringify({ t: this.now().getTime(), e: audited.event })] : ['', ''];
-    const keys = [this.key(id), auditOutboxKey(this.prefix)];
-    const answer = (await TRANSITION.run(this.redis, keys, [from.join(','), to, ...outbox, ...flat])) as string;
+    const keys = [this.key(id), auditOutboxKey(this.prefix), runWakeKey(this.prefix)];
+    const wake = isTerminal(to) ? String(this.now().getTime()) : '';
+    const answer = (await TRANSITION.run(this.redis, keys, [from.join(','), to, ...outbox, wake, id, ...flat])) as string;
     if (answer === 'OK') {
       await this.emit(id, { type: 'state', state: to, ...(fields.error ? { message: fields.error.message } : {}) });
       return undefined;
