@@ -1,43 +1,18 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { OutboxEntry } from '../audit/audit-outbox.js';
 import type { RemediationResult } from '../audit/events.js';
 import { isTerminal, type RunRecord } from '../jobs/run-record.js';
 import { formatDuration } from '../config/duration.js';
 import type { RunStore } from '../jobs/run-store.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { withLock } from '../redis-lock.js';
 import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
+import { eachBounded } from './each-bounded.js';
 import type { WebhookAlert } from './webhook-payload.js';
 import type { Silences } from './silences.js';
-import { RedisScript } from '../redis-script.js';
-import { withLock } from '../redis-lock.js';
-
-// Writes watch entries, ARGV[1] a JSON array of [runId, entry (JSON without
-// silenceId), silenceId or ''], keeping the silence an earlier write recorded
-// for a run, else taking the one given. Answers, per run, the silence kept.
-// Atomic, so two deliveries tracking one run at once cannot drop a silence.
-const TRACK_MANY = new RedisScript(`
-local out = {}
-for i, item in ipairs(cjson.decode(ARGV[1])) do
-  local runId, entry, kept = item[1], item[2], item[3]
-  local previous = redis.call('HGET', KEYS[1], runId)
-  if previous then
-    local old = cjson.decode(previous).silenceId
-    if type(old) == 'string' and old ~= '' then kept = old end
-  end
-  if kept ~= '' then entry = string.sub(entry, 1, -2) .. ',"silenceId":' .. cjson.encode(kept) .. '}' end
-  redis.call('HSET', KEYS[1], runId, entry)
-  out[i] = kept
-end
-return out
-`);
-
-interface Watched {
-  runId: string;
-  runbook: string;
-  alert: WebhookAlert;
-  silenceId?: string;
-}
+import { deadline, WatchStore, type Due, type Settlement, type WatchItem, type Watched } from './watch-store.js';
 
 export interface RemediationWatchDeps {
   redis: Redis;
@@ -54,56 +29,73 @@ export interface RemediationWatchDeps {
   /** How long markers are kept. */
   retentionMs: number;
   silences?: Silences;
+  /**
+   * Beyond a run's timeout, when to look at it if nothing woke it (a run's end
+   * wakes it at once; this covers a lost wake and a long queue). Default 10 minutes.
+   */
+  safetyMarginMs?: number;
+  /** Due runs read and checked at a time. Default 200. */
+  batchSize?: number;
 }
+
+/** A sweep stops taking batches after this long, well within its lock's 30 s. */
+const SWEEP_BUDGET_MS = 10_000;
+const LOCK_MS = 30_000;
+/** Alertmanager and Slack calls at a time. */
+const CONCURRENCY = 8;
+
+type Conclusion = { watched: Watched; fresh: boolean };
 
 /**
  * Did it work? After an automatic run, waits for its alert to resolve (a
  * resolved notification, or Alertmanager's API) and records `remediated`, or
  * `not-cleared` and escalates. A failed run escalates at once.
+ *
+ * Driven by times, not by polling: each watched run has a time in the wake set
+ * (its safety deadline; "now" once it ends, set by the run store; the end of
+ * `watchFor` once it succeeded; "now" when its alert resolves). A sweep reads
+ * only what is due, one command when nothing is.
  */
 export class RemediationWatch {
   private timer: NodeJS.Timeout | undefined;
-  private sweeping = false;
+  private busy = false;
+  private sweeps: Promise<void> = Promise.resolve();
+  private readonly watch: WatchStore;
+  private readonly marginMs: number;
+  private readonly batchSize: number;
 
-  constructor(private readonly deps: RemediationWatchDeps) {}
-
-  private get key(): string {
-    return `${this.deps.prefix}:alerts:watch`;
+  constructor(private readonly deps: RemediationWatchDeps) {
+    this.watch = new WatchStore(deps.redis, deps.prefix, deps.retentionMs);
+    this.marginMs = deps.safetyMarginMs ?? 10 * 60_000;
+    this.batchSize = Math.max(1, deps.batchSize ?? 200);
   }
 
-  private resolvedKey(alert: { fingerprint: string; startsAt: string }): string {
-    return `${this.deps.prefix}:alert:resolved:${alert.fingerprint}:${Date.parse(alert.startsAt)}`;
-  }
-
-  /**
-   * Watches a run. Tracking it again (a retried or concurrent delivery) keeps
-   * the silence recorded first; answers the run's silence, which is then not
-   * `silenceId` when it already had one.
-   */
   /**
    * Watches runs an alert started, in one atomic step for a batch, keeping a
-   * silence an earlier delivery recorded for a run; per run, the silence kept.
+   * silence an earlier delivery recorded for a run; per run, the silence kept
+   * (not the one given when the run already had one; none for a run already
+   * concluded, which is not watched again).
    */
-  async trackMany(items: Array<{ runId: string; runbook: string; alert: WebhookAlert; silenceId?: string }>): Promise<Array<string | undefined>> {
-    if (!items.length) return [];
-    const args = items.map(({ runId, runbook, alert, silenceId }) => [runId, JSON.stringify({ runId, runbook, alert } satisfies Watched), silenceId ?? '']);
-    const kept = (await TRACK_MANY.run(this.deps.redis, [this.key], [JSON.stringify(args)])) as string[];
-    return kept.map((id) => id || undefined);
+  async trackMany(items: WatchItem[]): Promise<Array<string | undefined>> {
+    return this.watch.track(items, this.marginMs, Date.now());
   }
 
   /** The silence of each run, if it is watched with one (one round trip). */
   async silenceIds(runIds: string[]): Promise<Array<string | undefined>> {
-    if (!runIds.length) return [];
-    const entries = await this.deps.redis.hmget(this.key, ...runIds);
-    return entries.map((raw) => (raw ? (JSON.parse(raw) as Watched).silenceId : undefined));
+    return this.watch.silenceIds(runIds);
   }
 
+  /** The alert resolved: recorded, and the runs watching it are due at once. */
   async markResolved(alert: WebhookAlert): Promise<void> {
-    await this.deps.redis.set(this.resolvedKey(alert), new Date().toISOString(), 'PX', this.deps.retentionMs);
+    await this.watch.markResolved(alert, Date.now());
   }
 
+  /** Sweeps every `intervalMs`, after listing the entries an older Drover left without a time. */
   start(intervalMs = 2000): void {
-    this.timer = setInterval(() => void this.sweep(), intervalMs);
+    void this.adopt().catch((err: unknown) => this.deps.logger.warn({ err }, 'remediation watch: cannot list older entries'));
+    this.timer = setInterval(() => {
+      if (!this.busy) this.sweep().catch((err: unknown) => this.deps.logger.warn({ err }, 'remediation watch: sweep failed'));
+    }, intervalMs);
     this.timer.unref();
   }
 
@@ -111,62 +103,153 @@ export class RemediationWatch {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Checks every watched run once; exposed for tests. */
-  async sweep(now = Date.now()): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
+  /** Entries written before runs had times (an upgrade): due now. How many. */
+  async adopt(now = Date.now()): Promise<number> {
+    const adopted = await this.watch.adopt(now);
+    if (adopted) this.deps.logger.info({ adopted }, 'remediation watch: scheduled entries an older Drover wrote');
+    return adopted;
+  }
+
+  /** Checks the runs due by `now`; one that starts while another runs waits for it. */
+  sweep(now = Date.now()): Promise<void> {
+    const run = this.sweeps.then(() => this.sweepDue(now));
+    this.sweeps = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sweepDue(now: number): Promise<void> {
+    this.busy = true;
     try {
-      // One sweeper at a time across Drover instances.
-      await withLock(this.deps.redis, `${this.key}:lock`, 30_000, async () => {
-        const watched = Object.values(await this.deps.redis.hgetall(this.key)).map((raw) => JSON.parse(raw) as Watched);
-        // Every watched run in one round trip: after a storm most are still queued and need nothing more.
-        const runs = await this.deps.store.getMany(watched.map((w) => w.runId));
-        for (const [i, w] of watched.entries()) {
-          await this.check(w, runs[i], now).catch((err: unknown) => this.deps.logger.warn({ err }, 'remediation watch: check failed'));
+      // Nothing due: one command, no lock.
+      if (!(await this.watch.due(now, 1)).length) return;
+      // One sweeper at a time across Drover instances (older ones included: same lock).
+      await withLock(this.deps.redis, this.watch.lockKey, LOCK_MS, async () => {
+        const started = Date.now();
+        let previous = '';
+        while (Date.now() - started < SWEEP_BUDGET_MS) {
+          const due = await this.watch.due(now, this.batchSize);
+          // The same batch again: nothing of it could be settled (another sweep holds its conclusions).
+          const signature = due.map((d) => `${d.runId}@${d.score}`).join(',');
+          if (!due.length || signature === previous) return;
+          previous = signature;
+          await this.checkBatch(due, now);
+          if (due.length < this.batchSize) return;
         }
       });
     } finally {
-      this.sweeping = false;
+      this.busy = false;
     }
   }
 
-  private async check(w: Watched, run: RunRecord | undefined, now: number): Promise<void> {
-    if (!run) return this.done(w);
-    if (!isTerminal(run.state)) return;
-    if (w.silenceId) {
-      await this.deps.silences?.expire(w.silenceId).catch((err: unknown) => this.deps.logger.warn({ err, silenceId: w.silenceId }, 'cannot expire the silence'));
-      const { silenceId: _done, ...rest } = w;
-      await this.deps.redis.hset(this.key, w.runId, JSON.stringify(rest));
-    }
-    const resolved = (await this.deps.redis.exists(this.resolvedKey(w.alert))) === 1;
+  private async checkBatch(due: Due[], now: number): Promise<void> {
+    const entries = await this.watch.entries(due.map((d) => d.runId));
+    const settlements: Settlement[] = [];
+    const checked: Array<{ due: Due; watched: Watched }> = [];
+    const conclusions: Conclusion[] = [];
+    due.forEach((d, i) => {
+      const watched = entries[i];
+      if (!watched) settlements.push({ op: 'drop', due: d });
+      // Concluded by a sweep that stopped before escalating and forgetting it: finish that.
+      else if (watched.concluded) conclusions.push({ watched, fresh: false });
+      else checked.push({ due: d, watched });
+    });
+    const runs = await this.deps.store.getMany(checked.map((c) => c.watched.runId));
+    const ended = checked.flatMap((c, i) => {
+      const run = runs[i];
+      if (!run) settlements.push({ op: 'forget', watched: c.watched });
+      // Not over: a look after its timeout, unless its end wakes it first.
+      else if (!isTerminal(run.state)) settlements.push({ op: 'arm', due: c.due, at: deadline(now + run.timeoutMs + this.marginMs) });
+      else return [{ ...c, run }];
+      return [];
+    });
+    const resolved = await this.watch.resolved(ended.map((e) => e.watched.alert));
+    await eachBounded(ended, CONCURRENCY, async ({ due: d, watched, run }, i) => {
+      try {
+        const w = await this.unsilence(watched);
+        const outcome = await this.judge(w, run, resolved[i] === true, now);
+        if (outcome === 'forget') settlements.push({ op: 'forget', watched: w });
+        // Succeeded, waiting for its alert: the entry loses the silence it no longer has.
+        else if (typeof outcome === 'number') settlements.push({ op: 'arm', due: d, at: outcome, ...(w !== watched ? { entry: w } : {}) });
+        else conclusions.push({ watched: { ...w, concluded: outcome }, fresh: true });
+      } catch (err) {
+        this.deps.logger.warn({ err, runId: run.id }, 'remediation watch: check failed');
+      }
+    });
+    await this.conclude(conclusions, settlements, now);
+  }
+
+  /** The run has ended: its silence goes (once; a failure is logged, the alert then fires again at the silence's end). */
+  private async unsilence(watched: Watched): Promise<Watched> {
+    if (!watched.silenceId) return watched;
+    const { silenceId, ...rest } = watched;
+    await this.deps.silences?.expire(silenceId).catch((err: unknown) => this.deps.logger.warn({ err, silenceId }, 'cannot expire the silence'));
+    return rest;
+  }
+
+  /** What to do with a run that ended: forget it, look again at a time, or a conclusion. */
+  private async judge(w: Watched, run: RunRecord, resolved: boolean, now: number): Promise<'forget' | number | NonNullable<Watched['concluded']>> {
     if (run.state !== 'succeeded') {
       // Cancelled because the alert resolved before it started: nothing to report.
-      if (run.state === 'cancelled' && resolved) return this.done(w);
-      return this.conclude(w, 'run-failed', [`Run ${run.id} ${run.state}${run.error ? `: ${run.error.message}` : ''}.`]);
+      if (run.state === 'cancelled' && resolved) return 'forget';
+      return { result: 'run-failed', details: [`Run ${run.id} ${run.state}${run.error ? `: ${run.error.message}` : ''}.`] };
     }
-    if (resolved) return this.conclude(w, 'remediated');
-    const finished = Date.parse(run.finishedAt ?? run.createdAt);
-    if (now - finished < this.deps.watchForMs) return;
+    if (resolved) return { result: 'remediated', details: [] };
+    const watchedUntil = Date.parse(run.finishedAt ?? run.createdAt) + this.deps.watchForMs;
+    if (now < watchedUntil) return deadline(watchedUntil);
     const firing = await this.deps.isFiring?.(w.alert.fingerprint, w.alert.labels).catch(() => undefined);
-    if (firing === false) return this.conclude(w, 'remediated');
-    return this.conclude(w, 'not-cleared', [
-      `Run ${run.id} (${w.runbook}) succeeded, but the alert was still firing ${formatDuration(this.deps.watchForMs)} later.`,
-    ]);
+    if (firing === false) return { result: 'remediated', details: [] };
+    return { result: 'not-cleared', details: [`Run ${run.id} (${w.runbook}) succeeded, but the alert was still firing ${formatDuration(this.deps.watchForMs)} later.`] };
   }
 
-  private async conclude(w: Watched, result: RemediationResult, details: string[] = []): Promise<void> {
-    const alertname = w.alert.labels.alertname ?? '';
-    await this.deps.audit.append({ type: 'alert.remediation', fingerprint: w.alert.fingerprint, alertname, runId: w.runId, result });
-    this.deps.metrics.remediations.inc({ runbook: w.runbook, result });
-    if (result !== 'remediated') {
-      const headline = result === 'run-failed' ? `${describeAlert(w.alert)}: remediation failed` : `${describeAlert(w.alert)}: remediation did not clear the alert`;
-      await this.deps.audit.append({ type: 'alert.escalated', fingerprint: w.alert.fingerprint, alertname, reason: details[0] ?? headline, runId: w.runId });
-      await this.deps.announcer().escalate(w.alert, headline, details).catch((err: unknown) => this.deps.logger.warn({ err }, 'cannot escalate'));
+  /**
+   * Records conclusions so that a process dying at any point loses none and
+   * repeats none in the audit log: first the audit events (in the outbox) with
+   * the concluded entry, still due, in one step; then the audit append; then
+   * the escalation (repeated by the next sweep if this one dies before the
+   * last step); last, the entry, its index and its time go.
+   */
+  private async conclude(conclusions: Conclusion[], settlements: Settlement[], now: number): Promise<void> {
+    const fresh = conclusions.filter((c) => c.fresh);
+    const audits = fresh.map((c) => this.auditOf(c.watched));
+    const recorded = await this.watch.conclude(
+      fresh.map((c, i) => ({ watched: c.watched, audit: audits[i] ?? [] })),
+      this.deps.audit.outbox.key,
+      now,
+    );
+    const delivered = audits.filter((_, i) => recorded[i]).flat();
+    if (delivered.length) {
+      await this.deps.audit.appendMany(delivered.map((entry) => entry.event));
+      await this.deps.redis.hdel(this.deps.audit.outbox.key, ...delivered.map((entry) => entry.field));
     }
-    await this.done(w);
+    // A conclusion not recorded here was recorded by another sweep meanwhile: that sweep finishes it.
+    const finishing = [...conclusions.filter((c) => !c.fresh), ...fresh.filter((_, i) => recorded[i])];
+    await eachBounded(finishing, CONCURRENCY, async ({ watched }) => {
+      const { result, details } = watched.concluded!;
+      this.deps.metrics.remediations.inc({ runbook: watched.runbook, result });
+      if (result === 'remediated') return;
+      await this.deps
+        .announcer()
+        .escalate(watched.alert, this.headline(watched.alert, result), details)
+        .catch((err: unknown) => this.deps.logger.warn({ err }, 'cannot escalate'));
+    });
+    await this.watch.settle([...settlements, ...finishing.map((c): Settlement => ({ op: 'forget', watched: c.watched }))]);
   }
 
-  private async done(w: Watched): Promise<void> {
-    await this.deps.redis.hdel(this.key, w.runId);
+  private headline(alert: WebhookAlert, result: RemediationResult): string {
+    return result === 'run-failed' ? `${describeAlert(alert)}: remediation failed` : `${describeAlert(alert)}: remediation did not clear the alert`;
+  }
+
+  /** The audit events of a conclusion, under fields that name the run: written once (see WatchStore.conclude). */
+  private auditOf(w: Watched): OutboxEntry[] {
+    const { result, details } = w.concluded!;
+    const alertname = w.alert.labels.alertname ?? '';
+    const entries: OutboxEntry[] = [
+      { field: `alert.remediation ${w.runId}`, event: { type: 'alert.remediation', fingerprint: w.alert.fingerprint, alertname, runId: w.runId, result } },
+    ];
+    if (result !== 'remediated') {
+      const reason = details[0] ?? this.headline(w.alert, result);
+      entries.push({ field: `alert.escalated ${w.runId}`, event: { type: 'alert.escalated', fingerprint: w.alert.fingerprint, alertname, reason, runId: w.runId } });
+    }
+    return entries;
   }
 }

@@ -45,11 +45,11 @@ export async function trackRuns(deps: TrackRunsDeps, started: StartedRun[]): Pro
       if (id) silences.set(run.id, id);
     },
   );
-  // The watch entries: one atomic script for the whole batch.
+  // The watch entries and their times (the run's deadline, or now for one already over): one atomic script for the whole batch.
   const kept = await deps.watch.trackMany(
     live.map(({ run, runbook, alert }) => {
       const silenceId = silences.get(run.id);
-      return { runId: run.id, runbook, alert, ...(silenceId ? { silenceId } : {}) };
+      return { runId: run.id, runbook, alert, createdAt: run.createdAt, timeoutMs: run.timeoutMs, ...(silenceId ? { silenceId } : {}) };
     }),
   );
   // Another delivery silenced the same run at the same time, and the watch kept its silence: ours would outlive the run.
