@@ -1,25 +1,70 @@
-// `npm run bench [-- name...]`: Drover's speed and memory figures (all benches,
-// or those named: slack-ack, alerts, runs). Needs Redis (REDIS_URL, default
-// 127.0.0.1:6379); uses its own key prefix and removes it afterwards.
-import { benchRuns } from './runs.js';
-import { benchSlackAck } from './slack-ack.js';
-import { benchAlerts } from './alerts.js';
+// `npm run bench [-- [--quick] [--keep] [--heap] [part...]]`: Drover's speed
+// and memory, each figure beside a floor measured first, in the same run, on
+// the benchmark's own Redis. Runs compiled JavaScript (npm run bench builds
+// first); the Drover under test runs as real processes.
+import { cpus, loadavg } from 'node:os';
+import { benchIngest } from './parts/ingest.js';
+import { benchRuns } from './parts/runs.js';
+import { parseArgs } from './support/args.js';
+import { Children } from './support/children.js';
+import type { BenchContext } from './support/context.js';
+import { startFakeProcess } from './support/k8s-fake-process.js';
+import { startRedis } from './support/redis-server.js';
+import { formatTable, type Row } from './support/results.js';
+import { createWorkspace } from './support/workspace.js';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const benches: Record<string, () => Promise<string[]>> = {
-  'slack-ack': () => benchSlackAck({ requests: 200, redisUrl }),
-  alerts: () => benchAlerts({ alerts: 10_000, batch: 100, parallel: 4, latencySamples: 200, redisUrl }),
-  runs: () => benchRuns({ runs: 1000, targets: 50, concurrency: 16, redisUrl }),
+const PARTS: Record<string, (ctx: BenchContext) => Promise<void>> = {
+  ingest: benchIngest,
+  runs: benchRuns,
 };
-const chosen = process.argv.slice(2).filter((a) => a !== '--');
-const unknown = chosen.filter((name) => !(name in benches));
-if (unknown.length) {
-  process.stderr.write(`Unknown bench ${unknown.join(', ')}; choose from ${Object.keys(benches).join(', ')}.\n`);
+
+const args = parseArgs(process.argv.slice(2), Object.keys(PARTS));
+if (typeof args === 'string') {
+  process.stderr.write(`${args}\n`);
   process.exit(2);
 }
-const lines = [`Drover benchmarks: node ${process.version}, ${new Date().toISOString()}`];
-for (const [name, run] of Object.entries(benches)) {
-  if (!chosen.length || chosen.includes(name)) lines.push(...(await run()));
+const chosen = args.parts.length ? args.parts : Object.keys(PARTS);
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
+
+const workspace = createWorkspace();
+const children = new Children(workspace.logDir);
+let failed = false;
+const stopOnSignal = (signal: NodeJS.Signals) => {
+  out(`\n${signal}: stopping every process the benchmark started`);
+  void children.stopAll(5000).finally(() => process.exit(130));
+};
+process.once('SIGINT', stopOnSignal);
+process.once('SIGTERM', stopOnSignal);
+
+out(`Drover benchmark: node ${process.version}, ${cpus().length} cores, ${new Date().toISOString()}${args.quick ? ', --quick (smaller sizes)' : ''}`);
+out(`load average at start: ${load()}`);
+const rows: Row[] = [];
+try {
+  const redis = await startRedis(children, workspace.dir);
+  const fake = await startFakeProcess(children);
+  workspace.writeKubeconfig(fake.kubeConfigYaml);
+  out(`own redis-server on 127.0.0.1:${redis.port}; Kubernetes API fake at ${fake.url} (cluster "bench"); logs in ${workspace.logDir}`);
+  const ctx: BenchContext = { quick: args.quick, heap: args.heap, children, redis, fake, workspace, log: out, row: (r) => rows.push(r), rows };
+  for (const name of chosen) {
+    out('');
+    try {
+      await PARTS[name]?.(ctx);
+    } catch (err) {
+      failed = true;
+      out(`${name} FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+  await redis.stop();
+} catch (err) {
+  failed = true;
+  out(`benchmark FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  await children.stopAll();
 }
-process.stdout.write(`${lines.join('\n')}\n`);
-process.exit(0);
+out('');
+out(`load average at end: ${load()}`);
+out(formatTable(rows));
+if (failed || args.keep) out(`workspace kept: ${workspace.dir}`);
+else workspace.remove();
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,22 @@
+// `npm run bench [-- [--quick] [--keep] [part...]]`
+export interface BenchArgs {
+  parts: string[];
+  quick: boolean;
+  /** Keep the workspace (logs, memory reports, heap snapshots) after a successful run. */
+  keep: boolean;
+  /** Write and summarise heap snapshots of the processes under test. */
+  heap: boolean;
+}
+
+export function parseArgs(argv: string[], known: string[]): BenchArgs | string {
+  const args: BenchArgs = { parts: [], quick: false, keep: false, heap: false };
+  for (const a of argv) {
+    if (a === '--') continue;
+    else if (a === '--quick') args.quick = true;
+    else if (a === '--keep') args.keep = true;
+    else if (a === '--heap') args.heap = true;
+    else if (known.includes(a)) args.parts.push(a);
+    else return `Unknown argument "${a}". Parts: ${known.join(', ')}; options: --quick (smaller sizes), --keep (keep logs), --heap (heap snapshots).`;
+  }
+  return args;
+}

@@ -1,0 +1,11 @@
+// The floor's worker process (processes/raw-worker.js), seen from the benchmark.
+import type { Children, Child } from './children.js';
+import { FLOOR_PREFIX } from './floor-jobs.js';
+import { ask } from './ipc.js';
+import { benchJs } from './paths.js';
+
+export async function startRawWorker(children: Children, redisUrl: string, queueName: string, concurrency: number, name = 'raw-worker'): Promise<Child> {
+  const child = children.start(name, benchJs('processes/raw-worker.js'), [redisUrl, FLOOR_PREFIX, queueName, String(concurrency)], { ipc: true, execArgv: [] });
+  await ask(child.process, undefined, 'ready', 30_000);
+  return child;
+}

@@ -1,0 +1,65 @@
+// How fast workers empty a queue: jobs are added while the queue is paused,
+// then it is resumed and the clock runs until all of them have finished.
+// The Redis commands (and Redis CPU) of the add and of the processing are
+// counted apart.
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { commandStats, costBetween, redisCpuSeconds, type CommandCost } from './redis-info.js';
+
+export interface Drain {
+  count: number;
+  finished: number;
+  elapsedMs: number;
+  /** Runs (or jobs) per second from resume to the last one finished. */
+  rate: number;
+  addCost: CommandCost;
+  addMs: number;
+  processCost: CommandCost;
+  /** Redis CPU seconds per wall second while the queue drained. */
+  redisCpu: number;
+}
+
+export async function drain(options: {
+  redis: Redis;
+  queue: Queue;
+  count: number;
+  /** Adds the jobs (the queue is paused meanwhile). */
+  add: () => Promise<unknown>;
+  timeoutMs: number;
+}): Promise<Drain> {
+  const { redis, queue, count } = options;
+  await queue.pause();
+  const finishedCount = async () => {
+    const c = await queue.getJobCounts('completed', 'failed');
+    return (c.completed ?? 0) + (c.failed ?? 0);
+  };
+  const already = await finishedCount();
+  const beforeAdd = await commandStats(redis);
+  const addStarted = performance.now();
+  await options.add();
+  const addMs = performance.now() - addStarted;
+  const beforeRun = await commandStats(redis);
+  const cpuBefore = await redisCpuSeconds(redis);
+  const started = performance.now();
+  await queue.resume();
+  let finished = 0;
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    finished = (await finishedCount()) - already;
+    if (finished >= count) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const elapsedMs = performance.now() - started;
+  const cpuAfter = await redisCpuSeconds(redis);
+  const afterRun = await commandStats(redis);
+  return {
+    count,
+    finished,
+    elapsedMs,
+    rate: finished / (elapsedMs / 1000),
+    addCost: costBetween(beforeAdd, beforeRun),
+    addMs,
+    processCost: costBetween(beforeRun, afterRun),
+    redisCpu: (cpuAfter - cpuBefore) / (elapsedMs / 1000),
+  };
+}
