@@ -175,7 +175,7 @@ export class RemediationWatch {
         this.deps.logger.warn({ err, runId: run.id }, 'remediation watch: check failed');
       }
     });
-    await this.conclude(conclusions, settlements, now);
+    await this.conclude(conclusions, settlements);
   }
 
   /** The run has ended: its silence goes (once; a failure is logged, the alert then fires again at the silence's end). */
@@ -208,21 +208,22 @@ export class RemediationWatch {
    * the escalation (repeated by the next sweep if this one dies before the
    * last step); last, the entry, its index and its time go.
    */
-  private async conclude(conclusions: Conclusion[], settlements: Settlement[], now: number): Promise<void> {
+  private async conclude(conclusions: Conclusion[], settlements: Settlement[]): Promise<void> {
     const fresh = conclusions.filter((c) => c.fresh);
     const audits = fresh.map((c) => this.auditOf(c.watched));
     const recorded = await this.watch.conclude(
       fresh.map((c, i) => ({ watched: c.watched, audit: audits[i] ?? [] })),
       this.deps.audit.outbox.key,
-      now,
+      Date.now(),
     );
     const delivered = audits.filter((_, i) => recorded[i]).flat();
     if (delivered.length) {
       await this.deps.audit.appendMany(delivered.map((entry) => entry.event));
       await this.deps.redis.hdel(this.deps.audit.outbox.key, ...delivered.map((entry) => entry.field));
     }
-    // A conclusion not recorded here was recorded by another sweep meanwhile: that sweep finishes it.
     const finishing = [...conclusions.filter((c) => !c.fresh), ...fresh.filter((_, i) => recorded[i])];
+    // Refused: the run was concluded already (by a sweep that finishes it, or before an older Drover watched it again).
+    const refused = fresh.filter((_, i) => !recorded[i]).map((c): Settlement => ({ op: 'forget', watched: c.watched }));
     await eachBounded(finishing, CONCURRENCY, async ({ watched }) => {
       const { result, details } = watched.concluded!;
       this.deps.metrics.remediations.inc({ runbook: watched.runbook, result });
@@ -232,7 +233,7 @@ export class RemediationWatch {
         .escalate(watched.alert, this.headline(watched.alert, result), details)
         .catch((err: unknown) => this.deps.logger.warn({ err }, 'cannot escalate'));
     });
-    await this.watch.settle([...settlements, ...finishing.map((c): Settlement => ({ op: 'forget', watched: c.watched }))]);
+    await this.watch.settle([...settlements, ...refused, ...finishing.map((c): Settlement => ({ op: 'forget', watched: c.watched }))]);
   }
 
   private headline(alert: WebhookAlert, result: RemediationResult): string {
