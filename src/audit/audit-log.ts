@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../redis-script.js';
 import { defaultRedactor, type Redactor } from '../redact/redactor.js';
-import { AuditOutbox } from './audit-outbox.js';
+import { AuditOutbox, auditOutboxKey } from './audit-outbox.js';
 import type { AuditKey } from './audit-key.js';
 import { GENESIS, linkEncoded, type ChainAnchor } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -11,13 +11,18 @@ import { parseAnchor, verifyRedisLog, type LogVerification } from './verify-log.
 
 // Appends a batch of already-linked events if the chain's head is still the one
 // they were linked to; otherwise answers the current head so the caller relinks.
-// Answers the stream's length, so the caller trims beyond maxLength.
+// ARGV: head, new head, the number of events, the events, then the audit
+// outbox fields (KEYS[3]) their events were held under: let go of in the same
+// step, so a held event is appended once. Answers the stream's length, so the
+// caller trims beyond maxLength.
 const APPEND = new RedisScript(`
 local head = redis.call('GET', KEYS[2]) or ''
 if head ~= ARGV[1] then return {0, head} end
+local n = tonumber(ARGV[3])
 local ids = {}
-for i = 3, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
+for i = 4, 3 + n do ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
 redis.call('SET', KEYS[2], ARGV[2])
+if #ARGV > 3 + n then redis.call('HDEL', KEYS[3], unpack(ARGV, 4 + n)) end
 return {1, ids, redis.call('XLEN', KEYS[1])}
 `);
 
@@ -57,6 +62,8 @@ export interface AuditLogOptions {
 
 interface Pending {
   body: AuditEventBody;
+  /** The audit outbox field this event was held under, let go of when it is appended. */
+  release: string | undefined;
   time: string;
   /** False for each event of an appendMany batch but its last: a write never splits a batch. */
   ends: boolean;
@@ -83,6 +90,7 @@ export class AuditLog {
   private readonly acceptUnkeyedThrough: number | undefined;
   /** Events written with the change they record, until they are appended here. */
   readonly outbox: AuditOutbox;
+  private readonly outboxKey: string;
   private pending: Pending[] = [];
   private flushing = false;
   private head: string | undefined;
@@ -99,15 +107,17 @@ export class AuditLog {
     this.auditKey = options.key;
     this.acceptUnkeyedThrough = options.acceptUnkeyedThrough;
     this.outbox = new AuditOutbox(options.redis, options.prefix, this);
+    this.outboxKey = auditOutboxKey(options.prefix);
   }
 
-  append(body: AuditEventBody): Promise<AuditEvent> {
-    return this.push(body, true);
+  /** `release`: the audit outbox field the event was held under, removed in the same step as the append. */
+  append(body: AuditEventBody, options: { release?: string } = {}): Promise<AuditEvent> {
+    return this.push(body, true, options.release);
   }
 
-  private push(body: AuditEventBody, ends: boolean): Promise<AuditEvent> {
+  private push(body: AuditEventBody, ends: boolean, release?: string): Promise<AuditEvent> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ body: this.redactor.value(body), time: this.now().toISOString(), ends, resolve, reject });
+      this.pending.push({ body: this.redactor.value(body), release, time: this.now().toISOString(), ends, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());
@@ -120,8 +130,8 @@ export class AuditLog {
    * written in one compare-and-append, so nothing (from this process or
    * another) comes between them. An alert webhook's events at once.
    */
-  appendMany(bodies: AuditEventBody[]): Promise<AuditEvent[]> {
-    return Promise.all(bodies.map((body, i) => this.push(body, i === bodies.length - 1)));
+  appendMany(bodies: AuditEventBody[], options: { release?: string[] } = {}): Promise<AuditEvent[]> {
+    return Promise.all(bodies.map((body, i) => this.push(body, i === bodies.length - 1, options.release?.[i])));
   }
 
   private async flush(): Promise<void> {
@@ -157,7 +167,9 @@ export class AuditLog {
       );
       const last = linked[linked.length - 1]?.event as { seq: number; hash: string };
       const newHead = JSON.stringify(seal('head', { seq: last.seq, hash: last.hash }, this.auditKey));
-      const [ok, result, length] = (await APPEND.run(this.redis, [this.key, this.headKey], [headJson, newHead, ...linked.map((e) => e.json)])) as [
+      const released = batch.flatMap((p) => (p.release === undefined ? [] : [p.release]));
+      const args = [headJson, newHead, linked.length, ...linked.map((e) => e.json), ...released];
+      const [ok, result, length] = (await APPEND.run(this.redis, [this.key, this.headKey, this.outboxKey], args)) as [
         number,
         string[] | string,
         number,

@@ -4,8 +4,8 @@ import type { AuditEventBody } from './events.js';
 
 /** What the outbox needs of the audit log. */
 interface Appender {
-  append(event: AuditEventBody): Promise<unknown>;
-  appendMany(events: AuditEventBody[]): Promise<unknown>;
+  append(event: AuditEventBody, options: { release: string }): Promise<unknown>;
+  appendMany(events: AuditEventBody[], options: { release: string[] }): Promise<unknown>;
 }
 
 /** An audit event written by the same atomic step as the change it records. */
@@ -22,8 +22,9 @@ export function auditOutboxKey(prefix: string): string {
 /**
  * Audit events that must not go missing: the script that makes a change (an
  * approval counted, a run finished) also leaves its event here, so a process
- * that dies before appending it leaves it for `drain`. At least once: dying
- * between the append and letting go may leave a duplicate, never a gap.
+ * that dies before appending it leaves it for `drain`. The append lets go of
+ * the entry in the same atomic step, so an event is appended once: a
+ * delivery and a drain racing may both append it only if both read it first.
  */
 export class AuditOutbox {
   readonly key: string;
@@ -41,10 +42,9 @@ export class AuditOutbox {
     await this.redis.hset(this.key, entry.field, JSON.stringify({ t: now.getTime(), e: entry.event }));
   }
 
-  /** Appends an entry's event (which may replace the one held under its field), then lets go of it. */
+  /** Appends an entry's event (which may replace the one held under its field) and lets go of it, in one step. */
   async deliver(entry: OutboxEntry): Promise<void> {
-    await this.audit.append(entry.event);
-    await this.redis.hdel(this.key, entry.field);
+    await this.audit.append(entry.event, { release: entry.field });
   }
 
   /**
@@ -62,8 +62,10 @@ export class AuditOutbox {
       .filter((entry) => entry.t < before.getTime())
       .sort((a, b) => a.t - b.t);
     if (!left.length) return 0;
-    await this.audit.appendMany(left.map((entry) => entry.e));
-    await this.redis.hdel(this.key, ...left.map((entry) => entry.field));
+    await this.audit.appendMany(
+      left.map((entry) => entry.e),
+      { release: left.map((entry) => entry.field) },
+    );
     return left.length;
   }
 }

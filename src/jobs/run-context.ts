@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { asDroverError } from '../errors.js';
 import type { K8sOps } from '../k8s/types.js';
-import type { RunContext, RunLogger, StepContext, StepOptions } from '../runbook/types.js';
+import type { Requester, RunContext, RunLogger, StepContext, StepOptions } from '../runbook/types.js';
 import type { RunRecord } from './run-record.js';
 import type { RunStore } from './run-store.js';
 
@@ -16,8 +16,12 @@ export interface RunContextDeps {
   logger: Logger;
   /** Removes the run's own secret values from text people will read. */
   scrub?: (text: string) => string;
-  /** Checks the durable cancel flag; a missed pub/sub message must not let a cancelled run go on. */
-  checkCancelled: () => Promise<void>;
+  /**
+   * Stops the run: someone asked to cancel it (the durable flag, read before
+   * every step, so a missed pub/sub message cannot let it go on). Answers the
+   * error to throw.
+   */
+  cancelled: (by: Requester) => Error;
 }
 
 /** Refuses calls once the run is cancelled or timed out, so no mutation starts after that. */
@@ -51,27 +55,24 @@ export function createRunContext(deps: RunContextDeps): RunContext {
 
   async function step<T>(name: string, fn: (s: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
     signal.throwIfAborted();
-    await deps.checkCancelled();
     // The n-th step of a given name is the same step on every attempt, so a
     // retried run finds its checkpoints as long as it calls steps in the same order.
     const n = (occurrences.get(name) ?? 0) + 1;
     occurrences.set(name, n);
     const key = n === 1 ? name : `${name}#${n}`;
 
-    const done = await store.checkpoint(run.id, key);
-    if (done) {
-      await store.emit(run.id, { type: 'step', step: key, phase: 'replayed', durationMs: 0 });
+    // The cancel flag, the checkpoint and the step's start, in one round trip.
+    const begun = await store.beginStep(run.id, key, Boolean(options.skipInDryRun && run.dryRun));
+    if (begun.kind === 'cancel') throw deps.cancelled(begun.by);
+    if (begun.kind === 'done') {
       await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'replayed', durationMs: 0 });
-      return done.value as T;
+      return begun.checkpoint.value as T;
     }
-    if (options.skipInDryRun && run.dryRun) {
-      await store.emit(run.id, { type: 'step', step: key, phase: 'skipped' });
+    if (begun.kind === 'skipped') {
       await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'skipped', durationMs: 0 });
       return undefined as T;
     }
-
-    const { execution, firstStartedAt } = await store.markStepStarted(run.id, key);
-    await store.emit(run.id, { type: 'step', step: key, phase: 'started' });
+    const { execution, firstStartedAt } = begun;
     await audit.append({ type: 'run.step.started', runId: run.id, step: key, attempt, execution });
     const started = performance.now();
     try {
@@ -79,8 +80,7 @@ export function createRunContext(deps: RunContextDeps): RunContext {
       const durationMs = Math.round(performance.now() - started);
       // JSON round trip now, so the first run sees exactly what a replay would.
       const stored = value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as T);
-      await store.saveCheckpoint(run.id, key, stored);
-      await store.emit(run.id, { type: 'step', step: key, phase: 'succeeded', durationMs });
+      await store.endStep(run.id, key, stored, { type: 'step', step: key, phase: 'succeeded', durationMs });
       await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'succeeded', durationMs });
       return stored as T;
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisScript } from '../redis-script.js';
+import { BEGIN_STEP, CREATE_MANY, END_STEP, LOAD, START, TRANSITION } from './run-scripts.js';
 import { defaultRedactor, type Redactor } from '../redact/redactor.js';
 import { auditOutboxKey, type OutboxEntry } from '../audit/audit-outbox.js';
 import type { PlannedChange } from '../k8s/types.js';
@@ -7,50 +7,11 @@ import type { Requester } from '../runbook/types.js';
 import { runWakeKey } from './run-wake.js';
 import { isHeld, isTerminal, type RunEvent, type RunRecord, type RunState, type StoredRunEvent } from './run-record.js';
 
-// Moves a run from one of the allowed states to another, atomically, and sets fields.
-const TRANSITION = new RedisScript(`
-local current = redis.call('HGET', KEYS[1], 'state')
-if not current then return '!missing' end
-local allowed = false
-for state in string.gmatch(ARGV[1], '[^,]+') do
-  if state == current then allowed = true end
-end
-if not allowed then return current end
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
--- The audit event of this change, in the audit outbox (KEYS[2]) in the same step.
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) end
-for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
--- A run that ends wakes whatever waits on it (KEYS[3]; only runs listed there).
-if ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], 'XX', ARGV[5], ARGV[6]) end
-return 'OK'
-`);
-
-
-// CREATE for many runs in one atomic step, each with its secrets (saved only
-// with a new record). KEYS: the two indexes; ARGV: secrets TTL, key prefix,
-// then the runs as one JSON array of [id, score, runbook, event, secrets ('' for none), fields].
-// One argument instead of thousands keeps a storm's batch cheap to send.
-const CREATE_MANY = new RedisScript(`
-local out = {}
-for i, run in ipairs(cjson.decode(ARGV[3])) do
-  local id, key = run[1], ARGV[2] .. run[1]
-  if redis.call('HSETNX', key, 'id', id) == 1 then
-    if run[5] ~= '' then redis.call('SET', key .. ':secrets', run[5], 'PX', ARGV[1]) end
-    redis.call('HSET', key, unpack(run[6]))
-    redis.call('ZADD', KEYS[1], run[2], id)
-    redis.call('ZADD', KEYS[2] .. run[3], run[2], id)
-    redis.call('XADD', key .. ':events', 'MAXLEN', '~', '10000', '*', 'e', run[4])
-    out[i] = 1
-  else
-    out[i] = 0
-  end
-end
-return out
-`);
-
-
 /** Sorted set of proposals awaiting approval (run keys, scored by expiry in ms). */
 export const proposalExpiryKey = (prefix: string): string => `${prefix}:approvals:expiry`;
+
+/** A run's keys besides its record, in the order TRANSITION takes them. */
+const RUN_PARTS = ['events', 'steps', 'changes', 'plan', 'secrets'] as const;
 
 const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy', 'approval'] as const;
 
@@ -143,30 +104,99 @@ export class RunStore {
   }
 
   /**
-   * Sets `to` if the run is in one of `from`. Returns the run's state before the
-   * call when the move was refused, undefined when it happened.
-   */
-  /**
-   * Moves a run from one of `from` to `to`, with `fields`. An `audited` entry
-   * (the audit event of this change) is left in the audit outbox in the same
-   * atomic step; the caller delivers it. Undefined when done, else the state
+   * Moves a run from one of `from` to `to`, with `fields`, and tells its
+   * followers. An `audited` entry (the audit event of this change) is left in
+   * the audit outbox in the same atomic step; the caller delivers it. With
+   * `retentionMs` (a run that ends), its keys expire after that long and its
+   * secrets go, in the same step too. Undefined when done, else the state
    * that refused (or 'missing').
    */
-  async transition(id: string, from: readonly RunState[], to: RunState, fields: Partial<RunRecord> = {}, audited?: OutboxEntry): Promise<RunState | 'missing' | undefined> {
-    const flat = Object.entries(serialise(this.shown(fields))).flat();
+  async transition(
+    id: string,
+    from: readonly RunState[],
+    to: RunState,
+    fields: Partial<RunRecord> = {},
+    audited?: OutboxEntry,
+    retentionMs?: number,
+  ): Promise<RunState | 'missing' | undefined> {
+    const shown = this.shown(fields);
+    const flat = Object.entries(serialise(shown)).flat();
     const outbox = audited ? [audited.field, JSON.stringify({ t: this.now().getTime(), e: audited.event })] : ['', ''];
-    const keys = [this.key(id), auditOutboxKey(this.prefix), runWakeKey(this.prefix)];
     const wake = isTerminal(to) ? String(this.now().getTime()) : '';
-    const answer = (await TRANSITION.run(this.redis, keys, [from.join(','), to, ...outbox, wake, id, ...flat])) as string;
-    if (answer === 'OK') {
-      await this.emit(id, { type: 'state', state: to, ...(fields.error ? { message: fields.error.message } : {}) });
-      return undefined;
-    }
+    const event = this.eventJson({ type: 'state', state: to, ...(shown.error ? { message: shown.error.message } : {}) });
+    const keys = [this.key(id), auditOutboxKey(this.prefix), runWakeKey(this.prefix), ...RUN_PARTS.map((part) => this.key(id, part))];
+    const answer = (await TRANSITION.run(this.redis, keys, [from.join(','), to, ...outbox, wake, id, event, retentionMs ?? '', ...flat])) as string;
+    if (answer === 'OK') return undefined;
     return answer === '!missing' ? 'missing' : (answer as RunState);
   }
 
-  async incrementAttempts(id: string): Promise<number> {
-    return this.redis.hincrby(this.key(id), 'attempts', 1);
+  /**
+   * A run and its secret params, in one round trip (what a worker reads
+   * before an attempt); undefined for an unknown run.
+   */
+  async load(id: string): Promise<{ run: RunRecord; secrets: Record<string, unknown> } | undefined> {
+    const [flat, raw] = (await LOAD.run(this.redis, [this.key(id), this.key(id, 'secrets')], [])) as [string[], string | null];
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+    if (!hash.state) return undefined;
+    return { run: deserialise(hash), secrets: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} };
+  }
+
+  /**
+   * Starts an attempt in one atomic step: counts it and, if the run is in one
+   * of `from`, moves it to running with `fields`. The attempt's number, and
+   * the state that refused the move (or 'missing') if it did.
+   */
+  async start(id: string, from: readonly RunState[], fields: Partial<RunRecord>): Promise<{ attempt: number; refused?: RunState | 'missing' }> {
+    const flat = Object.entries(serialise(this.shown(fields))).flat();
+    const event = this.eventJson({ type: 'state', state: 'running' });
+    const [attempt, answer] = (await START.run(this.redis, [this.key(id), this.key(id, 'events')], [from.join(','), event, ...flat])) as [number, string];
+    if (answer === 'OK') return { attempt };
+    return { attempt, refused: answer === '!missing' ? 'missing' : (answer as RunState) };
+  }
+
+  /**
+   * Before a step, in one round trip: a cancellation someone requested, else
+   * the step's checkpoint (the step is replayed), else, with `skip`, the step
+   * skipped (a dry run), else the step started (how many times it has, and
+   * when it first did). Each outcome's event goes to followers in the same step.
+   */
+  async beginStep(
+    id: string,
+    step: string,
+    skip: boolean,
+  ): Promise<
+    | { kind: 'cancel'; by: Requester }
+    | { kind: 'done'; checkpoint: StepCheckpoint }
+    | { kind: 'skipped' }
+    | { kind: 'started'; execution: number; firstStartedAt: string }
+  > {
+    const keys = [this.key(id), this.key(id, 'steps'), this.key(id, 'events')];
+    const reply = (await BEGIN_STEP.run(this.redis, keys, [step, this.redactor.text(step), this.now().toISOString(), skip ? '1' : '0'])) as [
+      string,
+      ...Array<string | number>,
+    ];
+    switch (reply[0]) {
+      case 'cancel':
+        return { kind: 'cancel', by: JSON.parse(String(reply[1])) as Requester };
+      case 'done':
+        return { kind: 'done', checkpoint: JSON.parse(String(reply[1])) as StepCheckpoint };
+      case 'skipped':
+        return { kind: 'skipped' };
+      default:
+        return { kind: 'started', execution: Number(reply[1]), firstStartedAt: String(reply[2]) };
+    }
+  }
+
+  /** After a step succeeded: its checkpoint, then its event, in one step. */
+  async endStep(id: string, step: string, value: unknown, event: RunEvent): Promise<void> {
+    const checkpoint: StepCheckpoint = { value, finishedAt: this.now().toISOString() };
+    await END_STEP.run(this.redis, [this.key(id, 'steps'), this.key(id, 'events')], [step, JSON.stringify(checkpoint), this.eventJson(event)]);
+  }
+
+  /** A follower's event as stored: redacted, with its time. */
+  private eventJson(event: RunEvent): string {
+    return JSON.stringify({ ...this.redactor.value(event), time: this.now().toISOString() });
   }
 
   /** Channel on which cancellations are announced to workers (the flag in the run stays authoritative). */
@@ -184,8 +214,7 @@ export class RunStore {
   }
 
   async emit(id: string, event: RunEvent): Promise<void> {
-    const shown = this.redactor.value(event);
-    await this.redis.xadd(this.key(id, 'events'), 'MAXLEN', '~', '10000', '*', 'e', JSON.stringify({ ...shown, time: this.now().toISOString() }));
+    await this.redis.xadd(this.key(id, 'events'), 'MAXLEN', '~', '10000', '*', 'e', this.eventJson(event));
   }
 
   /**
@@ -203,23 +232,6 @@ export class RunStore {
   async checkpoint(id: string, step: string): Promise<StepCheckpoint | undefined> {
     const raw = await this.redis.hget(this.key(id, 'steps'), `done:${step}`);
     return raw ? (JSON.parse(raw) as StepCheckpoint) : undefined;
-  }
-
-  async saveCheckpoint(id: string, step: string, value: unknown): Promise<void> {
-    const checkpoint: StepCheckpoint = { value, finishedAt: this.now().toISOString() };
-    await this.redis.hset(this.key(id, 'steps'), `done:${step}`, JSON.stringify(checkpoint));
-  }
-
-  /** Records that a step starts; tells how many times it has started and when it first did. */
-  async markStepStarted(id: string, step: string): Promise<{ execution: number; firstStartedAt: string }> {
-    const key = this.key(id, 'steps');
-    const reply = await this.redis
-      .multi()
-      .hincrby(key, `exec:${step}`, 1)
-      .hsetnx(key, `first:${step}`, this.now().toISOString())
-      .hget(key, `first:${step}`)
-      .exec();
-    return { execution: Number(reply?.[0]?.[1] ?? 1), firstStartedAt: (reply?.[2]?.[1] as string | undefined) ?? this.now().toISOString() };
   }
 
   /** A value as people may see it (chat, terminal, status): through the one redaction layer. */

@@ -96,7 +96,7 @@ export class RunWorker {
       void this.failFromEngine(job.data.runId, err);
     });
     this.worker.on('error', (err) => options.logger.error({ err }, 'worker error'));
-    this.subscriber = options.redis.duplicate();
+    this.subscriber = options.redis.duplicate({ enableAutoPipelining: false });
   }
 
   async start(): Promise<void> {
@@ -121,8 +121,10 @@ export class RunWorker {
   private async process(job: Job<JobData>, token?: string): Promise<{ state: string }> {
     const { store, audit, runbooks, locks, logger } = this.options;
     const { runId } = job.data;
-    const run = await store.get(runId);
-    if (!run) throw new UnrecoverableError(`Run ${runId} is not in the run store (expired?).`);
+    // The record and its secrets in one round trip; the cancel flag is a field of the record.
+    const loaded = await store.load(runId);
+    if (!loaded) throw new UnrecoverableError(`Run ${runId} is not in the run store (expired?).`);
+    const { run, secrets } = loaded;
     if (isTerminal(run.state)) return { state: run.state };
     if (job.data.phase === 'plan') {
       // An unknown runbook is the plan's own failure to report.
@@ -130,7 +132,7 @@ export class RunWorker {
       return this.approvals.plan(job, run);
     }
 
-    const cancel = await store.cancelRequested(runId);
+    const cancel = run.cancelRequestedBy;
     if (cancel) {
       await this.finish(run, 'cancelled', { error: errorOf(cancelledBy(cancel)) });
       return { state: 'cancelled' };
@@ -138,7 +140,6 @@ export class RunWorker {
 
     let params: Record<string, unknown>;
     let runbook;
-    const secrets = await store.secrets(runId);
     const scrub = literalScrubber(Object.values(secrets));
     try {
       runbook = runbooks.get(run.runbook);
@@ -160,14 +161,15 @@ export class RunWorker {
       throw new DelayedError();
     }
 
-    await locks.removeWaiter(run.cluster, run.concurrencyKey, runId);
     const controller = new AbortController();
-    const timeoutError = new DroverError('run_timed_out', `Timed out after ${Math.round(run.timeoutMs / 1000)}s.`);
+    // Made when it happens: an error captures a stack, and most runs never time out.
+    const timedOut = () => new DroverError('run_timed_out', `Timed out after ${Math.round(run.timeoutMs / 1000)}s.`);
     let hardStop: (err: unknown) => void = () => undefined;
     const deadline = new Promise<never>((_, reject) => {
       hardStop = reject;
     });
     const timer = setTimeout(() => {
+      const timeoutError = timedOut();
       controller.abort(timeoutError);
       setTimeout(() => hardStop(timeoutError), this.options.timeoutGraceMs ?? 5000).unref();
     }, run.timeoutMs);
@@ -175,10 +177,10 @@ export class RunWorker {
     let attempt = 0;
 
     try {
-      attempt = await store.incrementAttempts(runId);
       const resumed = run.state === 'running';
-      const refused = await store.transition(runId, ['queued', 'running'], 'running', { startedAt: run.startedAt ?? this.now().toISOString() });
-      if (refused) return { state: refused };
+      const started = await store.start(runId, ['queued', 'running'], { startedAt: run.startedAt ?? this.now().toISOString() });
+      attempt = started.attempt;
+      if (started.refused) return { state: started.refused };
       await audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed });
       if (resumed) await store.emit(runId, { type: 'report', text: `Resumed on attempt ${attempt}; completed steps are not repeated.` });
 
@@ -194,9 +196,9 @@ export class RunWorker {
         audit,
         logger: runLogger,
         scrub,
-        checkCancelled: async () => {
-          const by = await store.cancelRequested(runId);
-          if (by) controller.abort(cancelledBy(by));
+        cancelled: (by) => {
+          controller.abort(cancelledBy(by));
+          return controller.signal.reason as DroverError;
         },
       });
       deadline.catch(() => undefined);
@@ -232,8 +234,8 @@ export class RunWorker {
     } finally {
       clearTimeout(timer);
       this.active.delete(runId);
-      await lock.release().catch(() => undefined);
-      await this.wakeNextWaiter(run.cluster, run.concurrencyKey).catch(() => undefined);
+      const waiters = await lock.release().catch(() => []);
+      if (waiters.length) await this.wakeNextWaiter(run.cluster, run.concurrencyKey, waiters).catch(() => undefined);
     }
   }
 
@@ -254,9 +256,9 @@ export class RunWorker {
   }
 
   /** Promotes the oldest run waiting for this target, so it need not sit out its delay. */
-  private async wakeNextWaiter(cluster: string, concurrencyKey: string): Promise<void> {
+  private async wakeNextWaiter(cluster: string, concurrencyKey: string, waiters: string[]): Promise<void> {
     const { locks } = this.options;
-    for (const id of await locks.waiters(cluster, concurrencyKey)) {
+    for (const id of waiters) {
       const job = await Job.fromId<JobData>(this.worker, id);
       if (!job || (await job.isCompleted()) || (await job.isFailed())) {
         await locks.removeWaiter(cluster, concurrencyKey, id);
@@ -310,12 +312,12 @@ export class RunWorker {
         ...(fields.result !== undefined ? { result: fields.result } : {}),
       },
       audited,
+      this.options.retentionMs,
     );
     if (refused) return;
     await audit.outbox.deliver(audited);
     metrics?.runs.inc({ runbook: run.runbook, outcome, dry_run: String(run.dryRun) });
     metrics?.runDuration.observe({ runbook: run.runbook, outcome }, durationMs / 1000);
-    await store.expire(run.id, this.options.retentionMs);
   }
 
   private async failFromEngine(runId: string, err: Error): Promise<void> {

@@ -1,13 +1,19 @@
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../redis-script.js';
 
-const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
+// Frees the lock if this run holds it; answers the runs waiting for the target, oldest first.
+const RELEASE = new RedisScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return redis.call('ZRANGE', KEYS[2], 0, 9)
+`);
 const RENEW = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`);
-// Take the lock if free, or keep it if this run already holds it (a resumed run after a crash).
+// Take the lock if free, or keep it if this run already holds it (a resumed
+// run after a crash); a run that takes it waits no more (KEYS[2]).
 const ACQUIRE = new RedisScript(`
 local holder = redis.call('GET', KEYS[1])
 if (not holder) or holder == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('ZREM', KEYS[2], ARGV[1])
   return 'OK'
 end
 return holder
@@ -15,8 +21,8 @@ return holder
 
 export interface HeldLock {
   key: string;
-  /** Stops renewing and frees the lock if this run still holds it. */
-  release(): Promise<void>;
+  /** Stops renewing and frees the lock if this run still holds it; the runs waiting for the target, oldest first. */
+  release(): Promise<string[]>;
 }
 
 /**
@@ -34,10 +40,10 @@ export class TargetLocks {
     return `${this.prefix}:lock:${cluster}:${concurrencyKey}`;
   }
 
-  /** The lock, or the id of the run holding it. */
+  /** The lock (and the run no longer among the target's waiters), or the id of the run holding it. */
   async acquire(cluster: string, concurrencyKey: string, runId: string): Promise<HeldLock | { heldBy: string }> {
     const key = this.key(cluster, concurrencyKey);
-    const answer = (await ACQUIRE.run(this.redis, [key], [runId, this.ttlMs])) as string;
+    const answer = (await ACQUIRE.run(this.redis, [key, `${key}:waiters`], [runId, this.ttlMs])) as string;
     if (answer !== 'OK') return { heldBy: answer };
     const timer = setInterval(() => {
       RENEW.run(this.redis, [key], [runId, this.ttlMs]).catch(() => undefined);
@@ -47,7 +53,7 @@ export class TargetLocks {
       key,
       release: async () => {
         clearInterval(timer);
-        await RELEASE.run(this.redis, [key], [runId]);
+        return (await RELEASE.run(this.redis, [key, `${key}:waiters`], [runId])) as string[];
       },
     };
   }
