@@ -61,8 +61,18 @@ export function slackSettingsFrom(slack: Config['slack']): SlackSettings | undef
 
 export interface DroverDeps {
   config: Config;
-  /** Shared connection; BullMQ needs `maxRetriesPerRequest: null` on it. */
+  /**
+   * Drover's own connection (runs, audit, locks); `maxRetriesPerRequest: null`.
+   * Best with `enableAutoPipelining`: the commands of concurrent runs issued in
+   * one tick then go out in one write.
+   */
   redis: Redis;
+  /**
+   * BullMQ's connection (it duplicates it for blocking reads). By default
+   * `redis`, or a duplicate of it without auto-pipelining when `redis` has it:
+   * BullMQ is not tested with auto-pipelining.
+   */
+  queueConnection?: Redis;
   logger: Logger;
   runbooks: RunbookRegistry;
   /** The clusters this process acts on; needed to run a worker. */
@@ -95,6 +105,8 @@ export interface DroverDeps {
 export function createDrover(deps: DroverDeps) {
   const { config, redis, logger } = deps;
   const prefix = config.redis.prefix;
+  const ownQueueConnection = !deps.queueConnection && redis.options.enableAutoPipelining ? redis.duplicate({ enableAutoPipelining: false }) : undefined;
+  const queueConnection = deps.queueConnection ?? ownQueueConnection ?? redis;
   const now = deps.now ?? (() => new Date());
   const redactor = new Redactor(config.redaction.patterns);
   const store = new RunStore({ redis, prefix, now, redactor });
@@ -118,7 +130,7 @@ export function createDrover(deps: DroverDeps) {
   const clusters = deps.clusters;
   const clusterResolver = deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver(config.clusters.default));
   const queue = new RunQueue({
-    connection: redis,
+    connection: queueConnection,
     prefix,
     ...(deps.queueName ? { queueName: deps.queueName } : {}),
     runbooks: deps.runbooks,
@@ -388,7 +400,7 @@ export function createDrover(deps: DroverDeps) {
     async startWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string } = {}) {
       if (!k8s) throw new Error('A worker needs clusters (or a k8s factory).');
       const worker = new RunWorker({
-        connection: redis,
+        connection: queueConnection,
         redis,
         prefix,
         ...(deps.queueName ? { queueName: deps.queueName } : {}),
@@ -439,6 +451,7 @@ export function createDrover(deps: DroverDeps) {
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queue.close();
+      if (ownQueueConnection) await ownQueueConnection.quit().catch(() => ownQueueConnection.disconnect());
       // Last: what the workers appended while finishing is copied too.
       if (shipping) await shipper?.stop();
     },

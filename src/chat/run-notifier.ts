@@ -66,7 +66,7 @@ export class RunNotifier {
   private lastSync = 0;
 
   constructor(private readonly options: RunNotifierOptions) {
-    this.blocking = options.redis.duplicate();
+    this.blocking = options.redis.duplicate({ enableAutoPipelining: false });
     this.key = `${options.prefix}:chat:${options.sink.name}:threads`;
   }
 

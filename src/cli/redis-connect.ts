@@ -6,7 +6,9 @@ import { DroverError, errorMessage } from '../errors.js';
  * message instead of retrying silently for ever.
  */
 export async function connectRedis(url: string, timeoutMs = 3000): Promise<Redis> {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, enableOfflineQueue: true });
+  // Auto-pipelining: the commands concurrent runs and webhooks issue in one tick go out in one write
+  // (BullMQ gets its own connection without it; see createDrover).
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, enableOfflineQueue: true, enableAutoPipelining: true });
   redis.on('error', () => undefined); // reported through the ping below and readiness
   try {
     await Promise.race([
