@@ -18,12 +18,18 @@ const SECRET_KEY = /(pass(word|wd|phrase)?|pwd|secret|token|api[-_]?key|[-_.]key
 /** No rule matches fewer characters than this. */
 const SHORTEST_SECRET = 8;
 
+/** Recent answers kept: ids, names and states recur in every event, and each costs every rule. */
+const MEMO_ENTRIES = 4096;
+/** Longer strings are rarely repeated; they are not kept. */
+const MEMO_MAX_LENGTH = 512;
+
 /** Strings that any chat surface keeps within its limits: redaction never makes one longer than this or than it was. */
 const CHAT_MIN_LIMIT = 24;
 
 export class Redactor {
   private readonly detectors: Detector[];
   private readonly extra: Detector[];
+  private memo = new Map<string, SafeText>();
 
   /** `extraPatterns`: configured regular expressions whose matches are secrets too. */
   constructor(extraPatterns: Array<string | RegExp> = []) {
@@ -35,8 +41,16 @@ export class Redactor {
 
   /** A string with every secret-looking part replaced; key=value keeps its key so the text still reads. */
   text(input: string): SafeText {
+    const known = this.memo.get(input);
+    if (known !== undefined) return known;
     const detectors = input.length < SHORTEST_SECRET ? this.extra : this.detectors;
-    return replace(input, detectors.flatMap((d) => d(input))) as SafeText;
+    const out = replace(input, detectors.flatMap((d) => d(input))) as SafeText;
+    if (input.length <= MEMO_MAX_LENGTH) {
+      // A generation at a time: cheaper than an LRU, and as good for what recurs within one.
+      if (this.memo.size >= MEMO_ENTRIES) this.memo = new Map();
+      this.memo.set(input, out);
+    }
+    return out;
   }
 
   /** A deep copy with secrets removed: secret-named keys, Secret manifests' data, secrets inside strings. */
