@@ -5,6 +5,10 @@
 import { cpus, loadavg } from 'node:os';
 import { benchIngest } from './parts/ingest.js';
 import { benchRuns } from './parts/runs.js';
+import { benchSlackAck } from './parts/slack-ack.js';
+import { benchMemory } from './parts/memory.js';
+import { benchCli } from './parts/cli.js';
+import { benchScaleOut } from './parts/scale-out.js';
 import { parseArgs } from './support/args.js';
 import { Children } from './support/children.js';
 import type { BenchContext } from './support/context.js';
@@ -16,6 +20,10 @@ import { createWorkspace } from './support/workspace.js';
 const PARTS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   ingest: benchIngest,
   runs: benchRuns,
+  'slack-ack': benchSlackAck,
+  memory: benchMemory,
+  cli: benchCli,
+  'scale-out': benchScaleOut,
 };
 
 const args = parseArgs(process.argv.slice(2), Object.keys(PARTS));
@@ -32,7 +40,10 @@ const children = new Children(workspace.logDir);
 let failed = false;
 const stopOnSignal = (signal: NodeJS.Signals) => {
   out(`\n${signal}: stopping every process the benchmark started`);
-  void children.stopAll(5000).finally(() => process.exit(130));
+  void children.stopAll(5000).finally(() => {
+    workspace.remove(true);
+    process.exit(130);
+  });
 };
 process.once('SIGINT', stopOnSignal);
 process.once('SIGTERM', stopOnSignal);
@@ -65,6 +76,6 @@ try {
 out('');
 out(`load average at end: ${load()}`);
 out(formatTable(rows));
-if (failed || args.keep) out(`workspace kept: ${workspace.dir}`);
-else workspace.remove();
+if (failed || args.keep) out(`logs kept: ${workspace.dir}`);
+workspace.remove(failed || args.keep);
 process.exit(failed ? 1 : 0);

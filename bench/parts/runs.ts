@@ -25,22 +25,23 @@ export interface FloorRuns {
   commandsPerJob: number;
 }
 
-/** Raw BullMQ: `count` no-op jobs through a Worker process at concurrency 50. */
-export async function floorRuns(ctx: BenchContext, count: number): Promise<FloorRuns> {
+/** Raw BullMQ: `count` no-op jobs through `workers` Worker processes at concurrency 50 each. */
+export async function floorRuns(ctx: BenchContext, count: number, workers = 1): Promise<FloorRuns & { redisCpu: number }> {
   const connection = new Redis(ctx.redis.url, { maxRetriesPerRequest: null });
   const queue = floorQueue(connection, 'floor-runs');
-  const worker = await startRawWorker(ctx.children, ctx.redis.url, 'floor-runs', CONCURRENCY);
+  const started = await Promise.all(Array.from({ length: workers }, (_, i) => startRawWorker(ctx.children, ctx.redis.url, 'floor-runs', CONCURRENCY, `raw-worker-${i}`)));
+  const finishedCount = async () => (await Promise.all(started.map((w) => w.processed()))).reduce((a, b) => a + b, 0);
   try {
-    await drain({ redis: ctx.redis.client, queue, count: 200, add: () => addInBulks(queue, 200, 100, 1, 1_000_000), timeoutMs: 30_000 }); // warm-up
-    const d = await drain({ redis: ctx.redis.client, queue, count, add: () => addInBulks(queue, count, 100, 4), timeoutMs: 120_000 });
+    await drain({ redis: ctx.redis.client, queue, count: 200, add: () => addInBulks(queue, 200, 100, 1, 1_000_000), finishedCount, pollMs: 10, timeoutMs: 30_000 }); // warm-up
+    const d = await drain({ redis: ctx.redis.client, queue, count, add: () => addInBulks(queue, count, 100, 4), finishedCount, pollMs: 10, timeoutMs: 120_000 });
     const perJob = (d.addCost.calls + d.processCost.calls) / count;
-    ctx.log(`  floor: raw BullMQ, ${count} no-op jobs, Worker in its own process at concurrency ${CONCURRENCY}: ${int(d.rate)} jobs/s (${d.finished}/${count} in ${(d.elapsedMs / 1000).toFixed(1)} s)`);
+    ctx.log(`  floor: raw BullMQ, ${int(count)} no-op jobs, ${workers} Worker process${workers > 1 ? 'es' : ''} at concurrency ${CONCURRENCY}: ${int(d.rate)} jobs/s (${d.finished}/${count} in ${(d.elapsedMs / 1000).toFixed(1)} s)`);
     ctx.log(`    add (addBulk): ${describeCost(d.addCost, count, 'job')}`);
     ctx.log(`    process: ${describeCost(d.processCost, count, 'job')}`);
     ctx.log(`    ${perJob.toFixed(1)} commands per job in all; Redis CPU ${(d.redisCpu * 100).toFixed(0)}% of a core while draining`);
-    return { rate: d.rate, commandsPerJob: perJob };
+    return { rate: d.rate, commandsPerJob: perJob, redisCpu: d.redisCpu };
   } finally {
-    await worker.stop();
+    await Promise.all(started.map((w) => w.child.stop()));
     await queue.close();
     await connection.quit();
     await resetRedis(ctx);
@@ -76,7 +77,8 @@ export async function benchRuns(ctx: BenchContext): Promise<void> {
   const count = ctx.quick ? 500 : 5000;
   const shared = ctx.quick ? 200 : 1000;
   ctx.log(`runs: no-op runs on distinct targets, worker concurrency ${CONCURRENCY}`);
-  const base = await floorRuns(ctx, count);
+  // The floor is several times faster: more jobs, so that its clock runs long enough to read.
+  const base = await floorRuns(ctx, count * 4);
 
   await ctx.fake.seed(Array.from({ length: 50 }, (_, i) => deployment('bench', `web-${i}`)));
   const worker = await startDrover(ctx.children, { name: 'runs-worker', args: ['worker'], redisUrl: ctx.redis.url, workspace: ctx.workspace });

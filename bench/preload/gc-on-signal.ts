@@ -12,13 +12,15 @@ if (dir && collect) {
   process.on('SIGUSR2', () => {
     collect();
     collect();
+    // Read before a snapshot is written: writing one costs memory of its own.
+    const usage = process.memoryUsage();
     const wanted = `${dir}/${process.pid}.want-snapshot`;
     let snapshot: string | undefined;
     if (existsSync(wanted)) {
       rmSync(wanted, { force: true });
       snapshot = writeHeapSnapshot(`${dir}/${process.pid}-${Date.now()}.heapsnapshot`);
     }
-    const report = { ...process.memoryUsage(), ...(snapshot ? { snapshot } : {}) };
+    const report = { ...usage, ...(snapshot ? { snapshot } : {}) };
     const file = `${dir}/${process.pid}.json`;
     writeFileSync(`${file}.tmp`, JSON.stringify(report));
     renameSync(`${file}.tmp`, file);

@@ -73,6 +73,34 @@ export class Children {
     return entry;
   }
 
+  /** Runs a program to its end (killed after `timeoutMs`); its exit code, stdout, and wall time. */
+  async run(name: string, command: string, args: string[], options: SpawnOptions & { timeoutMs: number }): Promise<{ code: string; stdout: string; ms: number }> {
+    const { timeoutMs, ...spawnOptions } = options;
+    const started = performance.now();
+    const child = spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    const log = createWriteStream(`${this.logDir}/${name}.log`, { flags: 'a' });
+    child.stderr.pipe(log);
+    let done = false;
+    const exited = new Promise<string>((resolve) => {
+      child.once('exit', (code, signal) => {
+        done = true;
+        resolve(signal ?? String(code));
+      });
+      child.once('error', (err) => {
+        done = true;
+        resolve(`error: ${err.message}`);
+      });
+    });
+    const entry = { stop: (ms = 5000) => stopProcess(child, exited, () => done, ms) } as Child;
+    this.all.push(entry);
+    const timer = setTimeout(() => void entry.stop(2000), timeoutMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return { code, stdout: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started };
+  }
+
   /** Stops every child still running, all at once, each within `timeoutMs` plus 2 s. */
   async stopAll(timeoutMs = 10_000): Promise<void> {
     await Promise.all(this.all.map((c) => c.stop(timeoutMs)));

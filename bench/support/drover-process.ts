@@ -24,6 +24,8 @@ export interface DroverProcess {
   url: string;
   /** Milliseconds from spawn to /readyz answering 200. */
   readyMs: number;
+  /** performance.now() when it was spawned. */
+  spawnedAt: number;
   memory(): ProcMemory | undefined;
   /** Forces a garbage collection and reads process.memoryUsage() (and a heap snapshot, if asked). */
   collect(options?: { snapshot?: boolean; timeoutMs?: number }): Promise<MemoryReport>;
@@ -62,12 +64,25 @@ export function droverEnv({ redisUrl, workspace, port, extra }: DroverEnvOptions
 /** Starts `node dist/src/main.js <args>` and waits for /readyz (at most `readyTimeoutMs`). */
 export async function startDrover(
   children: Children,
-  options: { name: string; args: string[]; redisUrl: string; workspace: Workspace; env?: Record<string, string>; readyTimeoutMs?: number },
+  options: {
+    name: string;
+    args: string[];
+    redisUrl: string;
+    workspace: Workspace;
+    env?: Record<string, string>;
+    /** Environment variables to leave out (the `npm start` figure runs without a kubeconfig). */
+    unset?: string[];
+    /** Node's arguments before `args`; default: the preload, then dist/src/main.js. */
+    entry?: string[];
+    readyTimeoutMs?: number;
+  },
 ): Promise<DroverProcess> {
   const port = await freePort();
   const env = droverEnv({ redisUrl: options.redisUrl, workspace: options.workspace, port, ...(options.env ? { extra: options.env } : {}) });
+  for (const name of options.unset ?? []) delete env[name];
+  const entry = options.entry ?? ['--expose-gc', '--import', benchJs('preload/gc-on-signal.js'), mainJs];
   const started = performance.now();
-  const child = children.start(options.name, process.execPath, ['--expose-gc', '--import', benchJs('preload/gc-on-signal.js'), mainJs, ...options.args], {
+  const child = children.start(options.name, process.execPath, [...entry, ...options.args], {
     cwd: repoRoot,
     env,
   });
@@ -91,6 +106,7 @@ export async function startDrover(
     pid: child.pid,
     url,
     readyMs,
+    spawnedAt: started,
     memory: () => procMemory(child.pid),
     async collect({ snapshot = false, timeoutMs = 60_000 } = {}) {
       rmSync(reportFile, { force: true });

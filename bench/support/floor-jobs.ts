@@ -7,9 +7,9 @@ const RETENTION_S = 7 * 86_400;
 
 export const FLOOR_PREFIX = 'floor';
 
-export function floorJob(i: number) {
-  // An id as long as Drover's run ids (`r` + base36 time + 6 random characters).
-  const runId = `r${Date.now().toString(36)}${i.toString(36).padStart(6, '0')}`;
+/** A job as Drover's; `idLength` 15 is a submitted run's id (`r` + base36 time + 6 random characters). */
+export function floorJob(i: number, idLength = 15) {
+  const runId = `r${Date.now().toString(36)}${i.toString(36).padStart(idLength - 9, '0')}`;
   return {
     name: 'delete-pod',
     data: { runId, runbook: 'delete-pod', cluster: 'bench', dryRun: false },
@@ -28,9 +28,9 @@ export function floorQueue(connection: Redis, name: string): Queue {
 }
 
 /** Adds `count` jobs in bulks of `batch`, `parallel` bulks at a time; the elapsed milliseconds. */
-export async function addInBulks(queue: Queue, count: number, batch: number, parallel: number, offset = 0): Promise<number> {
+export async function addInBulks(queue: Queue, count: number, batch: number, parallel: number, offset = 0, idLength = 15): Promise<number> {
   const bulks = Array.from({ length: Math.ceil(count / batch) }, (_, b) =>
-    Array.from({ length: Math.min(batch, count - b * batch) }, (_, i) => floorJob(offset + b * batch + i)),
+    Array.from({ length: Math.min(batch, count - b * batch) }, (_, i) => floorJob(offset + b * batch + i, idLength)),
   );
   let next = 0;
   const started = performance.now();
@@ -40,15 +40,4 @@ export async function addInBulks(queue: Queue, count: number, batch: number, par
     }),
   );
   return performance.now() - started;
-}
-
-/** Waits until `count` jobs of the queue have completed or failed (polled every 50 ms, at most `timeoutMs`); false on timeout. */
-export async function waitFinished(queue: Queue, count: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const c = await queue.getJobCounts('completed', 'failed');
-    if ((c.completed ?? 0) + (c.failed ?? 0) >= count) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -25,14 +25,19 @@ export async function drain(options: {
   count: number;
   /** Adds the jobs (the queue is paused meanwhile). */
   add: () => Promise<unknown>;
+  /** Jobs finished so far (default: the queue's completed and failed counts, polled every 50 ms). */
+  finishedCount?: () => Promise<number>;
+  pollMs?: number;
   timeoutMs: number;
 }): Promise<Drain> {
   const { redis, queue, count } = options;
   await queue.pause();
-  const finishedCount = async () => {
-    const c = await queue.getJobCounts('completed', 'failed');
-    return (c.completed ?? 0) + (c.failed ?? 0);
-  };
+  const finishedCount =
+    options.finishedCount ??
+    (async () => {
+      const c = await queue.getJobCounts('completed', 'failed');
+      return (c.completed ?? 0) + (c.failed ?? 0);
+    });
   const already = await finishedCount();
   const beforeAdd = await commandStats(redis);
   const addStarted = performance.now();
@@ -47,7 +52,7 @@ export async function drain(options: {
   while (Date.now() < deadline) {
     finished = (await finishedCount()) - already;
     if (finished >= count) break;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 50));
   }
   const elapsedMs = performance.now() - started;
   const cpuAfter = await redisCpuSeconds(redis);

@@ -1,12 +1,11 @@
-// The benchmark's files for the Drover processes: a runbooks directory (the
-// shipped runbooks and the benchmark's no-op, as symbolic links, so each is
-// loaded from where it lives, as Drover loads runbooks/), a policy letting
+// The benchmark's files for the Drover processes: a runbooks directory (copies
+// of the shipped runbooks and of the benchmark's no-op), a policy letting
 // everyone run everything, a config file, a kubeconfig naming the fake as
 // cluster `bench`, and folders for logs and memory reports.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchRunbooks, shippedRunbooks } from './paths.js';
+import { benchRunbooks, repoRoot, shippedRunbooks } from './paths.js';
 
 export interface Workspace {
   dir: string;
@@ -17,7 +16,8 @@ export interface Workspace {
   memoryDir: string;
   kubeconfigFile(): string;
   writeKubeconfig(yaml: string): void;
-  remove(): void;
+  /** Removes the runbooks copies, and the rest unless `keepLogs`. */
+  remove(keepLogs: boolean): void;
 }
 
 // Everyone may run everything: the benchmark measures throughput, not permissions (the policy is still evaluated).
@@ -31,12 +31,14 @@ const CONFIG = `alerts: { clusterMaxRuns: 100000000, maxBodyBytes: 10485760 }
 
 export function createWorkspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'drover-bench-'));
-  const runbooksDir = join(dir, 'runbooks');
+  // Two levels under the repository, as runbooks/ and bench/runbooks/ are one and
+  // two: the copies' relative imports (../src/sdk, ../../src/sdk) name Drover's own modules.
+  const runbooksDir = mkdtempSync(join(repoRoot, 'dist', 'bench-runbooks-'));
   const logDir = join(dir, 'logs');
   const memoryDir = join(dir, 'memory');
-  for (const d of [runbooksDir, logDir, memoryDir]) mkdirSync(d);
+  for (const d of [logDir, memoryDir]) mkdirSync(d);
   for (const from of [shippedRunbooks, benchRunbooks]) {
-    for (const name of readdirSync(from).filter((n) => n.endsWith('.ts'))) symlinkSync(join(from, name), join(runbooksDir, name));
+    for (const name of readdirSync(from).filter((n) => n.endsWith('.ts'))) copyFileSync(join(from, name), join(runbooksDir, name));
   }
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, POLICY);
@@ -52,6 +54,9 @@ export function createWorkspace(): Workspace {
     memoryDir,
     kubeconfigFile: () => kubeconfig,
     writeKubeconfig: (yaml) => writeFileSync(kubeconfig, yaml),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: (keepLogs) => {
+      rmSync(runbooksDir, { recursive: true, force: true });
+      if (!keepLogs) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
