@@ -10,6 +10,7 @@ import { droverPatterns } from './drover-patterns.js';
 import { REDACTED, type Redacted, type SafeText } from './redacted.js';
 import { regexDetector, type Detector, type Finding } from './rule.js';
 import { secretlintDetector } from './secretlint-rules.js';
+import { detectMany } from './batch-detect.js';
 
 export { REDACTED, type Redacted, type SafeText } from './redacted.js';
 
@@ -27,24 +28,34 @@ const MEMO_MAX_LENGTH = 512;
 const CHAT_MIN_LIMIT = 24;
 
 export class Redactor {
-  private readonly detectors: Detector[];
+  /** Secretlint's rules: costly per call, so a value's texts are scanned together (`detectMany`). */
+  private readonly secretlint: Detector;
+  /** The rest, cheap per text. */
+  private readonly others: Detector[];
   private readonly extra: Detector[];
   private memo = new Map<string, SafeText>();
 
   /** `extraPatterns`: configured regular expressions whose matches are secrets too. */
   constructor(extraPatterns: Array<string | RegExp> = []) {
     this.extra = extraPatterns.map((p) => regexDetector(typeof p === 'string' ? new RegExp(p, 'g') : p));
-    const plain = [secretlintDetector(), droverPatterns, ...this.extra];
+    this.secretlint = secretlintDetector();
+    const plain = [this.secretlint, droverPatterns, ...this.extra];
     const hasSecret = (decoded: string) => plain.some((d) => d(decoded).length > 0);
-    this.detectors = [...plain, base64Detector(hasSecret)];
+    this.others = [droverPatterns, ...this.extra, base64Detector(hasSecret)];
   }
 
   /** A string with every secret-looking part replaced; key=value keeps its key so the text still reads. */
   text(input: string): SafeText {
     const known = this.memo.get(input);
     if (known !== undefined) return known;
-    const detectors = input.length < SHORTEST_SECRET ? this.extra : this.detectors;
-    const out = replace(input, detectors.flatMap((d) => d(input))) as SafeText;
+    return this.remember(input, input.length < SHORTEST_SECRET ? this.redactWith(input, this.extra) : this.redactWith(input, [this.secretlint, ...this.others]));
+  }
+
+  private redactWith(input: string, detectors: Detector[], found: Finding[] = []): SafeText {
+    return replace(input, [...found, ...detectors.flatMap((d) => d(input))]) as SafeText;
+  }
+
+  private remember(input: string, out: SafeText): SafeText {
     if (input.length <= MEMO_MAX_LENGTH) {
       // A generation at a time: cheaper than an LRU, and as good for what recurs within one.
       if (this.memo.size >= MEMO_ENTRIES) this.memo = new Map();
@@ -55,7 +66,27 @@ export class Redactor {
 
   /** A deep copy with secrets removed: secret-named keys, Secret manifests' data, secrets inside strings. */
   value<T>(input: T): Redacted<T> {
-    return this.walk(input, 0, (s) => this.text(s)) as Redacted<T>;
+    const known = this.textsOf(input);
+    return this.walk(input, 0, (s) => known.get(s) ?? this.text(s)) as Redacted<T>;
+  }
+
+  /**
+   * The redacted form of every string in a value that is not already known,
+   * with secretlint's rules run once over all of them rather than once each.
+   */
+  private textsOf(input: unknown): Map<string, SafeText> {
+    const fresh = new Set<string>();
+    collectStrings(input, 0, (s) => {
+      if (s.length >= SHORTEST_SECRET && !this.memo.has(s)) fresh.add(s);
+    });
+    const known = new Map<string, SafeText>();
+    if (fresh.size < 2) return known;
+    const texts = [...fresh];
+    detectMany(this.secretlint, texts).forEach((found, i) => {
+      const text = texts[i] as string;
+      known.set(text, this.remember(text, this.redactWith(text, this.others, found)));
+    });
+    return known;
   }
 
   /**
@@ -99,6 +130,19 @@ export class Redactor {
     }
     return out;
   }
+}
+
+/** Calls `visit` with every string `walk` would redact (keys are kept as they are). */
+function collectStrings(value: unknown, depth: number, visit: (s: string) => void): void {
+  if (depth > 40) return;
+  if (typeof value === 'string') return visit(value);
+  if (value === null || typeof value !== 'object') return;
+  if (value instanceof Error) {
+    visit(value.message);
+    if (value.stack !== undefined) visit(value.stack);
+    return;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) collectStrings(v, depth + 1, visit);
 }
 
 /** Replaces the findings (overlapping ones merged) in `input`. */
