@@ -11,7 +11,7 @@ import { droverQueue } from '../support/drover-queue.js';
 import { addInBulks, floorJob, floorQueue } from '../support/floor-jobs.js';
 import { pod } from '../support/k8s-fake-process.js';
 import { RssSampler } from '../support/proc-memory.js';
-import { commandStats, costBetween, describeCost } from '../support/redis-info.js';
+import { commandStats, costBetween, describeCost, redisCpuSeconds, redisUsedMemory } from '../support/redis-info.js';
 import { goalText, meets } from '../support/results.js';
 import { int, mb, ms, perSecond, sleep, summary, waitFor } from '../support/stats.js';
 
@@ -27,13 +27,15 @@ async function floor(ctx: BenchContext, alerts: number): Promise<{ rate: number;
   const queue = floorQueue(connection, 'floor-ingest');
   try {
     await addInBulks(queue, BATCH, BATCH, 1, 1_000_000); // warm-up: scripts loaded, connection open
+    const cpuBefore = await redisCpuSeconds(ctx.redis.client);
     const before = await commandStats(ctx.redis.client);
     const elapsed = await addInBulks(queue, alerts, BATCH, PARALLEL, 0, ALERT_RUN_ID_LENGTH);
     const cost = costBetween(before, await commandStats(ctx.redis.client));
+    const cpu = (await redisCpuSeconds(ctx.redis.client)) - cpuBefore;
     const rate = perSecond(alerts, elapsed);
     const payload = JSON.stringify(floorJob(0, ALERT_RUN_ID_LENGTH).data).length;
-    ctx.log(`  floor: raw BullMQ addBulk, ${alerts} jobs of ${payload} B in bulks of ${BATCH}, ${PARALLEL} at a time: ${int(rate)} jobs/s`);
-    ctx.log(`    ${describeCost(cost, alerts, 'job')}`);
+    ctx.log(`  floor: raw BullMQ addBulk, ${int(alerts)} jobs of ${payload} B in bulks of ${BATCH}, ${PARALLEL} at a time: ${int(rate)} jobs/s`);
+    ctx.log(`    ${describeCost(cost, alerts, 'job')}; Redis CPU per job ${((cpu / alerts) * 1e6).toFixed(0)} µs`);
     return { rate, commandsPerJob: cost.calls / alerts, payload };
   } finally {
     await queue.close();
@@ -88,6 +90,8 @@ export async function benchIngest(ctx: BenchContext): Promise<void> {
     await deliver(serve.url, WEBHOOK_TOKEN, JSON.stringify(webhookPayload(Array.from({ length: BATCH }, (_, i) => crashLooping(`warm-${i}`)))));
     const totals: Record<string, number> = {};
     const sampler = new RssSampler([serve.pid]);
+    const memoryBefore = await redisUsedMemory(ctx.redis.client);
+    const cpuBefore = await redisCpuSeconds(ctx.redis.client);
     const before = await commandStats(ctx.redis.client);
     let next = 0;
     const started = performance.now();
@@ -100,6 +104,8 @@ export async function benchIngest(ctx: BenchContext): Promise<void> {
     );
     const elapsed = performance.now() - started;
     const cost = costBetween(before, await commandStats(ctx.redis.client));
+    const cpu = (await redisCpuSeconds(ctx.redis.client)) - cpuBefore;
+    const memory = (await redisUsedMemory(ctx.redis.client)) - memoryBefore;
     const peak = sampler.stop().get(serve.pid) ?? 0;
     const rate = perSecond(alerts, elapsed);
     const [job] = await runs.queue.getJobs(['wait'], 0, 0);
@@ -107,6 +113,7 @@ export async function benchIngest(ctx: BenchContext): Promise<void> {
     const enqueued = totals.enqueued ?? 0;
     ctx.log(`  Drover: ${int(rate)} alerts/s from webhook to enqueued run; outcomes ${JSON.stringify(totals)}; a job's payload ${payload} B (floor's ${base.payload} B): ${job ? JSON.stringify(job.data) : '-'}`);
     ctx.log(`    ${describeCost(cost, alerts, 'alert')}`);
+    ctx.log(`    Redis CPU per alert ${((cpu / alerts) * 1e6).toFixed(0)} µs (${((cpu / (elapsed / 1000)) * 100).toFixed(0)}% of a core during the storm); Redis memory per alert ${(memory / alerts / 1024).toFixed(1)} KiB (its run queued)`);
     ctx.log(`    ratio ${(rate / base.rate).toFixed(2)} (goal ≥ ${INGEST_GOAL.atLeast}); Redis commands ${(cost.calls / alerts / base.commandsPerJob).toFixed(1)}× the floor's per job`);
     const gc = await serve.collect();
     ctx.log(`  serve RSS: peak ${mb(peak)} during the storm (VmHWM ${mb(serve.memory()?.hwm ?? 0)}), ${mb(gc.rss)} after a forced GC (heap used ${mb(gc.heapUsed)})`);

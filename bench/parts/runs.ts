@@ -38,7 +38,7 @@ export async function floorRuns(ctx: BenchContext, count: number, workers = 1): 
     ctx.log(`  floor: raw BullMQ, ${int(count)} no-op jobs, ${workers} Worker process${workers > 1 ? 'es' : ''} at concurrency ${CONCURRENCY}: ${int(d.rate)} jobs/s (${d.finished}/${count} in ${(d.elapsedMs / 1000).toFixed(1)} s)`);
     ctx.log(`    add (addBulk): ${describeCost(d.addCost, count, 'job')}`);
     ctx.log(`    process: ${describeCost(d.processCost, count, 'job')}`);
-    ctx.log(`    ${perJob.toFixed(1)} commands per job in all; Redis CPU ${(d.redisCpu * 100).toFixed(0)}% of a core while draining`);
+    ctx.log(`    ${perJob.toFixed(1)} commands per job in all; ${redisCpuText(d, 'job')}`);
     return { rate: d.rate, commandsPerJob: perJob, redisCpu: d.redisCpu };
   } finally {
     await Promise.all(started.map((w) => w.child.stop()));
@@ -65,12 +65,18 @@ export async function drainRuns(
   }
 }
 
+/** Redis's CPU (INFO cpu) per job to add and to process it, while draining, and the memory a finished one leaves. */
+export function redisCpuText(d: Drain, unit: string): string {
+  const us = (s: number) => `${(s * 1e6).toFixed(0)} µs`;
+  return `Redis CPU per ${unit}: ${us(d.addCpuPerJob)} to add, ${us(d.processCpuPerJob)} to process (${(d.redisCpu * 100).toFixed(0)}% of a core while draining); Redis memory left per finished ${unit}: ${(d.bytesPerJob / 1024).toFixed(1)} KiB`;
+}
+
 export function describeDrain(ctx: BenchContext, d: Drain & { states: RunStates }, what: string): void {
   ctx.log(`  Drover: ${int(d.rate)} runs/s, ${what} (${d.finished}/${d.count} finished in ${(d.elapsedMs / 1000).toFixed(1)} s; states ${JSON.stringify(d.states.counts)})`);
   for (const e of d.states.errors) ctx.log(`    ERROR in runs: ${e}`);
   ctx.log(`    submit (as drover run does; ${int(d.count / (d.addMs / 1000))} runs/s, 50 at a time): ${describeCost(d.addCost, d.count, 'run')}`);
   ctx.log(`    execute: ${describeCost(d.processCost, d.count, 'run')}`);
-  ctx.log(`    ${((d.addCost.calls + d.processCost.calls) / d.count).toFixed(1)} commands per run in all; Redis CPU ${(d.redisCpu * 100).toFixed(0)}% of a core while draining`);
+  ctx.log(`    ${((d.addCost.calls + d.processCost.calls) / d.count).toFixed(1)} commands per run in all; ${redisCpuText(d, 'run')}`);
 }
 
 export async function benchRuns(ctx: BenchContext): Promise<void> {

@@ -26,6 +26,11 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
+/** Bytes Redis holds for data (INFO memory used_memory). */
+export async function redisUsedMemory(redis: Redis): Promise<number> {
+  return Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? 0);
+}
+
 /** The benchmark's own reads (INFO itself) are left out: they are not the cost of what is measured. */
 const OWN = new Set(['info']);
 

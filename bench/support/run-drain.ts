@@ -4,7 +4,7 @@
 // counted apart.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { commandStats, costBetween, redisCpuSeconds, type CommandCost } from './redis-info.js';
+import { commandStats, costBetween, redisCpuSeconds, redisUsedMemory, type CommandCost } from './redis-info.js';
 
 export interface Drain {
   count: number;
@@ -17,6 +17,11 @@ export interface Drain {
   processCost: CommandCost;
   /** Redis CPU seconds per wall second while the queue drained. */
   redisCpu: number;
+  /** Redis CPU seconds per job (or run) to add it, and to process it. */
+  addCpuPerJob: number;
+  processCpuPerJob: number;
+  /** Redis used_memory after the drain minus before the add, per job (what a finished job leaves behind). */
+  bytesPerJob: number;
 }
 
 export async function drain(options: {
@@ -39,12 +44,15 @@ export async function drain(options: {
       return (c.completed ?? 0) + (c.failed ?? 0);
     });
   const already = await finishedCount();
+  const memoryBefore = await redisUsedMemory(redis);
+  const addCpuBefore = await redisCpuSeconds(redis);
   const beforeAdd = await commandStats(redis);
   const addStarted = performance.now();
   await options.add();
   const addMs = performance.now() - addStarted;
   const beforeRun = await commandStats(redis);
   const cpuBefore = await redisCpuSeconds(redis);
+  const addCpu = cpuBefore - addCpuBefore;
   const started = performance.now();
   await queue.resume();
   let finished = 0;
@@ -57,6 +65,7 @@ export async function drain(options: {
   const elapsedMs = performance.now() - started;
   const cpuAfter = await redisCpuSeconds(redis);
   const afterRun = await commandStats(redis);
+  const memoryAfter = await redisUsedMemory(redis);
   return {
     count,
     finished,
@@ -66,5 +75,8 @@ export async function drain(options: {
     addMs,
     processCost: costBetween(beforeRun, afterRun),
     redisCpu: (cpuAfter - cpuBefore) / (elapsedMs / 1000),
+    addCpuPerJob: addCpu / count,
+    processCpuPerJob: (cpuAfter - cpuBefore) / count,
+    bytesPerJob: (memoryAfter - memoryBefore) / count,
   };
 }
