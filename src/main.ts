@@ -3,12 +3,6 @@
 import { userInfo, hostname } from 'node:os';
 import { runCli } from './cli/program.js';
 
-// Runbooks are TypeScript; when Drover itself runs compiled, teach Node to load them.
-if (import.meta.url.endsWith('.js')) {
-  const { register } = await import('tsx/esm/api');
-  register();
-}
-
 const stopSignal = new Promise<string>((resolve) => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
 });

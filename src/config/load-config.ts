@@ -23,6 +23,7 @@ const ENV_MAP: ReadonlyArray<{ name: string; path: string[]; list?: string }> = 
   { name: 'DROVER_DEFAULT_CLUSTER', path: ['clusters', 'default'] },
   { name: 'DROVER_SANDBOX', path: ['clusters', 'sandbox'] },
   { name: 'DROVER_RUNBOOKS_DIR', path: ['runbooks', 'dir'] },
+  { name: 'DROVER_RUNBOOKS_CACHE', path: ['runbooks', 'cacheDir'] },
   { name: 'DROVER_WORKER_CONCURRENCY', path: ['worker', 'concurrency'] },
   { name: 'LOG_LEVEL', path: ['log', 'level'] },
   { name: 'DROVER_AUDIT_FILE', path: ['audit', 'file'] },

@@ -52,7 +52,11 @@ export const configSchema = z
       .strict()
       .default({ kubeconfig: [], allow: [], inClusterName: 'in-cluster', sandbox: 'auto', requestTimeout: 30_000, impersonation: {} }),
     runbooks: z
-      .object({ dir: z.string().default('runbooks') })
+      .object({
+        dir: z.string().default('runbooks'),
+        /** Where runbooks compiled from TypeScript are kept; default node_modules/.cache/drover/runbooks, else a private temp dir. */
+        cacheDir: z.string().optional(),
+      })
       .strict()
       .default({ dir: 'runbooks' }),
     worker: z

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DroverError } from '../errors.js';
 import { isDefinedRunbook } from './define.js';
 import { suggest } from './suggest.js';
 import type { Runbook } from './types.js';
 import { definitionSchema } from './validate-definition.js';
+import { cachedRunbookImporter, type ModuleImporter } from './runbook-cache.js';
 
-/** Imports a module; injectable so tests and bundlers can load runbooks their own way. */
-export type ModuleImporter = (path: string) => Promise<Record<string, unknown>>;
+export type { ModuleImporter };
 
-const defaultImporter: ModuleImporter = (path) => import(pathToFileURL(path).href) as Promise<Record<string, unknown>>;
+// TypeScript runbooks compiled once into the default cache (see cachedRunbookImporter).
+let defaultImporter: ModuleImporter | undefined;
 
 export interface LoadResult {
   registry: RunbookRegistry;
@@ -87,7 +87,8 @@ function isRunbookFile(name: string): boolean {
  * Never throws for a bad runbook: problems are returned, one line each, naming the file.
  * Files starting with `_` are helpers, not runbooks.
  */
-export async function loadRunbooks(dir: string, importer: ModuleImporter = defaultImporter, displayRoot = process.cwd()): Promise<LoadResult> {
+export async function loadRunbooks(dir: string, importer?: ModuleImporter, displayRoot = process.cwd()): Promise<LoadResult> {
+  const load = importer ?? (defaultImporter ??= cachedRunbookImporter());
   const registry = new RunbookRegistry();
   const problems: string[] = [];
   let names: string[];
@@ -104,7 +105,7 @@ export async function loadRunbooks(dir: string, importer: ModuleImporter = defau
     const shown = relative(displayRoot, path) || path;
     let mod: Record<string, unknown>;
     try {
-      mod = await importer(path);
+      mod = await load(path);
     } catch (err) {
       problems.push(`${shown}: failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
       continue;
@@ -122,5 +123,6 @@ export async function loadRunbooks(dir: string, importer: ModuleImporter = defau
       problems.push(...(err instanceof DroverError ? (err.details.problems as string[]) : [`${shown}: ${String(err)}`]));
     }
   }
+  await load.done?.();
   return { registry, problems };
 }

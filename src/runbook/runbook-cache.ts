@@ -1,0 +1,153 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { hostModules, type HostModules } from './host-modules.js';
+import { compileRunbook, stopCompiler } from './runbook-compiler.js';
+
+/** Imports a module; injectable so tests and bundlers can load runbooks their own way. */
+export interface ModuleImporter {
+  (path: string): Promise<Record<string, unknown>>;
+  /** Called when a directory is loaded: frees what loading needed (the compiler's process). */
+  done?(): Promise<void>;
+}
+
+/** Bump when the compiled output changes for the same input (compiler options, import mapping). */
+const FORMAT = 1;
+
+export interface RunbookCacheOptions {
+  /** Where compiled runbooks are kept; default: `node_modules/.cache/drover/runbooks` in Drover's package. */
+  dir?: string;
+  /** The fallback when `dir` cannot be written: a private directory under this one (default: the system's temp dir). */
+  tmpDir?: string;
+  /** Told once, when compiled runbooks cannot be kept where asked. */
+  warn?: (message: string) => void;
+  host?: HostModules;
+}
+
+/** Where one compiled runbook is: `<key>.json` names `<output>.mjs` and the helpers' digests it was built from. */
+interface Manifest {
+  format: number;
+  output: string;
+  helpers: { path: string; sha256: string }[];
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function writeAtomically(path: string, data: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, data, { mode: 0o600 });
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function digestOf(path: string): Promise<string | undefined> {
+  return readFile(path).then(sha256, () => undefined);
+}
+
+/** True when `dir` exists (created if need be) and can be written. */
+async function writable(dir: string, mode?: number): Promise<boolean> {
+  try {
+    await mkdir(dir, { recursive: true, ...(mode ? { mode } : {}) });
+    await access(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A directory in a shared place (/tmp) is used only when it is this user's alone: nobody else can plant code in it. */
+async function private_(dir: string): Promise<boolean> {
+  if (!(await writable(dir, 0o700))) return false;
+  if (typeof process.getuid !== 'function') return true;
+  const info = await stat(dir).catch(() => undefined);
+  return Boolean(info && info.uid === process.getuid() && (info.mode & 0o022) === 0);
+}
+
+/**
+ * Loads TypeScript runbooks without a TypeScript loader: each file is compiled
+ * once with esbuild into a cache directory, named by the digest of its content
+ * (and of the helpers it imports), and imported from there. A changed file gets
+ * a new name, so a process never runs stale code and never needs tsx.
+ *
+ * The cache directory falls back to a private one under the temp dir, and to
+ * importing from memory (compiled on every start) when nothing can be written.
+ * `.js`/`.mjs` runbooks are imported as they are.
+ */
+export function cachedRunbookImporter(options: RunbookCacheOptions = {}): ModuleImporter {
+  const host = options.host ?? hostModules();
+  const preferred = options.dir ?? join(host.root, 'node_modules', '.cache', 'drover', 'runbooks');
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
+  const fallback = join(options.tmpDir ?? tmpdir(), `drover-${uid}`, 'runbooks');
+  let where: Promise<string | undefined> | undefined;
+
+  const cacheDir = () =>
+    (where ??= (async () => {
+      if (await writable(preferred)) return preferred;
+      if ((await private_(join(fallback, '..'))) && (await writable(fallback, 0o700))) {
+        // The default place is read-only in images; a directory asked for by name is worth a word.
+        if (options.dir) options.warn?.(`cannot write the runbook cache ${preferred}; using ${fallback}`);
+        return fallback;
+      }
+      options.warn?.(`cannot write the runbook cache ${preferred} nor ${fallback}: runbooks are compiled on every start`);
+      return undefined;
+    })());
+
+  async function lookup(dir: string, key: string): Promise<string | undefined> {
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(await readFile(join(dir, `${key}.json`), 'utf8')) as Manifest;
+    } catch {
+      return undefined;
+    }
+    if (manifest.format !== FORMAT || !/^[0-9a-f]{64}$/.test(manifest.output)) return undefined;
+    for (const helper of manifest.helpers) {
+      if ((await digestOf(helper.path)) !== helper.sha256) return undefined;
+    }
+    const file = join(dir, `${manifest.output}.mjs`);
+    return access(file).then(
+      () => file,
+      () => undefined,
+    );
+  }
+
+  /** Writes the compiled module and its manifest; undefined when that fails (disk full, read-only): it then runs from memory. */
+  async function keep(dir: string, key: string, output: string, helpers: Manifest['helpers'], code: string): Promise<string | undefined> {
+    try {
+      const file = join(dir, `${output}.mjs`);
+      await writeAtomically(file, code);
+      await writeAtomically(join(dir, `${key}.json`), JSON.stringify({ format: FORMAT, output, helpers } satisfies Manifest));
+      return file;
+    } catch (err) {
+      options.warn?.(`cannot write the runbook cache ${dir} (${(err as Error).message}): running a runbook compiled in memory`);
+      return undefined;
+    }
+  }
+
+  const importer: ModuleImporter = async (path) => {
+    if (!/\.([cm]?ts|tsx)$/.test(path)) return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    const source = await readFile(path, 'utf8');
+    // What the output depends on besides the helpers: the file and its content, and which Drover modules it is linked to.
+    const key = sha256(JSON.stringify([FORMAT, host.root, host.compiled, path, sha256(source)]));
+    const dir = await cacheDir();
+    const hit = dir ? await lookup(dir, key) : undefined;
+    if (hit) return (await import(pathToFileURL(hit).href)) as Record<string, unknown>;
+
+    const compiled = await compileRunbook(path, source, host);
+    const helpers = await Promise.all(compiled.helpers.map(async (helper) => ({ path: helper, sha256: (await digestOf(helper)) ?? '' })));
+    const output = sha256(JSON.stringify([key, helpers]));
+    const file = dir ? await keep(dir, key, output, helpers, compiled.code) : undefined;
+    const url = file ? pathToFileURL(file).href : `data:text/javascript;base64,${Buffer.from(compiled.code).toString('base64')}`;
+    return (await import(url)) as Record<string, unknown>;
+  };
+  importer.done = stopCompiler;
+  return importer;
+}
