@@ -1,5 +1,5 @@
 import type { Output, Printer } from './output.js';
-import type { RuntimeEnv } from './runtime.js';
+import type { RuntimeEnv } from './config-from.js';
 
 /** What the CLI gets from its entry point: the environment, where to print, who is asking. */
 export interface CliDeps extends RuntimeEnv {

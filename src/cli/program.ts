@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { DroverError } from '../errors.js';
 import type { CliDeps, CommandDeps } from './deps.js';
 import { EXIT, printer } from './output.js';
-import { configFrom } from './runtime.js';
+import { configFrom } from './config-from.js';
 import { defaultRedactor, Redactor } from '../redact/redactor.js';
 import { registerRunbookCommands } from './commands/runbooks.js';
 import { registerRunCommands } from './commands/run.js';

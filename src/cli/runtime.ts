@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createDrover, type Drover } from '../app.js';
-import { loadConfig, type Env } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { DroverError } from '../errors.js';
 import { Redactor } from '../redact/redactor.js';
@@ -15,19 +14,11 @@ import type { AuditSink } from '../audit/sink.js';
 import { streamSink } from '../audit/stream-sink.js';
 import { loadRunbooks, type RunbookRegistry } from '../runbook/registry.js';
 import type { K8sFake } from '../testing/index.js';
-import { clustersFromConfig } from './clusters-from-config.js';
+import { configFrom, type RuntimeEnv } from './config-from.js';
 import { connectRedis } from './redis-connect.js';
+import { runbookImporter } from './runbook-importer.js';
 
-export interface RuntimeEnv {
-  env: Env;
-  cwd: string;
-  /** Where JSON logs go; the CLI's own commands log warnings to stderr only. */
-  logDestination?: NodeJS.WritableStream;
-}
-
-export function configFrom({ env }: RuntimeEnv): Config {
-  return loadConfig({ env, readFile: (path) => readFileSync(path, 'utf8') });
-}
+export { configFrom, type RuntimeEnv };
 
 export function loggerFor(config: Config, destination?: NodeJS.WritableStream, level?: string): Logger {
   // Secrets never reach the logs: fields and messages go through the same redaction as chat and the audit log.
@@ -35,9 +26,9 @@ export function loggerFor(config: Config, destination?: NodeJS.WritableStream, l
 }
 
 /** Loads the runbooks; a broken runbook stops start-up with every problem listed. */
-export async function runbooksFrom(config: Config, cwd: string): Promise<RunbookRegistry> {
+export async function runbooksFrom(config: Config, cwd: string, logger?: Logger): Promise<RunbookRegistry> {
   const dir = resolve(cwd, config.runbooks.dir);
-  const { registry, problems } = await loadRunbooks(dir, undefined, cwd);
+  const { registry, problems } = await loadRunbooks(dir, runbookImporter(config, cwd, (message) => logger?.warn(message)), cwd);
   if (problems.length) {
     throw new DroverError('runbook_invalid', `Some runbooks are invalid:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
   }
@@ -66,13 +57,15 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
     { ...(rt.env.HOME ? { home: rt.env.HOME } : {}), ...(rt.env.KUBERNETES_SERVICE_HOST ? { serviceHost: rt.env.KUBERNETES_SERVICE_HOST } : {}) },
     (path) => readFileSync(path, 'utf8'),
   );
-  const runbooks = await runbooksFrom(config, rt.cwd);
+  const runbooks = await runbooksFrom(config, rt.cwd, logger);
   const redis = options.redis ?? (await connectRedis(config.redis.url));
   let sandbox: K8sFake | undefined;
   try {
     let clusters;
     if (options.withClusters) {
       const env = rt.env;
+      // Only a worker loads the Kubernetes client.
+      const { clustersFromConfig } = await import('./clusters-from-config.js');
       const loaded = await clustersFromConfig(
         config,
         { ...(env.HOME ? { home: env.HOME } : {}), ...(env.KUBERNETES_SERVICE_HOST ? { serviceHost: env.KUBERNETES_SERVICE_HOST } : {}) },

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { DroverError } from '../errors.js';
 
 export interface Cluster {
@@ -34,9 +34,11 @@ export class ClusterRegistry {
     const kc = sources.kubeConfig;
     const allow = sources.allow?.length ? new Set(sources.allow) : undefined;
     if (kc) {
+      // The given config's own class: this module (cluster names, presence, the CLI) loads without the Kubernetes client.
+      const KubeConfigClass = kc.constructor as new () => KubeConfig;
       for (const context of kc.getContexts()) {
         if (allow && !allow.has(context.name)) continue;
-        const single = new KubeConfig();
+        const single = new KubeConfigClass();
         single.loadFromOptions({
           clusters: kc.getClusters(),
           users: kc.getUsers(),

@@ -8,7 +8,8 @@ import { verifyAuditFile } from '../../audit/verify-file.js';
 import type { LogVerification } from '../../audit/verify-log.js';
 import { DroverError } from '../../errors.js';
 import { EXIT } from '../output.js';
-import { configFrom, withClient, type RuntimeEnv } from '../runtime.js';
+import { configFrom, type RuntimeEnv } from '../config-from.js';
+import { withClient } from '../lazy-runtime.js';
 
 interface VerifyDeps extends RuntimeEnv {
   output: { out(line: string): void; err(line: string): void };

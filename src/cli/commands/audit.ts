@@ -3,8 +3,8 @@ import { parseDuration } from '../../config/duration.js';
 import { DroverError } from '../../errors.js';
 import { describeEvent, filterEvents, type AuditFilter } from '../../audit/filter.js';
 import type { CommandDeps } from '../deps.js';
-import { withClient } from '../runtime.js';
 import { registerAuditVerify } from './audit-verify.js';
+import { withClient } from '../lazy-runtime.js';
 
 function since(text: string | undefined, now: Date): Date | undefined {
   if (!text) return undefined;

@@ -2,16 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { formatDuration } from '../../config/duration.js';
-import { WebClient } from '@slack/web-api';
-import { usergroupMembers } from '../../slack/usergroup-members.js';
-import { NO_POLICY, createPolicy, denyAllPolicy, loadPolicyFile, principalOf, type Decision, type Policy, type PolicyDocument } from '../../policy/index.js';
+import type { Decision, Policy, PolicyDocument } from '../../policy/index.js';
 import { parseMember } from '../../policy/principal.js';
-import { paramsFromPairs } from '../../runbook/params.js';
-import { loadRunbooks } from '../../runbook/registry.js';
 import type { Requester } from '../../runbook/types.js';
 import type { CommandDeps } from '../deps.js';
 import { EXIT } from '../output.js';
-import { configFrom } from '../runtime.js';
+import { configFrom } from '../config-from.js';
 
 type Kind = 'slack' | 'cli' | 'alert';
 
@@ -69,7 +65,15 @@ export function registerPolicyCommands(program: Command, deps: CommandDeps, setE
         setExit(EXIT.usage);
         return;
       }
-      const { registry, problems } = await loadRunbooks(resolve(deps.cwd, config.runbooks.dir), undefined, deps.cwd);
+      // Loaded here, not when the CLI starts: the policy engine, the runbooks, and Slack's client only with a token.
+      const [{ NO_POLICY, createPolicy, denyAllPolicy, loadPolicyFile, principalOf }, { paramsFromPairs }, { loadRunbooks }, { runbookImporter }] = await Promise.all([
+        import('../../policy/index.js'),
+        import('../../runbook/params.js'),
+        import('../../runbook/registry.js'),
+        import('../runbook-importer.js'),
+      ]);
+      const importer = runbookImporter(config, deps.cwd, (m) => deps.output.err(`warning: ${m}`));
+      const { registry, problems } = await loadRunbooks(resolve(deps.cwd, config.runbooks.dir), importer, deps.cwd);
       for (const p of problems) deps.output.err(`warning: invalid runbook: ${p}`);
       const runbook = registry.get(runbookId);
       const params = paramsFromPairs(runbook, pairs);
@@ -81,7 +85,11 @@ export function registerPolicyCommands(program: Command, deps: CommandDeps, setE
         const doc = loadPolicyFile(file, (p) => readFileSync(p, 'utf8'));
         // With the bot token, Slack user groups are resolved as the server resolves them.
         const token = config.slack.botToken;
-        const groupMembers = token ? usergroupMembers(new WebClient(token, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {})) : undefined;
+        let groupMembers;
+        if (token) {
+          const [{ WebClient }, { usergroupMembers }] = await Promise.all([import('@slack/web-api'), import('../../slack/usergroup-members.js')]);
+          groupMembers = usergroupMembers(new WebClient(token, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}));
+        }
         current = createPolicy(doc, { defaultTimeoutMs: config.approvals.timeout, ...(groupMembers ? { groupMembers } : {}) });
         deps.output.out(`Policy:     ${file}`);
         const slackGroups = slackGroupsIn(doc);

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { DroverError } from '../../errors.js';
 import type { Requester } from '../../runbook/types.js';
 import { isHeld } from '../../jobs/run-record.js';
-import { paramsFromPairs } from '../../runbook/params.js';
-import { followRun } from '../follow.js';
 import { EXIT, exitCodeFor, formatRun, formatRunSummary } from '../output.js';
 import type { CommandDeps } from '../deps.js';
-import { withClient } from '../runtime.js';
+import { withClient } from '../lazy-runtime.js';
+
+// Each action imports what it needs when it runs: `history` must not load the queue, Slack or the Kubernetes client.
+const storeClient = () => import('../store-client.js');
 
 function requester(deps: CommandDeps): Requester {
   return { kind: 'cli', id: deps.user, name: deps.user };
@@ -21,6 +23,7 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
     .option('-w, --wait', 'follow the run to its end; the exit code tells the outcome')
     .addOption(new Option('--id <runId>', 'idempotency key: submitting the same id twice creates one run').hideHelp())
     .action(async (runbookId: string, pairs: string[], opts: { cluster?: string; dryRun?: boolean; wait?: boolean; id?: string }) => {
+      const [{ paramsFromPairs }, { followRun }] = await Promise.all([import('../../runbook/params.js'), import('../follow.js')]);
       await withClient(deps, async (rt) => {
         const runbook = rt.drover.runbooks.get(runbookId);
         const params = paramsFromPairs(runbook, pairs);
@@ -71,9 +74,11 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
     .command('status <runId>')
     .description('Show a run: state, params, and its changes (or plan)')
     .action(async (runId: string) => {
-      await withClient(deps, async (rt) => {
-        const run = await rt.drover.queue.get(runId);
-        deps.output.out(formatRun(run, await rt.drover.store.shownChanges(run)));
+      const { withStore } = await storeClient();
+      await withStore(deps, async ({ store }) => {
+        const run = await store.get(runId);
+        if (!run) throw new DroverError('run_not_found', `No run with id "${runId}".`);
+        deps.output.out(formatRun(run, await store.shownChanges(run)));
       });
     });
 
@@ -92,8 +97,9 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
     .description('Recent runs, newest first')
     .option('-n, --limit <n>', 'how many', '20')
     .action(async (runbook: string | undefined, opts: { limit: string }) => {
-      await withClient(deps, async (rt) => {
-        const runs = await rt.drover.store.recent(Number(opts.limit) || 20, runbook);
+      const { withStore } = await storeClient();
+      await withStore(deps, async ({ store }) => {
+        const runs = await store.recent(Number(opts.limit) || 20, runbook);
         for (const r of runs) {
           deps.output.out(`${r.id}  ${r.state.padEnd(9)}  ${r.runbook.padEnd(22)} ${r.cluster.padEnd(12)} ${r.requester.name ?? r.requester.id}  ${r.createdAt}`);
         }
@@ -105,8 +111,9 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
     .command('clusters')
     .description('Clusters served by the running workers')
     .action(async () => {
-      await withClient(deps, async (rt) => {
-        const workers = await rt.drover.presence.workers();
+      const { withStore } = await storeClient();
+      await withStore(deps, async ({ presence }) => {
+        const workers = await presence.workers();
         if (!workers.length) {
           deps.output.err('No worker is running.');
           setExit(EXIT.unavailable);

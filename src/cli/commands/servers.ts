@@ -1,110 +1,17 @@
-import { createServer, type Server } from 'node:http';
-import type { ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
-import { listen } from '../../http/listen.js';
-import { DroverError } from '../../errors.js';
 import type { CommandDeps } from '../deps.js';
-import { configFrom } from '../runtime.js';
-import { openRuntime, withClient, type Runtime } from '../runtime.js';
-import { ensureLocalRedis } from '../local-redis.js';
-import { runTerminalChat } from '../../chat/terminal-chat.js';
-import { slackSettingsFrom } from '../../app.js';
+import type { ServeOptions } from '../serve.js';
+import { withClient } from '../lazy-runtime.js';
 
-async function listenOrExplain(server: Server, port: number, host: string): Promise<number> {
-  try {
-    return await listen(server, port, host);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new DroverError('config_invalid', `Port ${port} is already in use; set PORT to another port.`, { cause: err });
-    }
-    throw err;
-  }
-}
-
-interface ServeOptions {
-  worker: boolean;
-  http: boolean;
-  /** Developer conveniences: start a local Redis if none answers, print a guide, offer the terminal chat. */
-  local: boolean;
-}
-
-function terminalChat(deps: CommandDeps, rt: Runtime): Promise<void> {
-  const { drover } = rt;
-  return runTerminalChat({
-    commands: drover.chat,
-    store: drover.store,
-    redis: rt.redis,
-    prefix: rt.config.redis.prefix,
-    logger: rt.logger,
-    input: deps.input,
-    print: (text) => deps.output.out(text),
-    redactor: drover.redactor,
-    requester: { kind: 'cli', id: deps.user, name: deps.user },
-    command: rt.config.slack.command,
-    listClusters: drover.listClusters,
-  });
-}
-
-async function serve(deps: CommandDeps, options: ServeOptions): Promise<void> {
-  let child: ChildProcess | undefined;
-  let redis;
-  if (options.local && !deps.env.REDIS_URL) {
-    const local = await ensureLocalRedis(configFrom(deps).redis.url, deps.env.PATH, (l) => deps.output.err(l));
-    redis = local.redis;
-    child = local.child;
-  }
-  let rt: Runtime | undefined;
-  let server: Server | undefined;
-  try {
-    const chatInTerminal = options.local && deps.interactive && !configFrom(deps).slack.botToken;
-    rt = await openRuntime(deps, { withClusters: options.worker, ...(redis ? { redis } : {}), ...(chatInTerminal ? { logLevel: 'warn' } : {}) });
-    const { drover, config, logger } = rt;
-    if (drover.slack) {
-      await drover.slack.start();
-      logger.info({ mode: slackSettingsFrom(config.slack)?.mode, command: config.slack.command }, 'Slack app started');
-    }
-    drover.startHousekeeping();
-    if (options.http) {
-      server = createServer(drover.router.listener);
-      const port = await listenOrExplain(server, config.http.port, config.http.host);
-      logger.info({ port }, 'HTTP server listening (/metrics, /healthz, /readyz)');
-    }
-    if (options.worker) {
-      await drover.startWorker();
-      logger.info({ clusters: drover.clusters?.names(), default: drover.clusters?.defaultName, runbooks: drover.runbooks.size }, 'worker started');
-    }
-    if (options.local) {
-      const cluster = drover.clusters?.defaultName ?? '<cluster>';
-      deps.output.err(
-        [
-          '',
-          `Drover is running: ${drover.runbooks.size} runbooks, clusters: ${drover.clusters?.names().join(', ') ?? '-'} (default ${cluster}).`,
-          `Metrics: http://localhost:${config.http.port}/metrics`,
-          'In another terminal, try:',
-          '  npx drover runbooks list',
-          `  npx drover run scale-deployment namespace=demo deployment=web replicas=4 --dry-run --wait`,
-          `  npx drover run restart-deployment namespace=demo deployment=web --wait`,
-          chatInTerminal ? 'Or type chat commands below, as you would in Slack (no Slack credentials are configured).' : '',
-          '',
-        ].join('\n'),
-      );
-    }
-    const signal = chatInTerminal ? await Promise.race([deps.stopSignal, terminalChat(deps, rt).then(() => 'end of input')]) : await deps.stopSignal;
-    logger.info({ signal }, 'stopping: finishing runs in progress');
-  } finally {
-    if (server) await new Promise((r) => server?.close(r));
-    await rt?.close();
-    if (redis && !rt) redis.disconnect();
-    if (redis && rt) await redis.quit().catch(() => undefined);
-    child?.kill();
-  }
-}
+// The servers' code (the app, Slack, the queue, the Kubernetes client) loads only when one starts.
+const serve = async (deps: CommandDeps, options: ServeOptions) => (await import('../serve.js')).serve(deps, options);
 
 export function registerServerCommands(program: Command, deps: CommandDeps, _setExit: (code: number) => void): void {
   program
     .command('chat')
     .description('Chat with Drover in the terminal: the same commands and messages as in Slack (needs a running worker)')
     .action(async () => {
+      const { terminalChat } = await import('../serve.js');
       await withClient(deps, async (rt) => {
         await Promise.race([terminalChat(deps, rt), deps.stopSignal]);
       });
