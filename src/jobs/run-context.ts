@@ -22,6 +22,8 @@ export interface RunContextDeps {
    * error to throw.
    */
   cancelled: (by: Requester) => Error;
+  /** The run's run.started event, appended while its first step begins: no step's own event (nor its effect) goes before it. */
+  audited?: Promise<unknown>;
 }
 
 /** Refuses calls once the run is cancelled or timed out, so no mutation starts after that. */
@@ -62,7 +64,7 @@ export function createRunContext(deps: RunContextDeps): RunContext {
     const key = n === 1 ? name : `${name}#${n}`;
 
     // The cancel flag, the checkpoint and the step's start, in one round trip.
-    const begun = await store.beginStep(run.id, key, Boolean(options.skipInDryRun && run.dryRun));
+    const [begun] = await Promise.all([store.beginStep(run.id, key, Boolean(options.skipInDryRun && run.dryRun)), deps.audited]);
     if (begun.kind === 'cancel') throw deps.cancelled(begun.by);
     if (begun.kind === 'done') {
       await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'replayed', durationMs: 0 });
@@ -80,8 +82,10 @@ export function createRunContext(deps: RunContextDeps): RunContext {
       const durationMs = Math.round(performance.now() - started);
       // JSON round trip now, so the first run sees exactly what a replay would.
       const stored = value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as T);
-      await store.endStep(run.id, key, stored, { type: 'step', step: key, phase: 'succeeded', durationMs });
-      await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'succeeded', durationMs });
+      await Promise.all([
+        store.endStep(run.id, key, stored, { type: 'step', step: key, phase: 'succeeded', durationMs }),
+        audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'succeeded', durationMs }),
+      ]);
       return stored as T;
     } catch (err) {
       const durationMs = Math.round(performance.now() - started);

@@ -175,13 +175,17 @@ export class RunWorker {
     }, run.timeoutMs);
     this.active.set(runId, controller);
     let attempt = 0;
+    let startedAudit: Promise<unknown> = Promise.resolve();
 
     try {
       const resumed = run.state === 'running';
-      const started = await store.start(runId, ['queued', 'running'], { startedAt: run.startedAt ?? this.now().toISOString() });
+      const startedAt = run.startedAt ?? this.now().toISOString();
+      const started = await store.start(runId, ['queued', 'running'], { startedAt });
       attempt = started.attempt;
       if (started.refused) return { state: started.refused };
-      await audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed });
+      // Appended while the first step begins: that step's own audit event, and so any side effect, waits for it.
+      startedAudit = audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed });
+      startedAudit.catch(() => undefined);
       if (resumed) await store.emit(runId, { type: 'report', text: `Resumed on attempt ${attempt}; completed steps are not repeated.` });
 
       await this.approvals.verify(run, runbook, params, attempt, controller.signal);
@@ -196,6 +200,7 @@ export class RunWorker {
         audit,
         logger: runLogger,
         scrub,
+        audited: startedAudit,
         cancelled: (by) => {
           controller.abort(cancelledBy(by));
           return controller.signal.reason as DroverError;
@@ -203,11 +208,14 @@ export class RunWorker {
       });
       deadline.catch(() => undefined);
       const result = await Promise.race([runbook.run(ctx, params), deadline]);
-      await this.finish({ ...run, startedAt: run.startedAt ?? this.now().toISOString() }, 'succeeded', {
+      await startedAudit;
+      await this.finish({ ...run, startedAt }, 'succeeded', {
         result: result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown),
       });
       return { state: 'succeeded' };
     } catch (thrown) {
+      // What ends the attempt is recorded after its run.started (an audit that failed fails the attempt, to be retried).
+      await startedAudit;
       const err = asDroverError(controller.signal.aborted ? controller.signal.reason : thrown);
       const current = (await store.get(runId)) ?? run;
       if (err.code === 'run_cancelled') {
