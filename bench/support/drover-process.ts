@@ -2,6 +2,7 @@
 // started with the benchmark's preload so that it can be asked to collect
 // garbage and report its memory; ready when /readyz answers 200.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import type { Children, Child } from './children.js';
 import { freePort } from './free-port.js';
 import { benchJs, mainJs, repoRoot } from './paths.js';
@@ -61,6 +62,15 @@ export function droverEnv({ redisUrl, workspace, port, extra }: DroverEnvOptions
   };
 }
 
+async function announced(redisUrl: string, pid: number, timeoutMs: number): Promise<boolean> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    return await waitFor(async () => Object.values(await redis.hgetall(`${PREFIX}:workers`)).some((raw) => (JSON.parse(raw) as { pid?: number }).pid === pid), timeoutMs, 25);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Starts `node dist/src/main.js <args>` and waits for /readyz (at most `readyTimeoutMs`). */
 export async function startDrover(
   children: Children,
@@ -99,6 +109,11 @@ export async function startDrover(
   }, options.readyTimeoutMs ?? 60_000, 25);
   if (!ready) throw new Error(`${options.name} did not become ready within ${(options.readyTimeoutMs ?? 60_000) / 1000} s:\n${child.logTail()}`);
   const readyMs = performance.now() - started;
+  // /readyz answers before a worker has announced its clusters (the HTTP server listens first):
+  // a run submitted in between finds no cluster. Wait for the announcement too.
+  if (options.args[0] === 'worker' && !(await announced(options.redisUrl, child.pid, 30_000))) {
+    throw new Error(`${options.name} did not announce itself (${PREFIX}:workers) within 30 s:\n${child.logTail()}`);
+  }
   const reportFile = `${options.workspace.memoryDir}/${child.pid}.json`;
   return {
     name: options.name,
