@@ -14,11 +14,9 @@ import { Router } from './http/router.js';
 import { Presence } from './jobs/presence.js';
 import { RunQueue } from './jobs/run-queue.js';
 import { RunStore } from './jobs/run-store.js';
-import { RunWorker, type K8sOpsFactory } from './jobs/run-worker.js';
-import { TargetLocks } from './jobs/target-lock.js';
+import type { RunWorker, K8sOpsFactory } from './jobs/run-worker.js';
 import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/clusters.js';
 import { checkIdentity, identityFor, sameListedUser } from './k8s/impersonation.js';
-import { createK8sOps } from './k8s/ops.js';
 import { createMetrics } from './metrics/metrics.js';
 import { Redactor } from './redact/redactor.js';
 import type { RunbookRegistry } from './runbook/registry.js';
@@ -145,19 +143,21 @@ export function createDrover(deps: DroverDeps) {
     now,
   });
 
-  const k8s: K8sOpsFactory | undefined =
-    deps.k8s ??
-    (clusters
-      ? ({ cluster, dryRun, hooks, requester }) =>
-          createK8sOps({
-            cluster,
-            kubeConfig: clusters.get(cluster).kubeConfig,
-            dryRun,
-            hooks,
-            requestTimeoutMs: config.clusters.requestTimeout,
-            impersonate: identityFor(config.clusters.impersonation, cluster, requester),
-          })
-      : undefined);
+  /** Builds ctx.k8s. The Kubernetes client is imported by a process that runs a worker, not by every one. */
+  async function k8sFactory(): Promise<K8sOpsFactory | undefined> {
+    if (deps.k8s) return deps.k8s;
+    if (!clusters) return undefined;
+    const { createK8sOps } = await import('./k8s/ops.js');
+    return ({ cluster, dryRun, hooks, requester }) =>
+      createK8sOps({
+        cluster,
+        kubeConfig: clusters.get(cluster).kubeConfig,
+        dryRun,
+        hooks,
+        requestTimeoutMs: config.clusters.requestTimeout,
+        impersonate: identityFor(config.clusters.impersonation, cluster, requester),
+      });
+  }
 
   const router = new Router((err, req) => logger.error({ err, url: req.url }, 'request failed'));
   const availability = new RedisAvailability(redis);
@@ -398,7 +398,9 @@ export function createDrover(deps: DroverDeps) {
     },
     /** Starts a worker in this process; needs clusters. */
     async startWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string } = {}) {
+      const k8s = await k8sFactory();
       if (!k8s) throw new Error('A worker needs clusters (or a k8s factory).');
+      const [{ RunWorker }, { TargetLocks }] = await Promise.all([import('./jobs/run-worker.js'), import('./jobs/target-lock.js')]);
       const worker = new RunWorker({
         connection: queueConnection,
         redis,

@@ -1,9 +1,10 @@
-import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { LogLevel, Logger as BoltLogger } from '@slack/bolt';
+import { bolt } from './bolt.js';
 import type { Logger } from 'pino';
 
 /** Bolt's logger interface over Drover's pino logger, so everything lands in one structured log. */
 export function boltLogger(logger: Logger): BoltLogger {
-  let level = LogLevel.INFO;
+  let level: LogLevel = bolt().LogLevel.INFO;
   const child = logger.child({ component: 'slack' });
   const line = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   return {

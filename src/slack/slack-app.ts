@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, type RespondFn } from '@slack/bolt';
+import type { App, HTTPReceiver, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { RunNotifier } from '../chat/run-notifier.js';
 import { IDS, type ChatMessage } from '../chat/types.js';
 import { parseApprovalValue } from '../chat/blocks/approval.js';
 import { boltLogger } from './bolt-logger.js';
+import { bolt } from './bolt.js';
 import { EventDedupe } from './event-dedupe.js';
 import { SlackSink } from './slack-sink.js';
 import { SlackOut } from './slack-out.js';
@@ -67,11 +68,12 @@ interface ModalMetadata {
 export function createSlackApp(deps: SlackAppDeps) {
   const { settings, commands, logger } = deps;
   const log = boltLogger(logger);
+  const Bolt = bolt();
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
   let receiver: HTTPReceiver | undefined;
   let app: App;
   if (settings.mode === 'socket') {
-    app = new App({
+    app = new Bolt.App({
       token: settings.botToken,
       appToken: settings.appToken,
       socketMode: true,
@@ -81,14 +83,14 @@ export function createSlackApp(deps: SlackAppDeps) {
       installerOptions: { clientOptions },
     });
   } else {
-    receiver = new HTTPReceiver({
+    receiver = new Bolt.HTTPReceiver({
       signingSecret: settings.signingSecret ?? '',
       endpoints: '/slack/events',
       logger: log,
       processBeforeResponse: false,
     });
     // Deferred, so that a bad token fails start() with a clear message instead of an unhandled rejection.
-    app = new App({ token: settings.botToken, receiver, logger: log, clientOptions, deferInitialization: true });
+    app = new Bolt.App({ token: settings.botToken, receiver, logger: log, clientOptions, deferInitialization: true });
   }
   const client: WebClient = app.client;
   const out = new SlackOut(client);
