@@ -5,7 +5,7 @@
 // restart-deployment on 50 shared deployments (most of it waits on targets).
 import { Redis } from 'ioredis';
 import { type BenchContext, resetRedis } from '../support/context.js';
-import { startDrover } from '../support/drover-process.js';
+import { PREFIX, startDrover } from '../support/drover-process.js';
 import { droverQueue } from '../support/drover-queue.js';
 import { addInBulks, floorQueue } from '../support/floor-jobs.js';
 import { deployment } from '../support/k8s-fake-process.js';
@@ -98,6 +98,9 @@ export async function benchRuns(ctx: BenchContext): Promise<void> {
     describeDrain(ctx, d, `${count} bench-noop runs on distinct targets`);
     const perRun = (d.addCost.calls + d.processCost.calls) / count;
     const ratio = d.rate / base.rate;
+    const events = await ctx.redis.client.xlen(`${PREFIX}:audit`);
+    const auditBytes = Number(await ctx.redis.client.call('MEMORY', 'USAGE', `${PREFIX}:audit`, 'SAMPLES', '0'));
+    ctx.log(`    audit stream: ${events} events (${(events / (count + 200)).toFixed(1)} per run, warm-up included), ${(auditBytes / Math.max(1, events)).toFixed(0)} B each in Redis`);
     ctx.log(`    ratio ${ratio.toFixed(2)} (goal ≥ ${RUNS_GOAL.atLeast}); ${(perRun / base.commandsPerJob).toFixed(1)}× the floor's commands per job`);
     ctx.row({
       figure: `no-op runs, distinct targets, concurrency ${CONCURRENCY}`,
