@@ -12,6 +12,13 @@ function unavailable(): DroverError {
   return new DroverError('redis_unavailable', 'Redis is not connected.', { retryable: true });
 }
 
+/** The connection's next drop, awaited by the guarded calls in progress. */
+interface Loss {
+  promise: Promise<never>;
+  users: number;
+  dropped: () => void;
+}
+
 /**
  * Whether Redis can answer now. Drover's connection queues commands while
  * Redis is down and sends them when it returns, so a request that simply
@@ -19,6 +26,8 @@ function unavailable(): DroverError {
  * HTTP entry points ask here first and answer 503 at once instead.
  */
 export class RedisAvailability {
+  private loss: Loss | undefined;
+
   constructor(private readonly redis: Pick<Redis, 'status' | 'once' | 'off'>) {}
 
   get up(): boolean {
@@ -48,16 +57,48 @@ export class RedisAvailability {
    */
   async guard<T>(work: () => Promise<T>): Promise<T> {
     if (!(await this.ready())) throw unavailable();
-    let dropped = (): void => undefined;
-    const lost = new Promise<never>((_, reject) => {
-      dropped = () => reject(unavailable());
-      this.redis.once('close', dropped);
-    });
+    const lost = this.watchLoss();
     try {
-      return await Promise.race([work(), lost]);
+      return await Promise.race([work(), lost.promise]);
     } finally {
-      this.redis.off('close', dropped);
+      lost.release();
     }
+  }
+
+  /**
+   * One 'close' listener shared by every guarded call in progress (a burst of
+   * requests added one each, and Node warned of a listener leak past ten).
+   */
+  private watchLoss(): { promise: Promise<never>; release: () => void } {
+    const loss = this.loss ?? this.newLoss();
+    loss.users++;
+    return {
+      promise: loss.promise,
+      release: () => {
+        if (--loss.users > 0 || this.loss !== loss) return;
+        this.redis.off('close', loss.dropped);
+        this.loss = undefined;
+      },
+    };
+  }
+
+  private newLoss(): Loss {
+    let reject: (err: Error) => void = () => undefined;
+    const promise = new Promise<never>((_, r) => {
+      reject = r;
+    });
+    promise.catch(() => undefined); // a loss no call is waiting on is no error
+    const loss: Loss = {
+      promise,
+      users: 0,
+      dropped: () => {
+        if (this.loss === loss) this.loss = undefined;
+        reject(unavailable());
+      },
+    };
+    this.redis.once('close', loss.dropped);
+    this.loss = loss;
+    return loss;
   }
 }
 
