@@ -5,6 +5,7 @@
  * handlers assume these types and answered a wrong one with a 500 (or, for a
  * JSON `null`, a crash). Unknown fields pass: Slack adds fields over time.
  */
+import { parse } from 'node:querystring';
 import { z } from 'zod';
 
 const id = z.string().max(256);
@@ -72,15 +73,40 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A body Slack sent, parsed as Bolt parses it. */
+export type SlackBody = Record<string, unknown>;
+
+/** The content type without its parameters, lower-cased. */
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
+ * A signed body parsed once, as Bolt's HTTP receiver parses it (a form is
+ * `querystring`-parsed and its `payload` field read as JSON; anything else as
+ * JSON), or undefined when it does not have the shape Slack sends for its
+ * content type. What was checked is what is dispatched: a repeated form field
+ * is a list here, as it is for Bolt, and is refused where a string is expected.
+ */
+export function parseSlackBody(contentType: string | undefined, body: Buffer): SlackBody | undefined {
+  const text = body.toString('utf8');
+  // Bolt reads a form only under this exact type, and anything else as JSON.
+  if (contentType === 'application/x-www-form-urlencoded') {
+    const form = parse(text) as SlackBody;
+    const payload = form.payload;
+    if (payload !== undefined) {
+      const interactionBody = typeof payload === 'string' ? parseJson(payload) : undefined;
+      return interaction.safeParse(interactionBody).success ? (interactionBody as SlackBody) : undefined;
+    }
+    if (form.ssl_check === '1') return form;
+    return slashCommand.safeParse(form).success ? form : undefined;
+  }
+  if (mediaType(contentType) !== 'application/json') return undefined;
+  const json = parseJson(text);
+  return eventsApi.safeParse(json).success ? (json as SlackBody) : undefined;
+}
+
 /** Whether a signed body has the shape Slack sends for its content type. */
 export function slackBodyShapeOk(contentType: string | undefined, body: Buffer): boolean {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
-  const text = body.toString('utf8');
-  if (type === 'application/json') return eventsApi.safeParse(parseJson(text)).success;
-  if (type !== 'application/x-www-form-urlencoded') return false;
-  const form = new URLSearchParams(text);
-  const payload = form.get('payload');
-  if (payload !== null) return interaction.safeParse(parseJson(payload)).success;
-  if (form.get('ssl_check') === '1') return true;
-  return slashCommand.safeParse(Object.fromEntries(form)).success;
+  return parseSlackBody(contentType, body) !== undefined;
 }

@@ -1,4 +1,5 @@
-import { slackBodyShapeOk } from '../../../src/slack/payload-shape.js';
+import { HTTPModuleFunctions } from '@slack/bolt';
+import { parseSlackBody, slackBodyShapeOk } from '../../../src/slack/payload-shape.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_ = 'application/json';
@@ -39,5 +40,28 @@ describe('slackBodyShapeOk: what Bolt cannot read, or Slack never sends, is refu
     ['text/plain', 'text/plain', Buffer.from('hello')],
   ])('%s', (_name, type, body) => {
     expect(slackBodyShapeOk(type, body)).toBe(false);
+  });
+});
+
+describe('parseSlackBody: parsed once, as Bolt parses it', () => {
+  const boltParse = (contentType: string, body: Buffer): unknown =>
+    HTTPModuleFunctions.parseHTTPRequestBody(Object.assign(Object.create(null) as object, { rawBody: body, headers: { 'content-type': contentType } }) as never);
+
+  test.each([
+    ['a slash command', FORM, form({ command: '/drover', text: 'run x a=1 --dry-run', user_id: 'U0ALICE', channel_id: 'C0OPS', response_url: 'https://hooks.slack.com/x' })],
+    ['a button click', FORM, payload({ type: 'block_actions', user: { id: 'U0BOB' }, actions: [{ action_id: 'drover_approve', value: '{}' }], channel: { id: 'C0OPS' } })],
+    ['an event', JSON_, json({ type: 'event_callback', team_id: 'T1', event: { type: 'app_mention', text: 'hi', user: 'U0BOB', channel: 'C0OPS', ts: '1712345678.000100' } })],
+    ['the URL check', 'application/json; charset=utf-8', json({ type: 'url_verification', challenge: 'abc' })],
+  ])('%s: the same object Bolt would dispatch', (_name, type, body) => {
+    expect({ ...parseSlackBody(type, body) }).toEqual({ ...(boltParse(type, body) as object) });
+  });
+
+  it('a field sent twice is a list, as for Bolt, and refused where Slack sends a string', () => {
+    const body = Buffer.from('command=%2Fdrover&text=help&user_id=U0ALICE&user_id=U0MALLORY&channel_id=C0OPS');
+    expect(parseSlackBody(FORM, body)).toBeUndefined();
+  });
+
+  it('a form under another content type is not read as a form (Bolt would read it as JSON)', () => {
+    expect(parseSlackBody(`${FORM}; charset=utf-8`, form({ command: '/drover', text: 'help', user_id: 'U0ALICE' }))).toBeUndefined();
   });
 });
