@@ -8,7 +8,10 @@ export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'slack' });
   const line = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   return {
-    debug: (...args) => child.debug(line(args)),
+    // Bolt logs at debug several times per request: formatted only when someone reads it.
+    debug: (...args) => {
+      if (child.isLevelEnabled('debug')) child.debug(line(args));
+    },
     info: (...args) => child.info(line(args)),
     warn: (...args) => child.warn(line(args)),
     error: (...args) => child.error(line(args)),

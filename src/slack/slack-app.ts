@@ -1,4 +1,4 @@
-import type { App, HTTPReceiver, RespondFn } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -18,6 +18,9 @@ import type { Redactor } from '../redact/redactor.js';
 import { AfterAck } from './after-ack.js';
 import { RedisAvailability } from '../http/redis-availability.js';
 import { REPLAY_MEMORY_SECONDS, guardSlackRequests } from './request-guard.js';
+import { RequestTraffic } from './request-traffic.js';
+import { SlackReceiver } from './slack-receiver.js';
+import type { SlackBody } from './payload-shape.js';
 
 export interface SlackSettings {
   mode: 'http' | 'socket';
@@ -70,8 +73,26 @@ export function createSlackApp(deps: SlackAppDeps) {
   const log = boltLogger(logger);
   const Bolt = bolt();
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
-  let receiver: HTTPReceiver | undefined;
+  const traffic = new RequestTraffic();
+  const afterAck = new AfterAck((err) => logger.error({ err }, 'slack: handling failed'), { holdWhile: () => traffic.busy() });
+  /** Runs work after the handler returned, so Slack gets its ack at once. */
+  function later(what: string, work: () => Promise<void>): void {
+    afterAck.push(() => work().catch((err: unknown) => logger.error({ err, what }, 'slack: handling failed')));
+  }
+  // The listeners below whose first act is an empty ack(): such requests are answered before Bolt processes them.
+  const ownActions = new Set<string>([IDS.cancelAction, IDS.approveAction, IDS.rejectAction]);
+  function acksAtOnce(body: SlackBody): boolean {
+    // Classified as Bolt does (App.processEvent): an event, then a command, then an action (only the first is dispatched).
+    const event = body.event as { type?: unknown } | null | undefined;
+    if (event !== undefined) return event?.type !== 'function_executed';
+    if (body.command !== undefined) return body.command === settings.command;
+    if (body.name !== undefined || body.type !== 'block_actions' || !Array.isArray(body.actions)) return false;
+    const first = body.actions[0] as { action_id?: unknown } | undefined;
+    return typeof first?.action_id === 'string' && ownActions.has(first.action_id);
+  }
+  let receiver: SlackReceiver | undefined;
   let app: App;
+  // No conversation store: no listener reads one, and Bolt's default costs a look-up per event.
   if (settings.mode === 'socket') {
     app = new Bolt.App({
       token: settings.botToken,
@@ -81,16 +102,12 @@ export function createSlackApp(deps: SlackAppDeps) {
       logger: log,
       clientOptions,
       installerOptions: { clientOptions },
+      convoStore: false,
     });
   } else {
-    receiver = new Bolt.HTTPReceiver({
-      signingSecret: settings.signingSecret ?? '',
-      endpoints: '/slack/events',
-      logger: log,
-      processBeforeResponse: false,
-    });
+    receiver = new SlackReceiver({ logger: log, acksAtOnce, defer: later });
     // Deferred, so that a bad token fails start() with a clear message instead of an unhandled rejection.
-    app = new Bolt.App({ token: settings.botToken, receiver, logger: log, clientOptions, deferInitialization: true });
+    app = new Bolt.App({ token: settings.botToken, receiver, logger: log, clientOptions, deferInitialization: true, convoStore: false });
   }
   const client: WebClient = app.client;
   const out = new SlackOut(client);
@@ -106,12 +123,6 @@ export function createSlackApp(deps: SlackAppDeps) {
   });
   const dedupe = new EventDedupe(deps.redis, deps.prefix);
   const replays = new EventDedupe(deps.redis, deps.prefix, REPLAY_MEMORY_SECONDS);
-
-  const afterAck = new AfterAck((err) => logger.error({ err }, 'slack: handling failed'));
-  /** Runs work after the handler returned, so Slack gets its ack at once. */
-  function later(what: string, work: () => Promise<void>): void {
-    afterAck.push(() => work().catch((err: unknown) => logger.error({ err, what }, 'slack: handling failed')));
-  }
 
   async function tellPrivately(origin: Origin, message: ChatMessage): Promise<void> {
     const safe = redactor.chat(message);
@@ -273,14 +284,16 @@ export function createSlackApp(deps: SlackAppDeps) {
     /** Slack's write methods, for redacted content only. */
     out,
     notifier,
-    /** Mount on POST /slack/events (HTTP mode only): Bolt's receiver behind the timestamp, replay and Redis checks. */
+    /** Mount on POST /slack/events (HTTP mode only): Drover's Bolt receiver behind the timestamp, signature, shape, replay and Redis checks. */
     requestListener: receiver
-      ? guardSlackRequests(receiver.requestListener, {
-          signingSecret: settings.signingSecret ?? '',
-          firstSeen: (signature) => replays.first(`sig:${signature}`),
-          redis: new RedisAvailability(deps.redis),
-          logger,
-        })
+      ? traffic.track(
+          guardSlackRequests((req, res, body) => receiver.dispatch(req, res, body), {
+            signingSecret: settings.signingSecret ?? '',
+            firstSeen: (signature) => replays.first(`sig:${signature}`),
+            redis: new RedisAvailability(deps.redis),
+            logger,
+          }),
+        )
       : undefined,
     async start(): Promise<void> {
       try {

@@ -12,7 +12,7 @@ function command(text: string): string {
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 500));
 
-describe('Slack: timestamps and replays, signed for real, on Bolt\'s HTTP receiver', () => {
+describe('Slack: timestamps and replays, signed for real', () => {
   let t: SlackTestDrover;
 
   beforeAll(async () => {
@@ -92,5 +92,36 @@ describe('Slack: signed bodies Bolt cannot read are refused, and the server live
     const ok = await t.send(command('help'), FORM);
     expect(ok.status).toBe(200);
     await t.slack.waitForCall('chat.postEphemeral');
+  });
+});
+
+describe('Slack: the checks Slack makes of an app', () => {
+  let t: SlackTestDrover;
+
+  beforeAll(async () => {
+    t = await buildSlackTestDrover();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('the SSL check (unsigned) gets an empty 200, and nothing it carries is acted on', async () => {
+    t.slack.clear();
+    const smuggled = new URLSearchParams({ ssl_check: '1', token: 'x', command: '/drover', text: 'run restart-deployment namespace=demo deployment=web', user_id: 'U0ALICE', channel_id: CHANNEL });
+    const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': FORM }, body: smuggled.toString() });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    await settle();
+    expect(t.slack.calls().filter((c) => c.method !== 'auth.test')).toEqual([]);
+  });
+
+  it('the URL verification gets its challenge back when signed, 401 when not', async () => {
+    const body = JSON.stringify({ type: 'url_verification', token: 'x', challenge: 'c-123' });
+    const signed = await t.send(body, 'application/json');
+    expect(signed.status).toBe(200);
+    expect(JSON.parse(signed.text)).toEqual({ challenge: 'c-123' });
+    const unsigned = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(unsigned.status).toBe(401);
   });
 });

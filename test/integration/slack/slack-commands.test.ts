@@ -39,7 +39,7 @@ function textOf(args: Record<string, unknown>): string {
   return JSON.stringify([args.text, args.blocks ?? args.view]);
 }
 
-describe('Slack: signed requests on Bolt\'s HTTP receiver', () => {
+describe('Slack: signed requests on Drover\'s receiver for Bolt', () => {
   let t: SlackTestDrover;
 
   beforeAll(async () => {
