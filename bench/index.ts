@@ -1,4 +1,4 @@
-// `npm run bench [-- [--quick] [--keep] [--heap] [part...]]`: Drover's speed
+// `npm run bench [-- [--quick] [--keep] [--heap] [--profile] [part...]]`: Drover's speed
 // and memory, each figure beside a floor measured first, in the same run, on
 // the benchmark's own Redis. Runs compiled JavaScript (npm run bench builds
 // first); the Drover under test runs as real processes.
@@ -56,7 +56,7 @@ try {
   const fake = await startFakeProcess(children);
   workspace.writeKubeconfig(fake.kubeConfigYaml);
   out(`own redis-server on 127.0.0.1:${redis.port}; Kubernetes API fake at ${fake.url} (cluster "bench"); logs in ${workspace.logDir}`);
-  const ctx: BenchContext = { quick: args.quick, heap: args.heap, children, redis, fake, workspace, log: out, row: (r) => rows.push(r), rows };
+  const ctx: BenchContext = { quick: args.quick, heap: args.heap, profile: args.profile, children, redis, fake, workspace, log: out, row: (r) => rows.push(r), rows };
   for (const name of chosen) {
     out('');
     try {

@@ -4,7 +4,7 @@
 // size, in the same bulks. Then the latency from a webhook to the first
 // Kubernetes API call of its run, with a worker running.
 import { Redis } from 'ioredis';
-import { type BenchContext, resetRedis } from '../support/context.js';
+import { type BenchContext, logProfile, resetRedis } from '../support/context.js';
 import { crashLooping, deliver, webhookPayload } from '../support/alerts.js';
 import { startDrover, WEBHOOK_TOKEN } from '../support/drover-process.js';
 import { droverQueue } from '../support/drover-queue.js';
@@ -77,7 +77,7 @@ export async function benchIngest(ctx: BenchContext): Promise<void> {
   await ctx.fake.seed(Array.from({ length: samples }, (_, i) => pod('demo', `lat-${i}`)));
   // The worker announces the cluster the alerts' runs go to; the queue is paused for the storm, so the storm measures intake alone.
   const worker = await startDrover(ctx.children, { name: 'ingest-worker', args: ['worker'], redisUrl: ctx.redis.url, workspace: ctx.workspace });
-  const serve = await startDrover(ctx.children, { name: 'ingest-serve', args: ['serve', '--no-worker'], redisUrl: ctx.redis.url, workspace: ctx.workspace });
+  const serve = await startDrover(ctx.children, { name: 'ingest-serve', args: ['serve', '--no-worker'], redisUrl: ctx.redis.url, workspace: ctx.workspace, profile: ctx.profile });
   const runs = droverQueue(ctx.redis.url);
   try {
     await latency(ctx, serve.url, samples);
@@ -134,4 +134,5 @@ export async function benchIngest(ctx: BenchContext): Promise<void> {
     await Promise.all([serve.stop(), worker.stop()]);
     await resetRedis(ctx);
   }
+  logProfile(ctx, 'ingest serve (the latency samples, then the storm)', serve.pid);
 }

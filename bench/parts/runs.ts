@@ -4,7 +4,7 @@
 // at the same concurrency. A second line keeps the old figure:
 // restart-deployment on 50 shared deployments (most of it waits on targets).
 import { Redis } from 'ioredis';
-import { type BenchContext, resetRedis } from '../support/context.js';
+import { type BenchContext, logProfile, resetRedis } from '../support/context.js';
 import { PREFIX, startDrover } from '../support/drover-process.js';
 import { droverQueue } from '../support/drover-queue.js';
 import { addInBulks, floorQueue } from '../support/floor-jobs.js';
@@ -87,7 +87,7 @@ export async function benchRuns(ctx: BenchContext): Promise<void> {
   const base = await floorRuns(ctx, count * 4);
 
   await ctx.fake.seed(Array.from({ length: 50 }, (_, i) => deployment('bench', `web-${i}`)));
-  const worker = await startDrover(ctx.children, { name: 'runs-worker', args: ['worker'], redisUrl: ctx.redis.url, workspace: ctx.workspace });
+  const worker = await startDrover(ctx.children, { name: 'runs-worker', args: ['worker'], redisUrl: ctx.redis.url, workspace: ctx.workspace, profile: ctx.profile });
   const submitter = await openSubmitter(ctx.redis.url, ctx.workspace);
   try {
     const noop = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ runbook: 'bench-noop', params: { target: `${tag}-${i}` } }));
@@ -124,4 +124,5 @@ export async function benchRuns(ctx: BenchContext): Promise<void> {
     await worker.stop();
     await resetRedis(ctx);
   }
+  logProfile(ctx, 'runs worker (no-op runs, then restart-deployment)', worker.pid);
 }

@@ -6,17 +6,20 @@ export interface BenchArgs {
   keep: boolean;
   /** Write and summarise heap snapshots of the processes under test. */
   heap: boolean;
+  /** CPU-profile the serve process of the alert storm and the worker of the runs, and summarise. */
+  profile: boolean;
 }
 
 export function parseArgs(argv: string[], known: string[]): BenchArgs | string {
-  const args: BenchArgs = { parts: [], quick: false, keep: false, heap: false };
+  const args: BenchArgs = { parts: [], quick: false, keep: false, heap: false, profile: false };
   for (const a of argv) {
     if (a === '--') continue;
     else if (a === '--quick') args.quick = true;
     else if (a === '--keep') args.keep = true;
     else if (a === '--heap') args.heap = true;
+    else if (a === '--profile') args.profile = true;
     else if (known.includes(a)) args.parts.push(a);
-    else return `Unknown argument "${a}". Parts: ${known.join(', ')}; options: --quick (smaller sizes), --keep (keep logs), --heap (heap snapshots).`;
+    else return `Unknown argument "${a}". Parts: ${known.join(', ')}; options: --quick (smaller sizes), --keep (keep logs), --heap (heap snapshots), --profile (CPU profiles of the storms).`;
   }
   return args;
 }

@@ -1,6 +1,7 @@
 // What every part of the benchmark is given: sizes, the own Redis, the
 // Kubernetes fake, the workspace, the processes, and where results go.
 import type { Children } from './children.js';
+import { profileOf, topSelfTime } from './cpu-profile.js';
 import type { FakeProcess } from './k8s-fake-process.js';
 import type { BenchRedis } from './redis-server.js';
 import type { Row } from './results.js';
@@ -11,6 +12,8 @@ export interface BenchContext {
   quick: boolean;
   /** Heap snapshots of the processes under test, summarised. */
   heap: boolean;
+  /** CPU profiles of the processes under test, summarised (the storm parts). */
+  profile: boolean;
   children: Children;
   redis: BenchRedis;
   fake: FakeProcess;
@@ -20,6 +23,18 @@ export interface BenchContext {
   /** Adds a line to the closing table. */
   row(row: Row): void;
   rows: Row[];
+}
+
+/** After a profiled process has exited: the functions with the most self time. */
+export function logProfile(ctx: BenchContext, name: string, pid: number): void {
+  if (!ctx.profile) return;
+  const file = profileOf(ctx.workspace.profileDir, pid);
+  if (!file) {
+    ctx.log(`  ${name}: no CPU profile written (did it exit cleanly?)`);
+    return;
+  }
+  ctx.log(`  ${name}: CPU profile ${file}, whole life of the process; top self time:`);
+  for (const line of topSelfTime(file)) ctx.log(`    ${line}`);
 }
 
 /** Empties the benchmark's Redis between parts, so each starts from nothing. */

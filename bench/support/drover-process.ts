@@ -84,13 +84,16 @@ export async function startDrover(
     unset?: string[];
     /** Node's arguments before `args`; default: the preload, then dist/src/main.js. */
     entry?: string[];
+    /** Write a CPU profile (node --cpu-prof) to the workspace's profile folder when it exits. */
+    profile?: boolean;
     readyTimeoutMs?: number;
   },
 ): Promise<DroverProcess> {
   const port = await freePort();
   const env = droverEnv({ redisUrl: options.redisUrl, workspace: options.workspace, port, ...(options.env ? { extra: options.env } : {}) });
   for (const name of options.unset ?? []) delete env[name];
-  const entry = options.entry ?? ['--expose-gc', '--import', benchJs('preload/gc-on-signal.js'), mainJs];
+  const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.workspace.profileDir}`] : [];
+  const entry = options.entry ?? [...profile, '--expose-gc', '--import', benchJs('preload/gc-on-signal.js'), mainJs];
   const started = performance.now();
   const child = children.start(options.name, process.execPath, [...entry, ...options.args], {
     cwd: repoRoot,

@@ -14,6 +14,8 @@ export interface Workspace {
   configFile: string;
   logDir: string;
   memoryDir: string;
+  /** Where the processes under test write CPU profiles (npm run bench -- --profile). */
+  profileDir: string;
   kubeconfigFile(): string;
   writeKubeconfig(yaml: string): void;
   /** Removes the runbooks copies, and the rest unless `keepLogs`. */
@@ -36,7 +38,8 @@ export function createWorkspace(): Workspace {
   const runbooksDir = mkdtempSync(join(repoRoot, 'dist', 'bench-runbooks-'));
   const logDir = join(dir, 'logs');
   const memoryDir = join(dir, 'memory');
-  for (const d of [logDir, memoryDir]) mkdirSync(d);
+  const profileDir = join(dir, 'profiles');
+  for (const d of [logDir, memoryDir, profileDir]) mkdirSync(d);
   for (const from of [shippedRunbooks, benchRunbooks]) {
     for (const name of readdirSync(from).filter((n) => n.endsWith('.ts'))) copyFileSync(join(from, name), join(runbooksDir, name));
   }
@@ -52,6 +55,7 @@ export function createWorkspace(): Workspace {
     configFile,
     logDir,
     memoryDir,
+    profileDir,
     kubeconfigFile: () => kubeconfig,
     writeKubeconfig: (yaml) => writeFileSync(kubeconfig, yaml),
     remove: (keepLogs) => {
