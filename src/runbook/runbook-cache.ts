@@ -25,6 +25,8 @@ export interface RunbookCacheOptions {
   /** Told once, when compiled runbooks cannot be kept where asked. */
   warn?: (message: string) => void;
   host?: HostModules;
+  /** The compiler (esbuild); tests count its calls. */
+  compile?: typeof compileRunbook;
 }
 
 /** Where one compiled runbook is: `<key>.json` names `<output>.mjs` and the helpers' digests it was built from. */
@@ -84,6 +86,7 @@ async function private_(dir: string): Promise<boolean> {
  */
 export function cachedRunbookImporter(options: RunbookCacheOptions = {}): ModuleImporter {
   const host = options.host ?? hostModules();
+  const compile = options.compile ?? compileRunbook;
   const preferred = options.dir ?? join(host.root, 'node_modules', '.cache', 'drover', 'runbooks');
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
   const fallback = join(options.tmpDir ?? tmpdir(), `drover-${uid}`, 'runbooks');
@@ -141,7 +144,7 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
     const hit = dir ? await lookup(dir, key) : undefined;
     if (hit) return (await import(pathToFileURL(hit).href)) as Record<string, unknown>;
 
-    const compiled = await compileRunbook(path, source, host);
+    const compiled = await compile(path, source, host);
     const helpers = await Promise.all(compiled.helpers.map(async (helper) => ({ path: helper, sha256: (await digestOf(helper)) ?? '' })));
     const output = sha256(JSON.stringify([key, helpers]));
     const file = dir ? await keep(dir, key, output, helpers, compiled.code) : undefined;
