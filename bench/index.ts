@@ -26,6 +26,8 @@ const PARTS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'scale-out': benchScaleOut,
 };
 
+const PART_LIMIT_MS = 15 * 60_000;
+
 const args = parseArgs(process.argv.slice(2), Object.keys(PARTS));
 if (typeof args === 'string') {
   process.stderr.write(`${args}\n`);
@@ -60,7 +62,12 @@ try {
   for (const name of chosen) {
     out('');
     try {
-      await PARTS[name]?.(ctx);
+      // A part that hangs (a process that stopped answering) must not keep the rest, nor the clean-up, waiting.
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still running after ${PART_LIMIT_MS / 60_000} minutes`)), PART_LIMIT_MS);
+      });
+      await Promise.race([PARTS[name]?.(ctx), limit]).finally(() => clearTimeout(timer));
     } catch (err) {
       failed = true;
       out(`${name} FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
