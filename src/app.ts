@@ -173,9 +173,61 @@ export function createDrover(deps: DroverDeps) {
           return (await redis.ping()) === 'PONG';
         },
       },
+      {
+        // A worker announces its clusters once started: until then a run submitted here could find no cluster.
+        name: 'worker',
+        check: () => {
+          if (workersStarting > 0) throw new Error('the worker is starting');
+          return Promise.resolve(true);
+        },
+      },
     ],
   });
 
+  /** Starts a worker in this process and announces its clusters. */
+  async function startOneWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string }) {
+    const k8s = await k8sFactory();
+    if (!k8s) throw new Error('A worker needs clusters (or a k8s factory).');
+    const [{ RunWorker }, { TargetLocks }] = await Promise.all([import('./jobs/run-worker.js'), import('./jobs/target-lock.js')]);
+    const worker = new RunWorker({
+      connection: queueConnection,
+      redis,
+      prefix,
+      ...(deps.queueName ? { queueName: deps.queueName } : {}),
+      runbooks: deps.runbooks,
+      store,
+      audit,
+      locks: new TargetLocks(redis, prefix),
+      k8s,
+      logger,
+      metrics,
+      concurrency: overrides.concurrency ?? config.worker.concurrency,
+      lockDurationMs: overrides.lockDurationMs ?? config.worker.lockDuration,
+      ...(overrides.stalledIntervalMs ? { stalledIntervalMs: overrides.stalledIntervalMs } : {}),
+      backoffMs: config.jobs.backoff,
+      maxBackoffMs: config.jobs.maxBackoff,
+      retentionMs: config.jobs.retention,
+      proposals,
+      // This process's own policy: a run queued by a process with another (a CLI's own DROVER_POLICY) is checked again.
+      check: { policy, samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b) },
+      now,
+    });
+    await worker.start();
+    workers.push(worker);
+    // One announcement per process: its workers serve the same clusters.
+    if (clusters && !presenceId) {
+      presenceId = overrides.id ?? `${process.pid}-${randomBytes(3).toString('hex')}`;
+      await presence.announce({
+        id: presenceId,
+        clusters: clusters.names(),
+        ...(clusters.defaultName ? { defaultCluster: clusters.defaultName } : {}),
+        runbooks: deps.runbooks.list().map((r) => r.id),
+      });
+    }
+    return worker;
+  }
+
+  let workersStarting = 0;
   const workers: RunWorker[] = [];
   let presenceId: string | undefined;
   /** Stops announcing this process's clusters, once it runs no worker. */
@@ -398,51 +450,20 @@ export function createDrover(deps: DroverDeps) {
     },
     /** Starts a worker in this process; needs clusters. */
     async startWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string } = {}) {
-      const k8s = await k8sFactory();
-      if (!k8s) throw new Error('A worker needs clusters (or a k8s factory).');
-      const [{ RunWorker }, { TargetLocks }] = await Promise.all([import('./jobs/run-worker.js'), import('./jobs/target-lock.js')]);
-      const worker = new RunWorker({
-        connection: queueConnection,
-        redis,
-        prefix,
-        ...(deps.queueName ? { queueName: deps.queueName } : {}),
-        runbooks: deps.runbooks,
-        store,
-        audit,
-        locks: new TargetLocks(redis, prefix),
-        k8s,
-        logger,
-        metrics,
-        concurrency: overrides.concurrency ?? config.worker.concurrency,
-        lockDurationMs: overrides.lockDurationMs ?? config.worker.lockDuration,
-        ...(overrides.stalledIntervalMs ? { stalledIntervalMs: overrides.stalledIntervalMs } : {}),
-        backoffMs: config.jobs.backoff,
-        maxBackoffMs: config.jobs.maxBackoff,
-        retentionMs: config.jobs.retention,
-        proposals,
-        // This process's own policy: a run queued by a process with another (a CLI's own DROVER_POLICY) is checked again.
-        check: { policy, samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b) },
-        now,
-      });
-      await worker.start();
-      workers.push(worker);
-      // One announcement per process: its workers serve the same clusters.
-      if (clusters && !presenceId) {
-        presenceId = overrides.id ?? `${process.pid}-${randomBytes(3).toString('hex')}`;
-        await presence.announce({
-          id: presenceId,
-          clusters: clusters.names(),
-          ...(clusters.defaultName ? { defaultCluster: clusters.defaultName } : {}),
-          runbooks: deps.runbooks.list().map((r) => r.id),
-        });
+      // Counted before the first await: /readyz says not ready from the moment a worker is asked for.
+      workersStarting += 1;
+      try {
+        return await startOneWorker(overrides);
+      } finally {
+        workersStarting -= 1;
       }
-      return worker;
     },
     /** Stops this process's workers, letting runs in progress finish. */
     async stopWorkers() {
       await withdraw();
       await Promise.all(workers.splice(0).map((w) => w.close()));
     },
+
     /** Stops workers (letting runs in progress finish) and closes the queue. Does not close `redis`. */
     async close() {
       watch.stop();

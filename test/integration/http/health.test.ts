@@ -58,7 +58,7 @@ describe('HTTP: /metrics, /healthz, /readyz', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: [{ name: 'redis', ok: true }] });
+    expect(await ready.json()).toEqual({ ready: true, checks: [{ name: 'redis', ok: true }, { name: 'worker', ok: true }] });
   });
 
   it('unknown paths are 404 and wrong methods 405', async () => {
