@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,9 @@ export interface ModuleImporter {
 
 /** Bump when the compiled output changes for the same input (compiler options, import mapping). */
 const FORMAT = 1;
+
+/** Entries unused for this long are removed when a new one is written, so the cache does not grow for ever. */
+export const MAX_IDLE_MS = 30 * 24 * 3600 * 1000;
 
 export interface RunbookCacheOptions {
   /** Where compiled runbooks are kept; default: `node_modules/.cache/drover/runbooks` in Drover's package. */
@@ -53,6 +56,26 @@ async function writeAtomically(path: string, data: string): Promise<void> {
 
 async function digestOf(path: string): Promise<string | undefined> {
   return readFile(path).then(sha256, () => undefined);
+}
+
+/** Marks an entry as used: pruning goes by modification time. */
+async function touch(paths: string[]): Promise<void> {
+  const now = new Date();
+  await Promise.all(paths.map((path) => utimes(path, now, now).catch(() => undefined)));
+}
+
+/** Removes the entries (and leftovers of interrupted writes) nobody used for MAX_IDLE_MS. */
+async function prune(dir: string, now: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((name) => /^[0-9a-f]{64}\.(mjs|json)(\.\d+\.[0-9a-f]+\.tmp)?$/.test(name))
+      .map(async (name) => {
+        const path = join(dir, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info && now - info.mtimeMs > MAX_IDLE_MS) await unlink(path).catch(() => undefined);
+      }),
+  );
 }
 
 /** True when `dir` exists (created if need be) and can be written. */
@@ -116,10 +139,9 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
       if ((await digestOf(helper.path)) !== helper.sha256) return undefined;
     }
     const file = join(dir, `${manifest.output}.mjs`);
-    return access(file).then(
-      () => file,
-      () => undefined,
-    );
+    if (!(await access(file).then(() => true, () => false))) return undefined;
+    await touch([file, join(dir, `${key}.json`)]);
+    return file;
   }
 
   /** Writes the compiled module and its manifest; undefined when that fails (disk full, read-only): it then runs from memory. */
@@ -128,6 +150,7 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
       const file = join(dir, `${output}.mjs`);
       await writeAtomically(file, code);
       await writeAtomically(join(dir, `${key}.json`), JSON.stringify({ format: FORMAT, output, helpers } satisfies Manifest));
+      await prune(dir, Date.now());
       return file;
     } catch (err) {
       options.warn?.(`cannot write the runbook cache ${dir} (${(err as Error).message}): running a runbook compiled in memory`);

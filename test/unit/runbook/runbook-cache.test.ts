@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadRunbooks } from '../../../src/runbook/registry.js';
-import { cachedRunbookImporter } from '../../../src/runbook/runbook-cache.js';
+import { MAX_IDLE_MS, cachedRunbookImporter } from '../../../src/runbook/runbook-cache.js';
 import { compileRunbook } from '../../../src/runbook/runbook-compiler.js';
 import { isDefinedRunbook } from '../../../src/runbook/define.js';
 import type { Runbook } from '../../../src/runbook/types.js';
@@ -52,12 +52,13 @@ describe('cachedRunbookImporter', () => {
     expect(isDefinedRunbook((await importer()(file)).default)).toBe(true);
     const [output] = cached();
     expect(output).toMatch(/^[0-9a-f]{64}\.mjs$/);
-    const written = statSync(join(cache, output!)).mtimeMs;
+    // A rewrite would be a new file (written aside, then renamed): the inode tells.
+    const written = statSync(join(cache, output!)).ino;
 
     expect(isDefinedRunbook((await importer()(file)).default)).toBe(true);
     expect(compiles).toEqual([file]);
     expect(cached()).toEqual([output]);
-    expect(statSync(join(cache, output!)).mtimeMs).toBe(written);
+    expect(statSync(join(cache, output!)).ino).toBe(written);
   });
 
   it('compiles a changed file again, into a file of another name', async () => {
@@ -137,6 +138,27 @@ describe('cachedRunbookImporter', () => {
     const fromMemory = await importer({ dir: unwritable, tmpDir: join(work, 'a-file'), warn: (m) => warnings.push(m) })(file);
     expect(summaryOf(fromMemory)).toBe('from memory');
     expect(warnings).toEqual([expect.stringMatching(/^cannot write the runbook cache .* nor .*: runbooks are compiled on every start$/)]);
+  });
+
+  it('keeps what is used and removes, when writing, what nobody used for a month', async () => {
+    const used = join(runbooks, 'used.ts');
+    const gone = join(runbooks, 'gone.ts');
+    writeFileSync(used, runbook('used'));
+    writeFileSync(gone, runbook('gone'));
+    await importer()(used);
+    await importer()(gone);
+    const long = new Date(Date.now() - MAX_IDLE_MS - 60_000);
+    for (const name of readdirSync(cache)) utimesSync(join(cache, name), long, long);
+    // A hit marks its entry as used; writing a new entry removes the idle ones.
+    await importer()(used);
+    writeFileSync(join(runbooks, 'new.ts'), runbook('new'));
+    await importer()(join(runbooks, 'new.ts'));
+    expect(cached()).toHaveLength(2);
+    expect(readdirSync(cache).filter((f) => f.endsWith('.json'))).toHaveLength(2);
+    compiles.length = 0;
+    await importer()(used);
+    await importer()(gone);
+    expect(compiles).toEqual([gone]);
   });
 
   it('imports .js and .mjs runbooks as they are', async () => {
