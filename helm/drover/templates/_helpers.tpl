@@ -292,7 +292,7 @@ spec:
         - name: policy
           mountPath: {{ include "drover.policyDir" . }}
           readOnly: true
-        # tsx compiles the TypeScript runbooks into a cache under /tmp.
+        # Runbooks are compiled (esbuild) into a cache under /tmp/drover-<uid>/runbooks: the root filesystem is read-only.
         - name: tmp
           mountPath: /tmp
         {{- if .Values.kubeconfig.existingSecret }}
