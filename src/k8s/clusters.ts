@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DroverError } from '../errors.js';
+import { poolConnections } from './pooled-agents.js';
 
 export interface Cluster {
   /** The name runs use: the kubeconfig context, `in-cluster`, or `sandbox`. */
@@ -46,14 +47,14 @@ export class ClusterRegistry {
           currentContext: context.name,
         });
         const server = kc.getCluster(context.cluster)?.server ?? '';
-        this.clusters.set(context.name, { name: context.name, source: 'kubeconfig', server, kubeConfig: single });
+        this.clusters.set(context.name, { name: context.name, source: 'kubeconfig', server, kubeConfig: poolConnections(single) });
       }
     }
     if (sources.inCluster) {
       const { name, kubeConfig } = sources.inCluster;
-      this.clusters.set(name, { name, source: 'in-cluster', server: kubeConfig.getCurrentCluster()?.server ?? '', kubeConfig });
+      this.clusters.set(name, { name, source: 'in-cluster', server: kubeConfig.getCurrentCluster()?.server ?? '', kubeConfig: poolConnections(kubeConfig) });
     }
-    for (const extra of sources.extra ?? []) this.clusters.set(extra.name, extra);
+    for (const extra of sources.extra ?? []) this.clusters.set(extra.name, { ...extra, kubeConfig: poolConnections(extra.kubeConfig) });
     for (const name of allow ?? []) {
       if (!this.clusters.has(name)) problems.push(`allowed cluster "${name}" is not a context of the kubeconfig`);
     }
