@@ -1,6 +1,8 @@
-/** How long a task may be held back while requests keep arriving: sustained traffic still gets its work done. */
+/** How long the work may be held back while requests keep arriving without a pause: sustained traffic still gets its work done. */
 export const MAX_HOLD_MS = 500;
-/** How often a held task checks again whether the requests have been answered. */
+/** How long a task may wait in all, held or not: under back-to-back bursts, the oldest work still goes on. */
+export const MAX_WAIT_MS = 2000;
+/** How often held work checks again whether the requests have been answered. */
 const RECHECK_MS = 2;
 
 export interface AfterAckOptions {
@@ -8,10 +10,12 @@ export interface AfterAckOptions {
   concurrency?: number;
   /**
    * While true (requests arriving or waiting for their answers), no task
-   * starts, unless the oldest has waited `maxHoldMs`.
+   * starts, unless it has held the work `maxHoldMs` without a pause, or the
+   * next task has waited `maxWaitMs`.
    */
   holdWhile?: () => boolean;
   maxHoldMs?: number;
+  maxWaitMs?: number;
   now?: () => number;
 }
 
@@ -24,9 +28,10 @@ interface Waiting {
  * Work that follows an acknowledgement. Under a burst (an incident channel
  * full of commands) it must not starve the acknowledgements of the requests
  * still arriving: tasks start from setImmediate, so pending I/O is served
- * first, none starts while `holdWhile` says requests are still being answered
- * (for at most `maxHoldMs`), and at most `concurrency` run at once. Every task
- * pushed runs, in order of arrival.
+ * first; none starts while `holdWhile` says requests are still being answered
+ * (within the bounds above), so a burst's answers all go out before its work
+ * starts; and at most `concurrency` run at once. Every task pushed runs, in
+ * order of arrival.
  */
 export class AfterAck {
   private running = 0;
@@ -34,9 +39,12 @@ export class AfterAck {
   private idleResolvers: Array<() => void> = [];
   private pumpQueued = false;
   private recheck: NodeJS.Timeout | undefined;
+  /** When the current hold began (undefined while not holding). */
+  private holdingSince: number | undefined;
   private readonly concurrency: number;
   private readonly holdWhile: () => boolean;
   private readonly maxHoldMs: number;
+  private readonly maxWaitMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -46,6 +54,7 @@ export class AfterAck {
     this.concurrency = options.concurrency ?? 8;
     this.holdWhile = options.holdWhile ?? (() => false);
     this.maxHoldMs = options.maxHoldMs ?? MAX_HOLD_MS;
+    this.maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -69,10 +78,21 @@ export class AfterAck {
     });
   }
 
+  /** Whether the next task must wait for the requests to be answered. */
+  private held(next: Waiting): boolean {
+    if (!this.holdWhile()) {
+      this.holdingSince = undefined;
+      return false;
+    }
+    const now = this.now();
+    this.holdingSince ??= now;
+    return now - this.holdingSince < this.maxHoldMs && now - next.since < this.maxWaitMs;
+  }
+
   private pump(): void {
     while (this.running < this.concurrency && this.waiting.length) {
-      const head = this.waiting[0] as Waiting;
-      if (this.now() - head.since < this.maxHoldMs && this.holdWhile()) {
+      const next = this.waiting[0] as Waiting;
+      if (this.held(next)) {
         this.recheck ??= setTimeout(() => {
           this.recheck = undefined;
           this.pump();
@@ -82,7 +102,7 @@ export class AfterAck {
       this.waiting.shift();
       this.running++;
       void Promise.resolve()
-        .then(head.task)
+        .then(next.task)
         .catch(this.onError)
         .finally(() => {
           this.running--;

@@ -54,21 +54,40 @@ describe('AfterAck: work after the acknowledgements', () => {
     expect(ran).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('holds a task no longer than maxHoldMs: sustained traffic still gets its work done', async () => {
+  it('holds the work no longer than maxHoldMs without a pause: sustained traffic still gets its work done', async () => {
     const c = clock();
     const ran: string[] = [];
-    const after = new AfterAck(() => undefined, { holdWhile: () => true, maxHoldMs: 100, now: c.now });
-    after.push(() => Promise.resolve(void ran.push('old')));
+    const after = new AfterAck(() => undefined, { holdWhile: () => true, maxHoldMs: 100, maxWaitMs: 10_000, now: c.now });
+    after.push(() => Promise.resolve(void ran.push('a')));
+    await tick(10); // the hold begins
     c.advance(60);
-    after.push(() => Promise.resolve(void ran.push('young')));
+    after.push(() => Promise.resolve(void ran.push('b')));
     await tick(10);
     expect(ran).toEqual([]);
-    c.advance(50); // the first has waited 110 ms, the second 50
-    await tick(10);
-    expect(ran).toEqual(['old']);
-    c.advance(60);
+    c.advance(50); // held 110 ms without a pause
     await after.idle();
-    expect(ran).toEqual(['old', 'young']);
+    expect(ran).toEqual(['a', 'b']);
+  });
+
+  it('a pause in the traffic restarts the hold; a task that has waited maxWaitMs in all starts anyway', async () => {
+    const c = clock();
+    let busy = true;
+    const ran: string[] = [];
+    // Concurrency 1 and a task that waits for the test: the next one queues behind it, unheld.
+    let release = (): void => undefined;
+    const after = new AfterAck(() => undefined, { concurrency: 1, holdWhile: () => busy, maxHoldMs: 100, maxWaitMs: 300, now: c.now });
+    after.push(() => new Promise<void>((r) => (release = () => r(void ran.push('first')))));
+    after.push(() => Promise.resolve(void ran.push('second')));
+    busy = false;
+    await tick(10); // the first starts (no traffic), the second waits for its slot
+    busy = true;
+    c.advance(250);
+    release();
+    await tick(10);
+    expect(ran).toEqual(['first']); // held: the hold has just begun
+    c.advance(60); // the second has waited 310 ms in all
+    await after.idle();
+    expect(ran).toEqual(['first', 'second']);
   });
 
   it('a task that fails (or throws before its promise) is reported, and the others still run', async () => {
