@@ -56,7 +56,8 @@ export class RedisAvailability {
    * callers' steps are idempotent, and the client retries.
    */
   async guard<T>(work: () => Promise<T>): Promise<T> {
-    if (!(await this.ready())) throw unavailable();
+    // Connected: no wait (this runs for every request of a burst).
+    if (!this.up && !(await this.ready())) throw unavailable();
     const lost = this.watchLoss();
     try {
       return await Promise.race([work(), lost.promise]);
