@@ -12,7 +12,17 @@ export const SLACK_TOLERANCE_SECONDS = 300;
 /** How long a signature must be remembered: as long as its timestamp stays acceptable. */
 export const REPLAY_MEMORY_SECONDS = 2 * SLACK_TOLERANCE_SECONDS + 60;
 
+/**
+ * How long a body may take to arrive in all. Slack sends it at once and wants
+ * its answer within 3 s; a body still arriving after this is an attack (one
+ * byte now and then defeats an idle timeout), and was held until Node's
+ * 5-minute request timeout, counted all along as a request being answered.
+ */
+export const BODY_TIMEOUT_MS = 5000;
+
 const FORM = 'application/x-www-form-urlencoded';
+
+class BodyTooSlow extends Error {}
 
 /** Where a request that passed every check goes, with its body read and parsed once. */
 export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse, body: SlackBody) => void;
@@ -25,11 +35,26 @@ export interface SlackRequestGuardOptions {
   logger: Logger;
   /** Bolt's own limit (4 MB). */
   maxBodyBytes?: number;
+  /** BODY_TIMEOUT_MS by default. */
+  bodyTimeoutMs?: number;
   nowMs?: () => number;
 }
 
 function reply(res: ServerResponse, status: number): void {
   res.writeHead(status).end();
+}
+
+/** The body, or BodyTooSlow when it has not all arrived within `ms`. */
+async function readBodyWithin(req: IncomingMessage, limit: number, ms: number): Promise<Buffer> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTooSlow()), ms);
+  });
+  try {
+    return await Promise.race([readBody(req, limit), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function signatureOk(secret: string, timestamp: string, body: Buffer, signature: string): boolean {
@@ -45,7 +70,9 @@ function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
 
 /**
  * In front of Drover's Slack receiver, every check a request must pass before
- * it is acknowledged: while Redis is down, 503 at once; a timestamp more than
+ * it is acknowledged: while Redis is down, 503 at once; a body beyond 4 MB,
+ * 413; a body not all arrived within BODY_TIMEOUT_MS, 408 and the connection
+ * closed; a timestamp more than
  * five minutes off either way, or a wrong signature, 401; a signed body that
  * does not have the shape Slack sends, 400; a signed request seen before (a
  * replay, within the window its timestamp allows) is answered 200 and handled
@@ -55,6 +82,7 @@ function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
  */
 export function guardSlackRequests(next: SlackRequestHandler, options: SlackRequestGuardOptions): RequestListener {
   const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const now = options.nowMs ?? Date.now;
   /** 401, unless the request is Slack's SSL check, which is not signed. */
   const unsigned = (req: IncomingMessage, res: ServerResponse, body: Buffer, why?: () => void): void => {
@@ -70,9 +98,15 @@ export function guardSlackRequests(next: SlackRequestHandler, options: SlackRequ
     }
     let raw: Buffer;
     try {
-      raw = await readBody(req, limit);
+      raw = await readBodyWithin(req, limit, bodyTimeoutMs);
     } catch (err) {
       if (err instanceof BodyTooLarge) return reply(res, 413);
+      if (err instanceof BodyTooSlow) {
+        options.logger.warn({ ms: bodyTimeoutMs }, 'slack: refused a request whose body did not arrive in time');
+        // The rest of the body is not waited for: the connection goes with the answer.
+        res.writeHead(408, { connection: 'close' }).end(() => req.socket.destroy());
+        return;
+      }
       throw err;
     }
     const timestamp = req.headers['x-slack-request-timestamp'];
