@@ -107,6 +107,11 @@ export function guardSlackRequests(next: SlackRequestHandler, options: SlackRequ
         res.writeHead(408, { connection: 'close' }).end(() => req.socket.destroy());
         return;
       }
+      // The client went away mid-body: nobody to answer, and no failure of ours (an error line each was anyone's to write).
+      if (req.destroyed || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        options.logger.debug({ err }, 'slack: a request was abandoned before its body arrived');
+        return;
+      }
       throw err;
     }
     const timestamp = req.headers['x-slack-request-timestamp'];
