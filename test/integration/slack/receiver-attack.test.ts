@@ -5,6 +5,7 @@
  * unsigned approvals, and garbage traffic meant to starve the work after the acks.
  */
 import { createHmac } from 'node:crypto';
+import { pino } from 'pino';
 import { connect, type Socket } from 'node:net';
 import { appMentionEvent, blockActionBody, eventCallbackBody, signSlackRequest, slashCommandBody, urlVerificationBody } from '../../../src/testing/index.js';
 import { parsePolicy } from '../../../src/policy/index.js';
@@ -568,4 +569,38 @@ describe('Slack receiver under attack: Redis lost between the ack and the work',
     expect((await t.send(command('help'), FORM)).status).toBe(200);
     await t.slack.waitForCall('chat.postEphemeral', undefined, 10_000);
   }, 30_000);
+});
+
+describe('Slack receiver under attack: requests abandoned mid-body', () => {
+  let t: SlackTestDrover;
+  const logged: Array<{ level: number; msg: string }> = [];
+
+  beforeAll(async () => {
+    const logger = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line) as { level: number; msg: string }) });
+    t = await buildSlackTestDrover({ logger });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  // An attacker's aborted uploads are no failure of Drover's: an error log line each (what pages someone) would be theirs to write.
+  it('connections dropped halfway through a body log no error, and the server lives on', async () => {
+    const { port, hostname } = new URL(t.base);
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve) => {
+        const s = connect(Number(port), hostname, () => {
+          s.write(['POST /slack/events HTTP/1.1', `Host: ${hostname}`, `Content-Type: ${FORM}`, 'Content-Length: 1000', 'X-Slack-Request-Timestamp: 1', 'X-Slack-Signature: v0=00', '', 'a=b'].join('\r\n'));
+          setTimeout(() => s.destroy(), 50);
+        });
+        s.on('error', () => undefined);
+        s.on('close', () => resolve());
+      });
+    }
+    await sleep(200);
+    expect(logged.filter((l) => l.level >= 50)).toEqual([]);
+    t.slack.clear();
+    expect((await t.send(command('help'), FORM)).status).toBe(200);
+    await t.slack.waitForCall('chat.postEphemeral');
+  });
 });
