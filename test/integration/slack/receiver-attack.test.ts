@@ -316,6 +316,15 @@ describe('Slack receiver under attack: bodies', () => {
     await t.slack.waitForCall('chat.postEphemeral');
   });
 
+  it('a request carrying both Content-Length and Transfer-Encoding (smuggling a second request) is refused whole, nothing handled', async () => {
+    const body = command('help');
+    const inner = `0\r\n\r\nPOST /slack/events HTTP/1.1\r\nHost: x\r\n${signedHead(body, FORM).join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const head = [...signedHead('', FORM), `Content-Length: ${Buffer.byteLength(inner)}`, 'Transfer-Encoding: chunked'];
+    expect((await rawRequest(t.base, head, inner)).status).toBe(400);
+    await sleep(300);
+    expect(posted()).toEqual([]);
+  });
+
   it('a signed command sent in chunks is read whole and handled', async () => {
     const body = command('help');
     const head = [...signedHead(body, FORM), 'Transfer-Encoding: chunked'];
