@@ -401,6 +401,19 @@ describe('Slack receiver under attack: replays, retries and garbage traffic', ()
     expect(t.slack.calls('chat.postEphemeral')).toHaveLength(1);
   });
 
+  it('the same signed command sent 5 times at once (a replay racing the original): all answered 200, one run, one message', async () => {
+    const body = command('run scale-deployment namespace=demo deployment=web replicas=2');
+    const timestampSeconds = nowSeconds();
+    const before = (await t.drover.store.recent(100)).length;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => t.send(body, FORM, { timestampSeconds })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    await t.slack.waitForCall('chat.postMessage', (c) => c.args.thread_ts === undefined);
+    await waitFor(async () => (await t.drover.store.recent(100)).length > before, 'the run');
+    await sleep(800);
+    expect((await t.drover.store.recent(100)).length).toBe(before + 1);
+    expect(t.slack.calls('chat.postMessage').filter((c) => c.args.thread_ts === undefined)).toHaveLength(1);
+  });
+
   it('garbage requests and bodies that never end cannot starve the work after the acks: a valid command is handled within 2 s', async () => {
     const sockets: Socket[] = [];
     const { port, hostname } = new URL(t.base);
