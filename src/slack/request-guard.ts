@@ -24,8 +24,25 @@ const FORM = 'application/x-www-form-urlencoded';
 
 class BodyTooSlow extends Error {}
 
-/** Where a request that passed every check goes, with its body read and parsed once. */
-export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse, body: SlackBody) => void;
+/** A request that passed the guard's checks, its body read, verified and parsed once. */
+export interface GuardedRequest {
+  body: SlackBody;
+  /**
+   * Claims the signed request: true the first time it is seen (by any Drover,
+   * for REPLAY_MEMORY_SECONDS), false for a replay, which must be handled no
+   * further. Made before anything is done for the request: before its answer
+   * when the answer depends on the handling (`whileConnected`: fails with
+   * redis_unavailable as soon as the connection drops, so the client is told
+   * 503), otherwise just after it (waits for Redis to come back).
+   */
+  claim: (options?: { whileConnected?: boolean }) => Promise<boolean>;
+}
+
+/** Where a request that passed every check goes. */
+export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse, request: GuardedRequest) => void | Promise<void>;
+
+/** Slack's SSL check: unsigned, nothing in it is read, nothing to claim. */
+const SSL_CHECK: GuardedRequest = { body: { ssl_check: '1' }, claim: () => Promise.resolve(false) };
 
 export interface SlackRequestGuardOptions {
   signingSecret: string;
@@ -72,21 +89,21 @@ function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
  * In front of Drover's Slack receiver, every check a request must pass before
  * it is acknowledged: while Redis is down, 503 at once; a body beyond 4 MB,
  * 413; a body not all arrived within BODY_TIMEOUT_MS, 408 and the connection
- * closed; a timestamp more than
- * five minutes off either way, or a wrong signature, 401; a signed body that
- * does not have the shape Slack sends, 400; a signed request seen before (a
- * replay, within the window its timestamp allows) is answered 200 and handled
- * no further. Slack's unsigned SSL check is let through as a bare
+ * closed; a timestamp more than five minutes off either way, or a wrong
+ * signature, 401; a signed body that does not have the shape Slack sends,
+ * 400. Slack's unsigned SSL check is let through as a bare
  * `{ ssl_check: '1' }` (nothing else it carries is read). The body is read,
- * verified and parsed once here, and handed on parsed.
+ * verified and parsed once here, and handed on parsed, with the replay check
+ * (`claim`) for the receiver to make before it acts: a replay is answered 200
+ * as the original was, and handled no further.
  */
 export function guardSlackRequests(next: SlackRequestHandler, options: SlackRequestGuardOptions): RequestListener {
   const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const now = options.nowMs ?? Date.now;
   /** 401, unless the request is Slack's SSL check, which is not signed. */
-  const unsigned = (req: IncomingMessage, res: ServerResponse, body: Buffer, why?: () => void): void => {
-    if (isSslCheck(req, body)) return next(req, res, { ssl_check: '1' });
+  const unsigned = (req: IncomingMessage, res: ServerResponse, body: Buffer, why?: () => void): void | Promise<void> => {
+    if (isSslCheck(req, body)) return next(req, res, SSL_CHECK);
     why?.();
     reply(res, 401);
   };
@@ -127,21 +144,12 @@ export function guardSlackRequests(next: SlackRequestHandler, options: SlackRequ
       options.logger.warn('slack: refused a signed request whose body does not have the shape Slack sends');
       return reply(res, 400);
     }
-    if (body.ssl_check === '1') return next(req, res, { ssl_check: '1' });
-    let first: boolean;
-    try {
-      first = await options.redis.guard(() => options.firstSeen(signature));
-    } catch {
-      answerUnavailable(res, { error: 'Drover cannot take requests right now: Redis is not connected.' });
-      return;
-    }
-    if (!first) {
-      options.logger.warn('slack: ignored a signed request already received (a replay)');
-      return reply(res, 200);
-    }
+    if (body.ssl_check === '1') return next(req, res, SSL_CHECK);
     // Bolt's helpers (its unhandled-request answer) read a buffered request's body from `rawBody`.
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
-    next(req, res, body);
+    const claim = ({ whileConnected = false } = {}): Promise<boolean> =>
+      whileConnected ? options.redis.guard(() => options.firstSeen(signature)) : options.firstSeen(signature);
+    await next(req, res, { body, claim });
   };
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {

@@ -287,7 +287,7 @@ export function createSlackApp(deps: SlackAppDeps) {
     /** Mount on POST /slack/events (HTTP mode only): Drover's Bolt receiver behind the timestamp, signature, shape, replay and Redis checks. */
     requestListener: receiver
       ? traffic.track(
-          guardSlackRequests((req, res, body) => receiver.dispatch(req, res, body), {
+          guardSlackRequests((req, res, request) => receiver.dispatch(req, res, request), {
             signingSecret: settings.signingSecret ?? '',
             firstSeen: (signature) => replays.first(`sig:${signature}`),
             redis: new RedisAvailability(deps.redis),

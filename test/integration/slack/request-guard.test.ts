@@ -1,4 +1,5 @@
-import { slashCommandBody } from '../../../src/testing/index.js';
+import { pino } from 'pino';
+import { slashCommandBody, viewSubmissionBody } from '../../../src/testing/index.js';
 import { buildSlackTestDrover, type SlackTestDrover } from '../../support/slack-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -14,9 +15,10 @@ const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 500));
 
 describe('Slack: timestamps and replays, signed for real', () => {
   let t: SlackTestDrover;
+  const logged: Array<{ msg: string }> = [];
 
   beforeAll(async () => {
-    t = await buildSlackTestDrover();
+    t = await buildSlackTestDrover({ logger: pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line) as { msg: string }) }) });
   });
 
   afterAll(async () => {
@@ -47,6 +49,33 @@ describe('Slack: timestamps and replays, signed for real', () => {
     const res = await t.send(command('help'), FORM, { timestampSeconds: nowSeconds() + 4 * 60 });
     expect(res.status).toBe(200);
     await t.slack.waitForCall('chat.postEphemeral');
+  });
+
+  it('a replayed modal submission (answered after its handling, so claimed before it): 200 with nothing, no second run', async () => {
+    const triggerId = `trig-modal-replay-${Math.random()}`;
+    await t.send(slashCommandBody({ text: 'run scale-deployment namespace=demo', userId: 'U0ALICE', userName: 'alice', channelId: CHANNEL, triggerId }), FORM);
+    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
+    const view = open.args.view as { private_metadata: string };
+    const values = {
+      'param:namespace': { value: { type: 'plain_text_input', value: 'demo' } },
+      'param:deployment': { value: { type: 'plain_text_input', value: 'web' } },
+      'param:replicas': { value: { type: 'number_input', value: '2' } },
+    };
+    const body = viewSubmissionBody({ callbackId: 'drover_run', privateMetadata: view.private_metadata, values, userId: 'U0ALICE', view: open.args.view as Record<string, unknown> });
+    const timestampSeconds = nowSeconds();
+    const before = (await t.drover.store.recent(100)).length;
+    t.slack.clear();
+    logged.length = 0;
+    const first = await t.send(body, FORM, { timestampSeconds });
+    expect(first).toMatchObject({ status: 200, text: '' });
+    const replay = await t.send(body, FORM, { timestampSeconds });
+    expect(replay).toMatchObject({ status: 200, text: '' });
+    await waitFor(async () => (await t.drover.store.recent(100)).length > before, 'the run');
+    await settle();
+    expect((await t.drover.store.recent(100)).length).toBe(before + 1);
+    // Handled once: one run message, and Bolt never saw the replay.
+    expect(t.slack.calls('chat.postMessage').filter((c) => c.args.thread_ts === undefined && /replicas=2/.test(JSON.stringify(c.args)))).toHaveLength(1);
+    expect(logged.filter((l) => /a replay/.test(l.msg))).toHaveLength(1);
   });
 
   it('a replayed command (same body, timestamp and signature) posts nothing twice and starts no second run', async () => {
