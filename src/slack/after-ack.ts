@@ -69,6 +69,20 @@ export class AfterAck {
     return new Promise((resolve) => this.idleResolvers.push(resolve));
   }
 
+  /**
+   * Waits for the tasks to finish, at most `timeoutMs` (a task waiting for a
+   * Redis that does not come back must not hold a shutdown past its grace
+   * period); how many were still queued or running then.
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = await Promise.race([
+      this.idle().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+    return idle ? 0 : this.running + this.waiting.length;
+  }
+
   private schedule(): void {
     if (this.pumpQueued || this.recheck) return;
     this.pumpQueued = true;

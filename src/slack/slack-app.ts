@@ -22,6 +22,9 @@ import { RequestTraffic } from './request-traffic.js';
 import { SlackReceiver } from './slack-receiver.js';
 import type { SlackBody } from './payload-shape.js';
 
+/** How long a shutdown waits for the work after acknowledged Slack requests. */
+const STOP_WAIT_MS = 15_000;
+
 export interface SlackSettings {
   mode: 'http' | 'socket';
   botToken: string;
@@ -306,7 +309,8 @@ export function createSlackApp(deps: SlackAppDeps) {
       notifier.start();
     },
     async stop(): Promise<void> {
-      await afterAck.idle();
+      const left = await afterAck.drain(STOP_WAIT_MS);
+      if (left) logger.warn({ left }, 'stopping with Slack commands still being handled (acknowledged, not finished): Redis or Slack did not answer in time');
       await notifier.stop();
       if (settings.mode === 'socket') await app.stop();
     },

@@ -107,4 +107,14 @@ describe('AfterAck: work after the acknowledgements', () => {
   it('idle() resolves at once when nothing is queued', async () => {
     await expect(new AfterAck(() => undefined).idle()).resolves.toBeUndefined();
   });
+
+  it('a shutdown waits for the work, but not past its bound: it says how much was left', async () => {
+    const after = new AfterAck(() => undefined, { concurrency: 1 });
+    let finish: () => void = () => undefined;
+    after.push(() => new Promise<void>((r) => (finish = r)));
+    after.push(() => Promise.resolve());
+    expect(await after.drain(50)).toBe(2);
+    finish();
+    expect(await after.drain(1000)).toBe(0);
+  });
 });
