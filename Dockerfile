@@ -7,6 +7,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY runbooks ./runbooks
+COPY scripts ./scripts
 RUN npm run build
 
 # Runtime: production dependencies and compiled output only, as a non-root user.

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = join(root, 'dist', 'src', 'main.js');
+// Written after every build: an incremental build rewrites only the files that changed, so main.js's own time says little.
+const stamp = join(root, 'dist', '.built');
 const sources = join(root, 'src');
 
 /**
@@ -34,7 +36,8 @@ function staleness() {
   if (!existsSync(compiled)) return 'dist/ is missing';
   // An image or package without src/ only has the compiled code.
   if (!existsSync(sources)) return undefined;
-  const changed = newerSource(sources, statSync(compiled).mtimeMs);
+  const built = Math.max(statSync(compiled).mtimeMs, existsSync(stamp) ? statSync(stamp).mtimeMs : 0);
+  const changed = newerSource(sources, built);
   return changed ? `${changed.slice(root.length + 1)} changed after the last build` : undefined;
 }
 
