@@ -46,7 +46,18 @@ export interface RunNotifierOptions {
   minIntervalMs?: number;
   /** How long one read waits for new events. */
   blockMs?: number;
+  /**
+   * While true (chat requests arriving or waiting for their answers), the
+   * notifier neither reads nor writes, for at most `maxHoldMs` without a
+   * pause: reading every followed run's new events and rendering them cost
+   * the acknowledgements of a burst their time.
+   */
+  holdWhile?: () => boolean;
+  maxHoldMs?: number;
 }
+
+/** How often a held notifier looks again. */
+const HOLD_RECHECK_MS = 5;
 
 /**
  * Writes each followed run into its chat thread: steps, reports and plan diffs
@@ -115,10 +126,19 @@ export class RunNotifier {
     }
   }
 
+  /** Waits while `holdWhile` says requests are being answered, at most `maxHoldMs` (500) in a row. */
+  private async quiet(): Promise<void> {
+    const { holdWhile, maxHoldMs = 500 } = this.options;
+    if (!holdWhile) return;
+    const started = Date.now();
+    while (this.running && holdWhile() && Date.now() - started < maxHoldMs) await new Promise((r) => setTimeout(r, HOLD_RECHECK_MS));
+  }
+
   private async run(): Promise<void> {
     const { logger } = this.options;
     while (this.running) {
       try {
+        await this.quiet();
         if (Date.now() - this.lastSync > 5000) {
           this.lastSync = Date.now();
           await this.sync();
@@ -130,6 +150,7 @@ export class RunNotifier {
         }
         const keys = live.map((t) => `${this.options.prefix}:run:${t.runId}:events`);
         const reply = await this.blocking.xread('COUNT', 200, 'BLOCK', this.options.blockMs ?? 250, 'STREAMS', ...keys, ...live.map((t) => t.cursor));
+        await this.quiet();
         for (const [key, entries] of reply ?? []) {
           const thread = live[keys.indexOf(key)];
           if (!thread) continue;

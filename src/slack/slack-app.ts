@@ -123,6 +123,8 @@ export function createSlackApp(deps: SlackAppDeps) {
     redactor,
     logger,
     ...(settings.minIntervalMs !== undefined ? { minIntervalMs: settings.minIntervalMs } : {}),
+    // Run threads wait too while a burst of requests is being answered.
+    holdWhile: () => traffic.busy(),
   });
   const dedupe = new EventDedupe(deps.redis, deps.prefix);
   const replays = new EventDedupe(deps.redis, deps.prefix, REPLAY_MEMORY_SECONDS);
