@@ -1,7 +1,12 @@
 import type { RequestListener } from 'node:http';
 
-/** Quiet this long after the last request arrived before a burst counts as over. */
-export const QUIET_MS = 20;
+/**
+ * Quiet this long after the last request arrived before a burst counts as
+ * over. A burst's requests can come in waves (a client descheduled on a busy
+ * machine paused 20-50 ms between them); the work after the acks starts this
+ * much later, which nobody reading Slack notices.
+ */
+export const QUIET_MS = 50;
 
 /**
  * Whether Slack's requests are arriving or waiting for their answers: the
