@@ -67,13 +67,4 @@ export class TargetLocks {
   async removeWaiter(cluster: string, concurrencyKey: string, runId: string): Promise<void> {
     await this.redis.zrem(`${this.key(cluster, concurrencyKey)}:waiters`, runId);
   }
-
-  /** Runs waiting for the target, oldest first. */
-  async waiters(cluster: string, concurrencyKey: string): Promise<string[]> {
-    return this.redis.zrange(`${this.key(cluster, concurrencyKey)}:waiters`, 0, 9);
-  }
-
-  async holder(cluster: string, concurrencyKey: string): Promise<string | null> {
-    return this.redis.get(this.key(cluster, concurrencyKey));
-  }
 }
