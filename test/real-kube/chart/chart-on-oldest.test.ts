@@ -25,10 +25,9 @@ const EVERYTHING = {
 /** Prometheus operator CRDs: a bare API server does not serve them, so they cannot be checked here. */
 const NEEDS_CRD = new Set(['monitoring.coreos.com/v1']);
 
-let helm: string;
 beforeAll(() => {
-  helm = helmBinary();
-}, 120_000);
+  helmBinary();
+}, 300_000);
 
 async function dryRunCreate(objects: RenderedObject[], namespace: string): Promise<string[]> {
   const client = KubernetesObjectApi.makeApiClient(kube().kubeConfig());
@@ -48,7 +47,7 @@ async function dryRunCreate(objects: RenderedObject[], namespace: string): Promi
 
 it('renders for Kubernetes 1.20, and the 1.20 API server accepts every object', async () => {
   const namespace = await freshNamespace(kube(), 'chart');
-  const objects = await helmTemplate(helm, { kubeVersion: '1.20.2', namespace, values: EVERYTHING });
+  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values: EVERYTHING });
   const kinds = new Set(objects.map((o) => o.kind));
   for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'PodDisruptionBudget', 'Ingress', 'Secret', 'ConfigMap']) {
     expect(kinds).toContain(kind);
@@ -63,7 +62,7 @@ it('renders for Kubernetes 1.20, and the 1.20 API server accepts every object', 
 
 it('renders policy/v1 for 1.21 and later, which a 1.20 server does not serve', async () => {
   const namespace = await freshNamespace(kube(), 'chart');
-  const objects = await helmTemplate(helm, { kubeVersion: '1.30.0', namespace, values: EVERYTHING });
+  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.30.0', namespace, values: EVERYTHING });
   const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
   expect(pdbs.map((o) => o.apiVersion)).toEqual(['policy/v1', 'policy/v1']);
   const refused = await dryRunCreate(pdbs, namespace);
@@ -71,5 +70,5 @@ it('renders policy/v1 for 1.21 and later, which a 1.20 server does not serve', a
 }, 120_000);
 
 it('refuses to install on a Kubernetes older than the chart supports', async () => {
-  await expect(helmTemplate(helm, { kubeVersion: '1.19.9', namespace: 'default', values: {} })).rejects.toThrow(/kubeVersion|incompatible/i);
+  await expect(helmTemplate({ release: 'drover', kubeVersion: '1.19.9', namespace: 'default', values: {} })).rejects.toThrow(/kubeVersion|incompatible/i);
 }, 60_000);

@@ -11,7 +11,7 @@ import { drive } from '../runbooks/drive.js';
 import { Seeder } from '../runbooks/seed.js';
 import { buildDroverOn, type ClusterDrover } from '../../support/test-drover.js';
 import { freshNamespace, useRealKube } from '../support.js';
-import { helmBinary, helmTemplate } from './helm.js';
+import { helmTemplate } from './helm.js';
 
 const kube = useRealKube();
 let drover: ClusterDrover;
@@ -21,7 +21,7 @@ let token: string;
 beforeAll(async () => {
   const kc = kube().kubeConfig();
   const namespace = await freshNamespace(kube(), 'drover');
-  const objects = await helmTemplate(helmBinary(), { kubeVersion: '1.20.2', namespace, values: {} });
+  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values: {} });
   const rbac = objects.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind));
   expect(rbac.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
   const client = KubernetesObjectApi.makeApiClient(kc);
