@@ -99,6 +99,34 @@ Secrets.
 {{- printf "%s-redis" (include "drover.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{- define "drover.redisImage" -}}
+{{- if .Values.redis.image.digest }}
+{{- printf "%s@%s" .Values.redis.image.repository .Values.redis.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.redis.image.repository .Values.redis.image.tag }}
+{{- end }}
+{{- end }}
+
+{{/* A Kubernetes memory quantity (512Mi, 1Gi, 500M, 1048576) in bytes. */}}
+{{- define "drover.bytes" -}}
+{{- $q := toString . }}
+{{- if not (regexMatch "^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$" $q) }}
+{{- fail (printf "redis.resources.limits.memory %q: use a whole number with Ki, Mi, Gi, Ti, k, M, G or T (or set redis.maxmemory)" $q) }}
+{{- end }}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
+{{- mul (regexReplaceAll "^([0-9]+).*$" $q "${1}" | atoi) (get $units (regexReplaceAll "^[0-9]+" $q "")) }}
+{{- end }}
+
+{{/* The bundled Redis's maxmemory: redis.maxmemory, or 80% of its memory limit (headroom for the append-only file's rewrite). */}}
+{{- define "drover.redisMaxmemory" -}}
+{{- if .Values.redis.maxmemory }}
+{{- .Values.redis.maxmemory }}
+{{- else }}
+{{- $limit := required "redis.maxmemory is empty and redis.resources.limits.memory is not set: set one, so Redis refuses writes before it is OOM-killed" (dig "limits" "memory" "" .Values.redis.resources) }}
+{{- div (mul (include "drover.bytes" $limit | atoi) 8) 10 }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret and key holding the bundled Redis's password, or the external Redis's URL. */}}
 {{- define "drover.redisSecretRef" -}}
 {{- if include "drover.bundledRedis" . }}
@@ -110,6 +138,22 @@ Secrets.
 {{- $key := ternary .Values.redis.external.existingSecretKey "redis-url" (ne .Values.redis.external.existingSecret "") }}
 {{- dict "name" $name "key" $key | toJson }}
 {{- end }}
+{{- end }}
+
+{{/* An egress rule to (dict "cidrs" list "ports" list): TCP on those ports, to those CIDRs or, with none, anywhere. */}}
+{{- define "drover.egressRule" -}}
+{{- if .cidrs }}
+- to:
+    {{- range .cidrs }}
+    - ipBlock: { cidr: {{ . | quote }} }
+    {{- end }}
+  ports:
+{{- else }}
+- ports:
+{{- end }}
+    {{- range .ports }}
+    - { port: {{ . }}, protocol: TCP }
+    {{- end }}
 {{- end }}
 
 {{/*
@@ -175,16 +219,93 @@ RBAC: exactly what the shipped runbooks call (src/k8s/*-ops.ts), one rule per re
   verbs: ["get"]
 {{- end }}
 
-{{/* Cluster-scoped resources. */}}
-{{- define "drover.clusterRunbookRules" -}}
+{{/* Cluster-scoped resources, each for the one runbook that needs it. */}}
+{{- define "drover.nodeRules" -}}
 # cordon-node.
 - apiGroups: [""]
   resources: ["nodes"]
   verbs: ["get", "patch"]
+{{- end }}
+
+{{- define "drover.storageClassRules" -}}
 # expand-pvc: whether the claim's class allows expansion.
 - apiGroups: ["storage.k8s.io"]
   resources: ["storageclasses"]
   verbs: ["get"]
+{{- end }}
+
+{{/* "true" when a policy glob (`*` any run of characters, `?` one) matches a value, as src/policy/glob.ts does. Call with (dict "pattern" p "value" v). */}}
+{{- define "drover.globMatch" -}}
+{{- $re := printf "^%s$" (regexQuoteMeta .pattern | replace "\\*" ".*" | replace "\\?" ".") }}
+{{- if regexMatch $re .value }}true{{ end }}
+{{- end }}
+
+{{/* "true" when one of the patterns matches the value. Call with (dict "patterns" list "value" v). */}}
+{{- define "drover.anyGlobMatches" -}}
+{{- range .patterns }}{{ if include "drover.globMatch" (dict "pattern" . "value" $.value) }}true{{ end }}{{ end }}
+{{- end }}
+
+{{/* "true" when the pattern matches one of the values. Call with (dict "pattern" p "values" list). */}}
+{{- define "drover.globMatchesAny" -}}
+{{- range .values }}{{ if include "drover.globMatch" (dict "pattern" $.pattern "value" .) }}true{{ end }}{{ end }}
+{{- end }}
+
+{{/*
+Where the runbook permissions go, derived from the policy's rules for the
+cluster Drover runs in (their `clusters` match clusters.inClusterName). JSON:
+  mode: none (no grant), roles (a Role per namespace) or cluster (a ClusterRole);
+  namespaces: for roles; nodes, storageclasses: the cluster-scoped grants the
+  allowed runbooks need (cordon-node; expand-pvc).
+A rule allows namespaced runbooks unless each of its runbook globs matches
+cordon-node only (a glob matching no shipped runbook is one of yours: namespaced).
+*/}}
+{{- define "drover.rbacPlan" -}}
+{{- $inCluster := dig "clusters" "inClusterName" "in-cluster" (.Values.config | default dict) }}
+{{- $shippedNamespaced := list "delete-pod" "diagnose-restart-deployment" "expand-pvc" "job-failure-report" "raise-hpa-max" "restart-deployment" "scale-deployment" }}
+{{- $namespaces := list }}
+{{- $unscoped := list }}
+{{- $namespaced := false }}
+{{- $nodes := false }}
+{{- $storage := false }}
+{{- range $i, $rule := (.Values.policy.rules | default list) }}
+{{- if include "drover.anyGlobMatches" (dict "patterns" ($rule.clusters | default list) "value" $inCluster) }}
+{{- $patterns := $rule.namespaces | default (list "*") }}
+{{- $includes := list }}
+{{- range $patterns }}{{ if not (hasPrefix "!" .) }}{{ $includes = append $includes . }}{{ end }}{{ end }}
+{{- $runbooks := $rule.runbooks | default list }}
+{{- if and (has "*" $includes) (include "drover.anyGlobMatches" (dict "patterns" $runbooks "value" "cordon-node")) }}{{ $nodes = true }}{{ end }}
+{{- if include "drover.anyGlobMatches" (dict "patterns" $runbooks "value" "expand-pvc") }}{{ $storage = true }}{{ end }}
+{{- $ruleNamespaced := false }}
+{{- range $runbooks }}
+{{- if or (include "drover.globMatchesAny" (dict "pattern" . "values" $shippedNamespaced)) (not (include "drover.globMatch" (dict "pattern" . "value" "cordon-node"))) }}{{ $ruleNamespaced = true }}{{ end }}
+{{- end }}
+{{- if $ruleNamespaced }}
+{{- $namespaced = true }}
+{{- $globbed := false }}
+{{- range $includes }}
+{{- if or (contains "*" .) (contains "?" .) }}{{ $globbed = true }}{{ else }}{{ $namespaces = append $namespaces . }}{{ end }}
+{{- end }}
+{{- if $globbed }}
+{{- $unscoped = append $unscoped (printf "policy.rules[%d] (%s)" $i (ternary (printf "namespaces %s" (toJson $patterns)) "no namespaces: every namespace" (hasKey $rule "namespaces"))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $grants := or .Values.rbac.runbooks (gt (len (.Values.rbac.extraRules | default list)) 0) }}
+{{- $mode := "none" }}
+{{- if .Values.rbac.namespaces }}
+{{- $mode = "roles" }}
+{{- $namespaces = .Values.rbac.namespaces }}
+{{- else if and $namespaced $grants }}
+{{- if .Values.rbac.clusterWide }}
+{{- $mode = "cluster" }}
+{{- else if $unscoped }}
+{{- fail (printf "RBAC cannot be scoped to namespaces for %s: name the namespaces in those rules, or set rbac.clusterWide: true (a ClusterRole over every namespace), or rbac.namespaces (Roles in the namespaces you list), or rbac.runbooks: false with impersonation" (join ", " $unscoped)) }}
+{{- else }}
+{{- $mode = "roles" }}
+{{- end }}
+{{- end }}
+{{- dict "mode" $mode "namespaces" ($namespaces | uniq) "nodes" (and .Values.rbac.runbooks $nodes) "storageclasses" (and .Values.rbac.runbooks $storage) | toJson }}
 {{- end }}
 
 {{/* rbac.extraRules, refusing wildcards. */}}
@@ -226,7 +347,8 @@ RBAC: exactly what the shipped runbooks call (src/k8s/*-ops.ts), one rule per re
 
 {{/*
 The pod template of the server and worker Deployments.
-Call with (dict "root" $ "component" "server" "args" (list "serve") "resources" .Values.server.resources "kubeToken" true).
+Call with (dict "root" $ "component" "server" "args" (list "serve") "resources" .Values.server.resources "kubeToken" true "grace" 30).
+kubeToken: the pod acts on clusters, so it gets the ServiceAccount's token and the kubeconfig.
 */}}
 {{- define "drover.podTemplate" -}}
 {{- $root := .root }}
@@ -260,7 +382,8 @@ spec:
   {{- end }}
   securityContext:
     {{- toYaml .Values.podSecurityContext | nindent 4 }}
-  terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
+  # Matched to what a stopping pod waits for (worker.terminationGracePeriodSeconds explains).
+  terminationGracePeriodSeconds: {{ $.grace }}
   containers:
     - name: drover
       image: {{ include "drover.image" . | quote }}
@@ -271,7 +394,7 @@ spec:
           containerPort: 3000
           protocol: TCP
       env:
-        {{- include "drover.env" . | nindent 8 }}
+        {{- include "drover.env" (dict "root" . "kube" $.kubeToken) | nindent 8 }}
       livenessProbe:
         httpGet: { path: /healthz, port: http }
         {{- toYaml .Values.livenessProbe | nindent 8 }}
@@ -295,7 +418,7 @@ spec:
         # Runbooks are compiled (esbuild) into a cache under /tmp/drover-<uid>/runbooks: the root filesystem is read-only.
         - name: tmp
           mountPath: /tmp
-        {{- if .Values.kubeconfig.existingSecret }}
+        {{- if and $.kubeToken .Values.kubeconfig.existingSecret }}
         - name: kubeconfig
           mountPath: {{ include "drover.kubeconfigDir" . }}
           readOnly: true
@@ -318,11 +441,13 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: 256Mi
+    {{- if $.kubeToken }}
     {{- with .Values.kubeconfig.existingSecret }}
     - name: kubeconfig
       secret:
         secretName: {{ . }}
         defaultMode: 0440
+    {{- end }}
     {{- end }}
     {{- with .Values.runbooks.existingConfigMap }}
     - name: runbooks
@@ -344,16 +469,39 @@ spec:
   tolerations:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+  {{- include "drover.topologySpread" (dict "root" . "component" $.component) | nindent 2 }}
 {{- end }}
 {{- end }}
 
-{{/* The environment: file locations, and every credential through a secretKeyRef. */}}
+{{/* topologySpreadConstraints of one component's pods: the user's, or a soft spread across zones and nodes. */}}
+{{- define "drover.topologySpread" -}}
+{{- with .root.Values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- else }}
+{{- if .root.Values.topologySpread.enabled }}
+topologySpreadConstraints:
+  {{- range list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
+  - topologyKey: {{ . }}
+    maxSkew: {{ $.root.Values.topologySpread.maxSkew }}
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "drover.selectorLabels" (dict "root" $.root "component" $.component) | nindent 8 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The environment: file locations, and every credential through a secretKeyRef. Call with (dict "root" $ "kube" true). */}}
 {{- define "drover.env" -}}
+{{- $kube := .kube }}
+{{- with .root }}
 - name: DROVER_CONFIG
   value: {{ include "drover.configDir" . }}/config.yaml
 - name: DROVER_POLICY
   value: {{ include "drover.policyDir" . }}/policy.yaml
-{{- if .Values.kubeconfig.existingSecret }}
+{{- if and $kube .Values.kubeconfig.existingSecret }}
 {{- $dir := include "drover.kubeconfigDir" . }}
 {{- $files := list }}
 {{- range (required "kubeconfig.keys must name at least one key of kubeconfig.existingSecret" (.Values.kubeconfig.keys | default list | join ":") | splitList ":") }}
@@ -405,5 +553,6 @@ spec:
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
+{{- end }}
 {{- end }}
 {{- end }}

@@ -1,0 +1,176 @@
+/**
+ * The chart's RBAC, rendered by the real Helm: least privilege derived from
+ * the shipped runbooks' Kubernetes calls, granted only where the policy lets
+ * runs act on the cluster Drover runs in (Roles in the namespaces it names; a
+ * ClusterRole only with rbac.clusterWide), nothing for the default deny-all
+ * policy, and no wildcard ever. test/real-kube/chart/chart-rbac.test.ts proves
+ * on a real API server that these grants are enough.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { helmBinary, helmNotes } from '../../support/helm.js';
+import { ROOT } from '../../support/test-drover.js';
+import { all, grants, one, render, renderWith, type Binding, type Rendered, type Role, type Rule, type Workload } from './objects.js';
+import { MAXIMAL_VALUES_FILE, policyFor } from './values.js';
+
+/** The namespaced rules the shipped runbooks need, as rendered (order included): a change here is a reviewed change. */
+const RUNBOOK_RULES: Rule[] = [
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
+  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'patch'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+];
+const NODE_RULE: Rule = { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] };
+const STORAGE_CLASS_RULE: Rule = { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get'] };
+const EXTRA_RULE: Rule = { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] };
+/** Resources that belong to no namespace. */
+const CLUSTER_SCOPED = new Set(['nodes', 'storageclasses']);
+
+/**
+ * The API calls behind each ctx.k8s method (src/k8s/*-ops.ts). A runbook
+ * calling a method missing here fails the test: add it, and the grant it needs.
+ */
+const K8S_METHOD_CALLS: Record<string, Array<[group: string, resource: string, verb: string]>> = {
+  getDeployment: [['apps', 'deployments', 'get']],
+  restartDeployment: [['apps', 'deployments', 'get'], ['apps', 'deployments', 'patch']],
+  getScale: [['apps', 'deployments/scale', 'get']],
+  scaleDeployment: [['apps', 'deployments/scale', 'get'], ['apps', 'deployments/scale', 'patch']],
+  getPod: [['', 'pods', 'get']],
+  listPods: [['', 'pods', 'list']],
+  deletePod: [['', 'pods', 'get'], ['', 'pods', 'delete']],
+  readPodLogs: [['', 'pods/log', 'get']],
+  listEvents: [['', 'events', 'list']],
+  getNode: [['', 'nodes', 'get']],
+  cordonNode: [['', 'nodes', 'get'], ['', 'nodes', 'patch']],
+  getHpa: [['autoscaling', 'horizontalpodautoscalers', 'get']],
+  setHpaMaxReplicas: [['autoscaling', 'horizontalpodautoscalers', 'get'], ['autoscaling', 'horizontalpodautoscalers', 'patch']],
+  getPvc: [['', 'persistentvolumeclaims', 'get']],
+  expandPvc: [['', 'persistentvolumeclaims', 'get'], ['', 'persistentvolumeclaims', 'patch']],
+  getStorageClass: [['storage.k8s.io', 'storageclasses', 'get']],
+  getJob: [['batch', 'jobs', 'get']],
+  listJobPods: [['', 'pods', 'list']],
+};
+
+/** Each shipped runbook (runbooks/<id>.ts) and the API calls its ctx.k8s methods make, read from the code. */
+function runbookCalls(): Map<string, string[]> {
+  const calls = new Map<string, string[]>();
+  for (const file of readdirSync(join(ROOT, 'runbooks')).filter((f) => f.endsWith('.ts'))) {
+    const methods = [...readFileSync(join(ROOT, 'runbooks', file), 'utf8').matchAll(/ctx\.k8s\.(\w+)\(/g)].map((m) => m[1]!);
+    const unknown = methods.filter((m) => !(m in K8S_METHOD_CALLS));
+    if (unknown.length > 0) throw new Error(`${file} calls ctx.k8s.${unknown.join(', ')}: add to K8S_METHOD_CALLS, and its grant to the chart`);
+    calls.set(file.replace(/\.ts$/, ''), [...new Set(methods.flatMap((m) => K8S_METHOD_CALLS[m]!.map(([g, res, verb]) => `${g}/${res}:${verb}`)))].sort());
+  }
+  return calls;
+}
+
+const roles = (r: Rendered) => [...all<Role>(r, 'ClusterRole'), ...all<Role>(r, 'Role')];
+const impersonating = (r: Rendered) => roles(r).flatMap((x) => x.rules).filter((rule) => rule.verbs.includes('impersonate'));
+
+describe('Helm chart helm/drover: RBAC', () => {
+  let defaults: Rendered;
+  let maximal: Rendered;
+
+  beforeAll(async () => {
+    helmBinary();
+    [defaults, maximal] = await Promise.all([render(), renderWith({ valuesFiles: [MAXIMAL_VALUES_FILE] })]);
+  }, 300_000);
+
+  it('grants nothing with the default policy, which denies every run', async () => {
+    expect(roles(defaults)).toEqual([]);
+    expect([...all(defaults, 'ClusterRoleBinding'), ...all(defaults, 'RoleBinding')]).toEqual([]);
+    expect(await helmNotes()).toMatch(/RBAC: no runbook permission \(the policy allows no run on this cluster\)/);
+    // A policy for other clusters only: nothing on this one either.
+    const elsewhere = await render({ policy: { groups: { sre: ['U012ABCDEF'] }, rules: [{ groups: ['sre'], runbooks: ['*'], clusters: ['prod-*'] }] } });
+    expect(roles(elsewhere)).toEqual([]);
+  });
+
+  it('grants exactly what the shipped runbooks call, in the namespaces the policy names, with no wildcard', () => {
+    // The maximal policy: everything in shop and payments, cordon-node (no namespace) anywhere; plus an extra rule.
+    const namespaced = all<Role>(maximal, 'Role');
+    expect(namespaced.map((x) => x.metadata.namespace)).toEqual(['shop', 'payments']);
+    for (const role of namespaced) expect(role.rules).toEqual([...RUNBOOK_RULES, EXTRA_RULE]);
+    for (const b of all<Binding>(maximal, 'RoleBinding')) {
+      expect(b.roleRef).toMatchObject({ kind: 'Role', name: 'ops-drover' });
+      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-drover', namespace: 'drover' }]);
+    }
+    const clusterRole = one<Role>(maximal, 'ClusterRole', 'ops-drover');
+    expect(clusterRole.rules.filter((r) => !r.verbs.includes('impersonate'))).toEqual([NODE_RULE, STORAGE_CLASS_RULE]);
+    const binding = one<Binding>(maximal, 'ClusterRoleBinding', 'ops-drover');
+    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'ops-drover' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-drover', namespace: 'drover' }]);
+    // Only the workers run as that account with a token.
+    expect(one<Workload>(maximal, 'Deployment', 'ops-drover-worker').spec.template.spec.serviceAccountName).toBe('ops-drover');
+
+    // Derived from the code: what the runbooks call is what is granted (the extra rule and impersonation aside).
+    const called = [...new Set([...runbookCalls().values()].flat())].sort();
+    const granted = grants([{ ...clusterRole, rules: clusterRole.rules.filter((r) => !r.verbs.includes('impersonate')) }, { ...namespaced[0]!, rules: namespaced[0]!.rules.slice(0, RUNBOOK_RULES.length) }]);
+    expect(granted).toEqual(called);
+    // ...and each of those calls is one src/k8s really makes.
+    const made = readdirSync(join(ROOT, 'src', 'k8s'))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...readFileSync(join(ROOT, 'src', 'k8s', f), 'utf8').matchAll(/verb: '(\w+)', resource: '([\w/]+)'/g)].map((m) => `${m[2]}:${m[1]}`));
+    for (const call of called) expect(made).toContain(call.slice(call.indexOf('/') + 1));
+
+    for (const r of [defaults, maximal]) {
+      for (const rule of roles(r).flatMap((x) => x.rules)) {
+        for (const field of [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames ?? []]) expect(field).not.toContain('*');
+      }
+    }
+  });
+
+  it('grants the cluster-scoped permissions only for the runbooks that need them, when the policy allows them', async () => {
+    for (const [runbook, calls] of runbookCalls()) {
+      const clusterOnly = calls.every((c) => CLUSTER_SCOPED.has(c.slice(c.indexOf('/') + 1, c.indexOf(':'))));
+      // A run without a namespace (cordon-node) is allowed only by a rule with namespaces: ['*'] (src/policy/namespaces.ts).
+      const r = await render(policyFor([runbook], clusterOnly ? ['*'] : ['shop', '!kube-system']));
+      const clusterGrants = all<Role>(r, 'ClusterRole').flatMap((x) => x.rules).flatMap((rule) => rule.resources);
+      const needed = [...new Set(calls.map((c) => c.slice(c.indexOf('/') + 1, c.indexOf(':'))).filter((res) => CLUSTER_SCOPED.has(res)))];
+      expect({ runbook, cluster: clusterGrants.sort() }).toEqual({ runbook, cluster: needed.sort() });
+      expect({ runbook, roles: all<Role>(r, 'Role').map((x) => x.metadata.namespace) }).toEqual({ runbook, roles: clusterOnly ? [] : ['shop'] });
+    }
+  });
+
+  it('asks for rbac.clusterWide (or explicit namespaces) when the policy names namespaces by glob', async () => {
+    const globbed = policyFor(['restart-deployment'], ['team-*']);
+    await expect(render(globbed)).rejects.toThrow(
+      /^Error: execution error at \(drover\/templates\/rbac\.yaml:\d+:\d+\): RBAC cannot be scoped to namespaces for policy\.rules\[0\] \(namespaces \["team-\*"\]\): name the namespaces in those rules, or set rbac\.clusterWide: true/,
+    );
+    await expect(render(policyFor(['*']))).rejects.toThrow(/policy\.rules\[0\] \(no namespaces: every namespace\)/);
+
+    const wide = await render(globbed, { rbac: { clusterWide: true } });
+    expect(all(wide, 'Role')).toEqual([]);
+    expect(one<Role>(wide, 'ClusterRole', 'ops-drover').rules).toEqual(RUNBOOK_RULES);
+    expect(await helmNotes({ values: [globbed, { rbac: { clusterWide: true } }] })).toMatch(/RBAC: runbooks may act in every namespace \(rbac\.clusterWide\), kube-system included/);
+
+    // rbac.namespaces overrides what the policy names.
+    const listed = await render(globbed, { rbac: { namespaces: ['team-a', 'team-b'], extraRules: [EXTRA_RULE] } });
+    expect(all<Role>(listed, 'Role').map((x) => [x.metadata.namespace, x.rules])).toEqual([
+      ['team-a', [...RUNBOOK_RULES, EXTRA_RULE]],
+      ['team-b', [...RUNBOOK_RULES, EXTRA_RULE]],
+    ]);
+    expect(all(listed, 'ClusterRole')).toEqual([]);
+
+    // Impersonating runs need no grant of their own: no failure, no runbook rules.
+    const impersonation = await render(globbed, { rbac: { runbooks: false }, impersonation: { enabled: true, users: ['bot'] } });
+    expect(grants(roles(impersonation))).toEqual(['/users:impersonate']);
+    await expect(render(policyFor(['x'], ['shop']), { rbac: { extraRules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }] } })).rejects.toThrow(
+      /^Error: execution error at \(drover\/templates\/rbac\.yaml:\d+:\d+\): rbac\.extraRules\[0\]\.verbs contains "\*"/,
+    );
+  });
+
+  it('grants impersonate only when enabled, on the listed users and groups only', async () => {
+    expect(impersonating(defaults)).toEqual([]);
+    expect(impersonating(maximal)).toEqual([
+      { apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: ['alice@example.com', 'drover-automation'] },
+      { apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: ['sre'] },
+    ]);
+    const usersOnly = await render({ impersonation: { enabled: true, users: ['bot'] } });
+    expect(impersonating(usersOnly)).toEqual([{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: ['bot'] }]);
+    await expect(render({ impersonation: { enabled: true } })).rejects.toThrow(/impersonation\.users must list the users Drover may impersonate/);
+    await expect(render({ impersonation: { enabled: true, users: ['*'] } })).rejects.toThrow(/must name identities, not "\*"/);
+  });
+});
