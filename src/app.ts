@@ -18,7 +18,14 @@ import type { RunWorker, K8sOpsFactory } from './jobs/run-worker.js';
 import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/clusters.js';
 import { checkIdentity, identityFor, sameListedUser } from './k8s/impersonation.js';
 import { createMetrics } from './metrics/metrics.js';
+import { AuditVerifier } from './metrics/audit-verifier.js';
+import { CountHandover } from './metrics/handover.js';
+import { droverVersion } from './metrics/version.js';
+import { within } from './metrics/bounded.js';
+import { proposalExpiryKey } from './jobs/run-store.js';
 import { Redactor } from './redact/redactor.js';
+import type { Tracer } from '@opentelemetry/api';
+import { tracedRoute } from './tracing/http-server-span.js';
 import type { RunbookRegistry } from './runbook/registry.js';
 import { ChannelPolicy } from './chat/channel-policy.js';
 import { ChatCommands } from './chat/chat-commands.js';
@@ -83,6 +90,13 @@ export interface DroverDeps {
   queueName?: string;
   /** Node process metrics on /metrics. */
   processMetrics?: boolean;
+  /**
+   * This process is not scraped (the CLI): what it counts is handed over
+   * through Redis to a serving process, which counts it when scraped.
+   */
+  handOverCounts?: boolean;
+  /** For drover_build_info; defaults to package.json's. */
+  version?: string;
   /** Asks Alertmanager whether an alert still fires, for the remediation check. */
   isFiring?: (fingerprint: string, labels: Record<string, string>) => Promise<boolean | undefined>;
   /** Mirror of audit events (for example to stdout for log shipping). */
@@ -93,6 +107,8 @@ export interface DroverDeps {
   auditSinks?: AuditSink[];
   /** Who may run what; without it every run is denied. */
   policy?: PolicySource;
+  /** Traces alerts and commands through the queue to each step and Kubernetes call (see createTracing); absent: off. */
+  tracer?: Tracer;
   now?: () => Date;
 }
 
@@ -120,11 +136,19 @@ export function createDrover(deps: DroverDeps) {
     ...(deps.auditMirror ? { mirror: deps.auditMirror } : {}),
   });
   const presence = new Presence(redis, prefix);
-  // Reads the queue lazily, when /metrics is scraped.
+  // Gauges read Redis when /metrics is scraped; not at all while it is away (a command would wait in the offline queue).
+  const whenUp = <T>(read: () => Promise<T>) => () => (redis.status === 'ready' ? read() : Promise.reject(new Error(`Redis ${redis.status}`)));
   const metrics = createMetrics({
     processMetrics: deps.processMetrics ?? false,
-    queueCounts: () => queue.queue.getJobCounts('waiting', 'active', 'delayed'),
+    version: deps.version ?? droverVersion(),
+    knownRunbook: (id) => deps.runbooks.has(id),
+    queueCounts: whenUp(() => queue.queue.getJobCounts('waiting', 'active', 'delayed')),
+    redisUp: whenUp(async () => (await redis.ping()) === 'PONG'),
+    workers: whenUp(async () => (await presence.workers()).length),
+    approvalsPending: whenUp(() => redis.zcard(proposalExpiryKey(prefix))),
   });
+  const handover = new CountHandover(redis, prefix, metrics);
+  const handoverTimer = deps.handOverCounts ? setInterval(() => void handover.flush().catch(() => undefined), 5000).unref() : undefined;
   const clusters = deps.clusters;
   const clusterResolver = deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver(config.clusters.default));
   const queue = new RunQueue({
@@ -140,6 +164,7 @@ export function createDrover(deps: DroverDeps) {
     defaultTimeoutMs: config.jobs.defaultTimeout,
     retentionMs: config.jobs.retention,
     onError: (err) => logger.warn({ err: err.message }, 'queue connection error'),
+    tracer: deps.tracer,
     now,
   });
 
@@ -163,7 +188,14 @@ export function createDrover(deps: DroverDeps) {
   const availability = new RedisAvailability(redis);
   addHealthRoutes(router, {
     // Label values are shown to whoever scrapes: the exposition goes through the redactor like any other sink.
-    metrics: { contentType: metrics.registry.contentType, text: async () => redactor.text(await metrics.registry.metrics()) },
+    metrics: {
+      contentType: metrics.registry.contentType,
+      text: async () => {
+        // Counts the CLI handed over become this process's before the counters are read.
+        if (!deps.handOverCounts) await within(whenUp(() => handover.drain()), 1000);
+        return redactor.text(await metrics.registry.metrics());
+      },
+    },
     // Not connected is known at once; a ping would wait in the offline queue.
     readiness: [
       {
@@ -210,6 +242,7 @@ export function createDrover(deps: DroverDeps) {
       proposals,
       // This process's own policy: a run queued by a process with another (a CLI's own DROVER_POLICY) is checked again.
       check: { policy, samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b) },
+      tracer: deps.tracer,
       now,
     });
     await worker.start();
@@ -286,11 +319,12 @@ export function createDrover(deps: DroverDeps) {
     channels: new ChannelPolicy(config.slack.channels),
     command: config.slack.command,
     audit,
+    tracer: deps.tracer,
   });
   const slack = slackSettings
     ? createSlackApp({ settings: slackSettings, commands: chat, store, redis, prefix, logger, redactor, listClusters })
     : undefined;
-  if (slack?.requestListener) router.add('POST', '/slack/events', slack.requestListener);
+  if (slack?.requestListener) router.add('POST', '/slack/events', tracedRoute(deps.tracer, 'POST', '/slack/events', slack.requestListener));
   if (slack) {
     const members = usergroupMembers(slack.client);
     // The policy counts a failed lookup as "not a member"; the reason belongs in the logs.
@@ -350,7 +384,7 @@ export function createDrover(deps: DroverDeps) {
   router.add(
     'POST',
     WEBHOOK_PATH,
-    webhookHandler({
+    tracedRoute(deps.tracer, 'POST', WEBHOOK_PATH, webhookHandler({
       intake,
       credentials: {
         ...(alertSettings.webhookToken ? { token: alertSettings.webhookToken } : {}),
@@ -362,7 +396,7 @@ export function createDrover(deps: DroverDeps) {
       metrics,
       audit,
       redis: availability,
-    }),
+    })),
   );
 
   let retention: NodeJS.Timeout | undefined;
@@ -381,6 +415,17 @@ export function createDrover(deps: DroverDeps) {
       })
     : undefined;
   let shipping = false;
+  const auditVerifier = new AuditVerifier({
+    redis,
+    keys: { stream: audit.key, head: audit.headKey, anchor: audit.anchorKey },
+    key: auditKey,
+    acceptUnkeyedThrough: config.audit.acceptUnkeyedThrough,
+    onResult: (result, detail) => {
+      metrics.auditVerified(result);
+      if (result === 'broken') logger.error({ audit: (detail as { broken?: unknown }).broken }, 'audit log verification failed: run `drover audit verify` for the details');
+      if (result === 'error') logger.warn({ err: detail }, 'audit log verification could not run');
+    },
+  });
 
   return {
     config,
@@ -410,6 +455,7 @@ export function createDrover(deps: DroverDeps) {
       watch.start();
       approvals.start();
       if (retention) return;
+      auditVerifier.start(config.audit.verifyInterval);
       if (!auditKey) logger.warn('no audit key (DROVER_AUDIT_KEY): the audit chain is plain SHA-256, which whoever can write Redis can recompute');
       if (shipper) {
         shipping = true;
@@ -468,6 +514,10 @@ export function createDrover(deps: DroverDeps) {
     async close() {
       watch.stop();
       approvals.stop();
+      auditVerifier.stop();
+      if (handoverTimer) clearInterval(handoverTimer);
+      // A CLI's counts, before it exits; bounded, for a Redis that went away.
+      if (deps.handOverCounts) await within(() => handover.flush(), 2000);
       if (retention) clearInterval(retention);
       if (outboxDrain) clearInterval(outboxDrain);
       await withdraw();

@@ -79,8 +79,9 @@ interface Pending {
  */
 export class AuditLog {
   readonly key: string;
-  private readonly headKey: string;
-  private readonly anchorKey: string;
+  /** The chain's head and anchor: the periodic verification reads them too. */
+  readonly headKey: string;
+  readonly anchorKey: string;
   private readonly redis: Redis;
   private readonly maxLength: number;
   private readonly now: () => Date;

@@ -17,12 +17,15 @@ import type { K8sFake } from '../testing/index.js';
 import { configFrom, type RuntimeEnv } from './config-from.js';
 import { connectRedis } from './redis-connect.js';
 import { runbookImporter } from './runbook-importer.js';
+import { tracingFrom } from './tracing-from-env.js';
+import type { Tracing } from '../tracing/create-tracing.js';
 
 export { configFrom, type RuntimeEnv };
 
-export function loggerFor(config: Config, destination?: NodeJS.WritableStream, level?: string): Logger {
+export function loggerFor(config: Config, destination?: NodeJS.WritableStream, level?: string, mixin?: () => Record<string, string>): Logger {
   // Secrets never reach the logs: fields and messages go through the same redaction as chat and the audit log.
-  return redactingLogger(new Redactor(config.redaction.patterns), { level: level ?? config.log.level, base: { app: 'drover' } }, destination);
+  // With tracing on, a line logged inside a span carries its trace_id and span_id.
+  return redactingLogger(new Redactor(config.redaction.patterns), { level: level ?? config.log.level, base: { app: 'drover' }, ...(mixin ? { mixin } : {}) }, destination);
 }
 
 /** Loads the runbooks; a broken runbook stops start-up with every problem listed. */
@@ -40,6 +43,8 @@ export interface Runtime {
   logger: Logger;
   redis: Redis;
   drover: Drover;
+  /** Off unless the OTEL_* variables turn it on; `drover run` makes its span with it. */
+  tracing: Tracing;
   sandbox?: K8sFake;
   close(): Promise<void>;
 }
@@ -48,9 +53,11 @@ export interface Runtime {
  * Everything a command needs, built from the environment. `withClusters` loads
  * the kubeconfig (workers act on clusters; the CLI only enqueues).
  */
-export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boolean; logLevel?: string; redis?: Redis }): Promise<Runtime> {
+export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boolean; logLevel?: string; redis?: Redis; handOverCounts?: boolean }): Promise<Runtime> {
   const config = configFrom(rt);
-  const logger = loggerFor(config, rt.logDestination, options.logLevel);
+  const { tracing, warnings } = tracingFrom(rt, config);
+  const logger = loggerFor(config, rt.logDestination, options.logLevel, tracing.logMixin);
+  for (const warning of warnings) logger.warn(warning);
   // Before anything connects: a broken policy file stops start-up.
   const policy = policySourceFrom(
     config,
@@ -86,25 +93,32 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       logger,
       runbooks,
       ...(clusters ? { clusters } : {}),
-      processMetrics: options.withClusters,
+      // Whatever Prometheus scrapes (serve, worker), with or without clusters.
+      processMetrics: !options.handOverCounts,
+      ...(options.handOverCounts ? { handOverCounts: true } : {}),
       policy,
       ...(auditKey ? { auditKey } : {}),
       auditSinks,
+      ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
     });
     return {
       config,
       logger,
       redis,
       drover,
+      tracing,
       ...(sandbox ? { sandbox } : {}),
       async close() {
         await drover.close();
+        // Bounded: the spans of the last runs are sent, unless the collector is away.
+        await tracing.shutdown();
         await sandbox?.stop();
         if (!options.redis) await redis.quit().catch(() => undefined);
       },
     };
   } catch (err) {
     await sandbox?.stop();
+    await tracing.shutdown();
     if (!options.redis) redis.disconnect();
     throw err;
   }
@@ -112,7 +126,8 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
 
 /** For commands that only read or enqueue (no clusters, warnings only): opens a runtime, runs `fn`, closes it. */
 export async function withClient<T>(rt: RuntimeEnv, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime(rt, { withClusters: false, logLevel: 'warn' });
+  // Not scraped: its counts go to a serving process.
+  const runtime = await openRuntime(rt, { withClusters: false, logLevel: 'warn', handOverCounts: true });
   try {
     return await fn(runtime);
   } finally {

@@ -31,6 +31,7 @@ const ENV_MAP: ReadonlyArray<{ name: string; path: string[]; list?: string }> = 
   { name: 'DROVER_AUDIT_KEY', path: ['audit', 'key'] },
   { name: 'DROVER_AUDIT_KEY_FILE', path: ['audit', 'keyFile'] },
   { name: 'DROVER_AUDIT_CHECKPOINT_INTERVAL', path: ['audit', 'checkpointInterval'] },
+  { name: 'DROVER_AUDIT_VERIFY_INTERVAL', path: ['audit', 'verifyInterval'] },
   { name: 'DROVER_POLICY', path: ['policy', 'file'] },
   { name: 'DROVER_APPROVALS_CHANNEL', path: ['approvals', 'channel'] },
   { name: 'SLACK_BOT_TOKEN', path: ['slack', 'botToken'] },

@@ -98,9 +98,11 @@ export const configSchema = z
         acceptUnkeyedThrough: z.coerce.number().int().min(0).optional(),
         /** How often a signed checkpoint of the chain goes to the audit file and standard output. */
         checkpointInterval: duration.default(60_000),
+        /** How often a serving process verifies the audit log (drover_audit_chain_valid); 0: never. Only new events are read, and the whole log once a day. */
+        verifyInterval: duration.default(300_000),
       })
       .strict()
-      .default({ maxLength: 1_000_000, stdout: false, checkpointInterval: 60_000 }),
+      .default({ maxLength: 1_000_000, stdout: false, checkpointInterval: 60_000, verifyInterval: 300_000 }),
     policy: z
       .object({
         /** Policy file (YAML or JSON): who may run what, and what needs approval. Absent: deny all (sandbox excepted). */

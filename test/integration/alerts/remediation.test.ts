@@ -79,7 +79,7 @@ describe('did the remediation work?', () => {
     const escalation = await t.slack.waitForCall('chat.postMessage', (c) => c.args.channel === ALERTS_CHANNEL && /remediation failed/.test(String(c.args.text)));
     expect(JSON.stringify(escalation.args.blocks)).toMatch(/cannot be fixed automatically/);
     const metrics = await (await fetch(`${t.base}/metrics`)).text();
-    expect(metrics).toMatch(/^drover_alert_remediations_total\{runbook="fix-thing",result="run-failed"\} 1$/m);
+    expect(metrics).toMatch(/^drover_alert_remediations_total\{runbook="fix-thing",result="run_failed"\} 1$/m);
     expect(metrics).toMatch(/^drover_alert_remediations_total\{runbook="fix-thing",result="remediated"\} 1$/m);
   });
 

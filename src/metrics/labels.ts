@@ -1,0 +1,110 @@
+import type { ErrorCode } from '../errors.js';
+
+/**
+ * Label values Drover exports, and how each is kept to a small known set.
+ * One series per label combination lives in every process until it restarts:
+ * a label fed from outside (a run id, a user, a fingerprint, a runbook's own
+ * error code) would grow without end. Values are snake_case everywhere, while
+ * run states and audit fields keep their own spelling (`timed-out`): they are
+ * converted here, on their way into a metric, and nowhere else.
+ */
+
+/** Every label name a Drover metric may carry; a unit test holds the registry to it. */
+export const LABEL_NAMES = ['runbook', 'outcome', 'dry_run', 'code', 'requester', 'cluster', 'verb', 'result', 'decision', 'state', 'version'] as const;
+export type LabelName = (typeof LABEL_NAMES)[number];
+
+/** `timed-out` → `timed_out`, `not-cleared` → `not_cleared`. */
+export function snake(value: string): string {
+  return value.replace(/[-\s]+/g, '_').toLowerCase();
+}
+
+const ERROR_CODES = {
+  config_invalid: true,
+  runbook_invalid: true,
+  runbook_not_found: true,
+  params_invalid: true,
+  cluster_unknown: true,
+  cluster_unreachable: true,
+  k8s_unauthorized: true,
+  k8s_forbidden: true,
+  k8s_not_found: true,
+  k8s_conflict: true,
+  k8s_invalid: true,
+  k8s_throttled: true,
+  k8s_server_error: true,
+  k8s_unsupported: true,
+  k8s_api_missing: true,
+  k8s_no_logs: true,
+  runbook_refused: true,
+  run_cancelled: true,
+  run_timed_out: true,
+  run_not_found: true,
+  run_not_cancellable: true,
+  permission_denied: true,
+  approval_refused: true,
+  approval_void: true,
+  approval_expired: true,
+  run_not_pending: true,
+  redis_unavailable: true,
+  internal: true,
+} satisfies Record<ErrorCode, true>;
+
+/** A retry's error code: one of Drover's own, else `other` (a runbook may make up any code). */
+export function errorCodeLabel(code: string): string {
+  return Object.hasOwn(ERROR_CODES, code) ? code : 'other';
+}
+
+const K8S_VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'proxy', 'connect', 'apply']);
+
+/** A Kubernetes verb, or `other`. */
+export function verbLabel(verb: string): string {
+  const v = verb.toLowerCase();
+  return K8S_VERBS.has(v) ? v : 'other';
+}
+
+/** An HTTP status (0: no answer), or `other`. */
+export function httpCodeLabel(code: string): string {
+  return /^(0|[1-5]\d\d)$/.test(code) ? code : 'other';
+}
+
+/** Label values are snake_case words: a stray value (a message, an id) is `other`. */
+function word(value: string): string {
+  const v = snake(value);
+  return /^[a-z][a-z0-9_]{0,39}$/.test(v) ? v : 'other';
+}
+
+/** What each label's values go through before they reach a series. */
+const NORMALISE: Record<LabelName, (value: string) => string> = {
+  runbook: (v) => v,
+  cluster: (v) => v,
+  version: (v) => v,
+  outcome: word,
+  result: word,
+  decision: word,
+  state: word,
+  requester: word,
+  dry_run: (v) => (v === 'true' ? 'true' : 'false'),
+  code: (v) => v,
+  verb: verbLabel,
+};
+
+/**
+ * Normalises a metric's labels. `known` bounds names that come from
+ * configuration (runbooks, clusters): anything else becomes `other`.
+ */
+export function normaliseLabels<T extends string>(
+  labels: Partial<Record<T, string | number>>,
+  options: { code?: (value: string) => string; known?: Partial<Record<LabelName, (value: string) => boolean>> } = {},
+): Partial<Record<T, string>> {
+  const out: Partial<Record<string, string>> = {};
+  for (const [name, raw] of Object.entries<string | number | undefined>(labels)) {
+    if (raw === undefined) continue;
+    const value = String(raw);
+    const label = name as LabelName;
+    let normalised = name === 'code' && options.code ? options.code(value) : (NORMALISE[label] ?? word)(value);
+    const known = options.known?.[label];
+    if (known && !known(normalised)) normalised = 'other';
+    out[name] = normalised;
+  }
+  return out;
+}
