@@ -188,6 +188,26 @@ describe('the compose loop, with real processes: an alert fired by the documente
     expect(amMetrics).toMatch(/^alertmanager_notifications_failed_total\{integration="webhook"(,reason="[a-zA-Z]+")?\} 0$/m);
   }, 90_000);
 
+  it('when the alert resolves, Alertmanager tells Drover, which records the remediation as remediated', async () => {
+    // amtool's alert has no end: Alertmanager would resolve it after resolve_timeout (2m); end it now instead.
+    const ended = await run('amtool', [
+      `--alertmanager.url=${amUrl}`,
+      'alert',
+      'add',
+      'KubeDeploymentReplicasMismatch',
+      'namespace=demo',
+      'deployment=api',
+      'job=kube-state-metrics',
+      'severity=warning',
+      `--end=${new Date().toISOString()}`,
+    ]);
+    expect(ended.code).toBe(0);
+    // The resolved notification leaves at the group's next tick (group_interval, 30s in alertmanager.yml).
+    const remediated = `drover_alert_remediations_total{runbook="${RUNBOOK}",result="remediated"}`;
+    await waitFor(async () => (await sample(`${droverUrl}/metrics`, remediated)) === 1, 'the remediation to be recorded', 45_000);
+    expect(await sample(`${droverUrl}/metrics`, 'drover_alerts_total{outcome="resolved"}')).toBe(1);
+  }, 60_000);
+
   it('Prometheus scrapes both Drover processes with the compose config, loads Drover\'s rules, and sees the alert counted', async () => {
     type Vector = { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
     const query = async (q: string) => ((await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as Vector).data.result;
