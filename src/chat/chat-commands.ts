@@ -26,6 +26,8 @@ import { secretParamNames } from '../redact/secret-params.js';
 import { REDACTED } from '../redact/redactor.js';
 import { runbookDetail, runbookSummary } from './runbook-detail.js';
 import type { ChatMessage, ParamProblem, RunbookDetail } from './types.js';
+import type { Tracer } from '@opentelemetry/api';
+import { chatSpan } from '../tracing/command-spans.js';
 
 /** Who asks, and where. */
 export interface ChatActor {
@@ -75,6 +77,8 @@ export interface ChatCommandsDeps {
   command: string;
   /** For `/drover audit`. */
   audit?: AuditLog;
+  /** Traces each command (the parent of the run it queues); absent when tracing is off. */
+  tracer?: Tracer;
 }
 
 const VERBS = ['help', 'list', 'describe', 'run', 'status', 'cancel', 'approve', 'reject', 'history', 'audit'];
@@ -94,6 +98,14 @@ export class ChatCommands {
   constructor(private readonly deps: ChatCommandsDeps) {}
 
   async handle(text: string, actor: ChatActor): Promise<ChatOutcome> {
+    if (!this.deps.tracer) return this.handleUntraced(text, actor);
+    // Only the known verbs name a span: whatever else was typed could be anything, a pasted token included.
+    const typed = parseCommand(text).verb;
+    const verb = VERBS.includes(typed) ? typed : 'unknown';
+    return chatSpan(this.deps.tracer, verb, actor.requester, () => this.handleUntraced(text, actor));
+  }
+
+  private async handleUntraced(text: string, actor: ChatActor): Promise<ChatOutcome> {
     try {
       await this.received(text, actor);
       return await this.dispatch(text, actor);
@@ -261,7 +273,7 @@ export class ChatCommands {
     if (refusal) return refusal;
     // Unknown keys and malformed words are typos to fix on the command line, with a suggestion.
     const params = paramsFromPairs(runbook, pairs);
-    return this.submitRun({ runbook: runbook.id, params, ...(cluster ? { cluster } : {}), dryRun }, actor);
+    return this.submitRunUntraced({ runbook: runbook.id, params, ...(cluster ? { cluster } : {}), dryRun }, actor);
   }
 
   /** Every problem with a run request, each attached to its parameter when it can be; empty when it may run. */
@@ -290,6 +302,10 @@ export class ChatCommands {
    * form (a Slack modal) with each problem attached to its parameter.
    */
   async submitRun(input: RunFormInput, actor: ChatActor): Promise<ChatOutcome> {
+    return chatSpan(this.deps.tracer, 'submit', actor.requester, () => this.submitRunUntraced(input, actor));
+  }
+
+  private async submitRunUntraced(input: RunFormInput, actor: ChatActor): Promise<ChatOutcome> {
     const { drover } = this.deps;
     const runbook = drover.runbooks.get(input.runbook);
     const refusal = this.channelRefusal(runbook, actor.channel);

@@ -5,6 +5,8 @@ import type { K8sOps } from '../k8s/types.js';
 import type { Requester, RunContext, RunLogger, StepContext, StepOptions } from '../runbook/types.js';
 import type { RunRecord } from './run-record.js';
 import type { RunStore } from './run-store.js';
+import type { Tracer } from '@opentelemetry/api';
+import { stepSpan, type StepEnd } from '../tracing/step-span.js';
 
 export interface RunContextDeps {
   run: RunRecord;
@@ -24,6 +26,8 @@ export interface RunContextDeps {
   cancelled: (by: Requester) => Error;
   /** The run's run.started event, appended while its first step begins: no step's own event (nor its effect) goes before it. */
   audited?: Promise<unknown>;
+  /** Traces each step (a span around it, parent of its Kubernetes calls); absent when tracing is off. */
+  tracer?: Tracer;
 }
 
 /** Refuses calls once the run is cancelled or timed out, so no mutation starts after that. */
@@ -62,15 +66,20 @@ export function createRunContext(deps: RunContextDeps): RunContext {
     const n = (occurrences.get(name) ?? 0) + 1;
     occurrences.set(name, n);
     const key = n === 1 ? name : `${name}#${n}`;
+    return stepSpan(deps.tracer, { name, key, runId: run.id, attempt }, (outcome) => runStep(key, fn, options, outcome));
+  }
 
+  async function runStep<T>(key: string, fn: (s: StepContext) => Promise<T> | T, options: StepOptions, outcome: StepEnd): Promise<T> {
     // The cancel flag, the checkpoint and the step's start, in one round trip.
     const [begun] = await Promise.all([store.beginStep(run.id, key, Boolean(options.skipInDryRun && run.dryRun)), deps.audited]);
     if (begun.kind === 'cancel') throw deps.cancelled(begun.by);
     if (begun.kind === 'done') {
+      outcome('replayed');
       await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'replayed', durationMs: 0 });
       return begun.checkpoint.value as T;
     }
     if (begun.kind === 'skipped') {
+      outcome('skipped');
       await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'skipped', durationMs: 0 });
       return undefined as T;
     }
@@ -86,11 +95,13 @@ export function createRunContext(deps: RunContextDeps): RunContext {
         store.endStep(run.id, key, stored, { type: 'step', step: key, phase: 'succeeded', durationMs }),
         audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'succeeded', durationMs }),
       ]);
+      outcome('succeeded');
       return stored as T;
     } catch (err) {
       const durationMs = Math.round(performance.now() - started);
       const e = asDroverError(signal.aborted && signal.reason !== undefined ? signal.reason : err);
       const error = { code: e.code, message: scrub(e.message) };
+      outcome('failed', error);
       await store.emit(run.id, { type: 'step', step: key, phase: 'failed', durationMs, error });
       await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'failed', durationMs, error });
       throw err;

@@ -14,6 +14,9 @@ import { RUN_ID, newRunId } from './ids.js';
 import type { ApprovalState, RunRecord, RunState } from './run-record.js';
 import { HELD_STATES, isHeld, isTerminal } from './run-record.js';
 import type { RunStore } from './run-store.js';
+import type { Tracer } from '@opentelemetry/api';
+import { sendSpan } from '../tracing/queue-spans.js';
+import type { TraceCarrier } from '../tracing/trace-context.js';
 
 export interface RunRequest {
   runbook: string;
@@ -33,6 +36,8 @@ export interface JobData {
   dryRun: boolean;
   /** `plan`: the dry run a proposal shows its approvers; absent: the run itself. */
   phase?: 'plan';
+  /** W3C trace context of the span that queued it: the worker's spans continue that trace, after a restart too. */
+  trace?: TraceCarrier;
 }
 
 /** What a run that needs approval is held for (from the policy decision). */
@@ -56,6 +61,8 @@ export interface RunQueueOptions {
   retentionMs: number;
   /** Connection errors of the queue (Redis down); the readiness check reports them too. */
   onError?: (err: Error) => void;
+  /** Traces each add as a messaging `send` span; absent when tracing is off. */
+  tracer?: Tracer;
   now?: () => Date;
 }
 
@@ -153,10 +160,12 @@ export class RunQueue {
       reason: approval.reason,
     });
     try {
-      await this.queue.add(
-        record.runbook,
-        { runId: record.id, runbook: record.runbook, cluster: record.cluster, dryRun: true, phase: 'plan' },
-        { jobId: planJobId(record.id), ...this.jobOptions() },
+      await sendSpan(this.options.tracer, { queue: this.queue.name, runs: [{ id: record.id, runbook: record.runbook, dryRun: true }], phase: 'plan' }, (traced) =>
+        this.queue.add(
+          record.runbook,
+          { runId: record.id, runbook: record.runbook, cluster: record.cluster, dryRun: true, phase: 'plan', ...traced },
+          { jobId: planJobId(record.id), ...this.jobOptions() },
+        ),
       );
     } catch (err) {
       const error = { code: 'redis_unavailable', message: 'The run could not be planned.' };
@@ -174,7 +183,9 @@ export class RunQueue {
   async release(run: RunRecord, failure = 'The approved run could not be queued'): Promise<void> {
     await this.options.audit.append(queuedEvent(run));
     try {
-      await this.queue.add(run.runbook, { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun }, { jobId: run.id, ...this.jobOptions() });
+      await sendSpan(this.options.tracer, { queue: this.queue.name, runs: [run] }, (traced) =>
+        this.queue.add(run.runbook, { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun, ...traced }, { jobId: run.id, ...this.jobOptions() }),
+      );
     } catch (err) {
       const error = { code: 'redis_unavailable', message: `${failure}.` };
       await this.options.store.transition(run.id, ['queued'], 'failed', { error, finishedAt: this.now().toISOString() }).catch(() => undefined);
@@ -264,10 +275,14 @@ export class RunQueue {
         return !created[i];
       });
       for (const found of await store.getMany(raced.map((run) => run.record.id))) if (found) byId.set(found.id, found);
-      const jobs = [...byId.values()]
-        .filter((run) => run.state === 'queued')
-        .map((run) => ({ name: run.runbook, data: { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun }, opts: { jobId: run.id, ...this.jobOptions() } }));
-      if (jobs.length) await this.queue.addBulk(jobs);
+      const queued = [...byId.values()].filter((run) => run.state === 'queued');
+      if (queued.length) {
+        await sendSpan(this.options.tracer, { queue: this.queue.name, runs: queued }, (traced) =>
+          this.queue.addBulk(
+            queued.map((run) => ({ name: run.runbook, data: { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun, ...traced }, opts: { jobId: run.id, ...this.jobOptions() } })),
+          ),
+        );
+      }
       fresh.forEach((run, i) => {
         if (created[i]) this.options.metrics?.runsEnqueued.inc({ runbook: run.record.runbook, requester: run.record.requester.kind });
       });

@@ -20,6 +20,9 @@ import { ApprovalPhases } from './approval-phases.js';
 import { errorOf, literalScrubber, scrubChange } from './run-errors.js';
 import { bindingKeyIn, type BindingKey } from '../approvals/binding-key.js';
 import { workerRefusal, type WorkerCheckDeps } from './worker-check.js';
+import type { Tracer } from '@opentelemetry/api';
+import { processSpan, setOutcome } from '../tracing/queue-spans.js';
+import { k8sCallSpans } from '../tracing/k8s-spans.js';
 
 /** Builds ctx.k8s for a run; `requester` decides the Kubernetes identity on an impersonating cluster (may throw permission_denied). */
 export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -55,6 +58,8 @@ export interface RunWorkerOptions {
   bindingKey?: BindingKey;
   /** This worker's own policy (and who is one person), checked again before every attempt: what the submitter's policy said is not trusted. */
   check: WorkerCheckDeps;
+  /** Traces each attempt, its steps and its Kubernetes calls; absent when tracing is off. */
+  tracer?: Tracer;
   now?: () => Date;
 }
 
@@ -75,7 +80,7 @@ export class RunWorker {
     this.options = options;
     this.now = options.now ?? (() => new Date());
     this.approvals = new ApprovalPhases({ ...options, now: this.now, bindingKey: options.bindingKey ?? bindingKeyIn(options.redis, options.prefix) });
-    this.worker = new Worker<JobData>(options.queueName ?? DEFAULT_QUEUE, (job, token) => this.process(job, token), {
+    this.worker = new Worker<JobData>(options.queueName ?? DEFAULT_QUEUE, (job, token) => processSpan(options.tracer, job, () => this.process(job, token)), {
       connection: options.connection,
       prefix: `${options.prefix}:q`,
       concurrency: options.concurrency,
@@ -199,6 +204,7 @@ export class RunWorker {
         store,
         audit,
         logger: runLogger,
+        tracer: this.options.tracer,
         scrub,
         audited: startedAudit,
         cancelled: (by) => {
@@ -282,6 +288,7 @@ export class RunWorker {
     const { audit, store, metrics } = this.options;
     return {
       onApiCall: ({ cluster, verb, code }) => metrics?.k8sCalls.inc({ cluster, verb, code: String(code) }),
+      ...(this.options.tracer ? { onApiCallStart: k8sCallSpans(this.options.tracer, scrub) } : {}),
       // Held in the audit outbox while the request is out: a worker dying before the answer
       // leaves the mutation recorded with outcome "unknown", never not at all.
       beforeMutation: (record, id) => audit.outbox.hold({ field: `k8s.mutation ${runId} ${id}`, event: { type: 'k8s.mutation', runId, ...record, outcome: 'unknown' } }, this.now()),
@@ -295,6 +302,7 @@ export class RunWorker {
   /** Moves a run to a terminal state once; later calls (a late worker, the engine's failed event) change nothing. */
   private async finish(run: RunRecord, outcome: RunOutcome, fields: { error?: RunError; result?: unknown }): Promise<void> {
     const { store, audit, metrics } = this.options;
+    if (this.options.tracer) setOutcome(outcome);
     const finishedAt = this.now();
     const durationMs = finishedAt.getTime() - Date.parse(run.startedAt ?? run.createdAt);
     const finished = {

@@ -15,7 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { DroverError } from '../errors.js';
 import { toDroverError, type CallTarget } from './api-errors.js';
-import type { K8sHooks } from './types.js';
+import type { ApiCallObserver, K8sHooks } from './types.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -61,11 +61,19 @@ export function dryRunViolation(method: string, url: string, body: unknown): str
 }
 
 /** Middleware that attaches a signal and, when given, a Content-Type (patch strategy) to the request. */
-function requestMiddleware(signal: AbortSignal, contentType: string | undefined, dryRun: boolean, seen: (c: RequestContext) => void): ObservableMiddleware {
+function requestMiddleware(signal: AbortSignal, contentType: string | undefined, dryRun: boolean, seen: (c: RequestContext) => void, observer?: ApiCallObserver): ObservableMiddleware {
   return {
     pre(context: RequestContext): Observable<RequestContext> {
       seen(context);
       context.setSignal(signal);
+      if (observer?.request) {
+        try {
+          const headers = observer.request({ method: context.getHttpMethod(), url: context.getUrl() });
+          for (const [name, value] of Object.entries(headers ?? {})) context.setHeaderParam(name, value);
+        } catch {
+          // Tracing must never break a run.
+        }
+      }
       if (contentType) context.setHeaderParam('Content-Type', contentType);
       if (dryRun) {
         const violation = dryRunViolation(context.getHttpMethod(), context.getUrl(), context.getBody());
@@ -99,31 +107,46 @@ export class ApiCaller {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     // Kept to name the path in errors; read at failure time, after any later middleware rewrote it.
     let request: RequestContext | undefined;
+    const observer = this.observe(target);
     const config: ConfigurationOptions<ObservableMiddleware> = {
-      middleware: [requestMiddleware(timeout, contentType, this.options.dryRun === true, (c) => (request = c))],
+      middleware: [requestMiddleware(timeout, contentType, this.options.dryRun === true, (c) => (request = c), observer)],
       middlewareMergeStrategy: 'append',
     };
     try {
       const info = await send(config);
-      this.report(target, info.httpStatusCode);
+      this.report(target, info.httpStatusCode, observer);
       return { data: info.data, status: info.httpStatusCode };
     } catch (err) {
-      this.report(target, err instanceof ApiException ? err.code : 0);
-      throw toDroverError(err, {
+      const failure = toDroverError(err, {
         ...target,
         cluster: this.cluster,
         timeoutMs: this.timeoutMs,
         timedOut: timeout.aborted,
         ...(request ? { path: new URL(request.getUrl()).pathname } : {}),
       });
+      this.report(target, err instanceof ApiException ? err.code : 0, observer, failure);
+      throw failure;
     }
   }
 
-  private report(target: Omit<CallTarget, 'cluster'>, code: number): void {
+  private observe(target: Omit<CallTarget, 'cluster'>): ApiCallObserver | undefined {
+    try {
+      return this.options.hooks?.onApiCallStart?.({ cluster: this.cluster, verb: target.verb, resource: target.resource });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private report(target: Omit<CallTarget, 'cluster'>, code: number, observer?: ApiCallObserver, error?: unknown): void {
     try {
       this.options.hooks?.onApiCall?.({ cluster: this.cluster, verb: target.verb, resource: target.resource, code });
     } catch {
       // Metrics must never break a run.
+    }
+    try {
+      observer?.end({ code, ...(error !== undefined ? { error } : {}) });
+    } catch {
+      // Nor traces.
     }
   }
 }

@@ -41,9 +41,19 @@ export interface MutationRecord {
   errorCode?: string;
 }
 
+/** Follows one API call from its start (tracing): told the request once it is built, then how the call ended. */
+export interface ApiCallObserver {
+  /** The request about to be sent; answers headers to add to it (a traceparent). */
+  request?(request: { method: string; url: string }): Record<string, string> | undefined;
+  /** `code` is the HTTP status, or 0 when there was no answer. */
+  end(result: { code: number; error?: unknown }): void;
+}
+
 export interface K8sHooks {
   /** Every API call, read or write: verb is the Kubernetes verb (get, list, patch, delete...), code the HTTP status or 0 for a network error. */
   onApiCall?(call: { cluster: string; verb: string; resource: string; code: number }): void;
+  /** Every API call as it begins (tracing); must not throw. */
+  onApiCallStart?(call: { cluster: string; verb: string; resource: string }): ApiCallObserver | undefined;
   /**
    * Every mutation, before it is sent; `id` names it in `onMutation` too. May
    * be async; it is awaited (a failure stops the mutation from being sent).

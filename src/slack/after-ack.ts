@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 /** How long the work may be held back while requests keep arriving without a pause: sustained traffic still gets its work done. */
 export const MAX_HOLD_MS = 500;
 /** How long a task may wait in all, held or not: under back-to-back bursts, the oldest work still goes on. */
@@ -59,7 +60,8 @@ export class AfterAck {
   }
 
   push(task: () => Promise<void>): void {
-    this.waiting.push({ task, since: this.now() });
+    // Run in the context of the request that queued it (its trace), not of whichever request starts it; a no-op without tracing.
+    this.waiting.push({ task: context.bind(context.active(), task), since: this.now() });
     this.schedule();
   }
 

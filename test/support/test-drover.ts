@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
+import type { Tracer } from '@opentelemetry/api';
 import { readFileSync } from 'node:fs';
 import { createDrover, type Drover, type PolicySource } from '../../src/app.js';
 import { loadPolicyFile } from '../../src/policy/index.js';
@@ -45,6 +46,8 @@ export interface BuildDroverOptions {
   redisUrl?: string;
   /** Silent by default. */
   logger?: Logger;
+  /** Tracing off by default (see createTracing). */
+  tracer?: Tracer;
 }
 
 export async function shippedRunbooks(): Promise<Runbook[]> {
@@ -70,7 +73,15 @@ export async function buildDroverOn(cluster: { server: string; kubeConfig: KubeC
   const clusters = new ClusterRegistry({
     extra: [{ name: 'test', source: cluster.source ?? 'sandbox', server: cluster.server, kubeConfig: cluster.kubeConfig }],
   });
-  const drover = createDrover({ config, redis, logger: options.logger ?? pino({ level: 'silent' }), runbooks, clusters, policy: options.policy ?? allowAll() });
+  const drover = createDrover({
+    config,
+    redis,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    runbooks,
+    clusters,
+    policy: options.policy ?? allowAll(),
+    ...(options.tracer ? { tracer: options.tracer } : {}),
+  });
   return {
     drover,
     redis,

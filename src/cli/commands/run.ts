@@ -6,6 +6,7 @@ import { isHeld } from '../../jobs/run-record.js';
 import { EXIT, exitCodeFor, formatRun, formatRunSummary } from '../output.js';
 import type { CommandDeps } from '../deps.js';
 import { withClient } from '../lazy-runtime.js';
+import { cliSpan } from '../../tracing/command-spans.js';
 
 // Each action imports what it needs when it runs: `history` must not load the queue, Slack or the Kubernetes client.
 const storeClient = () => import('../store-client.js');
@@ -27,14 +28,17 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
       await withClient(deps, async (rt) => {
         const runbook = rt.drover.runbooks.get(runbookId);
         const params = paramsFromPairs(runbook, pairs);
-        const run = await rt.drover.gate.submit({
-          runbook: runbook.id,
-          params,
-          ...(opts.cluster ? { cluster: opts.cluster } : {}),
-          dryRun: opts.dryRun ?? false,
-          requester: requester(deps),
-          ...(opts.id ? { runId: opts.id } : {}),
-        });
+        // The root of the run's trace when tracing is on; it ends once the run is queued, not when --wait does.
+        const run = await cliSpan(rt.tracing.tracer, 'run', () =>
+          rt.drover.gate.submit({
+            runbook: runbook.id,
+            params,
+            ...(opts.cluster ? { cluster: opts.cluster } : {}),
+            dryRun: opts.dryRun ?? false,
+            requester: requester(deps),
+            ...(opts.id ? { runId: opts.id } : {}),
+          }),
+        );
         if (run.approval && isHeld(run.state)) {
           const where = await rt.drover.announceProposal(run);
           deps.output.out(
