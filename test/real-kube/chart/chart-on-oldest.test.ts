@@ -1,29 +1,23 @@
 /**
  * The chart on the oldest Kubernetes Drover supports: the real Helm renders
- * it for 1.20 with every feature on, and the real 1.20 API server accepts
- * every object (created with dryRun=All, so the server validates each one
- * against its own schema and stores nothing). The same chart rendered for a
- * newer cluster uses policy/v1, which 1.20 does not serve.
+ * it for 1.20 with every feature on (test/fixtures/chart/maximal-values.yaml),
+ * and the real 1.20 API server accepts every object (created with dryRun=All,
+ * so the server validates each one against its own schema and stores
+ * nothing), CRD kinds aside. The same chart rendered for a newer cluster uses
+ * policy/v1 and autoscaling/v2, which 1.20 does not serve.
  */
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { freshNamespace, useRealKube } from '../support.js';
+import { MAXIMAL_VALUES_FILE } from '../../integration/chart/values.js';
 import { helmBinary, helmTemplate, type RenderedObject } from './helm.js';
 
 const kube = useRealKube({ controllerManager: false });
 
-/** Every optional feature of the chart turned on. */
-const EVERYTHING = {
-  slack: { enabled: true, botToken: 'xoxb-1111-2222-bottoken', signingSecret: 'signing-secret-0123456789' },
-  alertmanager: { enabled: true, webhookToken: 'webhook-token-0123456789abcdef' },
-  worker: { separate: true, replicas: 2 },
-  ingress: { enabled: true, className: 'nginx', hosts: ['drover.example.com'], tls: [{ secretName: 'drover-tls', hosts: ['drover.example.com'] }] },
-  serviceMonitor: { enabled: true },
-  podDisruptionBudget: { enabled: true },
-  impersonation: { enabled: true, users: ['alice@example.com'], groups: ['sre'] },
-};
+/** Every optional feature on, with the policy's namespaces replaced by the test's own (Roles need an existing namespace). */
+const everything = (namespace: string) => ({ valuesFiles: [MAXIMAL_VALUES_FILE], values: { rbac: { namespaces: [namespace] } } });
 
-/** Prometheus operator CRDs: a bare API server does not serve them, so they cannot be checked here. */
-const NEEDS_CRD = new Set(['monitoring.coreos.com/v1']);
+/** Prometheus Operator and KEDA CRDs: a bare API server does not serve them (the integration tests validate them against their schemas). */
+const NEEDS_CRD = new Set(['monitoring.coreos.com/v1', 'keda.sh/v1alpha1']);
 
 beforeAll(() => {
   helmBinary();
@@ -47,12 +41,29 @@ async function dryRunCreate(objects: RenderedObject[], namespace: string): Promi
 
 it('renders for Kubernetes 1.20, and the 1.20 API server accepts every object', async () => {
   const namespace = await freshNamespace(kube(), 'chart');
-  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values: EVERYTHING });
+  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, ...everything(namespace) });
   const kinds = new Set(objects.map((o) => o.kind));
-  for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'PodDisruptionBudget', 'Ingress', 'Secret', 'ConfigMap']) {
+  for (const kind of [
+    'Deployment',
+    'StatefulSet',
+    'Service',
+    'ServiceAccount',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Role',
+    'RoleBinding',
+    'PodDisruptionBudget',
+    'HorizontalPodAutoscaler',
+    'NetworkPolicy',
+    'Ingress',
+    'Secret',
+    'ConfigMap',
+    'Pod',
+  ]) {
     expect(kinds).toContain(kind);
   }
   expect(objects.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.apiVersion)).toEqual(['policy/v1beta1', 'policy/v1beta1']);
+  expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.apiVersion)).toEqual(['autoscaling/v2beta2']);
   expect(await dryRunCreate(objects, namespace)).toEqual([]);
   // The dry run stored nothing.
   const client = KubernetesObjectApi.makeApiClient(kube().kubeConfig());
@@ -60,13 +71,13 @@ it('renders for Kubernetes 1.20, and the 1.20 API server accepts every object', 
   expect(listed.items).toEqual([]);
 }, 120_000);
 
-it('renders policy/v1 for 1.21 and later, which a 1.20 server does not serve', async () => {
+it('renders policy/v1 and autoscaling/v2 for newer clusters, which a 1.20 server does not serve', async () => {
   const namespace = await freshNamespace(kube(), 'chart');
-  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.30.0', namespace, values: EVERYTHING });
-  const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
-  expect(pdbs.map((o) => o.apiVersion)).toEqual(['policy/v1', 'policy/v1']);
-  const refused = await dryRunCreate(pdbs, namespace);
-  expect(refused).toHaveLength(2);
+  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.30.0', namespace, ...everything(namespace) });
+  const newer = objects.filter((o) => o.kind === 'PodDisruptionBudget' || o.kind === 'HorizontalPodAutoscaler');
+  expect(newer.map((o) => o.apiVersion)).toEqual(['policy/v1', 'policy/v1', 'autoscaling/v2']);
+  const refused = await dryRunCreate(newer, namespace);
+  expect(refused).toHaveLength(3);
 }, 120_000);
 
 it('refuses to install on a Kubernetes older than the chart supports', async () => {

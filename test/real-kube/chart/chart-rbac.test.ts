@@ -1,9 +1,12 @@
 /**
  * The chart's least-privilege RBAC is enough, on a real server: the real Helm
- * renders the chart, its ServiceAccount, ClusterRole and binding are created
- * on a real 1.20 API server, and Drover, holding that ServiceAccount's token,
- * runs every shipped runbook for real. A rule the chart forgot is a 403 here;
- * a rule it grants beyond that is checked by the chart tests' rule list.
+ * renders the chart with a policy naming one namespace per shipped runbook
+ * (and cordon-node, which has none, with namespaces ['*']); its
+ * ServiceAccount, Roles, small ClusterRole and bindings are created on a real
+ * 1.20 API server, and Drover, holding that ServiceAccount's token, runs every
+ * shipped runbook for real, each in its namespace. A rule the chart forgot is
+ * a 403 here; a rule it grants beyond that is checked by the chart tests'
+ * rule list, and a namespace the policy does not name is refused (control).
  */
 import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import { CASES } from '../runbooks/cases/index.js';
@@ -17,15 +20,28 @@ const kube = useRealKube();
 let drover: ClusterDrover;
 let serviceAccount: string;
 let token: string;
+/** The namespace the policy names for each runbook's case. */
+const caseNamespace = new Map<string, string>();
 
 beforeAll(async () => {
   const kc = kube().kubeConfig();
   const namespace = await freshNamespace(kube(), 'drover');
-  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values: {} });
+  for (const c of CASES) caseNamespace.set(c.runbook, await freshNamespace(kube(), 'rbac'));
+  const policy = {
+    groups: { sre: ['U012ABCDEF'] },
+    rules: [
+      { groups: ['sre'], runbooks: ['*'], clusters: ['*'], namespaces: [...caseNamespace.values()] },
+      { groups: ['sre'], runbooks: ['cordon-node'], clusters: ['*'], namespaces: ['*'] },
+    ],
+  };
+  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values: { policy } });
   const rbac = objects.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind));
-  expect(rbac.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
+  const roles = rbac.filter((o) => o.kind === 'Role');
+  expect(roles.map((o) => o.metadata.namespace)).toEqual([...caseNamespace.values()]);
+  expect(rbac.filter((o) => o.kind !== 'Role' && o.kind !== 'RoleBinding').map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
   const client = KubernetesObjectApi.makeApiClient(kc);
-  for (const object of rbac) await client.create({ ...object, metadata: { ...object.metadata, namespace } });
+  // Roles and RoleBindings name their namespaces; the rest goes into the release's.
+  for (const object of rbac) await client.create({ ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? namespace } });
   serviceAccount = rbac.find((o) => o.kind === 'ServiceAccount')?.metadata.name ?? '';
   // A token for the ServiceAccount, as the kubelet would mount one (TokenRequest API).
   const { status } = await kc
@@ -42,11 +58,14 @@ afterAll(async () => {
 }, 30_000);
 
 test.each(CASES.map((c) => [c.runbook, c] as const))('%s runs for real with the chart\'s ServiceAccount', async (_id, c) => {
-  const scenario = await c.seed(new Seeder(kube(), await freshNamespace(kube(), 'rbac')));
+  const scenario = await c.seed(new Seeder(kube(), caseNamespace.get(c.runbook)!));
   const run = await drive(drover, c.runbook, scenario.params, { dryRun: false });
   expect({ state: run.run.state, error: run.run.error?.message }).toEqual({ state: 'succeeded', error: undefined });
 }, 120_000);
 
-test('control: the same token is refused what the chart does not grant (reading Secrets)', async () => {
-  await expect(kube().kubeConfig(token).makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: 'kube-system' })).rejects.toMatchObject({ code: 403 });
+test('control: the same token is refused what the chart does not grant (reading Secrets; pods where the policy names no namespace)', async () => {
+  const core = kube().kubeConfig(token).makeApiClient(CoreV1Api);
+  await expect(core.listNamespacedSecret({ namespace: caseNamespace.get('delete-pod')! })).rejects.toMatchObject({ code: 403 });
+  await expect(core.listNamespacedPod({ namespace: 'kube-system' })).rejects.toMatchObject({ code: 403 });
+  await expect(core.listNamespacedPod({ namespace: caseNamespace.get('delete-pod')! })).resolves.toBeDefined();
 });
