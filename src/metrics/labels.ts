@@ -67,10 +67,29 @@ export function httpCodeLabel(code: string): string {
   return /^(0|[1-5]\d\d)$/.test(code) ? code : 'other';
 }
 
-/** Label values are snake_case words: a stray value (a message, an id) is `other`. */
-function word(value: string): string {
-  const v = snake(value);
-  return /^[a-z][a-z0-9_]{0,39}$/.test(v) ? v : 'other';
+/** The values each enumerated label may take (across the metrics that carry it); anything else is `other`. */
+export const LABEL_VALUES = {
+  outcome: [
+    // drover_runs_total, drover_run_duration_seconds
+    'succeeded', 'failed', 'cancelled', 'timed_out', 'rejected', 'expired',
+    // drover_alerts_total
+    'enqueued', 'deduplicated', 'unmatched', 'breaker_open', 'approval_required', 'denied', 'resolved',
+    // drover_approvals_total
+    'counted', 'approved', 'duplicate', 'refused', 'voided',
+  ],
+  // drover_alert_remediations_total; drover_audit_verifications_total
+  result: ['remediated', 'not_cleared', 'run_failed', 'ok', 'broken', 'error'],
+  decision: ['allowed', 'approval_required', 'denied'],
+  state: ['waiting', 'active', 'delayed'],
+  requester: ['cli', 'slack', 'alert', 'system'],
+} as const satisfies Partial<Record<LabelName, readonly string[]>>;
+
+function oneOf(values: readonly string[]): (value: string) => string {
+  const set = new Set(values);
+  return (value) => {
+    const v = snake(value);
+    return set.has(v) ? v : 'other';
+  };
 }
 
 /** What each label's values go through before they reach a series. */
@@ -78,11 +97,11 @@ const NORMALISE: Record<LabelName, (value: string) => string> = {
   runbook: (v) => v,
   cluster: (v) => v,
   version: (v) => v,
-  outcome: word,
-  result: word,
-  decision: word,
-  state: word,
-  requester: word,
+  outcome: oneOf(LABEL_VALUES.outcome),
+  result: oneOf(LABEL_VALUES.result),
+  decision: oneOf(LABEL_VALUES.decision),
+  state: oneOf(LABEL_VALUES.state),
+  requester: oneOf(LABEL_VALUES.requester),
   dry_run: (v) => (v === 'true' ? 'true' : 'false'),
   code: (v) => v,
   verb: verbLabel,
@@ -101,7 +120,7 @@ export function normaliseLabels<T extends string>(
     if (raw === undefined) continue;
     const value = String(raw);
     const label = name as LabelName;
-    let normalised = name === 'code' && options.code ? options.code(value) : (NORMALISE[label] ?? word)(value);
+    let normalised = name === 'code' && options.code ? options.code(value) : (NORMALISE[label] ?? (() => 'other'))(value);
     const known = options.known?.[label];
     if (known && !known(normalised)) normalised = 'other';
     out[name] = normalised;
