@@ -23,6 +23,7 @@ import {
   resolveEnv,
   schemaProblems,
   selects,
+  unknownFields,
   type Ingress,
   type Pdb,
   type Pod,
@@ -99,11 +100,16 @@ describe('Helm chart helm/drover', () => {
         seen.add(id);
         for (const value of Object.values(o.metadata.labels ?? {})) expect(value.length).toBeLessThanOrEqual(63);
       }
-      // Each object against the OpenAPI schema of its kind (newest Kubernetes; the CRDs' own schemas).
+      // Each object against the OpenAPI schema of its kind (newest Kubernetes; the CRDs' own schemas), and no field the API does not define.
       expect(schemaProblems(r.objects)).toEqual([]);
+      expect(unknownFields(r.objects)).toEqual([]);
     }
     // Every kind the chart can render is rendered by the maximal values, and so validated.
     expect([...new Set(maximal.objects.map((o) => o.kind))].sort()).toEqual(Object.keys(SERVED).sort());
+    // The unknown-field check does find one, deep in a pod template.
+    const server = one<Workload>(defaults, 'Deployment', 'ops-drover');
+    const typo = { ...server, spec: { ...server.spec, template: { ...server.spec.template, spec: { ...server.spec.template.spec, topologySpreadConstraint: [] } } } };
+    expect(unknownFields([typo])).toEqual(['Deployment/ops-drover.spec.template.spec.topologySpreadConstraint']);
     // The default install, object by object: a new object is a reviewed change. No RBAC: the default policy allows nothing.
     expect(defaults.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/ops-drover-config',

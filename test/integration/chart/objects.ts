@@ -6,6 +6,7 @@
  * Prometheus Operator and KEDA CRDs from their @kubernetes-models packages).
  */
 import { posix } from 'node:path';
+import * as kubernetesClient from '@kubernetes/client-node';
 import * as keda from '@kubernetes-models/keda';
 import * as prometheusOperator from '@kubernetes-models/prometheus-operator';
 import * as kubernetes from 'kubernetes-models';
@@ -215,5 +216,49 @@ export function schemaProblems(objects: K8sObject[]): string[] {
     } catch (err) {
       return [`${o.kind}/${o.metadata.name}: ${(err as Error).message}`];
     }
+  });
+}
+
+// ---- Unknown fields
+
+interface Attribute {
+  baseName: string;
+  type: string;
+}
+type ClientModel = { getAttributeTypeMap(): Attribute[] };
+const CLIENT_MODELS = kubernetesClient as unknown as Record<string, ClientModel | undefined>;
+
+/** The @kubernetes/client-node class of a built-in kind (`apps/v1` Deployment → V1Deployment), or undefined for CRDs. */
+function clientModelName(apiVersion: string, kind: string): string | undefined {
+  const version = apiVersion.split('/').at(-1)!;
+  const name = `${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
+  return typeof CLIENT_MODELS[name]?.getAttributeTypeMap === 'function' ? name : undefined;
+}
+
+function unknownIn(value: unknown, type: string, path: string): string[] {
+  if (value === null || value === undefined) return [];
+  const list = /^Array<(.+)>$/.exec(type);
+  if (list) return Array.isArray(value) ? value.flatMap((v, i) => unknownIn(v, list[1]!, `${path}[${i}]`)) : [];
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map) return typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => unknownIn(v, map[1]!, `${path}.${k}`)) : [];
+  const model = CLIENT_MODELS[type];
+  if (typeof model?.getAttributeTypeMap !== 'function' || typeof value !== 'object') return [];
+  const attributes = model.getAttributeTypeMap();
+  return Object.entries(value).flatMap(([key, v]) => {
+    const attribute = attributes.find((a) => a.baseName === key);
+    return attribute ? unknownIn(v, attribute.type, `${path}.${key}`) : [`${path}.${key}`];
+  });
+}
+
+/**
+ * Fields the Kubernetes API does not define, per object (`Kind/name.spec.x`):
+ * the OpenAPI schemas above accept them, and an API server drops them
+ * silently (or refuses them, with strict field validation). Read from the
+ * client's generated models; CRD kinds are left to their schemas.
+ */
+export function unknownFields(objects: K8sObject[]): string[] {
+  return objects.flatMap((o) => {
+    const model = clientModelName(o.apiVersion, o.kind);
+    return model ? unknownIn(o, model, `${o.kind}/${o.metadata.name}`) : [];
   });
 }
