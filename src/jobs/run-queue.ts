@@ -38,6 +38,8 @@ export interface JobData {
   phase?: 'plan';
   /** W3C trace context of the span that queued it: the worker's spans continue that trace, after a restart too. */
   trace?: TraceCarrier;
+  /** Set by a traced attempt that failed and will be retried: the retry's span links to it. */
+  previousAttempt?: TraceCarrier;
 }
 
 /** What a run that needs approval is held for (from the policy decision). */

@@ -33,6 +33,8 @@ export interface TracedJobData {
   dryRun: boolean;
   phase?: 'plan';
   trace?: TraceCarrier;
+  /** The span of the attempt before, when it failed to be retried: the next attempt links to it. */
+  previousAttempt?: TraceCarrier;
 }
 
 /** The jobs one add (or bulk add) puts on the queue. */
@@ -82,7 +84,8 @@ export function setOutcome(outcome: string): void {
 /**
  * Runs one attempt of a job inside a `process <queue>` span: a child of the
  * context the job was sent with, and linked to it as the messaging
- * conventions ask; each retry is one more such span in the same trace.
+ * conventions ask; each retry is one more such span in the same trace,
+ * linked to the attempt before it too.
  * A job moved back to wait for its target is no failure.
  */
 export function processSpan<R extends { state: string }>(tracer: Tracer | undefined, job: Job<TracedJobData>, work: () => Promise<R>): Promise<R> {
@@ -90,6 +93,8 @@ export function processSpan<R extends { state: string }>(tracer: Tracer | undefi
   const { data } = job;
   const parent = contextFrom(ROOT_CONTEXT, data.trace);
   const sent = trace.getSpanContext(parent);
+  const previous = trace.getSpanContext(contextFrom(ROOT_CONTEXT, data.previousAttempt));
+  const links = [sent, previous].flatMap((linked) => (linked ? [{ context: linked }] : []));
   const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
   return inSpan(
     tracer,
@@ -97,7 +102,7 @@ export function processSpan<R extends { state: string }>(tracer: Tracer | undefi
     {
       kind: SpanKind.CONSUMER,
       parent,
-      ...(sent ? { links: [{ context: sent }] } : {}),
+      links,
       attributes: attributes({
         [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM,
         [ATTR_MESSAGING_DESTINATION_NAME]: job.queueName,
@@ -127,6 +132,9 @@ export function processSpan<R extends { state: string }>(tracer: Tracer | undefi
           s?.setAttribute(ATTR_DROVER_OUTCOME, attemptsLeft > 0 ? 'retrying' : 'failed');
           // The code only: the message of an error to retry has not been scrubbed of the run's secrets.
           if (s) recordError(s, err, errorType(err));
+          // The retry, in the same trace, links back to this attempt (the job's data outlives this worker).
+          const self = carrierOf(context.active());
+          if (attemptsLeft > 0 && self) await job.updateData({ ...data, previousAttempt: self }).catch(() => undefined);
         }
         throw err;
       }

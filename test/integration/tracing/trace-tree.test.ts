@@ -138,6 +138,37 @@ describe('one trace from an alert or a chat command to each Kubernetes call', ()
     expect(line).toMatchObject({ trace_id: traceId(process), span_id: spanId(read) });
   });
 
+  it('a retry is a new process span in the same trace, linked to the send and to the attempt before it', async () => {
+    const outcome = await t.drover.chat.handle('run traced-flaky namespace=demo', { requester: { kind: 'slack', id: 'U0ALICE', name: 'alice' }, channel: 'C0OPS', requestId: 'trace-retry-1' });
+    const runId = (outcome as { run: { id: string } }).run.id;
+    const run = await waitFor(async () => {
+      const r = await t.drover.store.get(runId);
+      return r && isTerminal(r.state) ? r : undefined;
+    }, `run ${runId}`);
+    expect(run.state).toBe('succeeded');
+    const attempts = await waitFor(() => {
+      const found = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CONSUMER && s.attributes['drover.run.id'] === runId);
+      return found.length === 2 ? found : undefined;
+    }, 'two attempts');
+    const [first, second] = attempts.sort((a, b) => Number(a.attributes['drover.attempt']) - Number(b.attributes['drover.attempt']));
+    const spans = exporter.getFinishedSpans();
+    const send = spans.find((s) => s.kind === SpanKind.PRODUCER && s.attributes['drover.run.id'] === runId);
+    expect(traceId(first!)).toBe(traceId(send!));
+    expect(traceId(second!)).toBe(traceId(send!));
+    expect(parentOf(first!)).toBe(spanId(send!));
+    expect(parentOf(second!)).toBe(spanId(send!));
+    expect(first?.attributes).toMatchObject({ 'drover.attempt': 1, 'drover.outcome': 'retrying', 'error.type': 'k8s_server_error' });
+    expect(first?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(second?.attributes).toMatchObject({ 'drover.attempt': 2, 'drover.outcome': 'succeeded' });
+    expect(second?.links.map((l) => l.context.spanId)).toEqual([spanId(send!), spanId(first!)]);
+    // The step done on the first attempt is replayed from its checkpoint, not redone: no Kubernetes call under it.
+    const [replayed] = childOf(spans, second!, /^step list$/);
+    expect(replayed?.attributes['drover.outcome']).toBe('replayed');
+    expect(childOf(spans, replayed!, /./)).toEqual([]);
+    const [failed] = childOf(spans, first!, /^step flaky$/);
+    expect(failed?.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'the API server is busy' });
+  });
+
   it('a failed step is an error on its span and on the attempt', async () => {
     const outcome = await t.drover.chat.handle('run traced-scale namespace=demo deployment=missing', {
       requester: { kind: 'slack', id: 'U0ALICE', name: 'alice' },

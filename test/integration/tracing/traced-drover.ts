@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { redactingLogger } from '../../../src/redact/redacting-logger.js';
 import { Redactor } from '../../../src/redact/redactor.js';
+import { DroverError } from '../../../src/errors.js';
 import { defineRunbook, secret, z } from '../../../src/sdk/index.js';
 import { seedSandbox } from '../../../src/testing/index.js';
 import type { Tracing } from '../../../src/tracing/create-tracing.js';
@@ -28,6 +29,20 @@ export const tracedScale = defineRunbook({
   },
 });
 
+/** Fails its first attempt with an error worth retrying (after a step that succeeds, replayed on the retry). */
+export const tracedFlaky = defineRunbook({
+  id: 'traced-flaky',
+  summary: 'Fails its first attempt, succeeds on the retry',
+  params: z.object({ namespace: z.string() }),
+  async run(ctx, { namespace }) {
+    await ctx.step('list', async () => (await ctx.k8s.listDeployments(namespace)).length);
+    await ctx.step('flaky', () => {
+      if (ctx.attempt === 1) throw new DroverError('k8s_server_error', 'the API server is busy', { retryable: true });
+      return 'ok';
+    });
+  },
+});
+
 export interface TracedDrover extends TestDrover {
   base: string;
   logs: Array<Record<string, unknown>>;
@@ -44,7 +59,7 @@ export async function buildTracedDrover(tracing: Tracing): Promise<TracedDrover>
   });
   const logger = redactingLogger(new Redactor([]), { level: 'info', ...(tracing.logMixin ? { mixin: tracing.logMixin } : {}) }, sink);
   const t = await buildTestDrover({
-    runbooks: [tracedScale],
+    runbooks: [tracedScale, tracedFlaky],
     logger,
     ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
     configure: (c) => {
