@@ -124,6 +124,11 @@ describe('docker-compose.yml keeps its promises', () => {
     expect(seconds(service('drover').stop_grace_period ?? '10s')).toBe(chartGrace('server'));
   });
 
+  it('runs the chart\'s Redis image and version', () => {
+    const values = readYaml<{ redis: { image: { repository: string; tag: string } } }>(join(ROOT, 'helm', 'drover', 'values.yaml'));
+    expect(service('redis').image).toBe(`${values.redis.image.repository}:${values.redis.image.tag}`);
+  });
+
   it('runs Redis with AOF and a maxmemory it refuses writes beyond', () => {
     const args = service('redis').command ?? [];
     expect(argValue(args, '--appendonly')).toBe('yes');
