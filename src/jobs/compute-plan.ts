@@ -5,6 +5,10 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Requester, Runbook } from '../runbook/types.js';
 import { createPlanContext } from './plan-context.js';
 import type { RunRecord } from './run-record.js';
+import type { Tracer } from '@opentelemetry/api';
+import { k8sCallSpans } from '../tracing/k8s-spans.js';
+import { secretParamNames } from '../redact/secret-params.js';
+import { literalScrubber } from './run-errors.js';
 
 /** Same shape as the worker's K8sOpsFactory (kept apart to avoid an import cycle). */
 type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -22,6 +26,8 @@ export interface ComputePlanArgs {
   signal: AbortSignal;
   /** Why the plan is computed, for the logs: `proposal` or `verify`. */
   purpose: 'proposal' | 'verify';
+  /** Traces its Kubernetes calls (children of the attempt's span); absent when tracing is off. */
+  tracer?: Tracer;
 }
 
 /**
@@ -38,6 +44,7 @@ export async function computePlan(args: ComputePlanArgs): Promise<PlannedChange[
     requester: run.requester,
     hooks: {
       onApiCall: ({ cluster, verb, code }) => metrics?.k8sCalls.inc({ cluster, verb, code: String(code) }),
+      ...(args.tracer ? { onApiCallStart: k8sCallSpans(args.tracer, literalScrubber(secretParamNames(args.runbook.params).map((name) => args.params[name]))) } : {}),
       onMutation: async (record, change) => {
         await audit.append({ type: 'k8s.mutation', runId: run.id, ...record });
         if (change && record.outcome === 'succeeded') plan.push(change);

@@ -169,6 +169,37 @@ describe('one trace from an alert or a chat command to each Kubernetes call', ()
     expect(failed?.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'the API server is busy' });
   });
 
+  it('a run held for approval: its plan job continues the command\'s trace, with its dry-run Kubernetes calls; the approval starts the run\'s own', async () => {
+    const alice = { kind: 'slack' as const, id: 'U0ALICE', name: 'alice' };
+    const outcome = await t.drover.chat.handle('run traced-approved namespace=demo deployment=web', { requester: alice, channel: 'C0OPS', requestId: 'trace-plan-1' });
+    const runId = (outcome as { run: { id: string } }).run.id;
+    const planned = await waitFor(async () => {
+      const r = await t.drover.store.get(runId);
+      return r?.state === 'awaiting_approval' ? r : undefined;
+    }, `plan of ${runId}`);
+    const plan = await waitFor(() => exporter.getFinishedSpans().find((s) => s.kind === SpanKind.CONSUMER && s.attributes['drover.run.id'] === runId), 'the plan job span');
+    let spans = exporter.getFinishedSpans();
+    const chat = spans.find((s) => s.name === 'chat run');
+    const [send] = childOf(spans, chat!, /^send runs$/);
+    expect(send?.attributes).toMatchObject({ 'drover.phase': 'plan', 'drover.dry_run': true });
+    expect(parentOf(plan)).toBe(spanId(send!));
+    expect(plan.attributes).toMatchObject({ 'drover.phase': 'plan', 'drover.dry_run': true });
+    const calls = childOf(spans, plan, /^(GET|PATCH|PUT) /);
+    expect(calls.some((c) => c.attributes['http.request.method'] !== 'GET')).toBe(true);
+    expect(calls.every((c) => !String(c.attributes['url.full']).includes('dryRun'))).toBe(true);
+
+    exporter.reset();
+    const bob = { kind: 'slack' as const, id: 'U0BOB', name: 'bob' };
+    expect((await t.drover.chat.handle(`approve ${runId} ${planned.approval?.hash ?? ''}`, { requester: bob, channel: 'C0OPS' })).kind).toBe('reply');
+    const { run, process } = await settled(runId);
+    expect(run.state).toBe('succeeded');
+    spans = exporter.getFinishedSpans();
+    const approve = spans.find((s) => s.name === 'chat approve');
+    const [queued] = childOf(spans, approve!, /^send runs$/);
+    expect(parentOf(process)).toBe(spanId(queued!));
+    expect(childOf(spans, process, /^step scale$/)).toHaveLength(1);
+  });
+
   it('a failed step is an error on its span and on the attempt', async () => {
     const outcome = await t.drover.chat.handle('run traced-scale namespace=demo deployment=missing', {
       requester: { kind: 'slack', id: 'U0ALICE', name: 'alice' },

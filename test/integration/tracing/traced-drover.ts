@@ -29,6 +29,17 @@ export const tracedScale = defineRunbook({
   },
 });
 
+/** tracedScale, held for one approval: its plan is a dry run on a worker. */
+export const tracedApproved = defineRunbook({
+  id: 'traced-approved',
+  summary: 'Scales a deployment once someone approves',
+  params: z.object({ namespace: z.string(), deployment: z.string() }),
+  approval: { required: 'always', approvers: 1 },
+  async run(ctx, { namespace, deployment }) {
+    await ctx.step('scale', () => ctx.k8s.scaleDeployment(namespace, deployment, 6));
+  },
+});
+
 /** Fails its first attempt with an error worth retrying (after a step that succeeds, replayed on the retry). */
 export const tracedFlaky = defineRunbook({
   id: 'traced-flaky',
@@ -59,7 +70,7 @@ export async function buildTracedDrover(tracing: Tracing): Promise<TracedDrover>
   });
   const logger = redactingLogger(new Redactor([]), { level: 'info', ...(tracing.logMixin ? { mixin: tracing.logMixin } : {}) }, sink);
   const t = await buildTestDrover({
-    runbooks: [tracedScale, tracedFlaky],
+    runbooks: [tracedScale, tracedFlaky, tracedApproved],
     logger,
     ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
     configure: (c) => {
