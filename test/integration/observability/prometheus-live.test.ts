@@ -1,16 +1,17 @@
 /**
- * The alert rules against what Drover really exports: a real Prometheus
- * scrapes a registry made by createMetrics (prom-client, as /metrics serves
- * it) and evaluates drover-rules.yaml every second. Quiet while all is well;
- * the first breaker refusal and the first broken audit verification of a
- * process fire at once (series prom-client creates on their first increment);
- * Redis lost and no workers make their alerts pending; and no rule ever fails
- * to evaluate (a matching error shows only on real series).
+ * The alert rules and the dashboard against what Drover really exports: a
+ * real Prometheus scrapes a registry made by createMetrics (prom-client, as
+ * /metrics serves it) and evaluates drover-rules.yaml every second. Quiet
+ * while all is well; the first breaker refusal and the first broken audit
+ * verification of a process fire at once (series prom-client creates on their
+ * first increment); Redis lost and no workers make their alerts pending; no
+ * rule fails to evaluate (a matching error shows only on real series); every
+ * dashboard query runs, and the overview's stats show a value.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMetrics, type Metrics } from '../../../src/metrics/metrics.js';
-import { RULES_FILE } from '../../prometheus/expressions.js';
+import { RULES_FILE, allPanels, dashboardExpressions, readDashboard, withVariablesResolved } from '../../prometheus/expressions.js';
 import { startPrometheus, type PrometheusServer } from '../../prometheus/prometheus-server.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -22,7 +23,7 @@ interface ApiRules {
   groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }>;
 }
 
-describe('drover-rules.yaml in a real Prometheus scraping Drover\'s metrics', () => {
+describe('the rules and the dashboard in a real Prometheus scraping Drover\'s metrics', () => {
   const state = { redisUp: true, workers: 2 };
   let metrics: Metrics;
   let server: Server;
@@ -86,6 +87,22 @@ describe('drover-rules.yaml in a real Prometheus scraping Drover\'s metrics', ()
       20_000,
     );
   }, 30_000);
+
+  it('runs every dashboard query, and each overview stat shows a value', async () => {
+    const failed: string[] = [];
+    for (const { where, expr } of dashboardExpressions()) {
+      await prometheus.api(`query?query=${encodeURIComponent(withVariablesResolved(expr))}`).catch((err: Error) => failed.push(`${where}: ${err.message}`));
+    }
+    expect(failed).toEqual([]);
+    const stats = allPanels(readDashboard()).filter((p) => p.type === 'stat');
+    expect(stats.length).toBeGreaterThan(3);
+    const empty: string[] = [];
+    for (const p of stats) {
+      const { result } = await prometheus.api<{ result: unknown[] }>(`query?query=${encodeURIComponent(withVariablesResolved(p.targets![0]!.expr))}`);
+      if (result.length !== 1) empty.push(`${p.title}: ${result.length} series`);
+    }
+    expect(empty).toEqual([]);
+  });
 
   it('evaluates every rule without error', async () => {
     const rules = (await prometheus.api<ApiRules>('rules')).groups.flatMap((g) => g.rules);
