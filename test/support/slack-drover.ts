@@ -5,6 +5,7 @@ import type { PolicySource } from '../../src/app.js';
 import type { Runbook } from '../../src/runbook/types.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Logger } from 'pino';
+import type { Tracer } from '@opentelemetry/api';
 import { buildTestDrover, shippedRunbooks, type TestDrover } from './test-drover.js';
 import { seedDemo } from './seed.js';
 
@@ -29,6 +30,7 @@ export async function buildSlackTestDrover(
     slackFake?: Omit<SlackFakeOptions, 'botToken'>;
     redisUrl?: string;
     logger?: Logger;
+    tracer?: Tracer;
   } = {},
 ): Promise<SlackTestDrover> {
   const slack = await startSlackFake({ ...options.slackFake, botToken: BOT_TOKEN });
@@ -38,6 +40,7 @@ export async function buildSlackTestDrover(
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.tracer ? { tracer: options.tracer } : {}),
     configure: (c) => {
       c.slack = {
         ...c.slack,
