@@ -18,7 +18,7 @@ import { configFrom, type RuntimeEnv } from './config-from.js';
 import { connectRedis } from './redis-connect.js';
 import { runbookImporter } from './runbook-importer.js';
 import { tracingFrom } from './tracing-from-env.js';
-import type { Tracing } from '../tracing/create-tracing.js';
+import type { Tracing } from '../tracing/tracing.js';
 
 export { configFrom, type RuntimeEnv };
 
@@ -55,7 +55,7 @@ export interface Runtime {
  */
 export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boolean; logLevel?: string; redis?: Redis; handOverCounts?: boolean }): Promise<Runtime> {
   const config = configFrom(rt);
-  const { tracing, warnings } = tracingFrom(rt, config);
+  const { tracing, warnings } = await tracingFrom(rt, config);
   const logger = loggerFor(config, rt.logDestination, options.logLevel, tracing.logMixin);
   for (const warning of warnings) logger.warn(warning);
   // Before anything connects: a broken policy file stops start-up.

@@ -1,22 +1,23 @@
 /**
- * Attribute names of Drover's spans. Stable semantic conventions come from
- * the package; incubating ones (messaging, url.template) are copied here, as
- * the package advises, so that a rename there cannot silently change ours.
- * Drover's own are `drover.*`. Never a param value: params can carry secrets.
+ * Attribute names of Drover's spans, as the OpenTelemetry semantic
+ * conventions spell them. Written out rather than imported: the modules that
+ * make spans are loaded by every Drover process, traced or not, and the
+ * conventions package is large; a unit test checks each stable name against
+ * the package. Incubating ones (messaging, url.template) are copied, as the
+ * package advises. Drover's own are `drover.*`. Never a param value: params
+ * can carry secrets.
  */
-export {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_K8S_CLUSTER_NAME,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-  ATTR_URL_PATH,
-  ATTR_URL_SCHEME,
-  ATTR_USER_AGENT_ORIGINAL,
-} from '@opentelemetry/semantic-conventions';
+export const ATTR_ERROR_TYPE = 'error.type';
+export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
+export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
+export const ATTR_HTTP_ROUTE = 'http.route';
+export const ATTR_K8S_CLUSTER_NAME = 'k8s.cluster.name';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
+export const ATTR_URL_FULL = 'url.full';
+export const ATTR_URL_PATH = 'url.path';
+export const ATTR_URL_SCHEME = 'url.scheme';
+export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';
 
 export const ATTR_MESSAGING_SYSTEM = 'messaging.system';
 export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';

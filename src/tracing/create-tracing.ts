@@ -5,7 +5,6 @@
  * is off, the default: then no span is made anywhere and the only cost is an
  * `if` where a span would begin.
  */
-import type { Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -26,6 +25,9 @@ import { ensureContextManager } from './context-manager.js';
 import { logMixin } from './log-mixin.js';
 import { redactingExporter } from './redacting-exporter.js';
 import { tracingSettings, type Env, type TracingSettings } from './tracing-settings.js';
+import { tracingOff, type Tracing } from './tracing.js';
+
+export { tracingOff, type Tracing };
 
 export const TRACER_NAME = 'drover';
 
@@ -45,29 +47,6 @@ export interface TracingOptions {
   /** How long a shutdown may spend sending what is left (default 5 s): a stopping pod must not hang on an absent collector. */
   shutdownTimeoutMs?: number;
 }
-
-export interface Tracing {
-  /** Undefined when tracing is off: components then make no span at all. */
-  readonly tracer: Tracer | undefined;
-  readonly provider: NodeTracerProvider | undefined;
-  /** The settings read from the environment, undefined when off. */
-  readonly settings: TracingSettings | undefined;
-  /** A pino `mixin` adding trace_id and span_id to lines logged inside a span; undefined when off. */
-  readonly logMixin: (() => Record<string, string>) | undefined;
-  /** Sends the spans ended so far (bounded). */
-  flush(): Promise<void>;
-  /** Sends what is left (bounded) and stops; later spans are dropped. */
-  shutdown(): Promise<void>;
-}
-
-export const tracingOff: Tracing = {
-  tracer: undefined,
-  provider: undefined,
-  settings: undefined,
-  logMixin: undefined,
-  flush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
 
 function samplerFor({ name, ratio }: TracingSettings['sampler']): Sampler {
   switch (name) {
