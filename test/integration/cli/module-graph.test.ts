@@ -12,7 +12,8 @@ import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js'
 import { ROOT } from '../../support/test-drover.js';
 
 /** What the reading commands and a server without worker or Slack must not load. */
-const HEAVY = ['@kubernetes/client-node', '@slack/bolt', '@slack/web-api', 'tsx'];
+// The OpenTelemetry SDK and exporter too: loaded only when OTEL_* turn tracing on.
+const HEAVY = ['@kubernetes/client-node', '@slack/bolt', '@slack/web-api', 'tsx', '@opentelemetry/sdk-trace-node', '@opentelemetry/exporter-trace-otlp-http'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
