@@ -381,23 +381,21 @@ export function createDrover(deps: DroverDeps) {
       retentionMs: config.jobs.retention,
     },
   });
-  router.add(
-    'POST',
-    WEBHOOK_PATH,
-    tracedRoute(deps.tracer, 'POST', WEBHOOK_PATH, webhookHandler({
-      intake,
-      credentials: {
-        ...(alertSettings.webhookToken ? { token: alertSettings.webhookToken } : {}),
-        ...(alertSettings.webhookUsername ? { username: alertSettings.webhookUsername } : {}),
-        ...(alertSettings.webhookPassword ? { password: alertSettings.webhookPassword } : {}),
-      },
-      maxBodyBytes: alertSettings.maxBodyBytes,
-      logger,
-      metrics,
-      audit,
-      redis: availability,
-    })),
-  );
+  const webhook = webhookHandler({
+    intake,
+    credentials: {
+      ...(alertSettings.webhookToken ? { token: alertSettings.webhookToken } : {}),
+      ...(alertSettings.webhookUsername ? { username: alertSettings.webhookUsername } : {}),
+      ...(alertSettings.webhookPassword ? { password: alertSettings.webhookPassword } : {}),
+    },
+    maxBodyBytes: alertSettings.maxBodyBytes,
+    logger,
+    metrics,
+    audit,
+    redis: availability,
+  });
+  // With tracing on, each delivery is an HTTP server span: the root of the traces of the runs it queues.
+  router.add('POST', WEBHOOK_PATH, tracedRoute(deps.tracer, 'POST', WEBHOOK_PATH, webhook));
 
   let retention: NodeJS.Timeout | undefined;
   let outboxDrain: NodeJS.Timeout | undefined;
