@@ -283,7 +283,11 @@ cordon-node only (a glob matching no shipped runbook is one of yours: namespaced
 {{- $namespaced = true }}
 {{- $globbed := false }}
 {{- range $includes }}
-{{- if or (contains "*" .) (contains "?" .) }}{{ $globbed = true }}{{ else }}{{ $namespaces = append $namespaces . }}{{ end }}
+{{- if or (contains "*" .) (contains "?" .) }}{{ $globbed = true }}
+{{- else if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .) }}
+{{- /* It becomes a Role's namespace: anything else could write YAML into the manifest. */}}
+{{- fail (printf "policy.rules[%d].namespaces: %q is not a namespace name (lowercase letters, digits and -)" $i .) }}
+{{- else }}{{ $namespaces = append $namespaces . }}{{ end }}
 {{- end }}
 {{- if $globbed }}
 {{- $unscoped = append $unscoped (printf "policy.rules[%d] (%s)" $i (ternary (printf "namespaces %s" (toJson $patterns)) "no namespaces: every namespace" (hasKey $rule "namespaces"))) }}
