@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { Redactor } from '../redact/redactor.js';
 import { tracingOff, type Tracing } from '../tracing/tracing.js';
@@ -17,6 +18,7 @@ export async function tracingFrom(rt: RuntimeEnv, config: Config): Promise<{ tra
   let redactor: Redactor | undefined;
   const tracing = createTracing({
     env: rt.env,
+    instanceId: `${hostname()}-${process.pid}`,
     redact: (text) => (redactor ??= new Redactor(config.redaction.patterns)).text(text),
     warn: (message) => warnings.push(`tracing: ${message}`),
   });

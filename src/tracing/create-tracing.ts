@@ -40,6 +40,8 @@ export interface TracingOptions {
    */
   exporter?: SpanExporter;
   serviceVersion?: string;
+  /** `service.instance.id`: which process of several (a pod name and pid) sent a span. */
+  instanceId?: string;
   /** Configuration problems (an unknown sampler, a malformed header list). */
   warn?: (message: string) => void;
   /** Drover's redactor, applied to every text a span carries before it is exported. */
@@ -97,6 +99,7 @@ export function createTracing(options: TracingOptions): Tracing {
       ...settings.resourceAttributes,
       [ATTR_SERVICE_NAME]: settings.serviceName,
       ...(options.serviceVersion ? { [ATTR_SERVICE_VERSION]: options.serviceVersion } : {}),
+      ...(options.instanceId ? { 'service.instance.id': options.instanceId } : {}),
     }),
     sampler: samplerFor(settings.sampler),
     spanProcessors: processorsFor(settings, options.exporter, options.redact),

@@ -59,6 +59,7 @@ describe('drover run, traced across processes: the CLI exports over OTLP, the wo
     expect(root).toBeDefined();
     expect(send?.parentSpanId).toBe(root?.spanId);
     expect(receiver.received[0]?.body).toContain('"drover-cli"');
+    expect(receiver.received[0]?.body).toMatch(/"service\.instance\.id","value":\{"stringValue":"[^"]+-\d+"\}/);
 
     await waitFor(async () => {
       const r = await t.drover.store.get(runId!);
