@@ -109,7 +109,7 @@ Secrets.
 
 {{/* A Kubernetes memory quantity (512Mi, 1Gi, 500M, 1048576) in bytes. */}}
 {{- define "drover.bytes" -}}
-{{- $q := toString . }}
+{{- $q := include "drover.size" . }}
 {{- if not (regexMatch "^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$" $q) }}
 {{- fail (printf "redis.resources.limits.memory %q: use a whole number with Ki, Mi, Gi, Ti, k, M, G or T (or set redis.maxmemory)" $q) }}
 {{- end }}
@@ -117,10 +117,29 @@ Secrets.
 {{- mul (regexReplaceAll "^([0-9]+).*$" $q "${1}" | atoi) (get $units (regexReplaceAll "^[0-9]+" $q "")) }}
 {{- end }}
 
+{{/* A size as written: a number from a values file reaches the template as a float (300000000 would print as 3e+08). */}}
+{{- define "drover.size" -}}
+{{- if or (kindIs "float64" .) (kindIs "int64" .) (kindIs "int" .) }}{{ int64 . }}{{ else }}{{ . }}{{ end }}
+{{- end }}
+
+{{/* A Redis size (400mb, 1gb, 500k, 1048576; units as Redis reads them, any case) in bytes. */}}
+{{- define "drover.redisBytes" -}}
+{{- $q := lower (include "drover.size" .) }}
+{{- $units := dict "" 1 "b" 1 "k" 1000 "kb" 1024 "m" 1000000 "mb" 1048576 "g" 1000000000 "gb" 1073741824 }}
+{{- mul (regexReplaceAll "^([0-9]+).*$" $q "${1}" | atoi) (get $units (regexReplaceAll "^[0-9]+" $q "")) }}
+{{- end }}
+
 {{/* The bundled Redis's maxmemory: redis.maxmemory, or 80% of its memory limit (headroom for the append-only file's rewrite). */}}
 {{- define "drover.redisMaxmemory" -}}
 {{- if .Values.redis.maxmemory }}
-{{- .Values.redis.maxmemory }}
+{{- $limit := dig "limits" "memory" "" .Values.redis.resources }}
+{{- if $limit }}
+{{- /* Below the limit, or the kernel kills Redis before it refuses a write. */}}
+{{- if ge (include "drover.redisBytes" .Values.redis.maxmemory | atoi) (include "drover.bytes" $limit | atoi) }}
+{{- fail (printf "redis.maxmemory %v is not below redis.resources.limits.memory %v: the container would be OOM-killed before Redis refuses writes (leave maxmemory empty for 80%% of the limit)" (include "drover.size" .Values.redis.maxmemory) (include "drover.size" $limit)) }}
+{{- end }}
+{{- end }}
+{{- include "drover.size" .Values.redis.maxmemory }}
 {{- else }}
 {{- $limit := required "redis.maxmemory is empty and redis.resources.limits.memory is not set: set one, so Redis refuses writes before it is OOM-killed" (dig "limits" "memory" "" .Values.redis.resources) }}
 {{- div (mul (include "drover.bytes" $limit | atoi) 8) 10 }}
