@@ -1,13 +1,25 @@
 /**
  * The bundled Redis as the real Helm renders it: a maxmemory that Redis can
  * read and that sits below the container's memory limit (else the kernel
- * kills Redis before it refuses a write).
+ * kills Redis before it refuses a write), and a password that never appears
+ * on Redis's command line. The rendered start-up script is run for real
+ * (this machine's sh and redis-server, which reads `-` as Valkey does).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from '../../support/free-port.js';
 import { helmBinary } from '../../support/helm.js';
-import { one, render, type Workload } from './objects.js';
+import { waitFor } from '../../support/wait-for.js';
+import { one, render, type Container, type Workload } from './objects.js';
+
+const redisContainer = async (...values: object[]): Promise<Container> =>
+  one<Workload>(await render(...values), 'StatefulSet', 'ops-drover-redis').spec.template.spec.containers[0]!;
 
 const redisArgs = async (...values: object[]) => {
-  const c = one<Workload>(await render(...values), 'StatefulSet', 'ops-drover-redis').spec.template.spec.containers[0]!;
+  const c = await redisContainer(...values);
   return [...(c.command ?? []), ...(c.args ?? [])].join(' ');
 };
 
@@ -31,4 +43,44 @@ describe('Helm chart helm/drover: the bundled Redis', () => {
     expect(await redisArgs({ redis: { maxmemory: 300000000 } })).toContain('--maxmemory 300000000');
     expect(await redisArgs({ redis: { resources: { limits: { memory: 1073741824 } } } })).toContain(`--maxmemory ${Math.floor(1073741824 * 0.8)}`);
   });
+
+  it('passes the password on standard input: not in the pod spec, not on the command line, and Redis requires it', async () => {
+    const container = await redisContainer({ redis: { maxmemory: '64mb' } });
+    expect(container.command).toEqual(['/bin/sh', '-c']);
+    const script = container.args?.[0] ?? '';
+    expect(JSON.stringify(container)).not.toContain('$(REDIS_PASSWORD)');
+    expect(script).toContain('exec valkey-server - ');
+    // This machine has Redis, not Valkey: the same script, on a free port and a scratch directory.
+    const port = await freePort();
+    const dir = await mkdtemp(join(tmpdir(), 'drover-chart-redis-'));
+    const local = script.replace('exec valkey-server - ', `exec redis-server - --port ${port} --bind 127.0.0.1 --dir ${dir} `);
+    expect(local).not.toBe(script);
+    const password = 'chart-test-password-0123456789';
+    const child: ChildProcess = spawn('/bin/sh', ['-c', local], { env: { PATH: '/usr/local/bin:/usr/bin:/bin', REDIS_PASSWORD: password }, stdio: 'ignore' });
+    const client = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await waitFor(async () => client.connect().then(() => true, () => false), `redis-server from the chart's script on port ${port}`, 10_000);
+      expect(await client.ping()).toBe('PONG');
+      expect(await client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(64 * 1024 * 1024)]);
+      expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+      // exec: the shell became Redis (PID 1 in the pod, so it gets SIGTERM), and its arguments hold no password.
+      const cmdline = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      expect(cmdline).toMatch(/^redis-server /);
+      expect(cmdline).not.toContain(password);
+      const anonymous = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      anonymous.on('error', () => undefined);
+      await anonymous.connect();
+      await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+      anonymous.disconnect();
+    } finally {
+      client.disconnect();
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

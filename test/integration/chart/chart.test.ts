@@ -319,8 +319,8 @@ describe('Helm chart helm/drover', () => {
     expect(pinned.args?.join(' ')).toContain('--maxmemory 400mb');
     // Keeping a Redis image (an upgrade from the chart's earlier redis:7): its own binaries.
     const kept = one<Workload>(await render({ redis: { image: { repository: 'docker.io/library/redis', tag: '7.4.2-alpine' } } }), 'StatefulSet', 'ops-drover-redis');
-    expect(kept.spec.template.spec.containers[0]?.args?.[0]).toBe('redis-server');
-    expect(container.args?.[0]).toBe('valkey-server');
+    expect(kept.spec.template.spec.containers[0]?.args?.[0]).toContain('exec redis-server - ');
+    expect(container.args?.[0]).toContain('exec valkey-server - ');
     await expect(render({ redis: { resources: { limits: null } } })).rejects.toThrow(/redis\.maxmemory is empty and redis\.resources\.limits\.memory is not set/);
 
     expect(all(external, 'StatefulSet')).toEqual([]);
