@@ -1,10 +1,12 @@
 /**
  * W3C Trace Context (traceparent, tracestate) in and out of a plain object:
  * what a job's data carries to the worker, so the trace survives Redis, a
- * worker restart and a retry. Written here rather than through the global
+ * worker restart and a retry. OpenTelemetry's own W3C propagator does the
+ * encoding; it is used as an instance, not registered as the global
  * propagator, which is process-wide state.
  */
-import { TraceFlags, createTraceState, isSpanContextValid, trace, type Context } from '@opentelemetry/api';
+import { defaultTextMapGetter, defaultTextMapSetter, type Context } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /** Trace context as carried in job data (the W3C header values). */
 export interface TraceCarrier {
@@ -12,28 +14,20 @@ export interface TraceCarrier {
   tracestate?: string;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const propagator = new W3CTraceContextPropagator();
 
 /** The carrier of the span active in `ctx`, or undefined when there is none. */
 export function carrierOf(ctx: Context): TraceCarrier | undefined {
-  const span = trace.getSpanContext(ctx);
-  if (!span || !isSpanContextValid(span)) return undefined;
-  const flags = (span.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, '0');
-  const state = span.traceState?.serialize();
-  return { traceparent: `00-${span.traceId}-${span.spanId}-${flags}`, ...(state ? { tracestate: state } : {}) };
+  const out: Record<string, string> = {};
+  propagator.inject(ctx, out, defaultTextMapSetter);
+  if (!out.traceparent) return undefined;
+  return { traceparent: out.traceparent, ...(out.tracestate ? { tracestate: out.tracestate } : {}) };
 }
 
 /** `base` with the remote span of `carrier` as its parent; `base` itself when the carrier is absent or malformed. */
 export function contextFrom(base: Context, carrier: Partial<TraceCarrier> | undefined): Context {
-  const match = typeof carrier?.traceparent === 'string' ? TRACEPARENT.exec(carrier.traceparent.trim().toLowerCase()) : null;
-  if (!match) return base;
-  const [, traceId = '', spanId = '', flags = '00'] = match;
-  const spanContext = {
-    traceId,
-    spanId,
-    traceFlags: parseInt(flags, 16) & TraceFlags.SAMPLED,
-    isRemote: true,
-    ...(typeof carrier?.tracestate === 'string' && carrier.tracestate ? { traceState: createTraceState(carrier.tracestate) } : {}),
-  };
-  return isSpanContextValid(spanContext) ? trace.setSpanContext(base, spanContext) : base;
+  if (typeof carrier?.traceparent !== 'string' || !carrier.traceparent) return base;
+  const headers: Record<string, string> = { traceparent: carrier.traceparent };
+  if (typeof carrier.tracestate === 'string' && carrier.tracestate) headers.tracestate = carrier.tracestate;
+  return propagator.extract(base, headers, defaultTextMapGetter);
 }
