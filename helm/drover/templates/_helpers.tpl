@@ -159,13 +159,23 @@ Secrets.
 {{- end }}
 {{- end }}
 
-{{/* An egress rule to (dict "cidrs" list "ports" list): TCP on those ports, to those CIDRs or, with none, anywhere. */}}
+{{/*
+An egress rule to (dict "cidrs" list "ports" list "except" list): TCP on those
+ports, to those CIDRs or, with none, anywhere but the `except` CIDRs.
+*/}}
 {{- define "drover.egressRule" -}}
+{{- $v4 := list }}{{ $v6 := list }}
+{{- range .except | default list }}{{ if contains ":" . }}{{ $v6 = append $v6 . }}{{ else }}{{ $v4 = append $v4 . }}{{ end }}{{ end }}
 {{- if .cidrs }}
 - to:
     {{- range .cidrs }}
     - ipBlock: { cidr: {{ . | quote }} }
     {{- end }}
+  ports:
+{{- else if or $v4 $v6 }}
+- to:
+    - ipBlock: { cidr: 0.0.0.0/0, except: {{ $v4 | toJson }} }
+    - ipBlock: { cidr: "::/0", except: {{ $v6 | toJson }} }
   ports:
 {{- else }}
 - ports:

@@ -12,7 +12,7 @@ import { RunQueue, type RunQueueOptions } from '../../../src/jobs/run-queue.js';
 import { helmBinary } from '../../support/helm.js';
 import { ROOT } from '../../support/test-drover.js';
 import { all, one, render, renderWith, selects, type K8sObject, type Rendered, type Workload } from './objects.js';
-import { COMBINED, EXTERNAL_REDIS_URL, MAXIMAL_VALUES_FILE } from './values.js';
+import { COMBINED, EXTERNAL_REDIS_URL, MAXIMAL, MAXIMAL_VALUES_FILE } from './values.js';
 
 interface Hpa extends K8sObject {
   spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number; metrics: unknown[] };
@@ -31,7 +31,7 @@ interface TriggerAuthentication extends K8sObject {
 interface PolicyPeer {
   podSelector?: { matchLabels?: Record<string, string> };
   namespaceSelector?: { matchLabels?: Record<string, string> };
-  ipBlock?: { cidr: string };
+  ipBlock?: { cidr: string; except?: string[] };
 }
 interface NetworkPolicy extends K8sObject {
   spec: {
@@ -168,6 +168,14 @@ describe('Helm chart helm/drover: scaling, spread, grace, network', () => {
     expect(egressPorts(server)).toEqual(['53/UDP,53/TCP', '6379/TCP', '443/TCP', '9093/TCP']);
     expect(egressPorts(worker)).toEqual(['53/UDP,53/TCP', '6379/TCP', '443/TCP', '443/TCP', '9093/TCP']);
     expect(worker.spec.egress?.[3]?.to).toEqual([{ ipBlock: { cidr: '10.0.0.1/32' } }]);
+    // HTTPS anywhere would include the API server (kubernetes.default is port 443): the server's rule leaves out its addresses.
+    expect(server.spec.egress?.[2]?.to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.1/32'] } }, { ipBlock: { cidr: '::/0', except: [] } }]);
+    expect(worker.spec.egress?.[2]?.to).toBeUndefined();
+    const dualStack = await render(MAXIMAL, { networkPolicy: { egress: { kubernetesApi: { cidrs: ['10.0.0.1/32', 'fd00::1/128'] } } } });
+    expect(one<NetworkPolicy>(dualStack, 'NetworkPolicy', 'ops-drover').spec.egress?.[2]?.to).toEqual([
+      { ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.1/32'] } },
+      { ipBlock: { cidr: '::/0', except: ['fd00::1/128'] } },
+    ]);
     // One Deployment: it reaches the API server itself. An external Redis: its port, anywhere unless CIDRs are given.
     const combined = one<NetworkPolicy>(await render(COMBINED, { networkPolicy: { enabled: true } }), 'NetworkPolicy', 'ops-drover');
     expect(egressPorts(combined)).toEqual(['53/UDP,53/TCP', '6379/TCP', '443/TCP', '443/TCP,6443/TCP']);
