@@ -352,6 +352,12 @@ cordon-node only (a glob matching no shipped runbook is one of yours: namespaced
 {{- if or (not $rule.verbs) (not $rule.resources) }}
 {{- fail (printf "rbac.extraRules[%d] needs resources and verbs" $i) }}
 {{- end }}
+{{- /* Verbs that grant more than they name: escalate and bind give any permission through a role, impersonate any identity. */}}
+{{- range $verb := list "escalate" "bind" "impersonate" }}
+{{- if has $verb $rule.verbs }}
+{{- fail (printf "rbac.extraRules[%d].verbs contains %q, which lets Drover grant itself more than its runbooks use%s" $i $verb (ternary ": impersonation.users and impersonation.groups name the identities Drover may act as" "" (eq $verb "impersonate"))) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- with .Values.rbac.extraRules }}
 {{ toYaml . }}

@@ -160,6 +160,13 @@ describe('Helm chart helm/drover: RBAC', () => {
     await expect(render(policyFor(['x'], ['shop']), { rbac: { extraRules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }] } })).rejects.toThrow(
       /^Error: execution error at \(drover\/templates\/rbac\.yaml:\d+:\d+\): rbac\.extraRules\[0\]\.verbs contains "\*"/,
     );
+    // Nor the verbs that grant more than they name: escalate and bind (any permission through a role), impersonate (any identity).
+    for (const verb of ['escalate', 'bind', 'impersonate']) {
+      const rule = { apiGroups: verb === 'impersonate' ? [''] : ['rbac.authorization.k8s.io'], resources: verb === 'impersonate' ? ['users'] : ['clusterroles'], verbs: ['get', verb] };
+      await expect(render(policyFor(['x'], ['shop']), { rbac: { extraRules: [rule] } })).rejects.toThrow(
+        `rbac.extraRules[0].verbs contains "${verb}", which lets Drover grant itself more than its runbooks use`,
+      );
+    }
   });
 
   it('grants impersonate only when enabled, on the listed users and groups only', async () => {
