@@ -71,4 +71,22 @@ describe('runs started from the CLI are counted by the serving processes, once',
     // Nothing is left waiting to be counted.
     expect(await t.redis.llen(`${t.prefix}:metrics:handover`)).toBe(0);
   });
+
+  it('what is in the handover list but no count of Drover\'s is dropped, and handed-over values are bounded like any other', async () => {
+    const key = `${t.prefix}:metrics:handover`;
+    const entry = (m: string, l: Record<string, unknown>, n: unknown) => JSON.stringify({ m, l, n });
+    await t.redis.rpush(
+      key,
+      'not json',
+      entry('drover_made_up_total', {}, 1),
+      entry('drover_runs_total', { runbook: 'restart-deployment', outcome: 'failed', user: 'mallory' }, 1),
+      entry('drover_runs_total', { runbook: 'restart-deployment', outcome: 'failed', dry_run: 'false' }, -5),
+      entry('drover_runs_total', { runbook: 'restart-deployment', outcome: 'failed', dry_run: 'false' }, 1e9),
+      entry('drover_runs_total', { runbook: 'r-20261206-1a2b3c', outcome: 'U0MALLORY', dry_run: 'false' }, 1),
+    );
+    const sums = await scrapeBoth();
+    expect(sums('drover_runs_total', { runbook: 'other', outcome: 'other' })).toBe(1);
+    expect(sums('drover_runs_total', { outcome: 'failed' })).toBe(0);
+    expect(await t.redis.llen(key)).toBe(0);
+  });
 });
