@@ -89,7 +89,7 @@ export function chartValuesSchema(): Schema {
       tests: obj({ enabled: bool }),
       redis: obj({
         external: obj({ url: { type: 'string', pattern: '^(rediss?://.*)?$' }, existingSecret: name, existingSecretKey: dataKey }),
-        image: image(),
+        image: image({ replaceRedis: bool }),
         maxmemory: redisSize,
         auth: obj({ password: str(), existingSecret: name, existingSecretKey: dataKey }),
         persistence: obj({ enabled: bool, size: quantity, storageClass: name }),
