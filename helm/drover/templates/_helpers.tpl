@@ -192,8 +192,35 @@ Configuration files.
 {{- define "drover.policyDir" -}}/etc/drover/policy{{- end }}
 {{- define "drover.kubeconfigDir" -}}/etc/drover/kubeconfig{{- end }}
 
+{{/*
+Secrets do not go into the configuration file, a ConfigMap anyone who may read
+the namespace's ConfigMaps can read: each has a place in a Secret, read through
+a secretKeyRef.
+*/}}
+{{- define "drover.configSecretsRefused" -}}
+{{- $config := .Values.config | default dict }}
+{{- $where := dict
+  "slack.botToken" "slack.botToken (the chart's Secret) or existingSecret"
+  "slack.signingSecret" "slack.signingSecret (the chart's Secret) or existingSecret"
+  "slack.appToken" "slack.appToken (the chart's Secret) or existingSecret"
+  "alerts.webhookToken" "alertmanager.webhookToken (the chart's Secret) or existingSecret"
+  "alerts.webhookPassword" "extraEnv: ALERTMANAGER_WEBHOOK_PASSWORD from a Secret (valueFrom.secretKeyRef)"
+  "alerts.alertmanagerToken" "extraEnv: ALERTMANAGER_TOKEN from a Secret (valueFrom.secretKeyRef)"
+  "audit.key" "audit.key (the chart's Secret) or audit.existingSecret" }}
+{{- range $path := keys $where | sortAlpha }}
+{{- $parts := splitList "." $path }}
+{{- if dig (index $parts 0) (index $parts 1) "" $config }}
+{{- fail (printf "config.%s would be stored in a ConfigMap, readable by whoever may read this namespace's ConfigMaps: use %s" $path (get $where $path)) }}
+{{- end }}
+{{- end }}
+{{- if regexMatch "^rediss?://[^/]*@" (dig "redis" "url" "" $config) }}
+{{- fail "config.redis.url holds a password and would be stored in a ConfigMap: use redis.external.url (the chart's Secret) or redis.external.existingSecret" }}
+{{- end }}
+{{- end }}
+
 {{/* Drover's configuration file: the `config` values, with the settings the chart depends on laid over them. */}}
 {{- define "drover.configFile" -}}
+{{- include "drover.configSecretsRefused" . }}
 {{- $chart := dict
   "http" (dict "host" "0.0.0.0" "port" 3000)
   "clusters" (dict "sandbox" "off")
