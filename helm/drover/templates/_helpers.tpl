@@ -48,6 +48,21 @@ app.kubernetes.io/component: {{ . }}
 {{- end }}
 {{- end }}
 
+{{/*
+The ServiceAccount of the pods that hold no Kubernetes credentials (the server,
+when the worker runs apart): one of its own, with no RBAC and none of
+serviceAccount.annotations, whose cloud identities (EKS IRSA, GKE Workload
+Identity) reach a pod through its ServiceAccount, token or not. With
+serviceAccount.create false, the account you name.
+*/}}
+{{- define "drover.serverServiceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- printf "%s-server" (include "drover.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- include "drover.serviceAccountName" . }}
+{{- end }}
+{{- end }}
+
 {{- define "drover.image" -}}
 {{- if .Values.image.digest }}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
@@ -436,7 +451,7 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
-  serviceAccountName: {{ include "drover.serviceAccountName" . }}
+  serviceAccountName: {{ ternary (include "drover.serviceAccountName" .) (include "drover.serverServiceAccountName" .) $.kubeToken }}
   # Only pods that act on the cluster get a token.
   automountServiceAccountToken: {{ $.kubeToken }}
   {{- with .Values.imagePullSecrets }}

@@ -24,6 +24,7 @@ import {
   schemaProblems,
   selects,
   unknownFields,
+  type Binding,
   type Ingress,
   type Pdb,
   type Pod,
@@ -123,6 +124,7 @@ describe('Helm chart helm/drover', () => {
       'Service/ops-drover-redis',
       'Service/ops-drover-worker',
       'ServiceAccount/ops-drover',
+      'ServiceAccount/ops-drover-server',
       'StatefulSet/ops-drover-redis',
     ]);
   });
@@ -175,6 +177,23 @@ describe('Helm chart helm/drover', () => {
     expect(single.map((d) => [d.metadata.name, droverContainer(d).args])).toEqual([['ops-drover', ['serve']]]);
     expect(single[0]!.spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(all(combined, 'Service').map((s) => s.metadata.name).sort()).toEqual(['ops-drover', 'ops-drover-redis']);
+  });
+
+  it("gives the serving pod a ServiceAccount of its own: no RBAC, and none of the cloud identity the workers' account carries", async () => {
+    const annotations = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/drover' };
+    const r = await render(MAXIMAL, { serviceAccount: { annotations } });
+    const server = one<Workload>(r, 'Deployment', 'ops-drover').spec.template.spec;
+    expect(server.serviceAccountName).toBe('ops-drover-server');
+    const account = one(r, 'ServiceAccount', 'ops-drover-server');
+    expect(account.metadata.annotations).toBeUndefined();
+    expect(account.automountServiceAccountToken).toBe(false);
+    expect(one(r, 'ServiceAccount', 'ops-drover').metadata.annotations).toEqual(annotations);
+    const subjects = [...all<Binding>(r, 'RoleBinding'), ...all<Binding>(r, 'ClusterRoleBinding')].flatMap((b) => b.subjects.map((x) => x.name));
+    expect(subjects.length).toBeGreaterThan(0);
+    expect(subjects).not.toContain('ops-drover-server');
+    // One Deployment that runs too: it is the workers' account, and no second one is made.
+    expect(one<Workload>(await render(COMBINED), 'Deployment', 'ops-drover').spec.template.spec.serviceAccountName).toBe('ops-drover');
+    expect(all(await render(COMBINED), 'ServiceAccount').map((a) => a.metadata.name)).toEqual(['ops-drover']);
   });
 
   it('points DROVER_CONFIG and DROVER_POLICY at mounted ConfigMap files that Drover accepts', async () => {
