@@ -304,7 +304,8 @@ export class RunWorker {
     const { store, audit, metrics } = this.options;
     if (this.options.tracer) setOutcome(outcome);
     const finishedAt = this.now();
-    const durationMs = finishedAt.getTime() - Date.parse(run.startedAt ?? run.createdAt);
+    // From the first start; a run that never started (cancelled or refused before it ran) took 0, as the queue's own cancel says, and is no run duration.
+    const durationMs = run.startedAt ? finishedAt.getTime() - Date.parse(run.startedAt) : 0;
     const finished = {
       type: 'run.finished' as const,
       runId: run.id,
@@ -333,7 +334,7 @@ export class RunWorker {
     if (refused) return;
     await audit.outbox.deliver(audited);
     metrics?.runs.inc({ runbook: run.runbook, outcome, dry_run: String(run.dryRun) });
-    metrics?.runDuration.observe({ runbook: run.runbook, outcome }, durationMs / 1000);
+    if (run.startedAt) metrics?.runDuration.observe({ runbook: run.runbook, outcome }, durationMs / 1000);
   }
 
   private async failFromEngine(runId: string, err: Error): Promise<void> {
