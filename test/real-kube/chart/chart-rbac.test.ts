@@ -35,7 +35,11 @@ beforeAll(async () => {
     ],
   };
   const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values: { policy } });
-  const rbac = objects.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind));
+  // The workers' ServiceAccount (the server has one of its own, bound to nothing).
+  const workerAccount = (objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'drover-worker') as { spec: { template: { spec: { serviceAccountName: string } } } } | undefined)
+    ?.spec.template.spec.serviceAccountName;
+  expect(workerAccount).toBe('drover');
+  const rbac = objects.filter((o) => ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind) || (o.kind === 'ServiceAccount' && o.metadata.name === workerAccount));
   const roles = rbac.filter((o) => o.kind === 'Role');
   expect(roles.map((o) => o.metadata.namespace)).toEqual([...caseNamespace.values()]);
   expect(rbac.filter((o) => o.kind !== 'Role' && o.kind !== 'RoleBinding').map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
