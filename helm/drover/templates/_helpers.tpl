@@ -254,40 +254,45 @@ a secretKeyRef.
 RBAC: exactly what the shipped runbooks call (src/k8s/*-ops.ts), one rule per resource.
 */}}
 
-{{/* Namespaced resources. */}}
+{{/* What each shipped runbook with a namespace calls (src/k8s/*-ops.ts), as group/resource:verb; the chart tests read the same from runbooks/*.ts. */}}
+{{- define "drover.runbookCalls" -}}
+{{- dict
+  "restart-deployment" (list "apps/deployments:get" "apps/deployments:patch")
+  "diagnose-restart-deployment" (list "apps/deployments:get" "apps/deployments:patch" "/pods:list" "/events:list")
+  "scale-deployment" (list "apps/deployments/scale:get" "apps/deployments/scale:patch")
+  "delete-pod" (list "/pods:get" "/pods:delete")
+  "job-failure-report" (list "batch/jobs:get" "/pods:list" "/pods/log:get" "/events:list")
+  "raise-hpa-max" (list "autoscaling/horizontalpodautoscalers:get" "autoscaling/horizontalpodautoscalers:patch")
+  "expand-pvc" (list "/persistentvolumeclaims:get" "/persistentvolumeclaims:patch")
+  | toJson }}
+{{- end }}
+
+{{/*
+Namespaced resources: what the given runbooks call, one rule per resource, in
+a fixed order. Call with (dict "root" $ "runbooks" list).
+*/}}
 {{- define "drover.runbookRules" -}}
-# restart-deployment, diagnose-restart-deployment: read, then patch the pod template.
-- apiGroups: ["apps"]
-  resources: ["deployments"]
-  verbs: ["get", "patch"]
-# scale-deployment: the scale subresource.
-- apiGroups: ["apps"]
-  resources: ["deployments/scale"]
-  verbs: ["get", "patch"]
-# delete-pod (get, delete bound to the uid); diagnose and job-failure-report list pods by label.
-- apiGroups: [""]
-  resources: ["pods"]
-  verbs: ["get", "list", "delete"]
-# job-failure-report: the failed pods' last log lines.
-- apiGroups: [""]
-  resources: ["pods/log"]
-  verbs: ["get"]
-# diagnose-restart-deployment, job-failure-report: warning events.
-- apiGroups: [""]
-  resources: ["events"]
-  verbs: ["list"]
-# raise-hpa-max.
-- apiGroups: ["autoscaling"]
-  resources: ["horizontalpodautoscalers"]
-  verbs: ["get", "patch"]
-# expand-pvc.
-- apiGroups: [""]
-  resources: ["persistentvolumeclaims"]
-  verbs: ["get", "patch"]
-# job-failure-report.
-- apiGroups: ["batch"]
-  resources: ["jobs"]
-  verbs: ["get"]
+{{- $calls := include "drover.runbookCalls" .root | fromJson }}
+{{- $needed := list }}
+{{- range .runbooks }}{{ $needed = concat $needed (get $calls .) }}{{ end }}
+{{- range $rule := list
+  (dict "group" "apps" "resource" "deployments" "verbs" (list "get" "patch") "why" "restart-deployment, diagnose-restart-deployment: read, then patch the pod template.")
+  (dict "group" "apps" "resource" "deployments/scale" "verbs" (list "get" "patch") "why" "scale-deployment: the scale subresource.")
+  (dict "group" "" "resource" "pods" "verbs" (list "get" "list" "delete") "why" "delete-pod (get, delete bound to the uid); diagnose and job-failure-report list pods by label.")
+  (dict "group" "" "resource" "pods/log" "verbs" (list "get") "why" "job-failure-report: the failed pods' last log lines.")
+  (dict "group" "" "resource" "events" "verbs" (list "list") "why" "diagnose-restart-deployment, job-failure-report: warning events.")
+  (dict "group" "autoscaling" "resource" "horizontalpodautoscalers" "verbs" (list "get" "patch") "why" "raise-hpa-max.")
+  (dict "group" "" "resource" "persistentvolumeclaims" "verbs" (list "get" "patch") "why" "expand-pvc.")
+  (dict "group" "batch" "resource" "jobs" "verbs" (list "get") "why" "job-failure-report.") }}
+{{- $verbs := list }}
+{{- range $rule.verbs }}{{ if has (printf "%s/%s:%s" $rule.group $rule.resource .) $needed }}{{ $verbs = append $verbs . }}{{ end }}{{ end }}
+{{- if $verbs }}
+# {{ $rule.why }}
+- apiGroups: [{{ $rule.group | quote }}]
+  resources: [{{ $rule.resource | quote }}]
+  verbs: {{ $verbs | toJson }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* Cluster-scoped resources, each for the one runbook that needs it. */}}
@@ -325,7 +330,9 @@ RBAC: exactly what the shipped runbooks call (src/k8s/*-ops.ts), one rule per re
 Where the runbook permissions go, derived from the policy's rules for the
 cluster Drover runs in (their `clusters` match clusters.inClusterName). JSON:
   mode: none (no grant), roles (a Role per namespace) or cluster (a ClusterRole);
-  namespaces: for roles; nodes, storageclasses: the cluster-scoped grants the
+  namespaces: for roles, and runbooks: the shipped runbooks allowed in each
+  (their calls are what its Role grants); clusterRunbooks: those allowed
+  anywhere, for cluster; nodes, storageclasses: the cluster-scoped grants the
   allowed runbooks need (cordon-node; expand-pvc).
 A rule allows namespaced runbooks unless each of its runbook globs matches
 cordon-node only (a glob matching no shipped runbook is one of yours: namespaced).
@@ -334,6 +341,9 @@ cordon-node only (a glob matching no shipped runbook is one of yours: namespaced
 {{- $inCluster := dig "clusters" "inClusterName" "in-cluster" (.Values.config | default dict) }}
 {{- $shippedNamespaced := list "delete-pod" "diagnose-restart-deployment" "expand-pvc" "job-failure-report" "raise-hpa-max" "restart-deployment" "scale-deployment" }}
 {{- $namespaces := list }}
+{{- /* namespace -> the shipped runbooks allowed there; clusterRunbooks: allowed anywhere (for rbac.clusterWide). */}}
+{{- $byNamespace := dict }}
+{{- $clusterRunbooks := list }}
 {{- $unscoped := list }}
 {{- $namespaced := false }}
 {{- $nodes := false }}
@@ -346,19 +356,27 @@ cordon-node only (a glob matching no shipped runbook is one of yours: namespaced
 {{- $runbooks := $rule.runbooks | default list }}
 {{- if and (has "*" $includes) (include "drover.anyGlobMatches" (dict "patterns" $runbooks "value" "cordon-node")) }}{{ $nodes = true }}{{ end }}
 {{- if include "drover.anyGlobMatches" (dict "patterns" $runbooks "value" "expand-pvc") }}{{ $storage = true }}{{ end }}
-{{- $ruleNamespaced := false }}
-{{- range $runbooks }}
-{{- if or (include "drover.globMatchesAny" (dict "pattern" . "values" $shippedNamespaced)) (not (include "drover.globMatch" (dict "pattern" . "value" "cordon-node"))) }}{{ $ruleNamespaced = true }}{{ end }}
+{{- /* The shipped runbooks each glob allows; a glob matching none (nor cordon-node) is one of yours, which may call anything they call. */}}
+{{- $ruleRunbooks := list }}
+{{- range $glob := $runbooks }}
+{{- $matched := list }}
+{{- range $shippedNamespaced }}{{ if include "drover.globMatch" (dict "pattern" $glob "value" .) }}{{ $matched = append $matched . }}{{ end }}{{ end }}
+{{- if $matched }}{{ $ruleRunbooks = concat $ruleRunbooks $matched }}
+{{- else if not (include "drover.globMatch" (dict "pattern" $glob "value" "cordon-node")) }}{{ $ruleRunbooks = concat $ruleRunbooks $shippedNamespaced }}{{ end }}
 {{- end }}
-{{- if $ruleNamespaced }}
+{{- if $ruleRunbooks }}
 {{- $namespaced = true }}
+{{- $clusterRunbooks = concat $clusterRunbooks $ruleRunbooks }}
 {{- $globbed := false }}
 {{- range $includes }}
 {{- if or (contains "*" .) (contains "?" .) }}{{ $globbed = true }}
 {{- else if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .) }}
 {{- /* It becomes a Role's namespace: anything else could write YAML into the manifest. */}}
 {{- fail (printf "policy.rules[%d].namespaces: %q is not a namespace name (lowercase letters, digits and -)" $i .) }}
-{{- else }}{{ $namespaces = append $namespaces . }}{{ end }}
+{{- else }}
+{{- $namespaces = append $namespaces . }}
+{{- $_ := set $byNamespace . (concat (get $byNamespace . | default list) $ruleRunbooks) }}
+{{- end }}
 {{- end }}
 {{- if $globbed }}
 {{- $unscoped = append $unscoped (printf "policy.rules[%d] (%s)" $i (ternary (printf "namespaces %s" (toJson $patterns)) "no namespaces: every namespace" (hasKey $rule "namespaces"))) }}
@@ -369,8 +387,11 @@ cordon-node only (a glob matching no shipped runbook is one of yours: namespaced
 {{- $grants := or .Values.rbac.runbooks (gt (len (.Values.rbac.extraRules | default list)) 0) }}
 {{- $mode := "none" }}
 {{- if .Values.rbac.namespaces }}
+{{- /* The override: every shipped runbook's permissions in exactly those namespaces. */}}
 {{- $mode = "roles" }}
 {{- $namespaces = .Values.rbac.namespaces }}
+{{- $byNamespace = dict }}
+{{- range $namespaces }}{{ $_ := set $byNamespace . $shippedNamespaced }}{{ end }}
 {{- else if and $namespaced $grants }}
 {{- if .Values.rbac.clusterWide }}
 {{- $mode = "cluster" }}
@@ -380,7 +401,8 @@ cordon-node only (a glob matching no shipped runbook is one of yours: namespaced
 {{- $mode = "roles" }}
 {{- end }}
 {{- end }}
-{{- dict "mode" $mode "namespaces" ($namespaces | uniq) "nodes" (and .Values.rbac.runbooks $nodes) "storageclasses" (and .Values.rbac.runbooks $storage) | toJson }}
+{{- range $ns, $allowed := $byNamespace }}{{ $_ := set $byNamespace $ns ($allowed | uniq | sortAlpha) }}{{ end }}
+{{- dict "mode" $mode "namespaces" ($namespaces | uniq) "runbooks" $byNamespace "clusterRunbooks" ($clusterRunbooks | uniq | sortAlpha) "nodes" (and .Values.rbac.runbooks $nodes) "storageclasses" (and .Values.rbac.runbooks $storage) | toJson }}
 {{- end }}
 
 {{/* rbac.extraRules, refusing wildcards. */}}

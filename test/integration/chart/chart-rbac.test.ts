@@ -134,6 +134,38 @@ describe('Helm chart helm/drover: RBAC', () => {
     }
   });
 
+  it('grants in each namespace what the runbooks the policy allows there call, and no more', async () => {
+    // One runbook per namespace: its Role is exactly its calls (read from the code), so a read-only runbook gets no write.
+    const namespacedCalls = [...runbookCalls()]
+      .map(([runbook, calls]) => [runbook, calls.filter((c) => !CLUSTER_SCOPED.has(c.slice(c.indexOf('/') + 1, c.indexOf(':'))))] as const)
+      .filter(([, calls]) => calls.length > 0);
+    const policy = {
+      groups: { sre: ['U012ABCDEF'] },
+      rules: namespacedCalls.map(([runbook]) => ({ groups: ['sre'], runbooks: [runbook], clusters: ['*'], namespaces: [`ns-${runbook}`] })),
+    };
+    const r = await render({ policy });
+    for (const [runbook, calls] of namespacedCalls) {
+      const role = all<Role>(r, 'Role').find((x) => x.metadata.namespace === `ns-${runbook}`)!;
+      expect({ runbook, grants: grants([role]) }).toEqual({ runbook, grants: calls });
+    }
+    expect(grants(all<Role>(r, 'Role').filter((x) => x.metadata.namespace === 'ns-job-failure-report'))).not.toContain('/pods:delete');
+    // Two rules naming one namespace: the union. A glob matching no shipped runbook is one of yours: every shipped call.
+    const shop = await render({
+      policy: {
+        groups: { sre: ['U012ABCDEF'] },
+        rules: [
+          { groups: ['sre'], runbooks: ['delete-pod'], clusters: ['*'], namespaces: ['shop'] },
+          { groups: ['sre'], runbooks: ['scale-*'], clusters: ['*'], namespaces: ['shop'] },
+          { groups: ['sre'], runbooks: ['team-*'], clusters: ['*'], namespaces: ['custom'] },
+        ],
+      },
+    });
+    expect(all<Role>(shop, 'Role').map((x) => [x.metadata.namespace, x.rules])).toEqual([
+      ['shop', [RUNBOOK_RULES[1], { ...RUNBOOK_RULES[2]!, verbs: ['get', 'delete'] }]],
+      ['custom', RUNBOOK_RULES],
+    ]);
+  });
+
   it('asks for rbac.clusterWide (or explicit namespaces) when the policy names namespaces by glob', async () => {
     const globbed = policyFor(['restart-deployment'], ['team-*']);
     await expect(render(globbed)).rejects.toThrow(
@@ -143,7 +175,8 @@ describe('Helm chart helm/drover: RBAC', () => {
 
     const wide = await render(globbed, { rbac: { clusterWide: true } });
     expect(all(wide, 'Role')).toEqual([]);
-    expect(one<Role>(wide, 'ClusterRole', 'ops-drover').rules).toEqual(RUNBOOK_RULES);
+    // Every namespace, but only what restart-deployment calls.
+    expect(one<Role>(wide, 'ClusterRole', 'ops-drover').rules).toEqual([RUNBOOK_RULES[0]]);
     expect(await helmNotes({ values: [globbed, { rbac: { clusterWide: true } }] })).toMatch(/RBAC: runbooks may act in every namespace \(rbac\.clusterWide\), kube-system included/);
 
     // rbac.namespaces overrides what the policy names.
