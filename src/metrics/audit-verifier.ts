@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { AuditKey } from '../audit/audit-key.js';
-import { GENESIS, type ChainAnchor } from '../audit/chain.js';
-import { parseAnchor, verifyRedisLog, type LogVerification } from '../audit/verify-log.js';
+import { GENESIS, verifyChain, type ChainAnchor } from '../audit/chain.js';
+import { sealProblem } from '../audit/seal.js';
+import { failAt, parseAnchor, verifyRedisLog, type LogVerification } from '../audit/verify-log.js';
 
 export interface AuditVerifierDeps {
   redis: Redis;
@@ -20,6 +21,8 @@ type Position = ChainAnchor & { id: string };
 type StoredEvent = Record<string, unknown> & { id: string };
 
 const PAGE = 5000;
+/** Checks redone when retention moved the anchor meanwhile. */
+const RETRIES_WHEN_TRIMMED = 3;
 
 /**
  * The serving process's periodic check of the audit log, for
@@ -69,20 +72,52 @@ export class AuditVerifier {
     return this.running;
   }
 
+  /**
+   * Retention may trim the front of the log while a check reads it (the
+   * anchor read before events that are gone by the time they are read): such
+   * a check is done again, so normal retention is never reported as a break.
+   */
   private async check(): Promise<LogVerification> {
+    let result: LogVerification | undefined;
+    for (let i = 0; i < RETRIES_WHEN_TRIMMED; i++) {
+      const anchorBefore = await this.deps.redis.get(this.deps.keys.anchor);
+      result = await this.checkOnce();
+      if (result.ok || (await this.deps.redis.get(this.deps.keys.anchor)) === anchorBefore) return result;
+    }
+    return result!;
+  }
+
+  private async checkOnce(): Promise<LogVerification> {
     const { redis, keys } = this.deps;
-    const [headBefore, anchor] = await Promise.all([redis.get(keys.head), redis.get(keys.anchor)]);
-    let from = this.last;
-    // No head at all, or time for the whole log: from the anchor.
-    if (!headBefore || this.now() - this.lastFullAt >= (this.deps.fullEveryMs ?? 86_400_000)) from = undefined;
+    let from = this.now() - this.lastFullAt >= (this.deps.fullEveryMs ?? 86_400_000) ? undefined : this.last;
+    // Head, anchor and the oldest events in one step: retention cannot move the anchor in between.
+    let ends = await this.readEnds(from ? 1 : PAGE);
+    // No head at all: from the anchor.
+    if (!ends.head) from = undefined;
     if (from) {
       const [still] = await this.read(from.id, from.id);
       if (!still || still.seq !== from.seq || still.hash !== from.hash) from = undefined;
+      else {
+        // The front too, at every check: the oldest events removed without re-anchoring (not retention) are seen at once.
+        const front = this.frontProblem(parseAnchor(ends.anchor), ends.oldest[0]);
+        if (front) {
+          this.last = undefined;
+          return front;
+        }
+      }
     }
-    const events = await this.readAfter(from?.id);
-    const headAfter = await redis.get(keys.head);
+    let events: StoredEvent[];
+    if (from) events = await this.readAfter(from.id);
+    else {
+      // A whole check: its first page read with the anchor it starts from.
+      if (ends.oldest.length < PAGE && ends.count === 1) ends = await this.readEnds(PAGE);
+      const last = ends.oldest[ends.oldest.length - 1];
+      events = ends.oldest.length < PAGE || !last ? ends.oldest : [...ends.oldest, ...(await this.readAfter(last.id))];
+    }
+    // Without a head when read (an empty log) the events read are all there was: a head written since names later events.
+    const headAfter = ends.head ? await redis.get(keys.head) : null;
     const result = verifyRedisLog(
-      { events, anchor: from ? undefined : parseAnchor(anchor), headBefore: parseAnchor(headBefore), headAfter: parseAnchor(headAfter) },
+      { events, anchor: from ? undefined : parseAnchor(ends.anchor), headBefore: parseAnchor(ends.head), headAfter: parseAnchor(headAfter) },
       from ? { seq: from.seq, hash: from.hash } : GENESIS,
       { key: this.deps.key, acceptUnkeyedThrough: this.deps.acceptUnkeyedThrough },
     );
@@ -97,8 +132,40 @@ export class AuditVerifier {
     return result;
   }
 
+  /** The anchor (or genesis) and the oldest event kept: the anchor's signature, and that the oldest event follows it. */
+  private frontProblem(stored: (ChainAnchor & Record<string, unknown>) | undefined, oldest: StoredEvent | undefined): LogVerification | undefined {
+    if (!oldest) return undefined;
+    const { key } = this.deps;
+    const anchor: ChainAnchor = stored ? { seq: stored.seq, hash: stored.hash } : GENESIS;
+    const chain: LogVerification = { ...verifyChain([oldest], anchor, key), anchor };
+    if (!chain.ok) return chain;
+    // As `drover audit verify` judges it: an unsigned anchor before keyed events was not written by Drover's retention.
+    const problem = stored ? sealProblem('anchor', stored, key) : undefined;
+    if (problem === 'missing' ? key && typeof oldest.kid === 'string' : problem) {
+      return failAt(chain, anchor.seq, `${problem === 'missing' ? 'the anchor is not signed' : problem}: events up to #${anchor.seq} were removed by someone other than Drover's retention`);
+    }
+    return undefined;
+  }
+
+  /** The head, the anchor and the `count` oldest events, read at once. */
+  private async readEnds(count: number): Promise<{ head: string | null; anchor: string | null; oldest: StoredEvent[]; count: number }> {
+    const { redis, keys } = this.deps;
+    const replies = await redis.multi().get(keys.head).get(keys.anchor).xrange(keys.stream, '-', '+', 'COUNT', count).exec();
+    if (!replies) throw new Error('audit verification: the transaction was aborted');
+    for (const [err] of replies) if (err) throw err;
+    return {
+      head: replies[0]?.[1] as string | null,
+      anchor: replies[1]?.[1] as string | null,
+      oldest: this.parse(replies[2]?.[1] as Array<[string, string[]]>),
+      count,
+    };
+  }
+
   private async read(start: string, end: string, count = PAGE): Promise<StoredEvent[]> {
-    const page = await this.deps.redis.xrange(this.deps.keys.stream, start, end, 'COUNT', count);
+    return this.parse(await this.deps.redis.xrange(this.deps.keys.stream, start, end, 'COUNT', count));
+  }
+
+  private parse(page: Array<[string, string[]]>): StoredEvent[] {
     return page.map(([id, fields]) => {
       let parsed: Record<string, unknown>;
       try {
