@@ -4,9 +4,12 @@
  * Drover itself loads those files with (z.toJSONSchema), so the chart refuses
  * what Drover would. Every object whose keys the chart defines has
  * additionalProperties: false: a typo in my-values.yaml fails `helm lint`,
- * `helm template` and `helm install`. Kubernetes-typed values (resources,
- * affinity, volumes...) are left to the API server.
+ * `helm template` and `helm install`. Kubernetes-typed values: resources,
+ * the security contexts, affinity and tolerations have their top-level keys
+ * checked (a misspelt one would be dropped); their values, and volumes,
+ * peers and the like, are left to the API server.
  */
+import { V1Affinity, V1PodSecurityContext, V1ResourceRequirements, V1SecurityContext, V1Toleration } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { configSchema } from '../src/config/schema.js';
 import { policySchema } from '../src/policy/schema.js';
@@ -19,8 +22,21 @@ const int = (minimum = 0, extra: Schema = {}): Schema => ({ type: 'integer', min
 const list = (items: Schema, extra: Schema = {}): Schema => ({ type: 'array', items, ...extra });
 const strings: Schema = list(str());
 const map = (values: Schema = str()): Schema => ({ type: 'object', additionalProperties: values });
-/** A Kubernetes object the chart passes through (resources, affinity, a NetworkPolicyPeer...). */
+/** A Kubernetes object the chart passes through (a NetworkPolicyPeer, a volume...). */
 const k8s: Schema = { type: 'object' };
+/**
+ * A Kubernetes object of a known type, its top-level keys checked: the API
+ * server drops a field it does not know (on older clusters silently), so a
+ * typo such as readOnlyRootFileSystem would leave the pod without it. The
+ * key names come from the Kubernetes client's models.
+ */
+const k8sTyped = (model: { name: string; getAttributeTypeMap(): Array<{ name: string }> }): Schema => ({
+  type: 'object',
+  $comment: `Kubernetes ${model.name.replace(/^V1/, '')}: its keys; the API server checks their values`,
+  additionalProperties: false,
+  properties: Object.fromEntries(model.getAttributeTypeMap().map((a) => [a.name, {}])),
+});
+const resources = k8sTyped(V1ResourceRequirements);
 const k8sList: Schema = list(k8s);
 
 /** An object whose keys the chart defines: nothing else is accepted. */
@@ -67,8 +83,8 @@ export function chartValuesSchema(): Schema {
       fullnameOverride: str({ maxLength: 63, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$' }),
       image: image(),
       imagePullSecrets: k8sList,
-      server: obj({ replicas: int(0), resources: k8s, terminationGracePeriodSeconds: int(0) }),
-      worker: obj({ separate: bool, replicas: int(0), concurrency: int(1, { maximum: 256 }), resources: k8s, terminationGracePeriodSeconds: int(0) }),
+      server: obj({ replicas: int(0), resources, terminationGracePeriodSeconds: int(0) }),
+      worker: obj({ separate: bool, replicas: int(0), concurrency: int(1, { maximum: 256 }), resources, terminationGracePeriodSeconds: int(0) }),
       slack: obj({ enabled: bool, mode: str({ enum: ['http', 'socket'] }), botToken: str(), signingSecret: str(), appToken: str() }),
       alertmanager: obj({ enabled: bool, webhookToken: str() }),
       audit: obj({ key: str(), existingSecret: name, existingSecretKey: dataKey }),
@@ -93,7 +109,7 @@ export function chartValuesSchema(): Schema {
         maxmemory: redisSize,
         auth: obj({ password: str(), existingSecret: name, existingSecretKey: dataKey }),
         persistence: obj({ enabled: bool, size: quantity, storageClass: name }),
-        resources: k8s,
+        resources,
         networkPolicy: obj({ enabled: bool }),
       }),
       networkPolicy: obj({
@@ -121,8 +137,8 @@ export function chartValuesSchema(): Schema {
       topologySpreadConstraints: k8sList,
       podAnnotations: map(),
       podLabels: map(),
-      podSecurityContext: k8s,
-      securityContext: k8s,
+      podSecurityContext: k8sTyped(V1PodSecurityContext),
+      securityContext: k8sTyped(V1SecurityContext),
       livenessProbe: probe,
       readinessProbe: probe,
       startupProbe: probe,
@@ -131,8 +147,8 @@ export function chartValuesSchema(): Schema {
       extraVolumeMounts: k8sList,
       priorityClassName: name,
       nodeSelector: map(),
-      tolerations: k8sList,
-      affinity: k8s,
+      tolerations: list(k8sTyped(V1Toleration)),
+      affinity: k8sTyped(V1Affinity),
     }),
   };
 }

@@ -13,6 +13,7 @@ import { render } from './objects.js';
 
 interface JsonSchema {
   type?: string | string[];
+  $comment?: string;
   properties?: Record<string, JsonSchema>;
   additionalProperties?: boolean | JsonSchema;
 }
@@ -30,6 +31,8 @@ function leaves(value: unknown, path = ''): string[] {
 /** The paths of the chart's own keys in the schema (config and policy come from Drover's schemas, and are not in values.yaml). */
 function schemaPaths(schema: JsonSchema, path = ''): string[] {
   if (path === 'config' || path === 'policy') return [path];
+  // A Kubernetes type (resources, securityContext...): its keys are Kubernetes', not the chart's.
+  if (schema.$comment?.startsWith('Kubernetes ')) return [path];
   if (!schema.properties || schema.additionalProperties !== false) return [path];
   return Object.entries(schema.properties).flatMap(([k, v]) => schemaPaths(v, path ? `${path}.${k}` : k));
 }
@@ -58,6 +61,13 @@ describe('Helm chart helm/drover: values.schema.json', () => {
     [{ rbac: { clusterwide: true } }, "at '/rbac': additional properties 'clusterwide' not allowed"],
     [{ redis: { image: { tag: 8 } } }, "at '/redis/image/tag': got number, want string"],
     [{ slack: { enabled: true, mode: 'websocket' } }, "at '/slack/mode': value must be one of 'http', 'socket'"],
+    // Kubernetes objects passed through: a misspelt key would be dropped by the API server, the setting silently lost.
+    [{ securityContext: { readOnlyRootFileSystem: true } }, "at '/securityContext': additional properties 'readOnlyRootFileSystem' not allowed"],
+    [{ podSecurityContext: { runAsNonroot: true } }, "at '/podSecurityContext': additional properties 'runAsNonroot' not allowed"],
+    [{ worker: { resources: { limit: { memory: '1Gi' } } } }, "at '/worker/resources': additional properties 'limit' not allowed"],
+    [{ redis: { resources: { request: { cpu: '1' } } } }, "at '/redis/resources': additional properties 'request' not allowed"],
+    [{ affinity: { podAntiAfinity: {} } }, "at '/affinity': additional properties 'podAntiAfinity' not allowed"],
+    [{ tolerations: [{ key: 'a', efect: 'NoSchedule' }] }, "at '/tolerations/0': additional properties 'efect' not allowed"],
     // config and policy: refused as Drover's own loaders would refuse them.
     [{ config: { log: { levle: 'debug' } } }, "at '/config/log': additional properties 'levle' not allowed"],
     [{ policy: { rules: [{ groups: ['sre'], runbooks: ['*'], clusters: ['*'], namespace: ['shop'] }] } }, "at '/policy/rules/0': additional properties 'namespace' not allowed"],
