@@ -112,6 +112,8 @@ export interface DroverDeps {
   now?: () => Date;
 }
 
+const knownIn = (names: ReadonlySet<string>) => (name: string) => names.has(name);
+
 /**
  * Wires Drover from explicit dependencies. Opens no port and starts nothing:
  * `main.ts` (or a test) listens on `router.listener` and calls `startWorker()`.
@@ -142,6 +144,8 @@ export function createDrover(deps: DroverDeps) {
     processMetrics: deps.processMetrics ?? false,
     version: deps.version ?? droverVersion(),
     knownRunbook: (id) => deps.runbooks.has(id),
+    // The clusters this process acts on; one without any counts no call of its own (only a forged handover entry would name one).
+    ...(deps.clusters ? { knownCluster: knownIn(new Set(deps.clusters.names())) } : deps.k8s ? {} : { knownCluster: () => false }),
     queueCounts: whenUp(() => queue.queue.getJobCounts('waiting', 'active', 'delayed')),
     redisUp: whenUp(async () => (await redis.ping()) === 'PONG'),
     workers: whenUp(async () => (await presence.workers()).length),

@@ -62,9 +62,12 @@ export function verbLabel(verb: string): string {
   return K8S_VERBS.has(v) ? v : 'other';
 }
 
-/** An HTTP status (0: no answer), or `other`. */
+// The statuses the Kubernetes API answers with (and a proxy in front of it may); each is a series per cluster and verb.
+const HTTP_CODES = new Set(['0', '200', '201', '202', '204', '304', '400', '401', '403', '404', '405', '406', '409', '410', '413', '415', '422', '429', '500', '501', '502', '503', '504']);
+
+/** An HTTP status the Kubernetes API uses (0: no answer), or `other`: a made-up status must not make a series of its own. */
 export function httpCodeLabel(code: string): string {
-  return /^(0|[1-5]\d\d)$/.test(code) ? code : 'other';
+  return HTTP_CODES.has(code) ? code : 'other';
 }
 
 /** The values each enumerated label may take (across the metrics that carry it); anything else is `other`. */

@@ -31,6 +31,8 @@ export interface MetricsOptions extends ScrapeReads {
   readTimeoutMs?: number;
   /** Runbook ids this process knows; another id (a forwarded count from an older CLI, a removed runbook) is exported as `other`. */
   knownRunbook?: (id: string) => boolean;
+  /** Cluster names this process acts on; another (a forged handover entry) is exported as `other`. */
+  knownCluster?: (name: string) => boolean;
 }
 
 type Normalise = (labels: Partial<Record<string, string | number>>) => Partial<Record<string, string>>;
@@ -73,7 +75,10 @@ export function createMetrics(options: MetricsOptions = {}) {
     collectDefaultMetrics({ register: registry, prefix: 'drover_' });
     for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(`drover_${name}`);
   }
-  const known = options.knownRunbook ? { runbook: options.knownRunbook } : {};
+  const known = {
+    ...(options.knownRunbook ? { runbook: options.knownRunbook } : {}),
+    ...(options.knownCluster ? { cluster: options.knownCluster } : {}),
+  };
   const readTimeoutMs = options.readTimeoutMs ?? 1000;
 
   function counter<T extends LabelName>(name: string, help: string, labelNames: readonly T[], code?: (value: string) => string) {
@@ -94,7 +99,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   }), (labels) => normaliseLabels(labels, { known }));
   const retries = counter('drover_run_retries_total', 'Attempts that failed with a retryable error and were scheduled again, by runbook and error code (other: a code Drover does not define).', ['runbook', 'code'], errorCodeLabel);
   const runsEnqueued = counter('drover_runs_enqueued_total', 'Runs accepted into the queue, by runbook and requester kind (cli, slack, alert, system).', ['runbook', 'requester']);
-  const k8sCalls = counter('drover_k8s_api_calls_total', 'Kubernetes API calls by cluster, verb and HTTP status code (0: no answer).', ['cluster', 'verb', 'code'], httpCodeLabel);
+  const k8sCalls = counter('drover_k8s_api_calls_total', 'Kubernetes API calls by cluster, verb and HTTP status code (0: no answer; other: a status the Kubernetes API does not use).', ['cluster', 'verb', 'code'], httpCodeLabel);
   const alerts = counter(
     'drover_alerts_total',
     'Alerts received from Alertmanager, by outcome (enqueued, deduplicated, unmatched, breaker_open, approval_required, denied, resolved, rejected).',

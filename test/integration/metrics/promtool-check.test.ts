@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { DroverError } from '../../../src/errors.js';
 import { isTerminal } from '../../../src/jobs/run-record.js';
 import { defineRunbook, z } from '../../../src/sdk/index.js';
@@ -6,31 +5,8 @@ import { WEBHOOK_TOKEN, deliver } from '../../support/alerts.js';
 import { seedDemo } from '../../support/seed.js';
 import { waitFor } from '../../support/wait-for.js';
 import { buildMetricsDrover, type MetricsDrover } from './metrics-drover.js';
+import { checkMetrics } from './promtool.js';
 import { scrape, sample } from './scrape.js';
-
-const MISSING =
-  "promtool is not installed: it ships in Debian's `prometheus` package (`apt-get install prometheus`; CI's .ci/run installs it), or put the official promtool on PATH.";
-
-/** `promtool check metrics`, reading the exposition on stdin as Prometheus' docs show it (`curl … | promtool check metrics`). */
-function checkMetrics(text: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(err.code === 'ENOENT' ? new Error(MISSING, { cause: err }) : err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, output });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(text);
-  });
-}
 
 let flakyCalls = 0;
 const flaky = defineRunbook({

@@ -1,5 +1,5 @@
 import { createMetrics } from '../../../src/metrics/metrics.js';
-import { LABEL_NAMES, LABEL_VALUES, errorCodeLabel, normaliseLabels } from '../../../src/metrics/labels.js';
+import { LABEL_NAMES, LABEL_VALUES, errorCodeLabel, httpCodeLabel, normaliseLabels } from '../../../src/metrics/labels.js';
 
 /** prom-client's process metrics (drover_process_*, drover_nodejs_*) carry these fixed labels. */
 const PROCESS_LABELS = ['le', 'type', 'space', 'kind', 'version', 'major', 'minor', 'patch'];
@@ -64,6 +64,19 @@ describe('metric labels', () => {
     expect(text).toContain('drover_k8s_api_calls_total{cluster="prod",verb="other",code="other"} 1');
     expect(text).toContain('drover_runs_total{runbook="known",outcome="other",dry_run="false"} 1');
     expect(text).toContain('drover_runs_enqueued_total{runbook="known",requester="other"} 1');
+  });
+
+  it('a Kubernetes call is counted under a cluster this process knows and a status the API uses; anything else is other', async () => {
+    expect(httpCodeLabel('404')).toBe('404');
+    expect(httpCodeLabel('0')).toBe('0');
+    expect(httpCodeLabel('599')).toBe('other');
+    expect(httpCodeLabel('418')).toBe('other');
+    const m = createMetrics({ knownCluster: (name) => name === 'prod' });
+    m.k8sCalls.inc({ cluster: 'prod', verb: 'get', code: '200' });
+    for (let i = 0; i < 100; i++) m.k8sCalls.inc({ cluster: `forged-${i}`, verb: 'get', code: String(100 + i) });
+    const text = await m.registry.metrics();
+    expect(text).toContain('drover_k8s_api_calls_total{cluster="prod",verb="get",code="200"} 1');
+    expect(text).toContain('drover_k8s_api_calls_total{cluster="other",verb="get",code="other"} 100');
   });
 
   it('the value sets match the contract (issue 14)', () => {
