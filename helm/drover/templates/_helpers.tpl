@@ -161,6 +161,20 @@ Secrets.
 {{- end }}
 {{- end }}
 
+{{/*
+The audit log lives in Redis: config.audit.maxLength events (Drover's default
+1,000,000) at about 0.5 KB each (measured: 430 bytes for a run's events) must
+fit in 60% of maxmemory, leaving the rest to the queue and the runs. Else
+Redis fills months after the install and refuses every write (noeviction).
+*/}}
+{{- define "drover.redisSizing" -}}
+{{- $events := dig "audit" "maxLength" 1000000 (.Values.config | default dict) | int64 }}
+{{- $maxmemory := include "drover.redisBytes" (include "drover.redisMaxmemory" .) | atoi }}
+{{- if gt (mul $events 500) (div (mul $maxmemory 6) 10) }}
+{{- fail (printf "The bundled Redis's maxmemory (%d MB) cannot hold the audit log: config.audit.maxLength %d events take about %d MB (0.5 KB each), which must stay within 60%% of maxmemory, the rest being the queue's and the runs'. Raise redis.resources.limits.memory (maxmemory is 80%% of it), or lower config.audit.maxLength (audit.stdout ships every event to your logs too)." (div $maxmemory 1000000) $events (div (mul $events 500) 1000000)) }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret and key holding the bundled Redis's password, or the external Redis's URL. */}}
 {{- define "drover.redisSecretRef" -}}
 {{- if include "drover.bundledRedis" . }}

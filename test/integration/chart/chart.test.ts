@@ -324,9 +324,9 @@ describe('Helm chart helm/drover', () => {
     const args = container.args?.join(' ') ?? '';
     expect(args).toContain('--appendonly yes');
     expect(args).toContain('--maxmemory-policy noeviction');
-    // 80% of the 512Mi limit: a full Redis refuses writes before the container is OOM-killed.
-    expect(container.resources?.limits?.memory).toBe('512Mi');
-    expect(args).toContain(`--maxmemory ${Math.floor(512 * 1024 * 1024 * 0.8)}`);
+    // 80% of the 1Gi limit: a full Redis refuses writes before the container is OOM-killed.
+    expect(container.resources?.limits?.memory).toBe('1Gi');
+    expect(args).toContain(`--maxmemory ${Math.floor(1024 * 1024 * 1024 * 0.8)}`);
     expect(redis.spec.volumeClaimTemplates?.[0]?.spec.resources.requests.storage).toBe('2Gi');
     expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
     const redisService = one<Service>(defaults, 'Service', 'ops-drover-redis');
