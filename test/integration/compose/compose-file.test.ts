@@ -6,6 +6,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
+import { configSchema } from '../../../src/config/schema.js';
 import { COMPOSE_DIR, ROOT, composeConfig, readYaml, requireTool, run, type ComposeFile, type ComposeService } from './tools.js';
 
 const PROMETHEUS_YML = join(COMPOSE_DIR, 'prometheus.yml');
@@ -134,6 +135,12 @@ describe('docker-compose.yml keeps its promises', () => {
     expect(argValue(args, '--appendonly')).toBe('yes');
     expect(argValue(args, '--maxmemory')).toMatch(/^\d+(mb|gb)$/);
     expect(argValue(args, '--maxmemory-policy')).toBe('noeviction');
+    // Large enough for the audit log Drover keeps there (its default maxLength, about 0.5 KB an event,
+    // in 60% of maxmemory: the chart's rule), or a stack left running fills Redis and every write fails.
+    const [, n, unit] = /^(\d+)(mb|gb)$/.exec(argValue(args, '--maxmemory') ?? '')!;
+    const maxmemory = Number(n) * (unit === 'gb' ? 1024 ** 3 : 1024 ** 2);
+    const events = (configSchema.parse({}) as { audit: { maxLength: number } }).audit.maxLength;
+    expect(events * 500).toBeLessThanOrEqual(maxmemory * 0.6);
   });
 
   it('gives every service a healthcheck and a restart policy', () => {
