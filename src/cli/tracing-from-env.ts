@@ -13,14 +13,20 @@ import type { RuntimeEnv } from './config-from.js';
  */
 export async function tracingFrom(rt: RuntimeEnv, config: Config): Promise<{ tracing: Tracing; warnings: string[] }> {
   const warnings: string[] = [];
-  if (!tracingSettings(rt.env)) return { tracing: tracingOff, warnings };
+  // Read once for the warnings (a garbage endpoint turns tracing off, and says so); createTracing reads the same again.
+  if (!tracingSettings(rt.env, (message) => warnings.push(`tracing: ${message}`))) return { tracing: tracingOff, warnings };
   const { createTracing } = await import('../tracing/create-tracing.js');
   let redactor: Redactor | undefined;
-  const tracing = createTracing({
-    env: rt.env,
-    instanceId: `${hostname()}-${process.pid}`,
-    redact: (text) => (redactor ??= new Redactor(config.redaction.patterns)).text(text),
-    warn: (message) => warnings.push(`tracing: ${message}`),
-  });
-  return { tracing, warnings };
+  try {
+    const tracing = createTracing({
+      env: rt.env,
+      instanceId: `${hostname()}-${process.pid}`,
+      redact: (text) => (redactor ??= new Redactor(config.redaction.patterns)).text(text),
+    });
+    return { tracing, warnings };
+  } catch (err) {
+    // The SDK refused its configuration: Drover runs untraced rather than not at all.
+    warnings.push(`tracing: off, the OpenTelemetry SDK refused its configuration (${err instanceof Error ? err.message : String(err)})`);
+    return { tracing: tracingOff, warnings };
+  }
 }

@@ -21,12 +21,23 @@ const SAMPLERS: readonly SamplerName[] = ['always_on', 'always_off', 'traceidrat
 
 const set = (value: string | undefined): string | undefined => (value?.trim() ? value.trim() : undefined);
 
-function number(env: Env, name: string, fallback: number, warn: (message: string) => void): number {
+/** Node's timers take at most this (about 24.8 days); a longer timeout silently becomes 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+interface Bounds {
+  /** Smallest value accepted (default 0). */
+  min?: number;
+  /** Largest value accepted (default: the longest timer). */
+  max?: number;
+  integer?: boolean;
+}
+
+function number(env: Env, name: string, fallback: number, warn: (message: string) => void, { min = 0, max = MAX_TIMER_MS, integer = false }: Bounds = {}): number {
   const raw = set(env[name]);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (Number.isFinite(n) && n >= 0) return n;
-  warn(`${name}=${raw} is not a number; using ${fallback}`);
+  if (Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n))) return n;
+  warn(`${name}=${raw} is not ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; using ${fallback}`);
   return fallback;
 }
 
@@ -51,12 +62,21 @@ export function parseKeyValues(text: string | undefined, what: string, warn: (me
   return out;
 }
 
-/** The OTLP/HTTP traces URL: the signal's own endpoint as given, else the base endpoint + /v1/traces. */
-function otlpUrl(env: Env): string {
+/** The OTLP/HTTP traces URL: the signal's own endpoint as given, else the base endpoint + /v1/traces; undefined when not an http(s) URL. */
+function otlpUrl(env: Env, warn: (message: string) => void): string | undefined {
   const own = set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  if (own) return own;
-  const base = set(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? 'http://localhost:4318';
-  return `${base.replace(/\/+$/, '')}/v1/traces`;
+  const base = set(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const url = own ?? `${(base ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === 'http:' || protocol === 'https:') return url;
+  // Not echoed: an endpoint may carry credentials.
+  warn(`${own ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT'} is not an http:// or https:// URL; spans are not sent over OTLP`);
+  return undefined;
 }
 
 /** The settings, or undefined when tracing is off (the default). */
@@ -75,6 +95,8 @@ export function tracingSettings(env: Env, warn: (message: string) => void = () =
     } else warn(`OTEL_TRACES_EXPORTER: "${name}" is not supported (otlp, console, none); ignored`);
   }
   if (!named.length && endpointSet) exporters.push('otlp');
+  const url = exporters.includes('otlp') ? otlpUrl(env, warn) : undefined;
+  if (exporters.includes('otlp') && !url) exporters.splice(exporters.indexOf('otlp'), 1);
   if (!exporters.length) return undefined;
 
   const protocol = set(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ?? set(env.OTEL_EXPORTER_OTLP_PROTOCOL);
@@ -85,11 +107,7 @@ export function tracingSettings(env: Env, warn: (message: string) => void = () =
   let samplerName: SamplerName = 'parentbased_always_on';
   if ((SAMPLERS as readonly string[]).includes(samplerRaw)) samplerName = samplerRaw as SamplerName;
   else warn(`OTEL_TRACES_SAMPLER=${samplerRaw} is not supported; using parentbased_always_on`);
-  let ratio = number(env, 'OTEL_TRACES_SAMPLER_ARG', 1, warn);
-  if (ratio > 1) {
-    warn(`OTEL_TRACES_SAMPLER_ARG=${ratio} is above 1; using 1`);
-    ratio = 1;
-  }
+  const ratio = number(env, 'OTEL_TRACES_SAMPLER_ARG', 1, warn, { max: 1 });
 
   const resourceAttributes = parseKeyValues(env.OTEL_RESOURCE_ATTRIBUTES, 'OTEL_RESOURCE_ATTRIBUTES', warn);
   const serviceName = set(env.OTEL_SERVICE_NAME) ?? resourceAttributes['service.name'] ?? 'drover';
@@ -98,19 +116,19 @@ export function tracingSettings(env: Env, warn: (message: string) => void = () =
     resourceAttributes,
     exporters,
     otlp: {
-      url: otlpUrl(env),
+      url: url ?? '',
       headers: {
         ...parseKeyValues(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS', warn),
         ...parseKeyValues(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', warn),
       },
-      timeoutMs: number(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', number(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, warn), warn),
+      timeoutMs: number(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', number(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, warn, { min: 1 }), warn, { min: 1 }),
     },
     sampler: { name: samplerName, ratio },
     batch: {
       scheduledDelayMillis: number(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, warn),
-      maxQueueSize: number(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, warn),
-      maxExportBatchSize: number(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, warn),
-      exportTimeoutMillis: number(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000, warn),
+      maxQueueSize: number(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, warn, { min: 1, max: 1_000_000, integer: true }),
+      maxExportBatchSize: number(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, warn, { min: 1, max: 1_000_000, integer: true }),
+      exportTimeoutMillis: number(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000, warn, { min: 1 }),
     },
   };
 }

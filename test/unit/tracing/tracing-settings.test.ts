@@ -50,4 +50,35 @@ describe('tracing settings from OTEL_* variables', () => {
     expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '7' }, (w) => warnings.push(w))?.sampler.ratio).toBe(1);
     expect(warnings).toHaveLength(2);
   });
+
+  it('garbage in OTEL_* is warned about and replaced, never handed to the SDK (which throws on some, or turns a huge timeout into 1 ms)', () => {
+    const warnings: string[] = [];
+    const warn = (w: string) => warnings.push(w);
+    // An endpoint that is no http(s) URL: no OTLP export (the URL is not echoed: it may carry credentials).
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url with s3cr3t' }, warn)).toBeUndefined();
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://collector/v1/traces' }, warn)).toBeUndefined();
+    expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp,console', OTEL_EXPORTER_OTLP_ENDPOINT: '::' }, warn)?.exporters).toEqual(['console']);
+    expect(warnings.filter((w) => /not an http:\/\/ or https:\/\/ URL/.test(w))).toHaveLength(3);
+    expect(warnings.join('\n')).not.toContain('s3cr3t');
+    warnings.length = 0;
+    const s = tracingSettings(
+      {
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '0',
+        OTEL_BSP_EXPORT_TIMEOUT: '1e12',
+        OTEL_BSP_SCHEDULE_DELAY: '-5',
+        OTEL_BSP_MAX_QUEUE_SIZE: '0',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2.5',
+        OTEL_TRACES_SAMPLER_ARG: 'NaN',
+      },
+      warn,
+    );
+    expect(s?.otlp.timeoutMs).toBe(10_000);
+    expect(s?.batch).toEqual({ scheduledDelayMillis: 5000, maxQueueSize: 2048, maxExportBatchSize: 512, exportTimeoutMillis: 30_000 });
+    expect(s?.sampler.ratio).toBe(1);
+    expect(warnings).toHaveLength(6);
+    for (const name of ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_BSP_EXPORT_TIMEOUT', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'OTEL_TRACES_SAMPLER_ARG']) {
+      expect(warnings.join('\n')).toContain(name);
+    }
+  });
 });
