@@ -6,6 +6,7 @@ import { redactingLogger } from '../../../src/redact/redacting-logger.js';
 import { Redactor } from '../../../src/redact/redactor.js';
 import { DroverError } from '../../../src/errors.js';
 import { defineRunbook, secret, z } from '../../../src/sdk/index.js';
+import type { Runbook } from '../../../src/runbook/types.js';
 import { seedSandbox } from '../../../src/testing/index.js';
 import type { Tracing } from '../../../src/tracing/create-tracing.js';
 import { WEBHOOK_TOKEN } from '../../support/alerts.js';
@@ -60,7 +61,7 @@ export interface TracedDrover extends TestDrover {
 }
 
 /** A Drover with a worker, its router on a loopback port, its log lines kept, traced by `tracing`. */
-export async function buildTracedDrover(tracing: Tracing): Promise<TracedDrover> {
+export async function buildTracedDrover(tracing: Tracing, more: Runbook[] = []): Promise<TracedDrover> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -70,7 +71,7 @@ export async function buildTracedDrover(tracing: Tracing): Promise<TracedDrover>
   });
   const logger = redactingLogger(new Redactor([]), { level: 'info', ...(tracing.logMixin ? { mixin: tracing.logMixin } : {}) }, sink);
   const t = await buildTestDrover({
-    runbooks: [tracedScale, tracedFlaky, tracedApproved],
+    runbooks: [tracedScale, tracedFlaky, tracedApproved, ...more],
     logger,
     ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
     configure: (c) => {
