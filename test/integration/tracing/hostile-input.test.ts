@@ -21,7 +21,7 @@ const careless = defineRunbook({
   async run(ctx, { namespace, password }) {
     await ctx.step(`notify with ${SLACK_TOKEN}`, async () => (await ctx.k8s.listDeployments(namespace)).length);
     await ctx.step('fail', () => {
-      throw new DroverError('runbook_refused', `refusing: password=${password} and Authorization: Bearer abcdefgh12345678`);
+      throw new DroverError('runbook_refused', `refusing: ${password}, password=${password} and Authorization: Bearer abcdefgh12345678`);
     });
   },
 });
