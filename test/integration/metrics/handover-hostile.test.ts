@@ -1,4 +1,5 @@
 import { buildMetricsDrover, type MetricsDrover } from './metrics-drover.js';
+import { WEBHOOK_TOKEN, deliver } from '../../support/alerts.js';
 import { checkMetrics } from './promtool.js';
 import { scrape, sample } from './scrape.js';
 
@@ -10,7 +11,7 @@ describe('hostile entries in the metrics handover list', () => {
   const entry = (m: string, l: Record<string, unknown>, n: unknown) => JSON.stringify({ m, l, n });
 
   beforeEach(async () => {
-    t = await buildMetricsDrover();
+    t = await buildMetricsDrover({ configure: (c) => (c.alerts.webhookToken = WEBHOOK_TOKEN) });
     key = `${t.prefix}:metrics:handover`;
   });
 
@@ -64,5 +65,19 @@ describe('hostile entries in the metrics handover list', () => {
     expect(series(text, 'drover_k8s_api_calls_total').length).toBeLessThanOrEqual(10);
     expect(text.length).toBeLessThan(200_000);
     expect((await checkMetrics(text)).code).toBe(0);
+  });
+
+  it('an Alertmanager storm of distinct label values adds no series', async () => {
+    const before = (await scrape(t.base)).split('\n').filter((l) => l.startsWith('drover_') && !l.startsWith('drover_process') && !l.startsWith('drover_nodejs')).length;
+    for (let batch = 0; batch < 4; batch++) {
+      const alerts = Array.from({ length: 500 }, (_, i) => ({ labels: { alertname: `Storm${batch}-${i}`, namespace: `ns-${i}`, pod: `pod-${batch}-${i}`, user: `U0${i}` } }));
+      expect((await deliver(t.base, alerts)).status).toBe(200);
+    }
+    const text = await scrape(t.base);
+    const after = text.split('\n').filter((l) => l.startsWith('drover_') && !l.startsWith('drover_process') && !l.startsWith('drover_nodejs'));
+    // One more series at most: drover_alerts_total{outcome="unmatched"}.
+    expect(after.length).toBeLessThanOrEqual(before + 1);
+    expect(sample(text, 'drover_alerts_total', { outcome: 'unmatched' })).toBe(2000);
+    expect(text).not.toMatch(/Storm|pod-|ns-\d|U0\d/);
   });
 });
