@@ -109,6 +109,12 @@ export interface DroverDeps {
   policy?: PolicySource;
   /** Traces alerts and commands through the queue to each step and Kubernetes call (see createTracing); absent: off. */
   tracer?: Tracer;
+  /**
+   * Takes Slack's requests and Alertmanager's webhook (default true). False for
+   * `drover worker`: the pods that hold Kubernetes credentials answer no
+   * inbound request but /metrics, /healthz and /readyz.
+   */
+  inbound?: boolean;
   now?: () => Date;
 }
 
@@ -328,7 +334,8 @@ export function createDrover(deps: DroverDeps) {
   const slack = slackSettings
     ? createSlackApp({ settings: slackSettings, commands: chat, store, redis, prefix, logger, redactor, listClusters })
     : undefined;
-  if (slack?.requestListener) router.add('POST', '/slack/events', tracedRoute(deps.tracer, 'POST', '/slack/events', slack.requestListener));
+  const inbound = deps.inbound !== false;
+  if (inbound && slack?.requestListener) router.add('POST', '/slack/events', tracedRoute(deps.tracer, 'POST', '/slack/events', slack.requestListener));
   if (slack) {
     const members = usergroupMembers(slack.client);
     // The policy counts a failed lookup as "not a member"; the reason belongs in the logs.
@@ -399,7 +406,7 @@ export function createDrover(deps: DroverDeps) {
     redis: availability,
   });
   // With tracing on, each delivery is an HTTP server span: the root of the traces of the runs it queues.
-  router.add('POST', WEBHOOK_PATH, tracedRoute(deps.tracer, 'POST', WEBHOOK_PATH, webhook));
+  if (inbound) router.add('POST', WEBHOOK_PATH, tracedRoute(deps.tracer, 'POST', WEBHOOK_PATH, webhook));
 
   let retention: NodeJS.Timeout | undefined;
   let outboxDrain: NodeJS.Timeout | undefined;

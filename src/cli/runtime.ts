@@ -53,7 +53,7 @@ export interface Runtime {
  * Everything a command needs, built from the environment. `withClusters` loads
  * the kubeconfig (workers act on clusters; the CLI only enqueues).
  */
-export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boolean; logLevel?: string; redis?: Redis; handOverCounts?: boolean }): Promise<Runtime> {
+export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boolean; logLevel?: string; redis?: Redis; handOverCounts?: boolean; inbound?: boolean }): Promise<Runtime> {
   const config = configFrom(rt);
   const { tracing, warnings } = await tracingFrom(rt, config);
   const logger = loggerFor(config, rt.logDestination, options.logLevel, tracing.logMixin);
@@ -100,6 +100,7 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
       ...(auditKey ? { auditKey } : {}),
       auditSinks,
       ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
+      ...(options.inbound === false ? { inbound: false } : {}),
     });
     return {
       config,

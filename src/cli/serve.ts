@@ -24,6 +24,8 @@ export interface ServeOptions {
   http: boolean;
   /** Developer conveniences: start a local Redis if none answers, print a guide, offer the terminal chat. */
   local: boolean;
+  /** Takes Slack's requests and events and Alertmanager's webhook; false for `drover worker`, which holds the Kubernetes credentials. */
+  inbound: boolean;
 }
 
 export function terminalChat(deps: CommandDeps, rt: Runtime): Promise<void> {
@@ -56,10 +58,10 @@ export async function serve(deps: CommandDeps, options: ServeOptions): Promise<v
   let server: Server | undefined;
   try {
     const chatInTerminal = options.local && deps.interactive && !configFrom(deps).slack.botToken;
-    rt = await openRuntime(deps, { withClusters: options.worker, ...(redis ? { redis } : {}), ...(chatInTerminal ? { logLevel: 'warn' } : {}) });
+    rt = await openRuntime(deps, { withClusters: options.worker, inbound: options.inbound, ...(redis ? { redis } : {}), ...(chatInTerminal ? { logLevel: 'warn' } : {}) });
     const { drover, config, logger } = rt;
     if (drover.slack) {
-      await drover.slack.start();
+      await drover.slack.start({ receive: options.inbound });
       logger.info({ mode: slackSettingsFrom(config.slack)?.mode, command: config.slack.command }, 'Slack app started');
     }
     drover.startHousekeeping();

@@ -283,6 +283,7 @@ export function createSlackApp(deps: SlackAppDeps) {
     return Promise.resolve();
   });
 
+  let socketStarted = false;
   return {
     app,
     client,
@@ -300,21 +301,25 @@ export function createSlackApp(deps: SlackAppDeps) {
           }),
         )
       : undefined,
-    async start(): Promise<void> {
+    /** `receive: false` (a worker) posts to Slack but takes no command or action from it (no Socket Mode connection). */
+    async start(options: { receive?: boolean } = {}): Promise<void> {
       try {
         await app.init();
       } catch (err) {
         const code = (err as { data?: { error?: string } }).data?.error ?? text(err);
         throw new DroverError('config_invalid', `Slack rejected SLACK_BOT_TOKEN (${code}). Check the bot token of the installed app.`, { cause: err });
       }
-      if (settings.mode === 'socket') await app.start();
+      if (settings.mode === 'socket' && options.receive !== false) {
+        await app.start();
+        socketStarted = true;
+      }
       notifier.start();
     },
     async stop(): Promise<void> {
       const left = await afterAck.drain(STOP_WAIT_MS);
       if (left) logger.warn({ left }, 'stopping with Slack commands still being handled (acknowledged, not finished): Redis or Slack did not answer in time');
       await notifier.stop();
-      if (settings.mode === 'socket') await app.stop();
+      if (socketStarted) await app.stop();
     },
   };
 }
