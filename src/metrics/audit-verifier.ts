@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AuditKey } from '../audit/audit-key.js';
 import { GENESIS, verifyChain, type ChainAnchor } from '../audit/chain.js';
 import { sealProblem } from '../audit/seal.js';
-import { failAt, parseAnchor, verifyRedisLog, type LogVerification } from '../audit/verify-log.js';
+import { failAt, judgeUnkeyed, parseAnchor, verifyRedisLog, type LogVerification } from '../audit/verify-log.js';
 
 export interface AuditVerifierDeps {
   redis: Redis;
@@ -88,7 +88,6 @@ export class AuditVerifier {
   }
 
   private async checkOnce(): Promise<LogVerification> {
-    const { redis, keys } = this.deps;
     let from = this.now() - this.lastFullAt >= (this.deps.fullEveryMs ?? 86_400_000) ? undefined : this.last;
     // Head, anchor and the oldest events in one step: retention cannot move the anchor in between.
     let ends = await this.readEnds(from ? 1 : PAGE);
@@ -106,30 +105,58 @@ export class AuditVerifier {
         }
       }
     }
-    let events: StoredEvent[];
-    if (from) events = await this.readAfter(from.id);
-    else {
-      // A whole check: its first page read with the anchor it starts from.
-      if (ends.oldest.length < PAGE && ends.count === 1) ends = await this.readEnds(PAGE);
-      const last = ends.oldest[ends.oldest.length - 1];
-      events = ends.oldest.length < PAGE || !last ? ends.oldest : [...ends.oldest, ...(await this.readAfter(last.id))];
+    let first: StoredEvent[];
+    let start: ChainAnchor;
+    if (from) {
+      first = await this.read(`(${from.id}`, '+');
+      start = { seq: from.seq, hash: from.hash };
+    } else {
+      // A whole check: its first page read with the anchor it starts from; the anchor's signature and the first link checked first.
+      if (ends.count === 1) ends = await this.readEnds(PAGE);
+      const front = this.frontProblem(parseAnchor(ends.anchor), ends.oldest[0]);
+      if (front) {
+        this.last = undefined;
+        return front;
+      }
+      const stored = parseAnchor(ends.anchor);
+      start = stored ? { seq: stored.seq, hash: stored.hash } : GENESIS;
+      first = ends.oldest;
     }
-    // Without a head when read (an empty log) the events read are all there was: a head written since names later events.
-    const headAfter = ends.head ? await redis.get(keys.head) : null;
-    const result = verifyRedisLog(
-      { events, anchor: from ? undefined : parseAnchor(ends.anchor), headBefore: parseAnchor(ends.head), headAfter: parseAnchor(headAfter) },
-      from ? { seq: from.seq, hash: from.hash } : GENESIS,
-      { key: this.deps.key, acceptUnkeyedThrough: this.deps.acceptUnkeyedThrough },
-    );
+    const { result, newest } = await this.verifyPages(first, start, ends.head);
     if (!result.ok) {
       this.last = undefined;
       return result;
     }
     if (!from) this.lastFullAt = this.now();
-    const newest = events[events.length - 1];
     if (newest && typeof newest.seq === 'number' && typeof newest.hash === 'string') this.last = { id: newest.id, seq: newest.seq, hash: newest.hash };
     else if (!from) this.last = undefined;
     return result;
+  }
+
+  /**
+   * Verifies the events from `start` page by page, keeping only the position
+   * between pages: a whole check of a log of a million events (the default
+   * audit.maxLength) never holds it in memory at once. The last page is
+   * checked against Drover's head as `drover audit verify` does.
+   */
+  private async verifyPages(page: StoredEvent[], start: ChainAnchor, headBefore: string | null): Promise<{ result: LogVerification; newest: StoredEvent | undefined }> {
+    const policy = { key: this.deps.key, acceptUnkeyedThrough: this.deps.acceptUnkeyedThrough };
+    let position = start;
+    let counted = { checked: 0, keyed: 0, unkeyed: 0 };
+    const total = (r: LogVerification) => ({ checked: counted.checked + r.checked, keyed: counted.keyed + r.keyed, unkeyed: counted.unkeyed + r.unkeyed });
+    let newest: StoredEvent | undefined;
+    for (let last = page[page.length - 1]; page.length >= PAGE && last; last = page[page.length - 1]) {
+      const chain = judgeUnkeyed({ ...verifyChain(page, position, policy.key), anchor: position }, policy);
+      if (!chain.ok) return { result: { ...chain, ...total(chain), anchor: start }, newest };
+      counted = total(chain);
+      position = chain.head;
+      newest = last;
+      page = await this.read(`(${last.id}`, '+');
+    }
+    // Without a head when read (an empty log) the events read are all there was: a head written since names later events.
+    const headAfter = headBefore ? await this.deps.redis.get(this.deps.keys.head) : null;
+    const result = verifyRedisLog({ events: page, anchor: undefined, headBefore: parseAnchor(headBefore), headAfter: parseAnchor(headAfter) }, position, policy);
+    return { result: { ...result, ...total(result), anchor: start }, newest: page[page.length - 1] ?? newest };
   }
 
   /** The anchor (or genesis) and the oldest event kept: the anchor's signature, and that the oldest event follows it. */
@@ -175,16 +202,5 @@ export class AuditVerifier {
       }
       return { ...parsed, id };
     });
-  }
-
-  private async readAfter(id: string | undefined): Promise<StoredEvent[]> {
-    const events: StoredEvent[] = [];
-    let start = id ? `(${id}` : '-';
-    for (;;) {
-      const page = await this.read(start, '+');
-      events.push(...page);
-      if (page.length < PAGE) return events;
-      start = `(${page[page.length - 1]!.id}`;
-    }
   }
 }
