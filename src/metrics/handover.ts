@@ -84,7 +84,7 @@ export class CountHandover {
     return taken;
   }
 
-  /** Adds one entry, if it names one of our counters with its labels; anything else (a stray write) is dropped. */
+  /** Adds one entry, if it names one of our counters with all its labels; anything else (a stray write) is dropped. */
   private apply(raw: string): void {
     let entry: Entry;
     try {
@@ -96,7 +96,8 @@ export class CountHandover {
     if (!counter || typeof entry.n !== 'number' || !(entry.n > 0 && entry.n <= 1_000_000) || typeof entry.l !== 'object' || entry.l === null) return;
     const allowed = new Set((counter as unknown as { labelNames: string[] }).labelNames);
     const labels = Object.entries(entry.l);
-    if (labels.some(([k, v]) => !allowed.has(k) || typeof v !== 'string')) return;
+    // Every label the counter has, as the CLI always counts: a partial set would be a series of its own, mixed into the family.
+    if (labels.length !== allowed.size || labels.some(([k, v]) => !allowed.has(k) || typeof v !== 'string')) return;
     try {
       counter.inc(Object.fromEntries(labels), entry.n);
     } catch {

@@ -52,6 +52,8 @@ describe('hostile entries in the metrics handover list', () => {
     expect(text).not.toContain('evil="1"');
     expect(text).not.toContain('xxxxxxxxxx');
     expect(sample(text, 'drover_workers')).not.toBe(5);
+    // A partial label set is no series of its own.
+    expect(series(text, 'drover_runs_total').filter((line) => !line.includes('outcome='))).toEqual([]);
     expect(await t.redis.llen(key)).toBe(0);
   });
 
