@@ -29,9 +29,13 @@ const METHOD_OF_VERB: Record<string, string> = { get: 'GET', list: 'GET', watch:
  * namespace and object names become placeholders.
  */
 export function kubePathTemplate(path: string): string {
-  const parts = path.split('/').filter(Boolean);
-  const prefix = parts[0] === 'api' ? 2 : parts[0] === 'apis' ? 3 : 0;
-  if (!prefix || parts.length <= prefix) return `/${parts.join('/')}`;
+  const all = path.split('/').filter(Boolean);
+  // An API server behind a path (Rancher's /k8s/clusters/<id>/, a proxy's): the template starts at api/ or apis/.
+  const at = all.findIndex((part) => part === 'api' || part === 'apis');
+  if (at < 0) return all.length ? '/{path}' : '/';
+  const parts = all.slice(at);
+  const prefix = parts[0] === 'api' ? 2 : 3;
+  if (parts.length <= prefix) return `/${parts.join('/')}`;
   const rest = parts.slice(prefix);
   if (rest[0] === 'namespaces' && rest.length >= 2) {
     rest[1] = '{namespace}';

@@ -35,6 +35,12 @@ describe('Kubernetes path templates (span names)', () => {
     ['/api/v1/nodes', '/api/v1/nodes'],
     ['/api/v1/namespaces/shop', '/api/v1/namespaces/{namespace}'],
     ['/apis', '/apis'],
+    // Behind a path: the prefix (a cluster id, a proxy's route) goes, names still become placeholders.
+    ['/k8s/clusters/c-m-x7k2/api/v1/namespaces/shop/secrets/db-password', '/api/v1/namespaces/{namespace}/secrets/{name}'],
+    ['/proxy/prod/apis/apps/v1/namespaces/shop/deployments/web', '/apis/apps/v1/namespaces/{namespace}/deployments/{name}'],
+    // No API path at all (a discovery or a stray URL): nothing of it in the name.
+    ['/openapi/v2', '/{path}'],
+    ['/some/object-name', '/{path}'],
   ])('%s → %s', (path, template) => {
     expect(kubePathTemplate(path)).toBe(template);
   });
