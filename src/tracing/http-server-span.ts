@@ -19,6 +19,8 @@ import {
 import { attributes, recordError } from './spans.js';
 import { contextFrom } from './trace-context.js';
 
+const MAX_USER_AGENT = 256;
+
 const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** `handler` inside a `<METHOD> <route>` server span; `handler` itself without a tracer. */
@@ -37,7 +39,8 @@ export function tracedRoute(tracer: Tracer | undefined, method: string, route: s
           [ATTR_URL_PATH]: route,
           [ATTR_URL_SCHEME]: 'http',
           [ATTR_SERVER_PORT]: req.socket.localPort,
-          [ATTR_USER_AGENT_ORIGINAL]: header(req.headers['user-agent']),
+          // Whoever calls sets it, up to Node's 16 KB of headers: kept to what tells one client from another.
+          [ATTR_USER_AGENT_ORIGINAL]: header(req.headers['user-agent'])?.slice(0, MAX_USER_AGENT),
         }),
       },
       parent,

@@ -100,6 +100,15 @@ describe('tracing under hostile or careless input', () => {
     }
   });
 
+  it('a huge User-Agent is cut to 256 characters in the span', async () => {
+    expect(await post({ authorization: `Bearer ${WEBHOOK_TOKEN}`, 'user-agent': 'A'.repeat(12_000) })).toBe(200);
+    const [server] = await waitFor(() => {
+      const s = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER);
+      return s.length ? s : undefined;
+    }, 'the server span');
+    expect(server?.attributes['user_agent.original']).toBe('A'.repeat(256));
+  });
+
   it('an unauthenticated request that claims a sampled parent makes one span, and nothing else', async () => {
     const status = await post({ authorization: 'Bearer wrong', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
     expect(status).toBe(401);
