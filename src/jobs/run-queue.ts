@@ -15,8 +15,7 @@ import type { ApprovalState, RunRecord, RunState } from './run-record.js';
 import { HELD_STATES, isHeld, isTerminal } from './run-record.js';
 import type { RunStore } from './run-store.js';
 import type { Tracer } from '@opentelemetry/api';
-import { sendSpan } from '../tracing/queue-spans.js';
-import type { TraceCarrier } from '../tracing/trace-context.js';
+import { sendSpan, type TracedJobData } from '../tracing/queue-spans.js';
 
 export interface RunRequest {
   runbook: string;
@@ -29,18 +28,12 @@ export interface RunRequest {
   runId?: string;
 }
 
-export interface JobData {
-  runId: string;
-  runbook: string;
-  cluster: string;
-  dryRun: boolean;
-  /** `plan`: the dry run a proposal shows its approvers; absent: the run itself. */
-  phase?: 'plan';
-  /** W3C trace context of the span that queued it: the worker's spans continue that trace, after a restart too. */
-  trace?: TraceCarrier;
-  /** Set by a traced attempt that failed and will be retried: the retry's span links to it. */
-  previousAttempt?: TraceCarrier;
-}
+/**
+ * A job's data: the run it executes (`phase: 'plan'` is the dry run a proposal
+ * shows its approvers), and the W3C trace context of the span that queued it
+ * (and of a failed attempt before), so the worker's spans continue that trace.
+ */
+export type JobData = TracedJobData;
 
 /** What a run that needs approval is held for (from the policy decision). */
 export type ApprovalRequest = Omit<ApprovalState, 'approvers' | 'expiresAt' | 'hash' | 'rejectedBy'>;

@@ -25,13 +25,15 @@ import {
 import { attributes, errorType, inSpan, recordError } from './spans.js';
 import { carrierOf, contextFrom, type TraceCarrier } from './trace-context.js';
 
-/** What a traced job's data carries besides its own fields. */
+/** A run's job data (JobData in the queue), with the trace context it carries. */
 export interface TracedJobData {
   runId: string;
   runbook: string;
   cluster: string;
   dryRun: boolean;
+  /** `plan`: the dry run a proposal shows its approvers; absent: the run itself. */
   phase?: 'plan';
+  /** W3C trace context of the span that queued it: the worker's spans continue that trace, after a restart too. */
   trace?: TraceCarrier;
   /** The span of the attempt before, when it failed to be retried: the next attempt links to it. */
   previousAttempt?: TraceCarrier;
