@@ -7,7 +7,8 @@ import { GENESIS, linkEncoded, type ChainAnchor } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { AuditEvent, AuditEventBody } from './events.js';
 import { seal } from './seal.js';
-import { parseAnchor, verifyRedisLog, type LogVerification } from './verify-log.js';
+import { parseAnchor, type LogVerification } from './verify-log.js';
+import { verifyStoredLog } from './verify-stored-log.js';
 
 // Appends a batch of already-linked events if the chain's head is still the one
 // they were linked to; otherwise answers the current head so the caller relinks.
@@ -245,28 +246,11 @@ export class AuditLog {
    * the events it covers are still there unchanged. Names the first problem.
    */
   async verify(options: { checkpoint?: Checkpoint | undefined; acceptUnkeyedThrough?: number | undefined } = {}): Promise<LogVerification> {
-    const [headBefore, anchor] = await Promise.all([this.redis.get(this.headKey), this.redis.get(this.anchorKey)]);
-    const events: Array<Record<string, unknown> & { id?: string }> = [];
-    let after = '-';
-    for (;;) {
-      const page = await this.redis.xrange(this.key, after === '-' ? '-' : `(${after}`, '+', 'COUNT', 5000);
-      for (const [id, fields] of page) {
-        let parsed: Record<string, unknown>;
-        try {
-          parsed = JSON.parse(fields[1] ?? '') as Record<string, unknown>;
-        } catch {
-          parsed = {};
-        }
-        events.push({ ...parsed, id });
-      }
-      if (page.length < 5000) break;
-      after = page[page.length - 1]?.[0] ?? after;
-    }
-    const headAfter = await this.redis.get(this.headKey);
-    return verifyRedisLog({ events, anchor: parseAnchor(anchor), headBefore: parseAnchor(headBefore), headAfter: parseAnchor(headAfter) }, GENESIS, {
-      key: this.auditKey,
-      acceptUnkeyedThrough: options.acceptUnkeyedThrough ?? this.acceptUnkeyedThrough,
-      checkpoint: options.checkpoint,
-    });
+    // One page at a time: the default maxLength (a million events) would be gigabytes of heap at once.
+    return verifyStoredLog(
+      { redis: this.redis, keys: { stream: this.key, head: this.headKey, anchor: this.anchorKey } },
+      { key: this.auditKey, acceptUnkeyedThrough: options.acceptUnkeyedThrough ?? this.acceptUnkeyedThrough, checkpoint: options.checkpoint },
+    );
   }
+
 }

@@ -55,6 +55,17 @@ export function judgeCheckpoint(result: LogVerification, hashes: Map<number, str
   return mismatch ? failAt(withCp, cp.seq, mismatch) : withCp;
 }
 
+/**
+ * The stored anchor's signature, judged with the oldest event kept: an
+ * unsigned anchor before keyed events was not written by Drover's retention.
+ */
+export function anchorProblem(result: LogVerification, stored: Record<string, unknown> | undefined, oldest: Record<string, unknown> | undefined, key: AuditKey | undefined): LogVerification | undefined {
+  if (!stored) return undefined;
+  const problem = sealProblem('anchor', stored, key);
+  if (problem === 'missing' ? !key || typeof oldest?.kid !== 'string' : !problem) return undefined;
+  return failAt(result, result.anchor.seq, `${problem === 'missing' ? 'the anchor is not signed' : problem}: events up to #${result.anchor.seq} were removed by someone other than Drover's retention`);
+}
+
 /** Reads a stored `{seq, hash}` (head or anchor), signed or not; undefined when absent or unreadable. */
 export function parseAnchor(raw: string | null | undefined): (ChainAnchor & Record<string, unknown>) | undefined {
   if (!raw) return undefined;
@@ -85,22 +96,33 @@ export function verifyRedisLog(snap: RedisSnapshot, genesis: ChainAnchor, policy
   const { key } = policy;
   const anchor: ChainAnchor = snap.anchor ? { seq: snap.anchor.seq, hash: snap.anchor.hash } : genesis;
   const chain = verifyChain(snap.events, anchor, key);
-  let result: LogVerification = { ...chain, anchor, ...(key ? { keyId: key.id } : {}) };
-  const first = snap.events[0];
-  if (snap.anchor) {
-    const problem = sealProblem('anchor', snap.anchor, key);
-    const firstKeyed = typeof first?.kid === 'string';
-    if (problem === 'missing' ? key && firstKeyed : problem) {
-      return failAt(result, anchor.seq, `${problem === 'missing' ? 'the anchor is not signed' : problem}: events up to #${anchor.seq} were removed by someone other than Drover's retention`);
-    }
-  }
+  const result: LogVerification = { ...chain, anchor, ...(key ? { keyId: key.id } : {}) };
+  const problem = anchorProblem(result, snap.anchor, snap.events[0], key);
+  if (problem) return problem;
   if (!result.ok) return result;
+  const held = new Map<number, HeldEvent>();
+  for (const e of snap.events) if (typeof e.seq === 'number' && typeof e.hash === 'string') held.set(e.seq, { hash: e.hash, keyed: e.kid !== undefined });
+  return judgeEnds(result, snap, held, policy);
+}
 
-  const hashes = new Map<number, string>();
-  for (const e of snap.events) if (typeof e.seq === 'number' && typeof e.hash === 'string') hashes.set(e.seq, e.hash);
+/** An event verified, as the end checks need it. */
+export interface HeldEvent {
+  hash: string;
+  keyed: boolean;
+}
+
+/**
+ * The checks after a good chain from `result.anchor` to `result.head`: that
+ * it reaches the head Drover keeps and the head's signature, unkeyed events,
+ * and the latest checkpoint. `held` has at least the events verified at the
+ * seqs of the heads and of the checkpoint: a paged verification keeps only those.
+ */
+export function judgeEnds(result: LogVerification, heads: Pick<RedisSnapshot, 'headBefore' | 'headAfter'>, held: Map<number, HeldEvent>, policy: VerifyPolicy): LogVerification {
+  const { key } = policy;
+  const { anchor } = result;
   const last = result.head;
-  const before = snap.headBefore;
-  const after = snap.headAfter;
+  const before = heads.headBefore;
+  const after = heads.headAfter;
   if (!after && !before) {
     if (last.seq > anchor.seq) return failAt(result, last.seq, `the chain's head is missing from Redis: it was deleted, and newer events may have been with it`);
   } else {
@@ -113,12 +135,13 @@ export function verifyRedisLog(snap: RedisSnapshot, genesis: ChainAnchor, policy
     }
     for (const head of [before, after]) {
       if (!head || head.seq < anchor.seq + 1 || head.seq > last.seq) continue;
-      if (hashes.get(head.seq) !== head.hash) return failAt(result, head.seq, `event #${head.seq} is not the one Drover's head names: the log was rewritten`);
+      if (held.get(head.seq)?.hash !== head.hash) return failAt(result, head.seq, `event #${head.seq} is not the one Drover's head names: the log was rewritten`);
       const problem = sealProblem('head', head, key);
-      const keyedAt = key && hashes.has(head.seq) && snap.events.find((e) => e.seq === head.seq)?.kid !== undefined;
+      const keyedAt = key && held.get(head.seq)?.keyed;
       if (problem === 'missing' ? keyedAt : problem) return failAt(result, head.seq, problem === 'missing' ? 'the head is not signed, though its event is keyed: it was reset by someone without the key' : `${problem}`);
     }
   }
-  result = judgeUnkeyed(result, policy);
-  return judgeCheckpoint(result, hashes, true, policy);
+  const hashes = new Map<number, string>();
+  for (const [seq, e] of held) hashes.set(seq, e.hash);
+  return judgeCheckpoint(judgeUnkeyed(result, policy), hashes, true, policy);
 }

@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { auditKey } from '../../../src/audit/audit-key.js';
-import { linkEncoded, GENESIS } from '../../../src/audit/chain.js';
-import { seal } from '../../../src/audit/seal.js';
+import { writeLargeAuditLog } from '../../support/large-audit-log.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 import { ROOT } from '../../support/test-drover.js';
 
@@ -41,20 +40,7 @@ describe('a whole audit verification of a large log', () => {
   beforeAll(async () => {
     redis = redisClient();
     prefix = uniquePrefix('audit-memory');
-    const key = auditKey(SECRET);
-    const stream = `${prefix}:audit`;
-    let head = GENESIS;
-    // Written straight to the stream, chained as AuditLog chains them: faster than 200,000 appends.
-    for (let i = 0; i < EVENTS; i += 5000) {
-      const batch = Array.from({ length: 5000 }, (_, j) => ({ v: 1, time: '2026-12-06T12:00:00.000Z', type: 'run.finished', runId: `r-${i + j}`, runbook: 'restart-deployment', cluster: 'prod', outcome: 'succeeded', durationMs: 1234, dryRun: false }));
-      const linked = linkEncoded(batch, head, key);
-      const pipeline = redis.pipeline();
-      for (const { json } of linked) pipeline.xadd(stream, '*', 'e', json);
-      await pipeline.exec();
-      const last = linked[linked.length - 1]!.event;
-      head = { seq: last.seq, hash: last.hash };
-    }
-    await redis.set(`${stream}:head`, JSON.stringify(seal('head', { seq: head.seq, hash: head.hash }, key)));
+    await writeLargeAuditLog(redis, prefix, EVENTS, auditKey(SECRET));
   }, 120_000);
 
   afterAll(async () => {
