@@ -53,9 +53,12 @@ export interface Runtime {
  * Everything a command needs, built from the environment. `withClusters` loads
  * the kubeconfig (workers act on clusters; the CLI only enqueues).
  */
-export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boolean; logLevel?: string; redis?: Redis; handOverCounts?: boolean; inbound?: boolean }): Promise<Runtime> {
+export async function openRuntime(
+  rt: RuntimeEnv,
+  options: { withClusters: boolean; logLevel?: string; redis?: Redis; handOverCounts?: boolean; inbound?: boolean; tracingShutdownMs?: number },
+): Promise<Runtime> {
   const config = configFrom(rt);
-  const { tracing, warnings } = await tracingFrom(rt, config);
+  const { tracing, warnings } = await tracingFrom(rt, config, options.tracingShutdownMs !== undefined ? { shutdownTimeoutMs: options.tracingShutdownMs } : {});
   const logger = loggerFor(config, rt.logDestination, options.logLevel, tracing.logMixin);
   for (const warning of warnings) logger.warn(warning);
   // Before anything connects: a broken policy file stops start-up.
@@ -125,10 +128,18 @@ export async function openRuntime(rt: RuntimeEnv, options: { withClusters: boole
   }
 }
 
+/**
+ * How long a short-lived command's exit may wait for its spans to be sent: a
+ * collector that does not answer would otherwise add the serving processes'
+ * 5 s to every command (a few spans, on loopback or a nearby collector, go in
+ * far less).
+ */
+export const CLI_TRACING_SHUTDOWN_MS = 1000;
+
 /** For commands that only read or enqueue (no clusters, warnings only): opens a runtime, runs `fn`, closes it. */
 export async function withClient<T>(rt: RuntimeEnv, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
   // Not scraped: its counts go to a serving process.
-  const runtime = await openRuntime(rt, { withClusters: false, logLevel: 'warn', handOverCounts: true });
+  const runtime = await openRuntime(rt, { withClusters: false, logLevel: 'warn', handOverCounts: true, tracingShutdownMs: CLI_TRACING_SHUTDOWN_MS });
   try {
     return await fn(runtime);
   } finally {

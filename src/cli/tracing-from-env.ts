@@ -11,7 +11,7 @@ import type { RuntimeEnv } from './config-from.js';
  * exporter are loaded only then. Configuration problems come back as
  * warnings, to be logged once the logger exists.
  */
-export async function tracingFrom(rt: RuntimeEnv, config: Config): Promise<{ tracing: Tracing; warnings: string[] }> {
+export async function tracingFrom(rt: RuntimeEnv, config: Config, options: { shutdownTimeoutMs?: number } = {}): Promise<{ tracing: Tracing; warnings: string[] }> {
   const warnings: string[] = [];
   // Read once for the warnings (a garbage endpoint turns tracing off, and says so); createTracing reads the same again.
   if (!tracingSettings(rt.env, (message) => warnings.push(`tracing: ${message}`))) return { tracing: tracingOff, warnings };
@@ -22,6 +22,7 @@ export async function tracingFrom(rt: RuntimeEnv, config: Config): Promise<{ tra
       env: rt.env,
       instanceId: `${hostname()}-${process.pid}`,
       redact: (text) => (redactor ??= new Redactor(config.redaction.patterns)).text(text),
+      ...(options.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}),
     });
     return { tracing, warnings };
   } catch (err) {
