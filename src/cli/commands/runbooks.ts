@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configFrom } from '../config-from.js';
@@ -8,7 +9,7 @@ import type { CommandDeps } from '../deps.js';
 const registryModule = () => import('../../runbook/registry.js');
 
 export function registerRunbookCommands(program: Command, deps: CommandDeps, setExit: (code: number) => void): void {
-  const runbooks = program.command('runbooks').description('List or validate the runbooks in the runbooks directory');
+  const runbooks = program.command('runbooks').description('List, validate or document the runbooks in the runbooks directory');
 
   runbooks
     .command('list')
@@ -31,6 +32,29 @@ export function registerRunbookCommands(program: Command, deps: CommandDeps, set
       }
       for (const p of problems) deps.output.err(`invalid: ${p}`);
       if (problems.length) setExit(EXIT.failed);
+    });
+
+  runbooks
+    .command('docs')
+    .description('Print the Markdown catalogue of the runbooks (params, risk, approval, triggers), or write it to a file')
+    .option('--out <file>', 'write the catalogue to this file instead of printing it')
+    .action(async (opts: { out?: string }) => {
+      const config = configFrom(deps);
+      const dir = resolve(deps.cwd, config.runbooks.dir);
+      const [{ loadRunbooks }, { renderCatalogue }, { runbookImporter }] = await Promise.all([
+        registryModule(),
+        import('../../runbook/catalogue.js'),
+        import('../runbook-importer.js'),
+      ]);
+      const { registry, problems } = await loadRunbooks(dir, runbookImporter(config, deps.cwd, (m) => deps.output.err(`warning: ${m}`)), deps.cwd);
+      for (const p of problems) deps.output.err(`invalid: ${p}`);
+      // A catalogue missing a broken runbook would look complete: write nothing.
+      if (problems.length) return setExit(EXIT.failed);
+      const text = renderCatalogue(registry.list());
+      if (!opts.out) return deps.output.out(text.replace(/\n$/, ''));
+      const file = resolve(deps.cwd, opts.out);
+      await writeFile(file, text);
+      deps.output.err(`wrote ${registry.size} runbook(s) to ${file}`);
     });
 
   runbooks

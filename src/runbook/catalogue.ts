@@ -1,0 +1,125 @@
+import { formatDuration, parseDuration, type Duration } from '../config/duration.js';
+import { approvalPolicy } from './approval.js';
+import { describeParams, type ParamInfo } from './params.js';
+import { chatName } from './registry.js';
+import type { AlertTrigger, Runbook } from './types.js';
+
+/** How `drover runbooks docs` is run, named in the catalogue's header and in the staleness test. */
+export const CATALOGUE_COMMAND = 'npx drover runbooks docs --out docs/runbooks.md';
+
+/** Text safe inside a Markdown table cell: one line, pipes escaped. */
+function cell(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+}
+
+/** Inline code that survives backticks in the text. */
+function code(text: string): string {
+  const fence = text.includes('`') ? '``' : '`';
+  return `${fence}${fence.length > 1 ? ' ' : ''}${text}${fence.length > 1 ? ' ' : ''}${fence}`;
+}
+
+const duration = (d: Duration) => formatDuration(parseDuration(d) ?? 0);
+
+function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function paramRow(p: ParamInfo): string {
+  const bounds =
+    p.minimum !== undefined && p.maximum !== undefined ? `${p.minimum}–${p.maximum}`
+    : p.minimum !== undefined ? `≥ ${p.minimum}`
+    : p.maximum !== undefined ? `≤ ${p.maximum}`
+    : undefined;
+  const type = [p.type, ...(bounds ? [bounds] : []), ...(p.choices?.length ? [`one of ${p.choices.map((c) => code(valueText(c))).join(', ')}`] : [])];
+  const need = p.required ? 'required' : p.default !== undefined ? `default ${code(valueText(p.default))}` : 'optional';
+  return `| ${code(p.name)} | ${cell(type.join(', '))} | ${need} | ${cell(p.description ?? '')} |`;
+}
+
+function approvalText(rb: Runbook): string {
+  const required = approvalPolicy(rb);
+  if (required === 'never') return 'not required';
+  const approvers = rb.approval?.approvers ?? 1;
+  const when = required === 'always' ? 'always' : 'unless dry run';
+  const timeout = rb.approval?.timeout !== undefined ? `, expires after ${duration(rb.approval.timeout)}` : '';
+  return `${when}, ${approvers} approver${approvers === 1 ? '' : 's'}${timeout}`;
+}
+
+/**
+ * The key shown with each param as `<name>`: the key function is called with
+ * placeholders, so `(p) => \`deployment/${p.namespace}/${p.deployment}\`` reads
+ * `deployment/<namespace>/<deployment>`. A function that does more than format
+ * strings may throw or return nonsense; then the catalogue says it is computed.
+ */
+function concurrencyKeyText(rb: Runbook): string {
+  if (!rb.concurrencyKey) return `${code(rb.id)} (the runbook id: runs on one cluster never overlap)`;
+  const placeholders = Object.fromEntries(describeParams(rb.params).map((p) => [p.name, `<${p.name}>`]));
+  try {
+    const key = rb.concurrencyKey(placeholders);
+    if (typeof key === 'string' && key) return code(key);
+  } catch {
+    // Falls through: the key depends on params in a way placeholders cannot show.
+  }
+  return 'computed from the params';
+}
+
+function alertLine(alert: AlertTrigger<Record<string, unknown>>): string {
+  const where = alert.matchers?.length ? ` where ${alert.matchers.map(code).join(', ')}` : '';
+  const mapping =
+    typeof alert.params === 'function' ? 'params computed from the alert by the runbook'
+    : // In the order the runbook lists them (a string-keyed object keeps it): deterministic and as written.
+      Object.entries(alert.params)
+        .map(([param, from]) => {
+          const [kind, name] = [String(from).slice(0, String(from).indexOf(':')), String(from).slice(String(from).indexOf(':') + 1)];
+          return `${code(param)} ← ${kind} ${code(name)}`;
+        })
+        .join(', ') || 'no params from the alert';
+  const silence = alert.silence ? '; the alert is silenced while the run fixes it' : '';
+  return `- alert ${code(alert.alertname)}${where}: ${mapping}${silence}`;
+}
+
+function section(rb: Runbook, command: string): string[] {
+  const chat = chatName(rb);
+  const params = describeParams(rb.params);
+  const rate = rb.rateLimit;
+  const lines = [`## ${rb.id}`, '', cell(rb.summary), ''];
+  if (rb.description) lines.push(rb.description.trim(), '');
+  lines.push(
+    '| | |',
+    '|---|---|',
+    `| Risk | ${rb.risk ?? 'medium'} |`,
+    `| Approval | ${approvalText(rb)} |`,
+    `| Concurrency key | ${concurrencyKeyText(rb)} |`,
+    `| Timeout | ${rb.timeout !== undefined ? duration(rb.timeout) : 'default (`jobs.defaultTimeout`, 10m unless configured)'} |`,
+    `| Rate limit (alert runs) | ${rate ? `${rate.maxRuns} run${rate.maxRuns === 1 ? '' : 's'} per ${duration(rate.window)}${rate.cooldown !== undefined ? `, ${duration(rate.cooldown)} cooldown` : ''}` : 'none'} |`,
+    '',
+    '**Params**',
+    '',
+  );
+  if (params.length) lines.push('| name | type | required / default | description |', '|---|---|---|---|', ...params.map(paramRow));
+  else lines.push('None.');
+  lines.push('', '**Triggers**', '');
+  lines.push(chat ? `- chat: ${code(`${command} run ${chat}`)}` : '- chat: hidden from chat (CLI and alerts only)');
+  for (const alert of rb.triggers?.alerts ?? []) lines.push(alertLine(alert));
+  lines.push('');
+  return lines;
+}
+
+/**
+ * The Markdown catalogue of runbooks: ordered by id, no timestamps, so the
+ * same definitions always render the same text (a test compares it with the
+ * committed docs/runbooks.md).
+ */
+export function renderCatalogue(runbooks: readonly Runbook[], options: { command?: string } = {}): string {
+  const command = options.command ?? '/drover';
+  const sorted = [...runbooks].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const lines = [
+    '# Runbook catalogue',
+    '',
+    `<!-- Generated from the runbook definitions by \`${CATALOGUE_COMMAND}\`; do not edit by hand. -->`,
+    '',
+    ...(sorted.length ? sorted.map((rb) => `- [${rb.id}](#${rb.id.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')}): ${cell(rb.summary)}`) : ['No runbooks.']),
+    '',
+    ...sorted.flatMap((rb) => section(rb, command)),
+  ];
+  return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
