@@ -59,7 +59,11 @@ describe('the worker checks every run again with its own policy', () => {
     expect(run.error?.message).toMatch(/^The worker's policy refuses this run\. Denied: no rule lets cli:\S+ \(groups: devs\) run restart-deployment on test/);
     expect(run.startedAt).toBeUndefined();
     expect(t.fake.requests.length).toBe(before);
-    const audit = await t.drover.audit.forRun(runId);
+    // run.finished leaves the outbox just after the state changes: wait for it rather than race it.
+    const audit = await waitFor(async () => {
+      const events = await t.drover.audit.forRun(runId);
+      return events.some((e) => e.type === 'run.finished') && events;
+    }, 'run.finished in the audit log');
     expect(audit.map((e) => e.type)).toEqual(['run.queued', 'run.refused', 'run.finished']);
     expect(audit[1]).toMatchObject({ by: 'worker', code: 'permission_denied', actor: { kind: 'cli' } });
     // Not retried: one attempt, refused before it began.
