@@ -20,14 +20,20 @@ export function spawnDrover(args: string[], env: Record<string, string>): ChildP
 }
 
 /** Runs `drover <args>` as its own process to its end (killed after `timeoutMs`); its exit code and output. */
-export async function runDroverProcess(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawnDrover(args, env);
+export function runDroverProcess(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; out: string; err: string }> {
+  return runNodeProcess(['--import', 'tsx', MAIN, ...args], processEnv(env), timeoutMs);
+}
+
+/** Runs `node <nodeArgs>` (e.g. a heap limit and a script through tsx) in the repository to its end (killed after `timeoutMs`), with `env` (undefined: this process's); its exit code and output. */
+export async function runNodeProcess(nodeArgs: string[], env: NodeJS.ProcessEnv | undefined, timeoutMs = 30_000): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  // 'close', not 'exit': the output is read to its end.
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   clearTimeout(timer);
   return { code, out: out.trim(), err: err.trim() };
 }

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { auditKey } from '../../../src/audit/audit-key.js';
 import { EXIT } from '../../../src/cli/output.js';
-import { processEnv } from '../../support/cli-process.js';
+import { processEnv, runNodeProcess } from '../../support/cli-process.js';
 import { writeLargeAuditLog } from '../../support/large-audit-log.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 import { ALLOW_ALL_POLICY, ROOT } from '../../support/test-drover.js';
@@ -13,25 +12,12 @@ const EVENTS = 200_000;
 const HEAP_MB = 80;
 
 /** `drover audit verify` as its own process (src/main.ts through tsx) whose heap is limited. */
-function auditVerifyInSmallHeap(prefix: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const env = processEnv({ DROVER_REDIS_PREFIX: prefix, DROVER_POLICY: ALLOW_ALL_POLICY, DROVER_AUDIT_KEY: SECRET, DROVER_SANDBOX: 'off', LOG_LEVEL: 'warn' });
-    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', join(ROOT, 'src', 'main.ts'), 'audit', 'verify'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const auditVerifyInSmallHeap = (prefix: string) =>
+  runNodeProcess(
+    [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', join(ROOT, 'src', 'main.ts'), 'audit', 'verify'],
+    processEnv({ DROVER_REDIS_PREFIX: prefix, DROVER_POLICY: ALLOW_ALL_POLICY, DROVER_AUDIT_KEY: SECRET, DROVER_SANDBOX: 'off', LOG_LEVEL: 'warn' }),
+    90_000,
+  );
 
 // Regression (#14 review): `drover audit verify` read the whole audit log into
 // memory (about 0.7 KB of heap per event: a million events, the default

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runNodeProcess } from '../../support/cli-process.js';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { auditKey } from '../../../src/audit/audit-key.js';
@@ -11,23 +11,8 @@ const EVENTS = 200_000;
 const HEAP_MB = 80;
 
 /** One whole verification in a child process whose heap is limited; its printed result. */
-function verifyInSmallHeap(prefix: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', join(ROOT, 'test/integration/metrics/verify-in-small-heap.ts'), prefix, SECRET], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const verifyInSmallHeap = (prefix: string) =>
+  runNodeProcess([`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', join(ROOT, 'test/integration/metrics/verify-in-small-heap.ts'), prefix, SECRET], undefined, 90_000);
 
 // Regression (#14 review): the periodic whole verification read the whole
 // audit log into memory (about 0.7 KB of heap per event: a million events, the
