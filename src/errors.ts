@@ -34,6 +34,18 @@ export type ErrorCode =
   | 'approval_expired'
   | 'run_not_pending'
   | 'redis_unavailable'
+  /** ctx.prometheus was called but no Prometheus is configured (prometheus.url) for the run's cluster. */
+  | 'prometheus_not_configured'
+  /** Prometheus did not answer (network, timeout, 5xx). */
+  | 'prometheus_unreachable'
+  /** Prometheus refused the query (PromQL syntax, a query it cannot run). */
+  | 'prometheus_bad_query'
+  /** ctx.http was asked for a host (or a redirect went to one) not in http.allow. */
+  | 'http_not_allowed'
+  /** An outbound ctx.http request got no answer (network, timeout). */
+  | 'http_unreachable'
+  /** An outbound ctx.http answer was larger than allowed. */
+  | 'http_too_large'
   | 'internal';
 
 export interface DroverErrorOptions {

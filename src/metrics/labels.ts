@@ -46,6 +46,12 @@ const ERROR_CODES = {
   approval_expired: true,
   run_not_pending: true,
   redis_unavailable: true,
+  prometheus_not_configured: true,
+  prometheus_unreachable: true,
+  prometheus_bad_query: true,
+  http_not_allowed: true,
+  http_unreachable: true,
+  http_too_large: true,
   internal: true,
 } satisfies Record<ErrorCode, true>;
 
