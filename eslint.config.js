@@ -9,7 +9,8 @@ const forbiddenInRunbooks = [
   { group: ['ioredis', 'redis', 'bullmq', 'bullmq/*'], message: 'Runbooks do not talk to Redis or the queue; use ctx.step for durable state.' },
   { group: ['@slack/*'], message: 'Use ctx.report() to talk to people.' },
   { group: ['node:child_process', 'child_process', 'node:http', 'node:https', 'http', 'https'], message: 'Side effects go through ctx.' },
-  { group: ['../src/*', '!../src/sdk', '../src/*/**', '!../src/sdk/index.js'], message: 'Import only the authoring API: ../src/sdk/index.js.' },
+  { group: ['../src/*', '!../src/sdk', '../src/*/**', '!../src/sdk/index.js'], message: "Import only the authoring API: import { defineRunbook, z } from 'drover'." },
+  { group: ['drover/*', '!drover/testing'], message: "Drover's package exports 'drover' (the authoring API) and 'drover/testing' (the harness)." },
 ];
 
 const processEnv = { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Only src/main.ts reads process.env; take the environment as a parameter.' };

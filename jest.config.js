@@ -3,7 +3,12 @@
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Runbooks and their tests import Drover by its package name; in this checkout that is the source.
+  moduleNameMapper: {
+    '^drover$': '<rootDir>/src/sdk/index.ts',
+    '^drover/testing$': '<rootDir>/src/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
 };
 

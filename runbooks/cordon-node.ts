@@ -1,4 +1,4 @@
-import { defineRunbook, z } from '../src/sdk/index.js';
+import { defineRunbook, z } from 'drover';
 
 /** kube-prometheus KubeNodeNotReady: stop scheduling onto a node that is not ready. */
 export default defineRunbook({

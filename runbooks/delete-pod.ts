@@ -1,4 +1,4 @@
-import { defineRunbook, RunbookRefusal, z } from '../src/sdk/index.js';
+import { defineRunbook, RunbookRefusal, z } from 'drover';
 
 export default defineRunbook({
   id: 'delete-pod',

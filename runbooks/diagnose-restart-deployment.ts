@@ -1,4 +1,4 @@
-import { defineRunbook, z } from '../src/sdk/index.js';
+import { defineRunbook, z } from 'drover';
 
 /** kube-prometheus KubeDeploymentReplicasMismatch: collect what explains it, then restart. */
 export default defineRunbook({

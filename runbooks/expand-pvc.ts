@@ -1,4 +1,4 @@
-import { compareQuantities, defineRunbook, grownSize, RunbookRefusal, z } from '../src/sdk/index.js';
+import { compareQuantities, defineRunbook, grownSize, RunbookRefusal, z } from 'drover';
 
 /** kube-prometheus KubePersistentVolumeFillingUp: grow the volume if its StorageClass can. */
 export default defineRunbook({

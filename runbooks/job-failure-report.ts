@@ -1,4 +1,4 @@
-import { defineRunbook, z } from '../src/sdk/index.js';
+import { defineRunbook, z } from 'drover';
 
 const MAX_LOG_LINES = 40;
 

@@ -1,4 +1,4 @@
-import { defineRunbook, RunbookRefusal, z } from '../src/sdk/index.js';
+import { defineRunbook, RunbookRefusal, z } from 'drover';
 
 /** kube-prometheus KubeHpaMaxedOut: give the autoscaler room, within a ceiling a person approves. */
 export default defineRunbook({

@@ -1,4 +1,4 @@
-import { defineRunbook, RunbookRefusal, z } from '../src/sdk/index.js';
+import { defineRunbook, RunbookRefusal, z } from 'drover';
 
 /** Guard rails: a typo must not scale a service to zero or to a thousand pods. */
 const MAX_REPLICAS = 50;

@@ -7,7 +7,7 @@ const RUNBOOK = Symbol.for('drover.runbook');
  *
  * @example
  * ```ts
- * import { defineRunbook, z } from '../src/sdk/index.js';
+ * import { defineRunbook, z } from 'drover';
  *
  * export default defineRunbook({
  *   id: 'restart-deployment',

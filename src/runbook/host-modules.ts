@@ -5,9 +5,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 /**
  * Where Drover's own modules are, so a compiled runbook imports the very
  * modules the running Drover uses (one SDK, one zod, one `DroverError`), not
- * a second copy: `../src/sdk/index.js` in a runbook means `dist/src/sdk/index.js`
- * when Drover runs compiled, and `src/sdk/index.ts` when it runs from source
- * (tsx, Jest).
+ * a second copy: `drover` (or, in older runbooks, `../src/sdk/index.js`) in a
+ * runbook means `dist/src/sdk/index.js` when Drover runs compiled, and
+ * `src/sdk/index.ts` when it runs from source (tsx, Jest).
  */
 export interface HostModules {
   /** The package root (holds `src/`, `dist/`, `node_modules/`). */
@@ -20,6 +20,26 @@ export interface HostModules {
   ownDirs: string[];
   /** The URL to import for a path under `sourceDir` (with or without a file on disk there). */
   moduleUrl(sourcePath: string): string;
+}
+
+/**
+ * What Drover's package name means in a runbook: `import ... from 'drover'` (the
+ * authoring API) and `'drover/testing'` (the harness and fakes), as package.json's
+ * `exports` lists them, by their source path under `src/`.
+ */
+const PACKAGE_ENTRIES: Record<string, string> = {
+  drover: join('sdk', 'index.ts'),
+  'drover/testing': join('testing', 'index.ts'),
+};
+
+/**
+ * The URL of the host's own module for a bare `drover` or `drover/testing`
+ * import (whatever `node_modules/drover` the runbook's directory holds, if any),
+ * or undefined for any other specifier.
+ */
+export function packageEntryUrl(host: HostModules, specifier: string): string | undefined {
+  const entry = PACKAGE_ENTRIES[specifier];
+  return entry === undefined ? undefined : host.moduleUrl(join(host.sourceDir, entry));
 }
 
 /** True when `path` is inside `dir` (not `dir` itself). */

@@ -2,7 +2,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, extname, isAbsolute, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildFailure, Loader, Message, Plugin } from 'esbuild';
-import { isOwnModule, isUnder, type HostModules } from './host-modules.js';
+import { isOwnModule, isUnder, packageEntryUrl, type HostModules } from './host-modules.js';
 
 /** A runbook compiled to one ES module. */
 export interface CompiledRunbook {
@@ -25,7 +25,8 @@ const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts
 /**
  * Bundles what belongs to the runbook (its file and local helpers) and leaves
  * everything else to Node, as absolute URLs so the cached file can live anywhere:
- * Drover's own modules (mapped to the ones this process runs, see HostModules),
+ * Drover's own modules (mapped to the ones this process runs, see HostModules;
+ * `drover` and `drover/testing` by name, see packageEntryUrl),
  * packages (resolved from the runbook's directory, as Node would), builtins.
  */
 function importsPlugin(host: HostModules): Plugin {
@@ -35,6 +36,9 @@ function importsPlugin(host: HostModules): Plugin {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === 'entry-point' || args.pluginData === SKIP) return undefined;
         if (isBuiltin(args.path)) return { path: args.path, external: true };
+        // `drover` and `drover/testing` are this Drover, wherever the runbook lives.
+        const entry = packageEntryUrl(host, args.path);
+        if (entry) return { path: entry, external: true };
         const relativeOrAbsolute = args.path.startsWith('.') || isAbsolute(args.path);
         // Compiled Drover may ship without src/: map by path, without looking for the file.
         if (host.compiled && relativeOrAbsolute) {

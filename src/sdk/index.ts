@@ -1,9 +1,10 @@
 /**
- * Drover's authoring API: everything a runbook file may import.
+ * Drover's authoring API: everything a runbook file may import, by the package's
+ * name (`drover`, in Drover's checkout and in a repository that installed it).
  *
  * @example
  * ```ts
- * import { defineRunbook, RunbookRefusal, z } from '../src/sdk/index.js';
+ * import { defineRunbook, RunbookRefusal, z } from 'drover';
  * ```
  */
 export { z } from 'zod';

@@ -1,4 +1,4 @@
-import { hostModules, isOwnModule } from '../../../src/runbook/host-modules.js';
+import { hostModules, isOwnModule, packageEntryUrl } from '../../../src/runbook/host-modules.js';
 
 describe('hostModules', () => {
   it('maps the source tree to dist/ when Drover runs compiled, with no file needed in src/', () => {
@@ -10,11 +10,16 @@ describe('hostModules', () => {
     expect(isOwnModule(host, '/opt/drover/dist/src/sdk/index.js')).toBe(true);
     expect(isOwnModule(host, '/opt/drover/runbooks/x.ts')).toBe(false);
     expect(isOwnModule(host, '/opt/drover/srcx/y.ts')).toBe(false);
+    expect(packageEntryUrl(host, 'drover')).toBe('file:///opt/drover/dist/src/sdk/index.js');
+    expect(packageEntryUrl(host, 'drover/testing')).toBe('file:///opt/drover/dist/src/testing/index.js');
+    expect(packageEntryUrl(host, 'drover/src/app.js')).toBeUndefined();
+    expect(packageEntryUrl(host, 'zod')).toBeUndefined();
   });
 
   it('uses the sources themselves when Drover runs from them (tsx, Jest)', () => {
     const host = hostModules('file:///home/me/drover/src/runbook/host-modules.ts');
     expect(host).toMatchObject({ root: '/home/me/drover', compiled: false, sourceDir: '/home/me/drover/src' });
     expect(host.moduleUrl('/home/me/drover/src/sdk/index.ts')).toBe('file:///home/me/drover/src/sdk/index.ts');
+    expect(packageEntryUrl(host, 'drover')).toBe('file:///home/me/drover/src/sdk/index.ts');
   });
 });

@@ -98,6 +98,31 @@ describe('cachedRunbookImporter', () => {
     expect(code).toContain(`from "${pathToFileURL(join(ROOT, 'src', 'sdk', 'index.ts')).href}"`);
   });
 
+  it('maps `drover` and `drover/testing` to the running Drover, whatever node_modules/drover the runbook has', async () => {
+    // A team's repository with its own (here: a decoy) installed copy: the runbook must still get the host's SDK.
+    const decoy = join(work, 'node_modules', 'drover');
+    mkdirSync(decoy, { recursive: true });
+    writeFileSync(join(decoy, 'package.json'), JSON.stringify({ name: 'drover', type: 'module', exports: { '.': './decoy.js', './testing': './decoy.js' } }));
+    writeFileSync(join(decoy, 'decoy.js'), 'throw new Error("the decoy copy was loaded");\n');
+    const file = join(runbooks, 'named.ts');
+    writeFileSync(
+      file,
+      [
+        "import { defineRunbook, z } from 'drover';",
+        "import { startK8sFake } from 'drover/testing';",
+        'export const harness = typeof startK8sFake;',
+        "export default defineRunbook({ id: 'named', summary: 's', params: z.object({}), run: () => Promise.resolve() });",
+        '',
+      ].join('\n'),
+    );
+    const mod = await importer()(file);
+    expect(isDefinedRunbook(mod.default)).toBe(true);
+    expect(mod.harness).toBe('function');
+    const code = readFileSync(join(cache, cached()[0]!), 'utf8');
+    expect(code).toContain(`from "${pathToFileURL(join(ROOT, 'src', 'sdk', 'index.ts')).href}"`);
+    expect(code).toContain(`from "${pathToFileURL(join(ROOT, 'src', 'testing', 'index.ts')).href}"`);
+  });
+
   it('reports a syntax error naming the file, line and column, through loadRunbooks', async () => {
     writeFileSync(join(runbooks, 'fine.ts'), runbook('fine'));
     writeFileSync(join(runbooks, 'broken.ts'), `${runbook('broken')}\nconst x = ;\n`);
