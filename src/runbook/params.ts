@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DroverError } from '../errors.js';
+import { paramErrorMap, paramPath } from './param-messages.js';
 import { suggest } from './suggest.js';
 import type { ParamsSchema, Runbook } from './types.js';
 
@@ -128,13 +129,13 @@ export function parseParams(runbook: Runbook, raw: unknown): Record<string, unkn
       problems.push({ message: `unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` });
     }
   }
-  const result = runbook.params.safeParse(input);
+  // Our sentences replace zod's defaults; a message the author wrote in the schema wins over them.
+  const result = runbook.params.safeParse(input, { error: paramErrorMap });
   if (!result.success) {
     for (const issue of result.error.issues) {
-      const where = issue.path.join('.');
+      const where = paramPath(issue.path);
       const param = issue.path[0] === undefined ? undefined : String(issue.path[0]);
-      const missing = issue.code === 'invalid_type' && where && input[where] === undefined;
-      const message = missing ? `${where} is required` : `${where ? `${where}: ` : ''}${issue.message}`;
+      const message = !where || issue.message.startsWith(where) ? issue.message : `${where}: ${issue.message}`;
       problems.push(param ? { param, message } : { message });
     }
   }

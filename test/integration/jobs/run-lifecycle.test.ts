@@ -162,7 +162,7 @@ describe('runs end to end: real Redis, real BullMQ worker, fake Kubernetes API',
   it('scale-deployment refuses what is out of bounds before touching the cluster', async () => {
     await expect(
       t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: 'demo', deployment: 'web', replicas: 500 }, requester: cli }),
-    ).rejects.toThrow(/replicas: Too big: expected number to be <=50/);
+    ).rejects.toThrow(/replicas must be at most 50/);
     const submitted = await t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: 'demo', deployment: 'web', replicas: 40 }, requester: cli });
     const run = await finished(t, submitted.id);
     expect(run).toMatchObject({ state: 'failed', error: { code: 'runbook_refused' } });

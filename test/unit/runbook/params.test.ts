@@ -24,7 +24,7 @@ describe('params', () => {
 
   it('keeps a value that is not a number as given, so validation names it', () => {
     const raw = paramsFromPairs(scale, ['namespace=shop', 'deployment=web', 'replicas=many']);
-    expect(() => parseParams(scale, raw)).toThrow(/replicas: Invalid input: expected number, received string/);
+    expect(() => parseParams(scale, raw)).toThrow(/replicas must be a whole number/);
   });
 
   it('applies defaults', () => {
@@ -41,7 +41,7 @@ describe('params', () => {
     expect(message).toMatch(/^Invalid parameters for scale: /);
     expect(message).toMatch(/unknown parameter "replica" \(did you mean "replicas"\?\)/);
     expect(message).toMatch(/deployment is required/);
-    expect(message).toMatch(/replicas: Too big: expected number to be <=50/);
+    expect(message).toMatch(/replicas must be at most 50/);
   });
 
   it('rejects a word that is not key=value and an unknown key at parse time', () => {
