@@ -3,6 +3,7 @@ import { dirname, extname, isAbsolute, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildFailure, Loader, Message, Plugin } from 'esbuild';
 import { isOwnModule, isUnder, packageEntryUrl, type HostModules } from './host-modules.js';
+import { forbiddenDroverModule, forbiddenPackage } from './forbidden-imports.js';
 
 /** A runbook compiled to one ES module. */
 export interface CompiledRunbook {
@@ -39,15 +40,22 @@ function importsPlugin(host: HostModules): Plugin {
         // `drover` and `drover/testing` are this Drover, wherever the runbook lives.
         const entry = packageEntryUrl(host, args.path);
         if (entry) return { path: entry, external: true };
+        // Past ctx there is no dry run, audit or cancellation: refused here, named in the load problem.
+        const refused = forbiddenPackage(args.path);
+        if (refused) return { errors: [{ text: refused }] };
         const relativeOrAbsolute = args.path.startsWith('.') || isAbsolute(args.path);
         // Compiled Drover may ship without src/: map by path, without looking for the file.
         if (host.compiled && relativeOrAbsolute) {
           const target = resolve(args.resolveDir, args.path);
+          const internal = forbiddenDroverModule(host, args.path, target);
+          if (internal) return { errors: [{ text: internal }] };
           if (isUnder(target, host.sourceDir)) return { path: host.moduleUrl(target), external: true };
         }
         const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
         if (found.errors.length) return { errors: found.errors };
         if (found.external) return { path: found.path, external: true };
+        const internal = forbiddenDroverModule(host, args.path, found.path);
+        if (internal) return { errors: [{ text: internal }] };
         if (isUnder(found.path, host.sourceDir)) return { path: host.moduleUrl(found.path), external: true };
         const typeScript = /\.[cm]?tsx?$/.test(found.path);
         if (isOwnModule(host, found.path) || (found.path.includes(`${sep}node_modules${sep}`) && !typeScript)) {
