@@ -58,6 +58,16 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: forbiddenInRunbooks }] },
   },
   {
+    // Runbook tests use node:test, whose test() and describe() return promises the runner awaits.
+    files: ['runbooks/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

@@ -46,6 +46,10 @@ export type ErrorCode =
   | 'http_unreachable'
   /** An outbound ctx.http answer was larger than allowed. */
   | 'http_too_large'
+  /** The runbook test harness waited for a run longer than its bound (drover/testing). */
+  | 'harness_timeout'
+  /** The runbook test harness replayed an alert payload Drover's webhook did not take. */
+  | 'harness_alert_rejected'
   | 'internal';
 
 export interface DroverErrorOptions {

@@ -52,6 +52,8 @@ const ERROR_CODES = {
   http_not_allowed: true,
   http_unreachable: true,
   http_too_large: true,
+  harness_timeout: true,
+  harness_alert_rejected: true,
   internal: true,
 } satisfies Record<ErrorCode, true>;
 
@@ -85,12 +87,14 @@ export const LABEL_VALUES = {
     'enqueued', 'deduplicated', 'unmatched', 'breaker_open', 'approval_required', 'denied', 'resolved',
     // drover_approvals_total
     'counted', 'approved', 'duplicate', 'refused', 'voided',
+    // drover_schedule_fires_total (with denied, rejected)
+    'queued', 'proposed', 'skipped', 'missed', 'limited',
   ],
   // drover_alert_remediations_total; drover_audit_verifications_total
   result: ['remediated', 'not_cleared', 'run_failed', 'ok', 'broken', 'error'],
   decision: ['allowed', 'approval_required', 'denied'],
   state: ['waiting', 'active', 'delayed'],
-  requester: ['cli', 'slack', 'alert', 'system'],
+  requester: ['cli', 'slack', 'alert', 'schedule', 'system'],
 } as const satisfies Partial<Record<LabelName, readonly string[]>>;
 
 function oneOf(values: readonly string[]): (value: string) => string {

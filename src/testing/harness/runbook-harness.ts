@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDrover, type Drover } from '../../app.js';
+import type { AuditEvent } from '../../audit/events.js';
+import { loadConfig } from '../../config/load-config.js';
+import { ClusterRegistry } from '../../k8s/clusters.js';
+import type { RunRecord } from '../../jobs/run-record.js';
+import { sandboxPolicy } from '../../policy/index.js';
+import { Redactor } from '../../redact/redactor.js';
+import { redactingLogger } from '../../redact/redacting-logger.js';
+import { RunbookRegistry } from '../../runbook/registry.js';
+import { startK8sFake, seedSandbox, type K8sFake, type RecordedRequest } from '../k8s-fake/index.js';
+import { deliverAlert, type AlertDelivery } from './alert-replay.js';
+import { approveAndFinish, person, settled } from './approvals.js';
+import { DEFAULT_REDIS_URL, deletePrefix, harnessRedis } from './harness-redis.js';
+import type { HarnessRunOptions, RunbookHarnessOptions } from './harness-options.js';
+import { collectRun, writesSince, type HarnessRun } from './run-result.js';
+import { waitUntil } from './wait.js';
+
+/** The cluster name runs act on. */
+export const SANDBOX_CLUSTER = 'sandbox';
+
+/** What `h.alert()` answers: how Drover took each alert, and the runs they started, finished. */
+export interface AlertReplay extends AlertDelivery {
+  runs: HarnessRun[];
+}
+
+/** A whole Drover acting on an in-process sandbox cluster; see runbookHarness. */
+export interface RunbookHarness {
+  /** The sandbox API server: `h.cluster.get('deployments', 'demo', 'web')`, `h.cluster.seed(...)`, `h.cluster.failNext(...)`. */
+  readonly cluster: K8sFake;
+  /** Asks for a real run, approves it if it needs approval, and answers it once finished. */
+  run(runbook: string, params: Record<string, unknown>, options?: HarnessRunOptions): Promise<HarnessRun>;
+  /** Asks for a dry run (mutations sent with dryRun=All; nothing changes) and answers it once finished. */
+  dryRun(runbook: string, params: Record<string, unknown>, options?: Omit<HarnessRunOptions, 'approveAs'>): Promise<HarnessRun>;
+  /** Approves a run left awaiting approval (`approveAs: false`) as `approver`, and answers it once finished (or still held). */
+  approve(runId: string, approver?: string): Promise<HarnessRun>;
+  /**
+   * Replays an Alertmanager webhook payload (an object, or the JSON text as recorded) through
+   * Drover's real webhook route, approves the runs it proposes (as `approveAs`), and answers
+   * them once finished.
+   */
+  alert(payload: unknown, options?: Pick<HarnessRunOptions, 'approveAs'>): Promise<AlertReplay>;
+  /** The whole audit log so far, oldest first. */
+  auditEvents(): Promise<AuditEvent[]>;
+  /** The Drover under test, for what the harness does not cover. */
+  readonly drover: Drover;
+  /** Stops the worker and the sandbox, and removes this harness's keys from Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * A whole in-process Drover (the real queue, worker, policy, approvals, audit
+ * log and webhook) on Redis, acting on an in-process sandbox API server as
+ * cluster `sandbox`, to test runbooks as they really run.
+ *
+ * @example
+ * ```ts
+ * import { test } from 'node:test';
+ * import assert from 'node:assert/strict';
+ * import { runbookHarness } from 'drover/testing';
+ * import restartDeployment from './restart-deployment.js';
+ *
+ * test('restarts the deployment', async () => {
+ *   const h = await runbookHarness({ runbooks: [restartDeployment] });
+ *   try {
+ *     const run = await h.run('restart-deployment', { namespace: 'demo', deployment: 'web' });
+ *     assert.equal(run.status, 'succeeded');
+ *     assert.deepEqual(run.writes.map((w) => w.method), ['PATCH']);
+ *   } finally {
+ *     await h.close();
+ *   }
+ * });
+ * ```
+ */
+export async function runbookHarness(options: RunbookHarnessOptions): Promise<RunbookHarness> {
+  // eslint-disable-next-line no-restricted-syntax -- the harness is an entry point of authors' tests: REDIS_URL says where Redis is
+  const env = options.env ?? process.env;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const requester = person(options.requester ?? 'U_AUTHOR');
+  const approver = options.approver ?? 'U_APPROVER';
+  // Checked before anything starts: a bad runbook is the author's first mistake, and the clearest to report.
+  const runbooks = new RunbookRegistry(options.runbooks);
+  const prefix = `drover-harness:${randomBytes(5).toString('hex')}`;
+  const config = loadConfig({ env: { DROVER_REDIS_PREFIX: prefix } });
+  // Retries come quickly: a test should not wait for production's backoff.
+  config.jobs.backoff = 50;
+  config.jobs.maxBackoff = 200;
+  config.alerts.webhookToken = randomBytes(24).toString('hex');
+  options.configure?.(config);
+  const redis = await harnessRedis(options.redisUrl ?? env.REDIS_URL ?? DEFAULT_REDIS_URL);
+  let fake: K8sFake | undefined;
+  let drover: Drover | undefined;
+  let server: Server | undefined;
+  const close = async () => {
+    await drover?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await fake?.stop();
+    await deletePrefix(redis, prefix).catch(() => undefined);
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  try {
+    fake = await startK8sFake({ ...options.cluster, ...(Array.isArray(options.seed) ? { seed: options.seed } : {}) });
+    if ((options.seed ?? 'sandbox') === 'sandbox') seedSandbox(fake);
+    const clusters = new ClusterRegistry({ extra: [{ name: SANDBOX_CLUSTER, source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }] });
+    drover = createDrover({
+      config,
+      redis,
+      logger: redactingLogger(new Redactor(config.redaction.patterns), { level: options.logLevel ?? 'silent' }),
+      runbooks,
+      clusters,
+      policy: { policy: sandboxPolicy(config.approvals.timeout) },
+    });
+    await drover.startWorker({ concurrency: 4 });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const d = drover;
+  const cluster = fake;
+
+  const lastRequest = () => cluster.requests.at(-1);
+
+  async function finish(record: RunRecord, since: RecordedRequest | undefined, approveAs: string | string[] | false | undefined): Promise<HarnessRun> {
+    let run = await settled(d, record.id, timeoutMs);
+    if (run.state === 'awaiting_approval' && approveAs !== false) {
+      const names = Array.isArray(approveAs) ? approveAs : [approveAs ?? approver];
+      run = await approveAndFinish(d, run, names.map(person), timeoutMs);
+    }
+    return collectRun(d, run, writesSince(cluster.requests, since));
+  }
+  async function submit(runbook: string, params: Record<string, unknown>, dryRun: boolean, options: HarnessRunOptions): Promise<HarnessRun> {
+    const since = lastRequest();
+    const who = options.requester ? person(options.requester) : requester;
+    const record = await d.gate.submit({ runbook, params, cluster: SANDBOX_CLUSTER, dryRun, requester: who });
+    return finish(record, since, options.approveAs);
+  }
+
+  let webhookUrl: Promise<string> | undefined;
+  const listen = () =>
+    new Promise<string>((resolve, reject) => {
+      server = createServer(d.router.listener);
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server?.address() as AddressInfo).port}/webhooks/alertmanager`));
+    });
+  const { webhookToken, webhookUsername, webhookPassword } = config.alerts;
+  const authorization = webhookToken
+    ? `Bearer ${webhookToken}`
+    : `Basic ${Buffer.from(`${webhookUsername ?? ''}:${webhookPassword ?? ''}`).toString('base64')}`;
+
+  return {
+    cluster,
+    drover: d,
+    run: (runbook, params, runOptions = {}) => submit(runbook, params, false, runOptions),
+    dryRun: (runbook, params, runOptions = {}) => submit(runbook, params, true, runOptions),
+    async approve(runId, as = approver) {
+      const since = lastRequest();
+      const held = await settled(d, runId, timeoutMs);
+      const run = held.state === 'awaiting_approval' ? await approveAndFinish(d, held, [person(as)], timeoutMs) : held;
+      return collectRun(d, run, writesSince(cluster.requests, since));
+    },
+    async alert(payload, alertOptions = {}) {
+      const since = lastRequest();
+      const delivery = await deliverAlert({ url: await (webhookUrl ??= listen()), authorization, audit: d.audit, payload });
+      const ids = [...new Set(delivery.received.flatMap((e) => e.runIds))];
+      // Each run is found as queued, or held for approval; then finished like any other.
+      const records = await Promise.all(
+        ids.map((id) => waitUntil(() => d.store.get(id), timeoutMs, () => `the run ${id} an alert started was not stored`)),
+      );
+      const runs = [];
+      for (const record of records) runs.push(await finish(record, since, alertOptions.approveAs));
+      // Writes are shared by runs that overlapped: each answer lists what reached the API server while it ran.
+      return { ...delivery, runs };
+    },
+    auditEvents: () => d.audit.read(),
+    close,
+  };
+}
