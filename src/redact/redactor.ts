@@ -117,7 +117,8 @@ export class Redactor {
     if (value instanceof Error) return this.error(value, depth, text);
     if (value === null || typeof value !== 'object') return value;
     const obj = value as Record<string, unknown>;
-    const isSecret = obj.kind === 'Secret' && (obj.apiVersion === 'v1' || obj.apiVersion === undefined);
+    // Any object whose kind is Secret (v1, a list item without apiVersion, a CRD's Secret kind alike): values never show.
+    const isSecret = obj.kind === 'Secret';
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(obj)) {
       if (isSecret && (key === 'data' || key === 'stringData') && v && typeof v === 'object') {

@@ -21,6 +21,13 @@ describe('redaction', () => {
     expect(JSON.stringify(out)).not.toMatch(/c3VwZXJzZWNyZXQ|hunter2|YWRtaW4/);
   });
 
+  it('masks the data of any object whose kind is Secret, whatever its apiVersion (a list item has none)', () => {
+    for (const apiVersion of [undefined, 'v1', 'example.com/v1']) {
+      const out = r.value({ ...(apiVersion ? { apiVersion } : {}), kind: 'Secret', metadata: { name: 'db' }, data: { password: 'aHVudGVyMg==' } });
+      expect(out.data).toEqual({ password: REDACTED });
+    }
+  });
+
   it('removes tokens from log lines and error messages, keeping the text readable', () => {
     const line = 'GET /api/v1/pods -H "Authorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLXZhbHVl" failed';
     expect(r.text(line)).toBe(`GET /api/v1/pods -H "Authorization: Bearer ${REDACTED}" failed`);
