@@ -12,14 +12,19 @@ import { ApiCaller } from './api-caller.js';
 import { ApiDiscovery } from './api-discovery.js';
 import { impersonatingKubeConfig } from './impersonating-http.js';
 import { AutoscalingOps } from './autoscaling-ops.js';
+import type { DrainOptions, DrainPlan } from './drain-filter.js';
+import { EvictionOps } from './eviction-ops.js';
 import { JobOps } from './job-ops.js';
 import { Mutations, ref, type MutationTarget } from './mutation.js';
 import { deletionDiff, objectDiff } from './plan-diff.js';
 import { readPodLogs } from './pod-logs.js';
 import { planRollback, rollbackPatch, selectorToString } from './rollback.js';
+import { RolloutOps } from './rollout-ops.js';
+import type { RolloutStatus } from './rollout-status.js';
 import { StorageOps } from './storage-ops.js';
 import type {
   CoreV1Event,
+  EvictionResult,
   K8sHooks,
   K8sIdentity,
   K8sOps,
@@ -67,6 +72,8 @@ class ClientK8sOps implements K8sOps {
   private readonly autoscaling: AutoscalingOps;
   private readonly storage: StorageOps;
   private readonly jobs: JobOps;
+  private readonly evictions: EvictionOps;
+  private readonly rollouts: RolloutOps;
 
   constructor(private readonly options: CreateK8sOpsOptions) {
     this.cluster = options.cluster;
@@ -82,9 +89,12 @@ class ClientK8sOps implements K8sOps {
     });
     this.mutations = new Mutations({ cluster: options.cluster, dryRun: options.dryRun, ...(options.hooks ? { hooks: options.hooks } : {}) });
     // Discovery is cached per base kubeconfig (one per cluster), not per impersonated copy.
-    this.autoscaling = new AutoscalingOps(kubeConfig, this.caller, this.mutations, new ApiDiscovery(options.kubeConfig, kubeConfig, this.caller));
+    const discovery = new ApiDiscovery(options.kubeConfig, kubeConfig, this.caller);
+    this.autoscaling = new AutoscalingOps(kubeConfig, this.caller, this.mutations, discovery);
     this.storage = new StorageOps(kubeConfig, this.caller, this.mutations);
     this.jobs = new JobOps(kubeConfig, this.caller, (namespace, listOptions) => this.listPods(namespace, listOptions));
+    this.evictions = new EvictionOps(kubeConfig, this.caller, this.mutations, discovery, (namespace, name) => this.getPod(namespace, name));
+    this.rollouts = new RolloutOps(kubeConfig, this.caller, this.mutations, (namespace, name) => this.getDeployment(namespace, name));
   }
 
   // ---- Deployments
@@ -299,6 +309,32 @@ class ClientK8sOps implements K8sOps {
 
   listJobPods(namespace: string, job: string): Promise<V1Pod[]> {
     return this.jobs.listJobPods(namespace, job);
+  }
+
+  // ---- Drains and rollouts
+
+  listNodePods(node: string): Promise<V1Pod[]> {
+    return this.evictions.listNodePods(node);
+  }
+
+  planDrain(node: string, options?: DrainOptions): Promise<DrainPlan> {
+    return this.evictions.planDrain(node, options);
+  }
+
+  evictPod(namespace: string, name: string, options?: { uid?: string; gracePeriodSeconds?: number }): Promise<EvictionResult> {
+    return this.evictions.evictPod(namespace, name, options);
+  }
+
+  rolloutStatus(namespace: string, deployment: string): Promise<RolloutStatus> {
+    return this.rollouts.rolloutStatus(namespace, deployment);
+  }
+
+  pauseDeployment(namespace: string, deployment: string): Promise<PlannedChange> {
+    return this.rollouts.setPaused(namespace, deployment, true);
+  }
+
+  resumeDeployment(namespace: string, deployment: string): Promise<PlannedChange> {
+    return this.rollouts.setPaused(namespace, deployment, false);
   }
 
   // ---- Events

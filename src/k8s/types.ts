@@ -1,8 +1,13 @@
 import type { CoreV1Event, V1Deployment, V1Node, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { V1Job, V1PersistentVolumeClaim, V1StorageClass, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { DrainOptions, DrainPlan } from './drain-filter.js';
+import type { RolloutStatus } from './rollout-status.js';
 
 export type { CoreV1Event, V1Deployment, V1Node, V1Pod, V1ReplicaSet };
 export type { V1Job, V1PersistentVolumeClaim, V1StorageClass, V2HorizontalPodAutoscaler };
+
+export type { DrainOptions, DrainPlan, DrainPod } from './drain-filter.js';
+export type { RolloutStatus } from './rollout-status.js';
 
 export type MutationVerb = 'create' | 'update' | 'patch' | 'delete';
 
@@ -169,7 +174,54 @@ export interface K8sOps {
    * older `job-name` label, each once, oldest first.
    */
   listJobPods(namespace: string, job: string): Promise<V1Pod[]>;
+
+  // ---- Drains and rollouts (eviction-ops.ts, rollout-ops.ts)
+
+  /** Every pod bound to the node, in every namespace (`spec.nodeName`). */
+  listNodePods(node: string): Promise<V1Pod[]>;
+  /**
+   * The node's pods sorted as `kubectl drain` sorts them: to evict, skipped
+   * (DaemonSet and mirror pods, finished or terminating ones) and refused
+   * (no controller, or emptyDir data, unless `force` / `deleteEmptyDirData`).
+   * Reads only.
+   *
+   * @example
+   * ```ts
+   * const plan = await ctx.k8s.planDrain(node, { deleteEmptyDirData: true });
+   * if (plan.refuse.length) throw new RunbookRefusal(`cannot drain ${node}: ${plan.refuse.map((p) => p.name).join(', ')}`);
+   * ```
+   */
+  planDrain(node: string, options?: DrainOptions): Promise<DrainPlan>;
+  /**
+   * Evicts a pod through the Eviction API (policy/v1, or policy/v1beta1 on
+   * older clusters), which honours its PodDisruptionBudget: a budget with no
+   * disruption left is answered `blocked` with the server's reason (retry
+   * later), not thrown. With `uid`, a pod replaced by another of the same
+   * name is `gone`, never evicted. A dry run sends the eviction as a dry run.
+   *
+   * @example
+   * ```ts
+   * const r = await ctx.k8s.evictPod('shop', 'web-5d8f-x2x9q', { uid });
+   * if (r.outcome === 'blocked') await ctx.report(`still blocked: ${r.reason}`);
+   * ```
+   */
+  evictPod(namespace: string, name: string, options?: { uid?: string; gracePeriodSeconds?: number }): Promise<EvictionResult>;
+  /** Where the deployment's rollout is, in `kubectl rollout status`'s terms. Reads only. */
+  rolloutStatus(namespace: string, deployment: string): Promise<RolloutStatus>;
+  /** Sets spec.paused: the controller stops rolling out template changes (`kubectl rollout pause`). No request when already paused. */
+  pauseDeployment(namespace: string, deployment: string): Promise<PlannedChange>;
+  /** Clears spec.paused (`kubectl rollout resume`). No request when not paused. */
+  resumeDeployment(namespace: string, deployment: string): Promise<PlannedChange>;
 }
+
+/** How one eviction went. */
+export type EvictionResult =
+  /** Accepted (in a dry run: would be); the pod terminates and its controller replaces it elsewhere. */
+  | { outcome: 'evicted'; change: PlannedChange }
+  /** The pod no longer exists, or was replaced by another of that name. */
+  | { outcome: 'gone'; change: PlannedChange }
+  /** A PodDisruptionBudget allows no disruption now (HTTP 429): nothing changed; try again later. */
+  | { outcome: 'blocked'; reason: string; retryAfterSeconds?: number };
 
 /** The Kubernetes user and groups a run acts as when its cluster impersonates (Impersonate-User / Impersonate-Group). */
 export interface K8sIdentity {

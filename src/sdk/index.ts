@@ -39,5 +39,7 @@ export type {
   V1StorageClass,
   V2HorizontalPodAutoscaler,
 } from '../k8s/types.js';
+/** Drains and rollouts: what ctx.k8s.planDrain, evictPod and rolloutStatus answer. */
+export type { DrainOptions, DrainPlan, DrainPod, EvictionResult, RolloutStatus } from '../k8s/types.js';
 /** Kubernetes quantities (`10Gi`, `1536Mi`): parse, compare, grow. */
 export { compareQuantities, grownSize, parseQuantity } from '../k8s/quantity.js';

@@ -1,7 +1,7 @@
 /**
  * Minimal discovery answers: /version, /api, /apis, /api/v1, and
  * /apis/{group} and /apis/{group}/{version} for each served group (apps,
- * autoscaling, batch, storage.k8s.io), as the emulated release lists them,
+ * autoscaling, batch, policy, storage.k8s.io), as the emulated release lists them,
  * enough for clients that probe first (Drover picks its autoscaling version
  * from /apis).
  */
@@ -9,7 +9,7 @@ import { RESOURCES, type ResourceDef } from './resources.js';
 import { servedGroupVersions } from './router.js';
 import { servedVersion, type VersionProfile } from './versions.js';
 
-function resourceList(groupVersion: string, defs: ResourceDef[]): unknown {
+function resourceList(groupVersion: string, defs: ResourceDef[], evictionVersion = 'v1'): unknown {
   const resources: unknown[] = [];
   for (const d of defs) {
     resources.push({
@@ -21,12 +21,16 @@ function resourceList(groupVersion: string, defs: ResourceDef[]): unknown {
       shortNames: d.shortNames,
     });
     for (const sub of d.subresources) {
-      const kind = sub === 'scale' ? 'Scale' : d.kind;
-      const verbs = sub === 'log' ? ['get'] : ['get', 'patch', 'update'];
+      const kind = sub === 'scale' ? 'Scale' : sub === 'eviction' ? 'Eviction' : d.kind;
+      const verbs = sub === 'log' ? ['get'] : sub === 'eviction' ? ['create'] : ['get', 'patch', 'update'];
       const entry: Record<string, unknown> = { name: `${d.resource}/${sub}`, singularName: '', namespaced: d.namespaced, kind, verbs };
       if (sub === 'scale') {
         entry.group = 'autoscaling';
         entry.version = 'v1';
+      }
+      if (sub === 'eviction') {
+        entry.group = 'policy';
+        entry.version = evictionVersion;
       }
       resources.push(entry);
     }
@@ -51,7 +55,8 @@ export function discovery(path: string, serverAddress: string, profile: VersionP
     case '/apis':
       return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(([group, versions]) => apiGroup(group, versions)) };
     case '/api/v1':
-      return resourceList('v1', RESOURCES.filter((d) => d.group === ''));
+      // Evictions are policy/v1 from 1.22; 1.21 still took v1beta1 there although it served policy/v1.
+      return resourceList('v1', RESOURCES.filter((d) => d.group === ''), profile.policyVersion);
     default:
       break;
   }

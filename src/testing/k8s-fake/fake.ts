@@ -6,7 +6,8 @@ import { listen } from '../../http/listen.js';
 import { createServer } from 'node:http';
 import { AccessRules, FaultQueue } from './access.js';
 import { DeploymentController, sameTemplate } from './deployment-controller.js';
-import { Handlers } from './handlers.js';
+import { Evictions } from './eviction.js';
+import { dryRunOf, Handlers } from './handlers.js';
 import { getPath, isObject } from './json.js';
 import { controllerUidOf, timestamp } from './meta.js';
 import { podForReplicaSet } from './pod-factory.js';
@@ -52,7 +53,10 @@ export async function startK8sFake(options: K8sFakeOptions = {}): Promise<K8sFak
   });
   const registry = new Registry({ store, controller, now, keepTerminatingPods: options.keepTerminatingPods ?? false, profile });
   const logs = new PodLogs();
-  const handlers = new Handlers(registry, new ScaleHandler(registry), logs, store);
+  // 1.20 takes only policy/v1beta1 Evictions; from 1.22 both.
+  const evictionVersions = profile.policyVersion === 'v1' ? ['policy/v1', 'policy/v1beta1'] : ['policy/v1beta1'];
+  const evictions = new Evictions(registry, now, evictionVersions, (values) => dryRunOf('create', values));
+  const handlers = new Handlers(registry, new ScaleHandler(registry), logs, store, evictions);
   const access = new AccessRules(options.authorize);
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];

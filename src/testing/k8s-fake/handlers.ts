@@ -5,6 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import { mediaType, patchTypeOf } from './apply-patch.js';
 import { asObject, getPath, isObject } from './json.js';
+import type { Evictions } from './eviction.js';
 import type { PodLogs } from './pod-logs.js';
 import type { Answer, DeleteOptionsInput, Registry } from './registry.js';
 import { apiVersionOf, requireResource, type ResourceDef, type Verb } from './resources.js';
@@ -129,6 +130,7 @@ export class Handlers {
     private readonly scale: ScaleHandler,
     private readonly logs: PodLogs,
     private readonly store: ObjectStore,
+    private readonly evictions: Evictions,
   ) {}
 
   handle(input: HandlerInput): Answer | TextAnswer {
@@ -136,6 +138,7 @@ export class Handlers {
     const { def, namespace } = route;
     const name = route.name ?? '';
     if (route.subresource === 'log') return this.podLog(namespace ?? '', name, query);
+    if (route.subresource === 'eviction') return this.evictions.evict(namespace ?? '', name, query, input.rawBody);
     if (route.subresource === 'scale') return this.scaleRequest(input);
     if (route.subresource === 'status') return this.statusRequest(input);
     switch (verb) {

@@ -82,6 +82,9 @@ export function verbFor(route: ResourceRoute, method: string, query: URLSearchPa
     if (method === 'POST' && (!def.namespaced || route.namespace !== undefined)) verb = 'create';
   } else if (subresource === 'log') {
     if (method === 'GET') verb = 'get';
+  } else if (subresource === 'eviction') {
+    // POST only: an Eviction is created, never read.
+    if (method === 'POST') verb = 'create';
   } else {
     const byMethod: Record<string, Verb> = { GET: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
     verb = byMethod[method];

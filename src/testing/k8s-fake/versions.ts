@@ -13,6 +13,8 @@ export interface VersionProfile {
   info: Record<string, string>;
   /** The autoscaling version HorizontalPodAutoscalers are served at. */
   hpaVersion: 'v2' | 'v2beta2';
+  /** The policy version PodDisruptionBudgets (and Evictions) are served at: policy/v1 came in 1.21 (Eviction in 1.22), v1beta1 went in 1.25. */
+  policyVersion: 'v1' | 'v1beta1';
   /** Versions discovery lists per group, preferred first (only the groups the fake serves). */
   groupVersions: Record<string, string[]>;
   /** Pod templates carry `metadata.creationTimestamp: null`, as Go's encoder wrote a zero metav1.Time before 1.31-era omitempty fixes. */
@@ -32,7 +34,8 @@ export const VERSION_PROFILES: Record<FakeKubernetesVersion, VersionProfile> = {
     version: '1.31',
     info: { major: '1', minor: '31', gitVersion: 'v1.31.0-drover-fake', ...BUILD, buildDate: '2024-08-13T00:00:00Z', goVersion: 'go1.22.5' },
     hpaVersion: 'v2',
-    groupVersions: { apps: ['v1'], autoscaling: ['v2'], batch: ['v1'], 'storage.k8s.io': ['v1'] },
+    policyVersion: 'v1',
+    groupVersions: { apps: ['v1'], autoscaling: ['v2'], batch: ['v1'], policy: ['v1'], 'storage.k8s.io': ['v1'] },
     nullTemplateTimestamp: false,
     modernJobs: true,
     patchMediaTypeMessage: 'accepted-list',
@@ -42,8 +45,9 @@ export const VERSION_PROFILES: Record<FakeKubernetesVersion, VersionProfile> = {
     version: '1.20',
     info: { major: '1', minor: '20', gitVersion: 'v1.20.2-drover-fake', ...BUILD, buildDate: '2021-01-13T00:00:00Z', goVersion: 'go1.15.5' },
     hpaVersion: 'v2beta2',
-    // As kube-apiserver 1.20 lists them: autoscaling/v2 came in 1.23.
-    groupVersions: { apps: ['v1'], autoscaling: ['v1', 'v2beta1', 'v2beta2'], batch: ['v1', 'v1beta1'], 'storage.k8s.io': ['v1', 'v1beta1'] },
+    policyVersion: 'v1beta1',
+    // As kube-apiserver 1.20 lists them: autoscaling/v2 came in 1.23, policy/v1 in 1.21.
+    groupVersions: { apps: ['v1'], autoscaling: ['v1', 'v2beta1', 'v2beta2'], batch: ['v1', 'v1beta1'], policy: ['v1beta1'], 'storage.k8s.io': ['v1', 'v1beta1'] },
     nullTemplateTimestamp: true,
     modernJobs: false,
     patchMediaTypeMessage: 'short',
@@ -64,7 +68,9 @@ export interface ServedResource {
 
 /** The version a resource is served at under this profile. */
 export function servedVersion(profile: VersionProfile, def: ServedResource): string {
-  return def.resource === 'horizontalpodautoscalers' ? profile.hpaVersion : def.version;
+  if (def.resource === 'horizontalpodautoscalers') return profile.hpaVersion;
+  if (def.resource === 'poddisruptionbudgets') return profile.policyVersion;
+  return def.version;
 }
 
 /** `group/version` of a resource under this profile. */
