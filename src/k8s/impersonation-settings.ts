@@ -73,7 +73,7 @@ const clusterImpersonation = z
      * display name, which its owner can change.
      */
     default: identityTemplate.optional(),
-    /** Identity of alert-triggered runs; absent: they are refused on this cluster. */
+    /** Identity of alert-triggered and scheduled runs; absent: they are refused on this cluster. */
     automation: identity.optional(),
   })
   .strict();

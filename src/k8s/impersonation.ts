@@ -55,8 +55,9 @@ function fromTemplate(template: NonNullable<ClusterImpersonation['default']>, cl
 export function identityFor(settings: ImpersonationSettings, cluster: string, requester: Requester): K8sIdentity | undefined {
   const rules = settings[cluster];
   if (!rules) return undefined;
-  if (requester.kind === 'alert') {
-    if (!rules.automation) throw denied(cluster, requester, 'alert-triggered runs have no automation identity configured');
+  // Alerts and schedules are automation: they act as the cluster's automation identity, or not at all.
+  if (requester.kind === 'alert' || requester.kind === 'schedule') {
+    if (!rules.automation) throw denied(cluster, requester, `${requester.kind === 'alert' ? 'alert-triggered' : 'scheduled'} runs have no automation identity configured`);
     return { user: rules.automation.user, groups: [...rules.automation.groups] };
   }
   const key = requesterKey(requester);

@@ -6,11 +6,13 @@ import type { Requester } from '../runbook/types.js';
  * - `S0123ABCD`: a Slack user group (its members, looked up at decision time)
  * - `cli:alice` (any host), `cli:alice@host1` (exact), `cli:*` (any CLI user)
  * - `alertmanager`: alert-triggered runs
+ * - `schedule:<runbook>/<name>`, `schedule:<runbook>/*`, `schedule:*`: runs a runbook's schedule asks for
  * - `*`: any Slack or CLI user; never automation, which must be named
  */
 export type Member =
   | { kind: 'anyone' }
   | { kind: 'alertmanager' }
+  | { kind: 'schedule'; runbook?: string; name?: string }
   | { kind: 'slack-user'; id: string }
   | { kind: 'slack-group'; id: string }
   | { kind: 'cli'; user?: string; host?: string };
@@ -19,11 +21,20 @@ const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 const SLACK_GROUP = /^S[A-Z0-9]{2,}$/;
 const CLI_NAME = /^[A-Za-z0-9._\\-]+$/;
 const CLI_HOST = /^[A-Za-z0-9._-]+$/;
+const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** The member a string names, or an error explaining the syntax. */
 export function parseMember(text: string): Member | { error: string } {
   if (text === '*') return { kind: 'anyone' };
   if (text === 'alertmanager') return { kind: 'alertmanager' };
+  if (text.startsWith('schedule:')) {
+    const rest = text.slice('schedule:'.length);
+    if (rest === '*') return { kind: 'schedule' };
+    const [runbook, name, extra] = rest.split('/');
+    if (extra === undefined && runbook && KEBAB.test(runbook) && (name === '*' || (name !== undefined && KEBAB.test(name)))) {
+      return name === '*' ? { kind: 'schedule', runbook } : { kind: 'schedule', runbook, name };
+    }
+  }
   if (SLACK_USER.test(text)) return { kind: 'slack-user', id: text };
   if (SLACK_GROUP.test(text)) return { kind: 'slack-group', id: text };
   if (text.startsWith('cli:')) {
@@ -35,11 +46,11 @@ export function parseMember(text: string): Member | { error: string } {
     if (CLI_NAME.test(user) && (host === undefined || CLI_HOST.test(host))) return host === undefined ? { kind: 'cli', user } : { kind: 'cli', user, host };
   }
   return {
-    error: `bad member ${JSON.stringify(text)}: expected a Slack user id (U… or W…), a Slack user group id (S…), cli:<user>, cli:<user>@<host>, cli:*, alertmanager or *`,
+    error: `bad member ${JSON.stringify(text)}: expected a Slack user id (U… or W…), a Slack user group id (S…), cli:<user>, cli:<user>@<host>, cli:*, alertmanager, schedule:<runbook>/<name>, schedule:<runbook>/*, schedule:* or *`,
   };
 }
 
-/** How a requester is named in policy reasons: the Slack id, `cli:user@host`, `alertmanager`. */
+/** How a requester is named in policy reasons: the Slack id, `cli:user@host`, `alertmanager`, `schedule:<runbook>/<name>`. */
 export function principalOf(requester: Requester): string {
   switch (requester.kind) {
     case 'slack':
@@ -48,6 +59,8 @@ export function principalOf(requester: Requester): string {
       return `cli:${requester.id}`;
     case 'alert':
       return 'alertmanager';
+    case 'schedule':
+      return `schedule:${requester.id}`;
     case 'system':
       return `system:${requester.id}`;
   }
@@ -65,6 +78,11 @@ export function memberMatches(member: Member, requester: Requester): boolean {
       return (requester.kind === 'slack' || requester.kind === 'cli') && requester.id.trim() !== '';
     case 'alertmanager':
       return requester.kind === 'alert';
+    case 'schedule': {
+      if (requester.kind !== 'schedule') return false;
+      const [runbook, name] = requester.id.split('/');
+      return (member.runbook === undefined || member.runbook === runbook) && (member.name === undefined || member.name === name);
+    }
     case 'slack-user':
       return requester.kind === 'slack' && requester.id === member.id;
     case 'slack-group':

@@ -14,9 +14,9 @@ export type Risk = 'low' | 'medium' | 'high';
 
 /** Who asked for a run. */
 export interface Requester {
-  /** `slack`, `cli`, `alert` (Alertmanager) or `system`. */
-  kind: 'slack' | 'cli' | 'alert' | 'system';
-  /** Stable id: a Slack user id, `user@host` on the CLI, an alert fingerprint. */
+  /** `slack`, `cli`, `alert` (Alertmanager), `schedule` (a runbook's schedule) or `system`. */
+  kind: 'slack' | 'cli' | 'alert' | 'schedule' | 'system';
+  /** Stable id: a Slack user id, `user@host` on the CLI, an alert fingerprint, `<runbook>/<schedule>`. */
   id: string;
   /** Display name, when known. */
   name?: string;
@@ -48,12 +48,41 @@ export interface AlertTrigger<P> {
   silence?: boolean;
 }
 
+/**
+ * A recurring run: a cron expression read in an IANA time zone, with the params
+ * to run with. Each fire is a run like any other (policy, approval, audit,
+ * concurrency key), asked for by the automation identity
+ * `schedule:<runbook>/<name>`, which the policy must name to allow it.
+ * A fire while the previous run of this schedule (on that cluster) is still
+ * queued, waiting for approval or running is skipped, not stacked. A fire
+ * Drover could not make on time (it was down) runs once if it is at most
+ * `catchUp` late, and is skipped otherwise; several missed fires count as one.
+ *
+ * @example schedule: { name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Paris', params: { namespace: 'ci' } }
+ */
+export interface ScheduleTrigger<P> {
+  /** Kebab-case name, unique within the runbook: the schedule is `<runbook>/<name>`. */
+  name: string;
+  /** Five fields (minute hour day-of-month month day-of-week), or six with seconds first; or @hourly, @daily, @weekly, @monthly, @yearly. */
+  cron: string;
+  /** IANA time zone the cron is read in, e.g. `Europe/Paris` or `UTC`; daylight saving time is honoured. */
+  timeZone: string;
+  /** Params of each run; checked against the runbook's schema when the runbook loads. */
+  params?: Partial<P>;
+  /** Cluster(s) to run on, one run each; default the default cluster. */
+  cluster?: string | string[];
+  /** How late a missed fire may still run (once); default 10m. Later, it is skipped and audited as missed. */
+  catchUp?: Duration;
+}
+
 /** What starts a runbook besides the CLI. */
 export interface Triggers<P> {
   /** Name in chat (`/drover run <chat>`); defaults to the runbook id. `false` hides it from chat. */
   chat?: string | false;
   /** Alertmanager alerts that run it. */
   alerts?: AlertTrigger<P>[];
+  /** Recurring runs (nightly clean-ups, certificate checks): one schedule or several. */
+  schedule?: ScheduleTrigger<P> | ScheduleTrigger<P>[];
 }
 
 /**
@@ -182,12 +211,28 @@ export interface RunbookSpec<S extends ParamsSchema> {
   run(ctx: RunContext, params: z.output<S>): Promise<unknown>;
 }
 
+/**
+ * Which pack a runbook came from, at which version, with which content: what
+ * every run records (run record, audit log) so it can be told later exactly
+ * what code ran.
+ */
+export interface PackIdentity {
+  /** The pack's configured name, e.g. `drover` (the shipped runbooks) or `payments`. */
+  name: string;
+  /** An npm package's version, a git pack's commit, or `local` for a directory. */
+  version: string;
+  /** SHA-256 of the runbook file and the helpers it bundles (the runbook's `digest`). */
+  hash: string;
+}
+
 /** A runbook as the registry holds it (params erased). */
 export interface Runbook extends RunbookSpec<ParamsSchema> {
   /** Where it was loaded from, for error messages. */
   readonly source?: string;
-  /** SHA-256 of the file it was loaded from; approvals are bound to it. */
+  /** Content hash of the runbook file and the helpers it bundles; approvals are bound to it. */
   readonly digest?: string;
+  /** The pack it was loaded from (set by the loader). */
+  readonly pack?: PackIdentity;
 }
 
 /** What a finished run produced. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../config/duration.js';
 import { parseMatcher } from './matchers.js';
+import { scheduleParamsProblems, scheduleTriggersSchema } from '../schedules/validate-schedule.js';
 
 const fn = (message: string) =>
   z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message });
@@ -38,6 +39,7 @@ export const definitionSchema = z.object({
     .object({
       chat: z.union([z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase words joined by dashes'), z.literal(false)]).optional(),
       alerts: z.array(alertTrigger).optional(),
+      schedule: scheduleTriggersSchema.optional(),
     })
     .strict()
     .optional(),
@@ -57,4 +59,7 @@ export const definitionSchema = z.object({
   timeout: duration.optional(),
   concurrencyKey: fn('must be a function of the params').optional(),
   run: fn('must be an async function run(ctx, params)'),
+}).superRefine((definition, ctx) => {
+  // A schedule's params must fit the runbook's own schema, as a run's would.
+  for (const message of scheduleParamsProblems(definition as Parameters<typeof scheduleParamsProblems>[0])) ctx.addIssue({ code: 'custom', path: ['triggers', 'schedule'], message });
 });
