@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { V1Deployment } from 'drover';
 import { runbookHarness, type RunbookHarness } from 'drover/testing';
 import restartDeployment from './restart-deployment.js';
 
@@ -11,9 +12,7 @@ before(async () => {
 });
 after(() => h.close());
 
-const restartedAt = () =>
-  (h.cluster.get('deployments', 'demo', 'web') as { spec: { template: { metadata: { annotations?: Record<string, string> } } } }).spec.template.metadata
-    .annotations?.['kubectl.kubernetes.io/restartedAt'];
+const restartedAt = () => h.get<V1Deployment>('deployments', 'demo', 'web')?.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
 
 test('a dry run plans the restart and changes nothing', async () => {
   const run = await h.dryRun('restart-deployment', params);

@@ -10,7 +10,7 @@ import { sandboxPolicy } from '../../policy/index.js';
 import { Redactor } from '../../redact/redactor.js';
 import { redactingLogger } from '../../redact/redacting-logger.js';
 import { RunbookRegistry } from '../../runbook/registry.js';
-import { startK8sFake, seedSandbox, type K8sFake, type RecordedRequest } from '../k8s-fake/index.js';
+import { startK8sFake, seedSandbox, type K8sFake, type KubeObject, type RecordedRequest } from '../k8s-fake/index.js';
 import { deliverAlert, type AlertDelivery } from './alert-replay.js';
 import { approveAndFinish, person, settled } from './approvals.js';
 import { DEFAULT_REDIS_URL, deletePrefix, harnessRedis } from './harness-redis.js';
@@ -30,6 +30,11 @@ export interface AlertReplay extends AlertDelivery {
 export interface RunbookHarness {
   /** The sandbox API server: `h.cluster.get('deployments', 'demo', 'web')`, `h.cluster.seed(...)`, `h.cluster.failNext(...)`. */
   readonly cluster: K8sFake;
+  /**
+   * An object on the sandbox, typed as you say (`h.get<V1Deployment>('deployments', 'demo', 'web')`);
+   * undefined when absent. Cluster-scoped objects take `undefined` as namespace.
+   */
+  get<T = KubeObject>(kindOrResource: string, namespace: string | undefined, name: string): T | undefined;
   /** Asks for a real run, approves it if it needs approval, and answers it once finished. */
   run(runbook: string, params: Record<string, unknown>, options?: HarnessRunOptions): Promise<HarnessRun>;
   /** Asks for a dry run (mutations sent with dryRun=All; nothing changes) and answers it once finished. */
@@ -152,6 +157,7 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
   return {
     cluster,
     drover: d,
+    get: <T>(kindOrResource: string, namespace: string | undefined, name: string) => cluster.get(kindOrResource, namespace, name) as T | undefined,
     run: (runbook, params, runOptions = {}) => submit(runbook, params, false, runOptions),
     dryRun: (runbook, params, runOptions = {}) => submit(runbook, params, true, runOptions),
     async approve(runId, as = approver) {
