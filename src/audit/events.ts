@@ -1,4 +1,4 @@
-import type { Requester } from '../runbook/types.js';
+import type { PackIdentity, Requester } from '../runbook/types.js';
 import type { MutationRecord } from '../k8s/types.js';
 
 /** What became of one alert Drover received: each alert ends in exactly one. */
@@ -23,11 +23,14 @@ interface RunRequested {
   params: Record<string, unknown>;
   dryRun: boolean;
   actor: Requester;
+  /** The pack, its version and the runbook's content hash the run was queued with. */
+  pack?: PackIdentity;
 }
 
 export type AuditEventBody =
   | ({ type: 'run.queued' } & RunRequested)
-  | { type: 'run.started'; runId: string; runbook: string; cluster: string; attempt: number; resumed: boolean }
+  /** `pack`: the runbook's pack, version and content hash this attempt runs. */
+  | { type: 'run.started'; runId: string; runbook: string; cluster: string; attempt: number; resumed: boolean; pack?: PackIdentity }
   | { type: 'run.waiting'; runId: string; concurrencyKey: string; heldBy: string }
   | { type: 'run.step.started'; runId: string; step: string; attempt: number; execution: number }
   | {
@@ -112,6 +115,8 @@ export type AuditEventBody =
       durationMs: number;
       dryRun: boolean;
       error?: { code: string; message: string };
+      /** The runbook's pack, version and content hash, as recorded on the run. */
+      pack?: PackIdentity;
     };
 
 export type AuditEventType = AuditEventBody['type'];

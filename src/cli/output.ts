@@ -85,10 +85,16 @@ export function formatRunSummary(run: RunRecord): string {
   return `Run ${run.id} ${run.state}${took}${error}`;
 }
 
+/** `pack drover@local, content 3f9a0c1d2e4b`: which code a run used (the full hash is in the audit log). */
+export function formatPack(pack: NonNullable<RunRecord['pack']>): string {
+  const version = /^[0-9a-f]{40}$/.test(pack.version) ? pack.version.slice(0, 12) : pack.version;
+  return `pack ${pack.name}@${version}, content ${pack.hash.slice(0, 12)}`;
+}
+
 export function formatRun(run: RunRecord, plan: PlannedChange[]): string {
   const lines = [
     `Run:        ${run.id}`,
-    `Runbook:    ${run.runbook}`,
+    `Runbook:    ${run.runbook}${run.pack ? ` (${formatPack(run.pack)})` : ''}`,
     `Cluster:    ${run.cluster}${run.dryRun ? ' (dry run)' : ''}`,
     `Params:     ${Object.entries(run.params).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') || '-'}`,
     `Requester:  ${run.requester.name ?? run.requester.id} (${run.requester.kind})`,

@@ -1,22 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { policySourceFrom } from './policy-from-config.js';
-import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createDrover, type Drover } from '../app.js';
 import type { Config } from '../config/schema.js';
-import { DroverError } from '../errors.js';
 import { Redactor } from '../redact/redactor.js';
 import { redactingLogger } from '../redact/redacting-logger.js';
 import { auditKeyFrom } from '../audit/audit-key.js';
 import { fileSink } from '../audit/file-sink.js';
 import type { AuditSink } from '../audit/sink.js';
 import { streamSink } from '../audit/stream-sink.js';
-import { loadRunbooks, type RunbookRegistry } from '../runbook/registry.js';
+import type { ModuleImporter, RunbookRegistry } from '../runbook/registry.js';
+import type { ResolvedPack } from '../runbook/packs/resolve-pack.js';
 import type { K8sFake } from '../testing/index.js';
 import { configFrom, type RuntimeEnv } from './config-from.js';
 import { connectRedis } from './redis-connect.js';
-import { runbookImporter } from './runbook-importer.js';
+import { runbooksFromPacks } from './packs-from-config.js';
 import { tracingFrom } from './tracing-from-env.js';
 import type { Tracing } from '../tracing/tracing.js';
 
@@ -28,14 +27,21 @@ export function loggerFor(config: Config, destination?: NodeJS.WritableStream, l
   return redactingLogger(new Redactor(config.redaction.patterns), { level: level ?? config.log.level, base: { app: 'drover' }, ...(mixin ? { mixin } : {}) }, destination);
 }
 
-/** Loads the runbooks; a broken runbook stops start-up with every problem listed. */
-export async function runbooksFrom(config: Config, cwd: string, logger?: Logger): Promise<RunbookRegistry> {
-  const dir = resolve(cwd, config.runbooks.dir);
-  const { registry, problems } = await loadRunbooks(dir, runbookImporter(config, cwd, (message) => logger?.warn(message)), cwd);
-  if (problems.length) {
-    throw new DroverError('runbook_invalid', `Some runbooks are invalid:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
-  }
-  return registry;
+/** The loaded runbooks and what loaded them (a watcher reloads with the same). */
+export interface LoadedRunbooks {
+  registry: RunbookRegistry;
+  packs: ResolvedPack[];
+  importer: ModuleImporter;
+}
+
+/**
+ * Loads the runbooks of every pack. A broken runbook, a clash or a pack that
+ * cannot be reached is logged as a warning, one line each, and the rest serve.
+ */
+export async function runbooksFrom(config: Config, rt: { env: RuntimeEnv['env']; cwd: string }, logger?: Logger): Promise<LoadedRunbooks> {
+  const { registry, problems, packs, importer } = await runbooksFromPacks(config, rt, (message) => logger?.warn(message));
+  for (const problem of problems) logger?.warn({ problem }, `runbook not loaded: ${problem}`);
+  return { registry, packs, importer };
 }
 
 export interface Runtime {
@@ -46,6 +52,8 @@ export interface Runtime {
   /** Off unless the OTEL_* variables turn it on; `drover run` makes its span with it. */
   tracing: Tracing;
   sandbox?: K8sFake;
+  /** The packs the runbooks came from, and the importer that loaded them. */
+  runbooks: LoadedRunbooks;
   close(): Promise<void>;
 }
 
@@ -67,7 +75,8 @@ export async function openRuntime(
     { ...(rt.env.HOME ? { home: rt.env.HOME } : {}), ...(rt.env.KUBERNETES_SERVICE_HOST ? { serviceHost: rt.env.KUBERNETES_SERVICE_HOST } : {}) },
     (path) => readFileSync(path, 'utf8'),
   );
-  const runbooks = await runbooksFrom(config, rt.cwd, logger);
+  const loadedRunbooks = await runbooksFrom(config, rt, logger);
+  const runbooks = loadedRunbooks.registry;
   const redis = options.redis ?? (await connectRedis(config.redis.url));
   let sandbox: K8sFake | undefined;
   try {
@@ -112,6 +121,7 @@ export async function openRuntime(
       drover,
       tracing,
       ...(sandbox ? { sandbox } : {}),
+      runbooks: loadedRunbooks,
       async close() {
         await drover.close();
         // Bounded: the spans of the last runs are sent, unless the collector is away.

@@ -26,6 +26,8 @@ export interface ServeOptions {
   local: boolean;
   /** Takes Slack's requests and events and Alertmanager's webhook; false for `drover worker`, which holds the Kubernetes credentials. */
   inbound: boolean;
+  /** Reload runbooks when their files change (start; worker and serve only with --watch-runbooks or runbooks.watch). */
+  watchRunbooks?: boolean;
 }
 
 export function terminalChat(deps: CommandDeps, rt: Runtime): Promise<void> {
@@ -56,6 +58,7 @@ export async function serve(deps: CommandDeps, options: ServeOptions): Promise<v
   }
   let rt: Runtime | undefined;
   let server: Server | undefined;
+  let watcher: { close(): void } | undefined;
   try {
     const chatInTerminal = options.local && deps.interactive && !configFrom(deps).slack.botToken;
     rt = await openRuntime(deps, { withClusters: options.worker, inbound: options.inbound, ...(redis ? { redis } : {}), ...(chatInTerminal ? { logLevel: 'warn' } : {}) });
@@ -63,6 +66,11 @@ export async function serve(deps: CommandDeps, options: ServeOptions): Promise<v
     if (drover.slack) {
       await drover.slack.start({ receive: options.inbound });
       logger.info({ mode: slackSettingsFrom(config.slack)?.mode, command: config.slack.command }, 'Slack app started');
+    }
+    // Development: runbooks reload when their files change (drover start, --watch-runbooks, runbooks.watch).
+    if (options.watchRunbooks || config.runbooks.watch) {
+      const { startRunbookReload } = await import('./runbook-reload.js');
+      watcher = startRunbookReload(rt.runbooks, deps.cwd, logger, options.local ? (line) => deps.output.err(line) : undefined);
     }
     drover.startHousekeeping();
     if (options.http) {
@@ -93,6 +101,7 @@ export async function serve(deps: CommandDeps, options: ServeOptions): Promise<v
     const signal = chatInTerminal ? await Promise.race([deps.stopSignal, terminalChat(deps, rt).then(() => 'end of input')]) : await deps.stopSignal;
     logger.info({ signal }, 'stopping: finishing runs in progress');
   } finally {
+    watcher?.close();
     if (server) await new Promise((r) => server?.close(r));
     await rt?.close();
     if (redis && !rt) redis.disconnect();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { impersonationSchema } from '../k8s/impersonation-settings.js';
+import { checkPackNames, packSchema } from '../runbook/packs/pack-config.js';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -54,11 +55,20 @@ export const configSchema = z
     runbooks: z
       .object({
         dir: z.string().default('runbooks'),
+        /** The name of the pack in `dir` (Drover's shipped runbooks by default). */
+        name: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be kebab-case').default('drover'),
+        /** More packs of runbooks: a directory, an npm package or a git repository at a pinned commit (docs/packs.md). */
+        packs: z.array(packSchema).default([]),
+        /** Where git packs are fetched to; default ~/.cache/drover/packs (outside the checkout). */
+        packCacheDir: z.string().optional(),
+        /** Reload runbooks when their files change (always on for `drover start`). */
+        watch: z.boolean().default(false),
         /** Where runbooks compiled from TypeScript are kept; default node_modules/.cache/drover/runbooks, else a private temp dir. */
         cacheDir: z.string().optional(),
       })
       .strict()
-      .default({ dir: 'runbooks' }),
+      .superRefine((r, ctx) => checkPackNames(r.packs, r.name, ctx))
+      .default({ dir: 'runbooks', name: 'drover', packs: [], watch: false }),
     worker: z
       .object({
         concurrency: z.coerce.number().int().min(1).max(256).default(4),

@@ -79,7 +79,7 @@ export class ApprovalPhases {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DroverError('run_timed_out', `The dry run timed out after ${Math.round(run.timeoutMs / 1000)}s.`)), run.timeoutMs);
     try {
-      const runbook = runbooks.get(run.runbook);
+      const runbook = runbooks.get(run.runbook, run.pack?.hash);
       const params = parseParams(runbook, { ...run.params, ...secrets });
       await store.emit(run.id, { type: 'report', text: 'Planning: a dry run shows the approvers what would change.' });
       const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, audit, logger, ...(metrics ? { metrics } : {}), tracer: this.deps.tracer, attempt: job.attemptsMade + 1, signal: controller.signal, purpose: 'proposal' });

@@ -65,7 +65,7 @@ export const DEFAULT_QUEUE = 'runs';
 
 /** The audit event of a run entering the queue. */
 function queuedEvent(run: RunRecord): AuditEventBody {
-  return { type: 'run.queued', runId: run.id, runbook: run.runbook, cluster: run.cluster, params: run.params, dryRun: run.dryRun, actor: run.requester };
+  return { type: 'run.queued', runId: run.id, runbook: run.runbook, cluster: run.cluster, params: run.params, dryRun: run.dryRun, actor: run.requester, ...(run.pack ? { pack: run.pack } : {}) };
 }
 
 const PREPARED = Symbol('prepared run');
@@ -137,6 +137,8 @@ export class RunQueue {
       timeoutMs: v.timeoutMs,
       createdAt: this.now().toISOString(),
       attempts: 0,
+      // Which code the run was asked (and, held for approval, approved) with.
+      ...(v.runbook.pack ? { pack: v.runbook.pack } : {}),
     };
   }
 
@@ -150,6 +152,7 @@ export class RunQueue {
       params: record.params,
       dryRun: record.dryRun,
       actor: record.requester,
+      ...(record.pack ? { pack: record.pack } : {}),
       needed: approval.needed,
       ...(approval.group ? { group: approval.group } : {}),
       reason: approval.reason,

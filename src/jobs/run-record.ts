@@ -1,5 +1,5 @@
 import type { PlannedChange } from '../k8s/types.js';
-import type { Requester } from '../runbook/types.js';
+import type { PackIdentity, Requester } from '../runbook/types.js';
 import type { RunOutcome } from '../audit/events.js';
 
 /**
@@ -68,6 +68,11 @@ export interface RunRecord {
   cancelRequestedBy?: Requester;
   /** Present when the run needs approval. */
   approval?: ApprovalState;
+  /**
+   * The runbook's pack, pack version and content hash: set when the run is
+   * queued, and again by the worker with the version it actually runs.
+   */
+  pack?: PackIdentity;
 }
 
 /** What followers of a run (CLI --wait, a Slack thread) see, in order. */

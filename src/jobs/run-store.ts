@@ -13,7 +13,7 @@ export const proposalExpiryKey = (prefix: string): string => `${prefix}:approval
 /** A run's keys besides its record, in the order TRANSITION takes them. */
 const RUN_PARTS = ['events', 'steps', 'changes', 'plan', 'secrets'] as const;
 
-const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy', 'approval'] as const;
+const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy', 'approval', 'pack'] as const;
 
 export interface StepCheckpoint {
   value: unknown;

@@ -147,7 +147,8 @@ export class RunWorker {
     let runbook;
     const scrub = literalScrubber(Object.values(secrets));
     try {
-      runbook = runbooks.get(run.runbook);
+      // The version the run was queued (and approved) with, while this process still has it.
+      runbook = runbooks.get(run.runbook, run.pack?.hash);
       params = parseParams(runbook, { ...run.params, ...secrets });
     } catch (err) {
       const error = { code: asDroverError(err).code, message: scrub(asDroverError(err).message) };
@@ -185,11 +186,11 @@ export class RunWorker {
     try {
       const resumed = run.state === 'running';
       const startedAt = run.startedAt ?? this.now().toISOString();
-      const started = await store.start(runId, ['queued', 'running'], { startedAt });
+      const started = await store.start(runId, ['queued', 'running'], { startedAt, ...(runbook.pack ? { pack: runbook.pack } : {}) });
       attempt = started.attempt;
       if (started.refused) return { state: started.refused };
       // Appended while the first step begins: that step's own audit event, and so any side effect, waits for it.
-      startedAudit = audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed });
+      startedAudit = audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed, ...(runbook.pack ? { pack: runbook.pack } : {}) });
       startedAudit.catch(() => undefined);
       if (resumed) await store.emit(runId, { type: 'report', text: `Resumed on attempt ${attempt}; completed steps are not repeated.` });
 
@@ -215,7 +216,7 @@ export class RunWorker {
       deadline.catch(() => undefined);
       const result = await Promise.race([runbook.run(ctx, params), deadline]);
       await startedAudit;
-      await this.finish({ ...run, startedAt }, 'succeeded', {
+      await this.finish({ ...run, startedAt, ...(runbook.pack ? { pack: runbook.pack } : {}) }, 'succeeded', {
         result: result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown),
       });
       return { state: 'succeeded' };
@@ -315,6 +316,7 @@ export class RunWorker {
       durationMs,
       dryRun: run.dryRun,
       ...(fields.error ? { error: fields.error } : {}),
+      ...(run.pack ? { pack: run.pack } : {}),
     };
     // planning too: a plan job the engine gives up on (stalled too often) ends its proposal.
     // The audit event goes with the state (outbox): a worker dying in between leaves it to the drain.

@@ -12,6 +12,17 @@ export interface ModuleImporter {
   (path: string): Promise<Record<string, unknown>>;
   /** Called when a directory is loaded: frees what loading needed (the compiler's process). */
   done?(): Promise<void>;
+  /**
+   * The helpers (absolute paths and SHA-256 of their content) the last import of
+   * `path` bundled with it, for the runbook's content hash; undefined when unknown.
+   */
+  helpers?(path: string): BundledHelper[] | undefined;
+}
+
+/** A file compiled into a runbook besides the runbook's own. */
+export interface BundledHelper {
+  path: string;
+  sha256: string;
 }
 
 /** Bump when the compiled output changes for the same input (compiler options, import mapping). */
@@ -36,7 +47,7 @@ export interface RunbookCacheOptions {
 interface Manifest {
   format: number;
   output: string;
-  helpers: { path: string; sha256: string }[];
+  helpers: BundledHelper[];
 }
 
 function sha256(data: string | Buffer): string {
@@ -114,6 +125,7 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
   const fallback = join(options.tmpDir ?? tmpdir(), `drover-${uid}`, 'runbooks');
   let where: Promise<string | undefined> | undefined;
+  const bundled = new Map<string, BundledHelper[]>();
 
   const cacheDir = () =>
     (where ??= (async () => {
@@ -127,7 +139,7 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
       return undefined;
     })());
 
-  async function lookup(dir: string, key: string): Promise<string | undefined> {
+  async function lookup(dir: string, key: string): Promise<{ file: string; helpers: BundledHelper[] } | undefined> {
     let manifest: Manifest;
     try {
       manifest = JSON.parse(await readFile(join(dir, `${key}.json`), 'utf8')) as Manifest;
@@ -141,7 +153,7 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
     const file = join(dir, `${manifest.output}.mjs`);
     if (!(await access(file).then(() => true, () => false))) return undefined;
     await touch([file, join(dir, `${key}.json`)]);
-    return file;
+    return { file, helpers: manifest.helpers };
   }
 
   /** Writes the compiled module and its manifest; undefined when that fails (disk full, read-only): it then runs from memory. */
@@ -159,21 +171,29 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
   }
 
   const importer: ModuleImporter = async (path) => {
-    if (!/\.([cm]?ts|tsx)$/.test(path)) return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    if (!/\.([cm]?ts|tsx)$/.test(path)) {
+      bundled.set(path, []);
+      return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    }
     const source = await readFile(path, 'utf8');
     // What the output depends on besides the helpers: the file and its content, and which Drover modules it is linked to.
     const key = sha256(JSON.stringify([FORMAT, host.root, host.compiled, path, sha256(source)]));
     const dir = await cacheDir();
     const hit = dir ? await lookup(dir, key) : undefined;
-    if (hit) return (await import(pathToFileURL(hit).href)) as Record<string, unknown>;
+    if (hit) {
+      bundled.set(path, hit.helpers);
+      return (await import(pathToFileURL(hit.file).href)) as Record<string, unknown>;
+    }
 
     const compiled = await compile(path, source, host);
     const helpers = await Promise.all(compiled.helpers.map(async (helper) => ({ path: helper, sha256: (await digestOf(helper)) ?? '' })));
+    bundled.set(path, helpers);
     const output = sha256(JSON.stringify([key, helpers]));
     const file = dir ? await keep(dir, key, output, helpers, compiled.code) : undefined;
     const url = file ? pathToFileURL(file).href : `data:text/javascript;base64,${Buffer.from(compiled.code).toString('base64')}`;
     return (await import(url)) as Record<string, unknown>;
   };
   importer.done = stopCompiler;
+  importer.helpers = (path) => bundled.get(path);
   return importer;
 }

@@ -105,7 +105,8 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
       await withStore(deps, async ({ store }) => {
         const runs = await store.recent(Number(opts.limit) || 20, runbook);
         for (const r of runs) {
-          deps.output.out(`${r.id}  ${r.state.padEnd(9)}  ${r.runbook.padEnd(22)} ${r.cluster.padEnd(12)} ${r.requester.name ?? r.requester.id}  ${r.createdAt}`);
+          const pack = r.pack ? `  ${r.pack.name}@${/^[0-9a-f]{40}$/.test(r.pack.version) ? r.pack.version.slice(0, 12) : r.pack.version} ${r.pack.hash.slice(0, 12)}` : '';
+          deps.output.out(`${r.id}  ${r.state.padEnd(9)}  ${r.runbook.padEnd(22)} ${r.cluster.padEnd(12)} ${r.requester.name ?? r.requester.id}  ${r.createdAt}${pack}`);
         }
         if (!runs.length) deps.output.out('No runs yet.');
       });

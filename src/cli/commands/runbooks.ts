@@ -16,19 +16,19 @@ export function registerRunbookCommands(program: Command, deps: CommandDeps, set
     .description('List runbooks with their parameters')
     .action(async () => {
       const config = configFrom(deps);
-      const dir = resolve(deps.cwd, config.runbooks.dir);
-      const [{ chatName, loadRunbooks }, { describeParams }, { runbookImporter }] = await Promise.all([
+      const [{ chatName }, { describeParams }, { runbooksFromPacks }] = await Promise.all([
         registryModule(),
         import('../../runbook/params.js'),
-        import('../runbook-importer.js'),
+        import('../packs-from-config.js'),
       ]);
-      const { registry, problems } = await loadRunbooks(dir, runbookImporter(config, deps.cwd, (m) => deps.output.err(`warning: ${m}`)), deps.cwd);
+      const { registry, problems } = await runbooksFromPacks(config, deps, (m) => deps.output.err(`warning: ${m}`));
       for (const rb of registry.list()) {
         const params = describeParams(rb.params)
           .map((p) => (p.required ? `${p.name}=<${p.type}>` : `[${p.name}=<${p.type}>]`))
           .join(' ');
         deps.output.out(`${rb.id.padEnd(24)} ${rb.summary}`);
-        deps.output.out(`${''.padEnd(24)} risk: ${rb.risk ?? 'medium'}; params: ${params || 'none'}${chatName(rb) ? '' : '; hidden from chat'}`);
+        const pack = rb.pack ? `; pack: ${rb.pack.name}@${/^[0-9a-f]{40}$/.test(rb.pack.version) ? rb.pack.version.slice(0, 12) : rb.pack.version}` : '';
+        deps.output.out(`${''.padEnd(24)} risk: ${rb.risk ?? 'medium'}; params: ${params || 'none'}${chatName(rb) ? '' : '; hidden from chat'}${pack}`);
       }
       for (const p of problems) deps.output.err(`invalid: ${p}`);
       if (problems.length) setExit(EXIT.failed);
@@ -40,13 +40,8 @@ export function registerRunbookCommands(program: Command, deps: CommandDeps, set
     .option('--out <file>', 'write the catalogue to this file instead of printing it')
     .action(async (opts: { out?: string }) => {
       const config = configFrom(deps);
-      const dir = resolve(deps.cwd, config.runbooks.dir);
-      const [{ loadRunbooks }, { renderCatalogue }, { runbookImporter }] = await Promise.all([
-        registryModule(),
-        import('../../runbook/catalogue.js'),
-        import('../runbook-importer.js'),
-      ]);
-      const { registry, problems } = await loadRunbooks(dir, runbookImporter(config, deps.cwd, (m) => deps.output.err(`warning: ${m}`)), deps.cwd);
+      const [{ renderCatalogue }, { runbooksFromPacks }] = await Promise.all([import('../../runbook/catalogue.js'), import('../packs-from-config.js')]);
+      const { registry, problems } = await runbooksFromPacks(config, deps, (m) => deps.output.err(`warning: ${m}`));
       for (const p of problems) deps.output.err(`invalid: ${p}`);
       // A catalogue missing a broken runbook would look complete: write nothing.
       if (problems.length) return setExit(EXIT.failed);

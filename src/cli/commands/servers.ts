@@ -20,16 +20,18 @@ export function registerServerCommands(program: Command, deps: CommandDeps, _set
   program
     .command('worker')
     .description('Run jobs: takes runs off the queue and executes them against the clusters (serves /metrics, /healthz, /readyz; takes no Slack or Alertmanager traffic)')
-    .action(() => serve(deps, { worker: true, http: true, local: false, inbound: false }));
+    .option('--watch-runbooks', 'reload runbooks when their files change (for development; production loads them once)')
+    .action((opts: { watchRunbooks?: boolean }) => serve(deps, { worker: true, http: true, local: false, inbound: false, watchRunbooks: opts.watchRunbooks === true }));
 
   program
     .command('serve')
     .description('The HTTP server (/metrics, /healthz, /readyz) and, unless --no-worker, a worker')
     .option('--no-worker', 'do not run jobs in this process')
-    .action((opts: { worker: boolean }) => serve(deps, { worker: opts.worker, http: true, local: false, inbound: true }));
+    .option('--watch-runbooks', 'reload runbooks when their files change (for development; production loads them once)')
+    .action((opts: { worker: boolean; watchRunbooks?: boolean }) => serve(deps, { worker: opts.worker, http: true, local: false, inbound: true, watchRunbooks: opts.watchRunbooks === true }));
 
   program
     .command('start')
     .description('Everything in one process, for trying Drover: starts a local Redis and a sandbox cluster if needed')
-    .action(() => serve(deps, { worker: true, http: true, local: true, inbound: true }));
+    .action(() => serve(deps, { worker: true, http: true, local: true, inbound: true, watchRunbooks: true }));
 }
