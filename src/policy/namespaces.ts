@@ -3,9 +3,10 @@ import { globMatch, globProblem } from './glob.js';
 /**
  * Namespace lists: globs, where a leading `!` excludes. A run matches when one
  * inclusion matches its namespace and no exclusion does. A run without a
- * namespace param (cluster-wide runbooks such as cordon-node) matches only a
+ * namespace param (cluster-wide runbooks: cordon-node, uncordon-node,
+ * drain-node, which evicts pods in whatever namespace they run) matches only a
  * list that includes a bare `*`: a rule for `team-*` should not let anyone
- * cordon nodes.
+ * cordon or drain nodes.
  */
 export function namespaceMatch(patterns: readonly string[], namespace: string | undefined): boolean {
   const include = patterns.filter((p) => !p.startsWith('!'));

@@ -278,6 +278,25 @@ RBAC: exactly what the shipped runbooks call (src/k8s/*-ops.ts), one rule per re
   "job-failure-report" (list "batch/jobs:get" "/pods:list" "/pods/log:get" "/events:list")
   "raise-hpa-max" (list "autoscaling/horizontalpodautoscalers:get" "autoscaling/horizontalpodautoscalers:patch")
   "expand-pvc" (list "/persistentvolumeclaims:get" "/persistentvolumeclaims:patch")
+  "rollback-deployment" (list "apps/deployments:get" "apps/deployments:patch" "apps/replicasets:list")
+  "rollout-pause" (list "apps/deployments:get" "apps/deployments:patch")
+  "rollout-resume" (list "apps/deployments:get" "apps/deployments:patch")
+  "rollout-status" (list "apps/deployments:get")
+  "capture-diagnostics" (list "apps/deployments:get" "/pods:get" "/pods:list" "/pods/log:get" "/events:list")
+  | toJson }}
+{{- end }}
+
+{{/*
+What each shipped runbook without a namespace calls: on nodes, and for
+drain-node on pods in every namespace (a node's pods can be anywhere). They
+are allowed only by a rule whose namespaces include a bare '*'
+(src/policy/namespaces.ts), and granted in the ClusterRole.
+*/}}
+{{- define "drover.clusterRunbookCalls" -}}
+{{- dict
+  "cordon-node" (list "/nodes:get" "/nodes:patch")
+  "uncordon-node" (list "/nodes:get" "/nodes:patch")
+  "drain-node" (list "/nodes:get" "/nodes:patch" "/pods:get" "/pods:list" "/pods/eviction:create")
   | toJson }}
 {{- end }}
 
@@ -290,11 +309,12 @@ a fixed order. Call with (dict "root" $ "runbooks" list).
 {{- $needed := list }}
 {{- range .runbooks }}{{ $needed = concat $needed (get $calls .) }}{{ end }}
 {{- range $rule := list
-  (dict "group" "apps" "resource" "deployments" "verbs" (list "get" "patch") "why" "restart-deployment, diagnose-restart-deployment: read, then patch the pod template.")
+  (dict "group" "apps" "resource" "deployments" "verbs" (list "get" "patch") "why" "restart-deployment, diagnose-restart-deployment, rollback-deployment, rollout-pause/resume: read, then patch the pod template or spec.paused; rollout-status, capture-diagnostics: read.")
   (dict "group" "apps" "resource" "deployments/scale" "verbs" (list "get" "patch") "why" "scale-deployment: the scale subresource.")
-  (dict "group" "" "resource" "pods" "verbs" (list "get" "list" "delete") "why" "delete-pod (get, delete bound to the uid); diagnose and job-failure-report list pods by label.")
-  (dict "group" "" "resource" "pods/log" "verbs" (list "get") "why" "job-failure-report: the failed pods' last log lines.")
-  (dict "group" "" "resource" "events" "verbs" (list "list") "why" "diagnose-restart-deployment, job-failure-report: warning events.")
+  (dict "group" "apps" "resource" "replicasets" "verbs" (list "list") "why" "rollback-deployment: the revision history.")
+  (dict "group" "" "resource" "pods" "verbs" (list "get" "list" "delete") "why" "delete-pod (get, delete bound to the uid); diagnose, capture-diagnostics and job-failure-report list pods by label.")
+  (dict "group" "" "resource" "pods/log" "verbs" (list "get") "why" "job-failure-report, capture-diagnostics: the last log lines.")
+  (dict "group" "" "resource" "events" "verbs" (list "list") "why" "diagnose-restart-deployment, job-failure-report, capture-diagnostics: events.")
   (dict "group" "autoscaling" "resource" "horizontalpodautoscalers" "verbs" (list "get" "patch") "why" "raise-hpa-max.")
   (dict "group" "" "resource" "persistentvolumeclaims" "verbs" (list "get" "patch") "why" "expand-pvc.")
   (dict "group" "batch" "resource" "jobs" "verbs" (list "get") "why" "job-failure-report.") }}
@@ -309,12 +329,28 @@ a fixed order. Call with (dict "root" $ "runbooks" list).
 {{- end }}
 {{- end }}
 
-{{/* Cluster-scoped resources, each for the one runbook that needs it. */}}
+{{/*
+The ClusterRole's rules for the runbooks without a namespace that the policy
+allows: what they call, one rule per resource, in a fixed order. Call with
+(dict "root" $ "runbooks" list).
+*/}}
 {{- define "drover.nodeRules" -}}
-# cordon-node.
-- apiGroups: [""]
-  resources: ["nodes"]
-  verbs: ["get", "patch"]
+{{- $calls := include "drover.clusterRunbookCalls" .root | fromJson }}
+{{- $needed := list }}
+{{- range .runbooks }}{{ $needed = concat $needed (get $calls .) }}{{ end }}
+{{- range $rule := list
+  (dict "group" "" "resource" "nodes" "verbs" (list "get" "patch") "why" "cordon-node, uncordon-node, drain-node: read, then patch spec.unschedulable.")
+  (dict "group" "" "resource" "pods" "verbs" (list "get" "list") "why" "drain-node: the node's pods, in every namespace.")
+  (dict "group" "" "resource" "pods/eviction" "verbs" (list "create") "why" "drain-node: evictions, which honour PodDisruptionBudgets.") }}
+{{- $verbs := list }}
+{{- range $rule.verbs }}{{ if has (printf "%s/%s:%s" $rule.group $rule.resource .) $needed }}{{ $verbs = append $verbs . }}{{ end }}{{ end }}
+{{- if $verbs }}
+# {{ $rule.why }}
+- apiGroups: [{{ $rule.group | quote }}]
+  resources: [{{ $rule.resource | quote }}]
+  verbs: {{ $verbs | toJson }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "drover.storageClassRules" -}}
@@ -346,21 +382,24 @@ cluster Drover runs in (their `clusters` match clusters.inClusterName). JSON:
   mode: none (no grant), roles (a Role per namespace) or cluster (a ClusterRole);
   namespaces: for roles, and runbooks: the shipped runbooks allowed in each
   (their calls are what its Role grants); clusterRunbooks: those allowed
-  anywhere, for cluster; nodes, storageclasses: the cluster-scoped grants the
-  allowed runbooks need (cordon-node; expand-pvc).
+  anywhere, for cluster; nodes: the shipped runbooks without a namespace
+  allowed (cordon-node, uncordon-node, drain-node; granted in the ClusterRole),
+  storageclasses: whether expand-pvc needs its cluster-scoped read.
 A rule allows namespaced runbooks unless each of its runbook globs matches
-cordon-node only (a glob matching no shipped runbook is one of yours: namespaced).
+runbooks without a namespace only (a glob matching no shipped runbook is one
+of yours: namespaced).
 */}}
 {{- define "drover.rbacPlan" -}}
 {{- $inCluster := dig "clusters" "inClusterName" "in-cluster" (.Values.config | default dict) }}
-{{- $shippedNamespaced := list "delete-pod" "diagnose-restart-deployment" "expand-pvc" "job-failure-report" "raise-hpa-max" "restart-deployment" "scale-deployment" }}
+{{- $shippedNamespaced := list "capture-diagnostics" "delete-pod" "diagnose-restart-deployment" "expand-pvc" "job-failure-report" "raise-hpa-max" "restart-deployment" "rollback-deployment" "rollout-pause" "rollout-resume" "rollout-status" "scale-deployment" }}
+{{- $shippedCluster := list "cordon-node" "drain-node" "uncordon-node" }}
 {{- $namespaces := list }}
 {{- /* namespace -> the shipped runbooks allowed there; clusterRunbooks: allowed anywhere (for rbac.clusterWide). */}}
 {{- $byNamespace := dict }}
 {{- $clusterRunbooks := list }}
 {{- $unscoped := list }}
 {{- $namespaced := false }}
-{{- $nodes := false }}
+{{- $nodes := list }}
 {{- $storage := false }}
 {{- range $i, $rule := (.Values.policy.rules | default list) }}
 {{- if include "drover.anyGlobMatches" (dict "patterns" ($rule.clusters | default list) "value" $inCluster) }}
@@ -368,15 +407,17 @@ cordon-node only (a glob matching no shipped runbook is one of yours: namespaced
 {{- $includes := list }}
 {{- range $patterns }}{{ if not (hasPrefix "!" .) }}{{ $includes = append $includes . }}{{ end }}{{ end }}
 {{- $runbooks := $rule.runbooks | default list }}
-{{- if and (has "*" $includes) (include "drover.anyGlobMatches" (dict "patterns" $runbooks "value" "cordon-node")) }}{{ $nodes = true }}{{ end }}
+{{- if has "*" $includes }}
+{{- range $shippedCluster }}{{ if include "drover.anyGlobMatches" (dict "patterns" $runbooks "value" .) }}{{ $nodes = append $nodes . }}{{ end }}{{ end }}
+{{- end }}
 {{- if include "drover.anyGlobMatches" (dict "patterns" $runbooks "value" "expand-pvc") }}{{ $storage = true }}{{ end }}
-{{- /* The shipped runbooks each glob allows; a glob matching none (nor cordon-node) is one of yours, which may call anything they call. */}}
+{{- /* The shipped runbooks each glob allows; a glob matching none (nor a runbook without a namespace) is one of yours, which may call anything they call. */}}
 {{- $ruleRunbooks := list }}
 {{- range $glob := $runbooks }}
 {{- $matched := list }}
 {{- range $shippedNamespaced }}{{ if include "drover.globMatch" (dict "pattern" $glob "value" .) }}{{ $matched = append $matched . }}{{ end }}{{ end }}
 {{- if $matched }}{{ $ruleRunbooks = concat $ruleRunbooks $matched }}
-{{- else if not (include "drover.globMatch" (dict "pattern" $glob "value" "cordon-node")) }}{{ $ruleRunbooks = concat $ruleRunbooks $shippedNamespaced }}{{ end }}
+{{- else if not (include "drover.globMatchesAny" (dict "pattern" $glob "values" $shippedCluster)) }}{{ $ruleRunbooks = concat $ruleRunbooks $shippedNamespaced }}{{ end }}
 {{- end }}
 {{- if $ruleRunbooks }}
 {{- $namespaced = true }}
@@ -416,7 +457,7 @@ cordon-node only (a glob matching no shipped runbook is one of yours: namespaced
 {{- end }}
 {{- end }}
 {{- range $ns, $allowed := $byNamespace }}{{ $_ := set $byNamespace $ns ($allowed | uniq | sortAlpha) }}{{ end }}
-{{- dict "mode" $mode "namespaces" ($namespaces | uniq) "runbooks" $byNamespace "clusterRunbooks" ($clusterRunbooks | uniq | sortAlpha) "nodes" (and .Values.rbac.runbooks $nodes) "storageclasses" (and .Values.rbac.runbooks $storage) | toJson }}
+{{- dict "mode" $mode "namespaces" ($namespaces | uniq) "runbooks" $byNamespace "clusterRunbooks" ($clusterRunbooks | uniq | sortAlpha) "nodes" (ternary ($nodes | uniq | sortAlpha) (list) .Values.rbac.runbooks) "storageclasses" (and .Values.rbac.runbooks $storage) | toJson }}
 {{- end }}
 
 {{/* rbac.extraRules, refusing wildcards. */}}

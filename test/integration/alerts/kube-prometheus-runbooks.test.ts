@@ -133,5 +133,11 @@ describe('runbooks for the kube-prometheus alerts, on the sandbox cluster', () =
     expect(await receive({ alertname: 'KubeDeploymentReplicasMismatch', namespace: 'demo', deployment: 'api', severity: 'warning' })).toMatchObject({ enqueued: 1 });
     const pod = t.fake.list('pods', 'demo', { labelSelector: 'app=api' })[0]!.metadata.name as string;
     expect(await receive({ alertname: 'KubePodCrashLooping', namespace: 'demo', pod, container: 'api', severity: 'warning' })).toMatchObject({ enqueued: 1 });
+    // Two runbooks answer a crash loop: capture-diagnostics posts what explains it, delete-pod replaces the pod.
+    const runs = await waitFor(async () => {
+      const found = (await t.drover.store.recent(50)).filter((r) => r.requester.kind === 'alert' && r.params.pod === pod);
+      return found.length === 2 ? found : undefined;
+    }, 'the two runs of the crash loop');
+    expect(runs.map((r) => r.runbook).sort()).toEqual(['capture-diagnostics', 'delete-pod']);
   });
 });

@@ -17,6 +17,7 @@ import { MAXIMAL_VALUES_FILE, policyFor } from './values.js';
 const RUNBOOK_RULES: Rule[] = [
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] },
   { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['list'] },
@@ -25,10 +26,17 @@ const RUNBOOK_RULES: Rule[] = [
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
 ];
 const NODE_RULE: Rule = { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] };
+/** drain-node: a node's pods can be in any namespace, so these are in the ClusterRole. */
+const DRAIN_RULES: Rule[] = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+  { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+];
 const STORAGE_CLASS_RULE: Rule = { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get'] };
 const EXTRA_RULE: Rule = { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] };
 /** Resources that belong to no namespace. */
 const CLUSTER_SCOPED = new Set(['nodes', 'storageclasses']);
+/** A runbook without a namespace param acts cluster-wide: everything it calls is granted in the ClusterRole. */
+const clusterWide = (runbook: string) => !/\bnamespace: z\./.test(readFileSync(join(ROOT, 'runbooks', `${runbook}.ts`), 'utf8'));
 
 /**
  * The API calls behind each ctx.k8s method (src/k8s/*-ops.ts). A runbook
@@ -37,6 +45,10 @@ const CLUSTER_SCOPED = new Set(['nodes', 'storageclasses']);
 const K8S_METHOD_CALLS: Record<string, Array<[group: string, resource: string, verb: string]>> = {
   getDeployment: [['apps', 'deployments', 'get']],
   restartDeployment: [['apps', 'deployments', 'get'], ['apps', 'deployments', 'patch']],
+  rollbackDeployment: [['apps', 'deployments', 'get'], ['apps', 'replicasets', 'list'], ['apps', 'deployments', 'patch']],
+  rolloutStatus: [['apps', 'deployments', 'get']],
+  pauseDeployment: [['apps', 'deployments', 'get'], ['apps', 'deployments', 'patch']],
+  resumeDeployment: [['apps', 'deployments', 'get'], ['apps', 'deployments', 'patch']],
   getScale: [['apps', 'deployments/scale', 'get']],
   scaleDeployment: [['apps', 'deployments/scale', 'get'], ['apps', 'deployments/scale', 'patch']],
   getPod: [['', 'pods', 'get']],
@@ -46,6 +58,9 @@ const K8S_METHOD_CALLS: Record<string, Array<[group: string, resource: string, v
   listEvents: [['', 'events', 'list']],
   getNode: [['', 'nodes', 'get']],
   cordonNode: [['', 'nodes', 'get'], ['', 'nodes', 'patch']],
+  uncordonNode: [['', 'nodes', 'get'], ['', 'nodes', 'patch']],
+  planDrain: [['', 'pods', 'list']],
+  evictPod: [['', 'pods', 'get'], ['', 'pods/eviction', 'create']],
   getHpa: [['autoscaling', 'horizontalpodautoscalers', 'get']],
   setHpaMaxReplicas: [['autoscaling', 'horizontalpodautoscalers', 'get'], ['autoscaling', 'horizontalpodautoscalers', 'patch']],
   getPvc: [['', 'persistentvolumeclaims', 'get']],
@@ -58,7 +73,7 @@ const K8S_METHOD_CALLS: Record<string, Array<[group: string, resource: string, v
 /** Each shipped runbook (runbooks/<id>.ts) and the API calls its ctx.k8s methods make, read from the code. */
 function runbookCalls(): Map<string, string[]> {
   const calls = new Map<string, string[]>();
-  for (const file of readdirSync(join(ROOT, 'runbooks')).filter((f) => f.endsWith('.ts'))) {
+  for (const file of readdirSync(join(ROOT, 'runbooks')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
     const methods = [...readFileSync(join(ROOT, 'runbooks', file), 'utf8').matchAll(/ctx\.k8s\.(\w+)\(/g)].map((m) => m[1]!);
     const unknown = methods.filter((m) => !(m in K8S_METHOD_CALLS));
     if (unknown.length > 0) throw new Error(`${file} calls ctx.k8s.${unknown.join(', ')}: add to K8S_METHOD_CALLS, and its grant to the chart`);
@@ -89,7 +104,7 @@ describe('Helm chart helm/drover: RBAC', () => {
   });
 
   it('grants exactly what the shipped runbooks call, in the namespaces the policy names, with no wildcard', () => {
-    // The maximal policy: everything in shop and payments, cordon-node (no namespace) anywhere; plus an extra rule.
+    // The maximal policy: everything in shop and payments, the node runbooks (no namespace) anywhere; plus an extra rule.
     const namespaced = all<Role>(maximal, 'Role');
     expect(namespaced.map((x) => x.metadata.namespace)).toEqual(['shop', 'payments']);
     for (const role of namespaced) expect(role.rules).toEqual([...RUNBOOK_RULES, EXTRA_RULE]);
@@ -98,7 +113,7 @@ describe('Helm chart helm/drover: RBAC', () => {
       expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-drover', namespace: 'drover' }]);
     }
     const clusterRole = one<Role>(maximal, 'ClusterRole', 'ops-drover');
-    expect(clusterRole.rules.filter((r) => !r.verbs.includes('impersonate'))).toEqual([NODE_RULE, STORAGE_CLASS_RULE]);
+    expect(clusterRole.rules.filter((r) => !r.verbs.includes('impersonate'))).toEqual([NODE_RULE, ...DRAIN_RULES, STORAGE_CLASS_RULE]);
     const binding = one<Binding>(maximal, 'ClusterRoleBinding', 'ops-drover');
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'ops-drover' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-drover', namespace: 'drover' }]);
@@ -107,7 +122,8 @@ describe('Helm chart helm/drover: RBAC', () => {
 
     // Derived from the code: what the runbooks call is what is granted (the extra rule and impersonation aside).
     const called = [...new Set([...runbookCalls().values()].flat())].sort();
-    const granted = grants([{ ...clusterRole, rules: clusterRole.rules.filter((r) => !r.verbs.includes('impersonate')) }, { ...namespaced[0]!, rules: namespaced[0]!.rules.slice(0, RUNBOOK_RULES.length) }]);
+    // A call granted twice (drain-node's pods get/list in every namespace, the namespaced runbooks' in theirs) counts once.
+    const granted = [...new Set(grants([{ ...clusterRole, rules: clusterRole.rules.filter((r) => !r.verbs.includes('impersonate')) }, { ...namespaced[0]!, rules: namespaced[0]!.rules.slice(0, RUNBOOK_RULES.length) }]))];
     expect(granted).toEqual(called);
     // ...and each of those calls is one src/k8s really makes.
     const made = readdirSync(join(ROOT, 'src', 'k8s'))
@@ -124,12 +140,14 @@ describe('Helm chart helm/drover: RBAC', () => {
 
   it('grants the cluster-scoped permissions only for the runbooks that need them, when the policy allows them', async () => {
     for (const [runbook, calls] of runbookCalls()) {
-      const clusterOnly = calls.every((c) => CLUSTER_SCOPED.has(c.slice(c.indexOf('/') + 1, c.indexOf(':'))));
-      // A run without a namespace (cordon-node) is allowed only by a rule with namespaces: ['*'] (src/policy/namespaces.ts).
+      const clusterOnly = clusterWide(runbook);
+      // A run without a namespace (cordon-node, drain-node) is allowed only by a rule with namespaces: ['*'] (src/policy/namespaces.ts).
       const r = await render(policyFor([runbook], clusterOnly ? ['*'] : ['shop', '!kube-system']));
-      const clusterGrants = all<Role>(r, 'ClusterRole').flatMap((x) => x.rules).flatMap((rule) => rule.resources);
-      const needed = [...new Set(calls.map((c) => c.slice(c.indexOf('/') + 1, c.indexOf(':'))).filter((res) => CLUSTER_SCOPED.has(res)))];
-      expect({ runbook, cluster: clusterGrants.sort() }).toEqual({ runbook, cluster: needed.sort() });
+      const clusterRoles = all<Role>(r, 'ClusterRole');
+      const needed = [...new Set(calls.map((c) => c.slice(c.indexOf('/') + 1, c.indexOf(':'))).filter((res) => clusterOnly || CLUSTER_SCOPED.has(res)))];
+      expect({ runbook, cluster: clusterRoles.flatMap((x) => x.rules).flatMap((rule) => rule.resources).sort() }).toEqual({ runbook, cluster: needed.sort() });
+      // Exactly its calls, no more: a cluster-wide runbook's ClusterRole is all it gets.
+      if (clusterOnly) expect({ runbook, grants: grants(clusterRoles) }).toEqual({ runbook, grants: calls });
       expect({ runbook, roles: all<Role>(r, 'Role').map((x) => x.metadata.namespace) }).toEqual({ runbook, roles: clusterOnly ? [] : ['shop'] });
     }
   });
@@ -137,6 +155,7 @@ describe('Helm chart helm/drover: RBAC', () => {
   it('grants in each namespace what the runbooks the policy allows there call, and no more', async () => {
     // One runbook per namespace: its Role is exactly its calls (read from the code), so a read-only runbook gets no write.
     const namespacedCalls = [...runbookCalls()]
+      .filter(([runbook]) => !clusterWide(runbook))
       .map(([runbook, calls]) => [runbook, calls.filter((c) => !CLUSTER_SCOPED.has(c.slice(c.indexOf('/') + 1, c.indexOf(':'))))] as const)
       .filter(([, calls]) => calls.length > 0);
     const policy = {
@@ -161,7 +180,7 @@ describe('Helm chart helm/drover: RBAC', () => {
       },
     });
     expect(all<Role>(shop, 'Role').map((x) => [x.metadata.namespace, x.rules])).toEqual([
-      ['shop', [RUNBOOK_RULES[1], { ...RUNBOOK_RULES[2]!, verbs: ['get', 'delete'] }]],
+      ['shop', [RUNBOOK_RULES[1], { ...RUNBOOK_RULES[3]!, verbs: ['get', 'delete'] }]],
       ['custom', RUNBOOK_RULES],
     ]);
   });
