@@ -2,12 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+/** Where git is found (a fixed PATH: tests do not read the environment). */
+export const GIT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
 /** Runs real git with a fixed identity and no user or system configuration. */
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=Pack Author', '-c', 'user.email=author@example.com', '-c', 'commit.gpgsign=false', ...args], {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, GIT_CONFIG_NOSYSTEM: '1' },
+    env: { PATH: GIT_PATH, HOME: cwd, GIT_CONFIG_NOSYSTEM: '1' },
   }).trim();
 }
 

@@ -77,7 +77,7 @@ describe('runs record the pack, version and content hash of their runbook', () =
 
   it('in the run record, the audit log and the run details', async () => {
     const pack = registry.get('team-scale').pack;
-    expect(pack).toEqual({ name: 'team', version: 'local', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(pack).toEqual({ name: 'team', version: 'local', hash: expect.stringMatching(/^[0-9a-f]{64}$/) as string });
     const queued = await t.drover.gate.submit({ runbook: 'team-scale', params: { namespace: 'demo', deployment: 'web', replicas: 3 }, requester: ALICE });
     expect(queued.pack).toEqual(pack);
     const run = await finished(queued.id);

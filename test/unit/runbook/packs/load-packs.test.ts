@@ -6,7 +6,7 @@ import { loadPacks, type PacksSettings } from '../../../../src/runbook/packs/loa
 import { cachedRunbookImporter } from '../../../../src/runbook/runbook-cache.js';
 import { gitPackCheckout } from '../../../../src/runbook/packs/git-pack.js';
 import { configSchema } from '../../../../src/config/schema.js';
-import { git, gitRemote } from '../../../support/git-repo.js';
+import { GIT_PATH, git, gitRemote } from '../../../support/git-repo.js';
 
 /** A runbook file importing Drover by its package name, as a team's repository does. */
 function runbook(id: string, summary = '"s"', head = ''): string {
@@ -30,7 +30,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 describe('runbook packs', () => {
   let work: string;
   let cacheDir: string;
-  const env = { PATH: process.env.PATH ?? '' };
+  const env = { PATH: GIT_PATH, HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1' };
 
   beforeEach(() => {
     work = mkdtempSync(join(tmpdir(), 'drover-packs-test-'));
@@ -54,7 +54,7 @@ describe('runbook packs', () => {
     expect(first.problems).toEqual([]);
     const hello = first.registry.get('hello');
     expect(hello.summary).toBe('first');
-    expect(hello.pack).toEqual({ name: 'team', version: pinned, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(hello.pack).toEqual({ name: 'team', version: pinned, hash: expect.stringMatching(/^[0-9a-f]{64}$/) as string });
     // The checkout is the commit, outside the working directory's runbooks.
     expect(git(join(cacheDir, 'team', pinned), 'rev-parse', 'HEAD')).toBe(pinned);
 
@@ -146,7 +146,7 @@ describe('runbook packs', () => {
     const packs = [{ name: 'a', path: 'a' }];
     const a = (await load(packs)).registry.get('hello');
     const b = (await load([{ name: 'a', path: 'b' }])).registry.get('hello');
-    expect(a.pack).toEqual({ name: 'a', version: 'local', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(a.pack).toEqual({ name: 'a', version: 'local', hash: expect.stringMatching(/^[0-9a-f]{64}$/) as string });
     // Not the file's own digest: the helper is part of it.
     expect(a.digest).not.toBe(sha256(files['hello.ts']));
     expect(b.digest).toBe(a.digest);
