@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { configFrom } from '../config-from.js';
 import { EXIT } from '../output.js';
 import type { CommandDeps } from '../deps.js';
+import { registerRunbooksTestCommand } from './runbooks-test.js';
 
 // Loaded when a command runs, not when the CLI starts.
 const registryModule = () => import('../../runbook/registry.js');
@@ -64,4 +65,6 @@ export function registerRunbookCommands(program: Command, deps: CommandDeps, set
       deps.output.out(`${registry.size} runbook(s) valid${problems.length ? `, ${problems.length} problem(s)` : ''} in ${dir}`);
       if (problems.length) setExit(EXIT.failed);
     });
+
+  registerRunbooksTestCommand(runbooks, deps, setExit);
 }

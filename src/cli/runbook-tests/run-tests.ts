@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { Env } from '../../config/load-config.js';
+
+export interface RunTestsOptions {
+  /** Test files, absolute paths. */
+  files: string[];
+  /** The author's project: where 'drover' and relative imports resolve from. */
+  cwd: string;
+  env: Env;
+  /** Drover runs from its TypeScript source: 'drover' must mean the source too (package.json's `drover-source` condition). */
+  fromSource: boolean;
+  /** Longest a single test may take. */
+  testTimeoutMs?: number;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Resolves when the person asks to stop: the runner is stopped too. */
+  stopSignal: Promise<unknown>;
+}
+
+/** tsx's loader, from Drover's own dependencies: the author's project need not install it. */
+function tsxLoaderUrl(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
+/** Forwards a stream line by line (the runner's output is line-oriented). */
+function forward(stream: NodeJS.ReadableStream, write: (line: string) => void): () => void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) write(line);
+  });
+  return () => {
+    if (rest) write(rest);
+    rest = '';
+  };
+}
+
+/** The node arguments that run `files` with Node's test runner, TypeScript through tsx. */
+export function testRunnerArgs(options: Pick<RunTestsOptions, 'files' | 'fromSource' | 'testTimeoutMs'>): string[] {
+  return [
+    ...(options.fromSource ? ['--conditions=drover-source'] : []),
+    '--import',
+    tsxLoaderUrl(),
+    '--no-warnings=ExperimentalWarning',
+    '--test',
+    '--test-reporter=spec',
+    `--test-timeout=${options.testTimeoutMs ?? 60_000}`,
+    ...options.files,
+  ];
+}
+
+/** Runs the tests with Node's test runner in a child process; resolves to its exit code (0: all passed). */
+export async function runTests(options: RunTestsOptions): Promise<number> {
+  const child = spawn(process.execPath, testRunnerArgs(options), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const flushOut = forward(child.stdout, options.out);
+  const flushErr = forward(child.stderr, options.err);
+  const stop = () => child.kill('SIGINT');
+  void options.stopSignal.then(stop);
+  // 'close', not 'exit': the output is read to its end.
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+  });
+  flushOut();
+  flushErr();
+  return code;
+}

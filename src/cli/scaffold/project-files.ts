@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+/** A file `drover new runbook --init` writes when the project has none. */
+export interface ProjectFile {
+  name: 'package.json' | 'tsconfig.json';
+  text: string;
+}
+
+/** An npm package name from a directory's name: `My Runbooks` becomes `my-runbooks`. */
+function packageName(dir: string): string {
+  const name = basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|-+$/g, '');
+  return name || 'runbooks';
+}
+
+/** A team's own runbooks repository: ES modules, Drover as a dependency, `npm test` running the runbooks' tests. */
+export function packageJson(dir: string, droverVersion: string): ProjectFile {
+  const pkg = {
+    name: packageName(dir),
+    private: true,
+    type: 'module',
+    scripts: { test: 'drover runbooks test', start: 'drover start' },
+    dependencies: { drover: `^${droverVersion}` },
+  };
+  return { name: 'package.json', text: `${JSON.stringify(pkg, null, 2)}\n` };
+}
+
+/** Type checking for editors and `npx tsc` (tsx runs the files; it does not check types). */
+export function tsconfigJson(): ProjectFile {
+  const config = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+    },
+    include: ['runbooks'],
+  };
+  return { name: 'tsconfig.json', text: `${JSON.stringify(config, null, 2)}\n` };
+}
+
+/** What the project in `dir` lacks for runbooks that import 'drover': lines of advice, none when it is ready. */
+export function projectAdvice(dir: string, init: boolean): string[] {
+  const advice: string[] = [];
+  const pkgPath = join(dir, 'package.json');
+  if (!existsSync(pkgPath)) {
+    if (!init) advice.push(`No package.json in ${dir}: run this again with --init to write one (and a tsconfig.json), or create one with "type": "module" and drover in its dependencies.`);
+  } else {
+    let pkg: { name?: string; type?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> } = {};
+    try {
+      pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as typeof pkg;
+    } catch {
+      advice.push(`${pkgPath} is not valid JSON; fix it so Node can resolve 'drover'.`);
+    }
+    const isDrover = pkg.name === 'drover';
+    if (!isDrover && !pkg.dependencies?.drover && !pkg.devDependencies?.drover) {
+      advice.push("package.json does not depend on drover: add it (npm install drover, or npm link drover from a checkout), so the runbook's import from 'drover' resolves.");
+    }
+    if (!isDrover && pkg.type !== 'module') advice.push('package.json has no "type": "module": add it, so the runbook and its test load as ES modules.');
+  }
+  if (!existsSync(join(dir, 'tsconfig.json')) && !init) {
+    advice.push('No tsconfig.json: editors type-check the runbook with one ({"compilerOptions": {"module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "noEmit": true}}); --init writes it.');
+  }
+  return advice;
+}
