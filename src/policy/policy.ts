@@ -3,7 +3,7 @@ import { approvalFor } from './approval-requirement.js';
 import { firstMatch } from './glob.js';
 import { Membership } from './membership.js';
 import { namespaceMatch, namespaceOf } from './namespaces.js';
-import { principalOf } from './principal.js';
+import { memberMatches, parseMember, principalOf } from './principal.js';
 import type { PolicyDocument } from './schema.js';
 import type { CreatePolicyOptions, Decision, Policy, PolicySubject } from './types.js';
 
@@ -29,7 +29,11 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
   const defaultTimeoutMs = Number.isFinite(options.defaultTimeoutMs) && options.defaultTimeoutMs > 0 ? options.defaultTimeoutMs : FIFTEEN_MINUTES;
   const membership = (requester: Requester) => new Membership(doc.groups, requester, options.groupMembers);
 
-  async function evaluate(subject: PolicySubject): Promise<{ decision: Decision; note: string }> {
+  /** Whether the group lists a `cli:` member matching this CLI user: `*` alone never lets a terminal approve. */
+  const namesCli = (group: string, approver: Requester): boolean =>
+    (doc.groups[group] ?? []).map(parseMember).some((m) => !('error' in m) && m.kind === 'cli' && memberMatches(m, approver));
+
+  async function evaluate(subject: PolicySubject): Promise<{ decision: Decision; note: string; group?: string }> {
     const { runbook, dryRun } = subject;
     const m = membership(subject.requester);
     const who = principalOf(subject.requester);
@@ -51,7 +55,7 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
         reason: `Allowed by rules[${i}]: ${who} (group ${group}) may run ${target}${dryRun ? ' as a dry run' : ''}.`,
         ...(approval ? { approval } : {}),
       };
-      return { decision, note: '' };
+      return { decision, note: '', group };
     }
     const groups = await m.all();
     const note = m.note();
@@ -69,7 +73,13 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
 
     async mayApprove(approver, subject, requirement) {
       const who = principalOf(approver);
-      if (approver.kind !== 'slack') return { allowed: false, reason: `Not allowed: approvals come from Slack users; ${who} is not one.` };
+      // A terminal identity is a name typed at a keyboard: it approves only where the policy names CLI users as approvers.
+      if (approver.kind !== 'slack' && approver.kind !== 'cli') return { allowed: false, reason: `Not allowed: approvals come from people; ${who} is not one.` };
+      const cli = approver.kind === 'cli';
+      const cliRefusal = (group: string) => ({
+        allowed: false,
+        reason: `Not allowed: ${who} is a CLI identity, and group ${group} names no CLI user (cli:<user> or cli:*) who may approve; approve in Slack, or name CLI users in the policy.`,
+      });
       if (approver.kind === subject.requester.kind && approver.id === subject.requester.id) {
         return { allowed: false, reason: `Not allowed: ${who} asked for this run and cannot approve it.` };
       }
@@ -77,12 +87,13 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
         const group = requirement.group;
         if (!Object.hasOwn(doc.groups, group)) return { allowed: false, reason: `Not allowed: group ${group} is not in the policy.` };
         const m = membership(approver);
-        if (await m.has(group)) return { allowed: true, reason: `${who} is in group ${group}.` };
+        if (await m.has(group)) return cli && !namesCli(group, approver) ? cliRefusal(group) : { allowed: true, reason: `${who} is in group ${group}.` };
         return { allowed: false, reason: withNote(`Not allowed: approvals must come from group ${group}, and ${who} is not in it`, m.note()) };
       }
       // Without a group, approvers are the people who could run it themselves, for real.
-      const { decision, note } = await evaluate({ ...subject, requester: approver, dryRun: false });
+      const { decision, note, group } = await evaluate({ ...subject, requester: approver, dryRun: false });
       const target = `${subject.runbook.id} on ${shown(subject.cluster)}`;
+      if (decision.allowed && cli && group !== undefined && !namesCli(group, approver)) return cliRefusal(group);
       return decision.allowed
         ? { allowed: true, reason: `${who} may run ${target} (${decision.rule}).` }
         : { allowed: false, reason: withNote(`Not allowed: approvers must be allowed to run ${target} for real, and ${who} is not`, note) };
@@ -105,12 +116,14 @@ export function denyAllPolicy(reason: string): Policy {
 
 /**
  * The policy when only the built-in sandbox cluster exists and no policy file
- * is configured: everyone (any Slack or CLI user, and Alertmanager) may run
- * everything; approval only where runbooks declare it.
+ * is configured: everyone (any Slack or CLI user, Alertmanager and the runbooks'
+ * schedules) may run everything; approval only where runbooks declare it,
+ * from anyone but the requester, a CLI identity included.
  */
 export function sandboxPolicy(defaultTimeoutMs: number): Policy {
   const doc: PolicyDocument = {
-    groups: { everyone: ['*', 'alertmanager'] },
+    // cli:* by name: on the sandbox a second terminal identity may approve (the terminal chat's `as <name>`).
+    groups: { everyone: ['*', 'cli:*', 'alertmanager', 'schedule:*'] },
     rules: [{ groups: ['everyone'], runbooks: ['*'], clusters: ['*'], namespaces: ['*'], dryRunOnly: false }],
     approvals: [],
   };

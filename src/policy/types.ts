@@ -36,9 +36,10 @@ export interface Policy {
   decide(subject: PolicySubject): Promise<Decision>;
   /**
    * May `approver` approve this run? No for the requester themself (same
-   * kind+id), no for non-Slack approvers (approvals come from buttons), no if
-   * not in requirement.group (or, without a group, not allowed by the rules to
-   * run the same subject for real).
+   * kind+id), no for automation, no for a CLI identity unless the deciding
+   * group names it by a `cli:` member (`*` is not enough: a terminal name is
+   * typed, not authenticated), no if not in requirement.group (or, without a
+   * group, not allowed by the rules to run the same subject for real).
    */
   mayApprove(approver: Requester, subject: PolicySubject, requirement: ApprovalRequirement): Promise<{ allowed: boolean; reason: string }>;
   /** Groups the requester belongs to (for explanations). */

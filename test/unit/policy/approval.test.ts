@@ -1,4 +1,4 @@
-import { createPolicy, parsePolicy, type ApprovalRequirement } from '../../../src/policy/index.js';
+import { createPolicy, parsePolicy, sandboxPolicy, type ApprovalRequirement } from '../../../src/policy/index.js';
 import { alert, cli, runbook, slack, subject } from './support.js';
 
 const doc = parsePolicy(
@@ -117,9 +117,57 @@ describe('Policy.mayApprove', () => {
     await expect(policy.mayApprove(sre, run, fromAnyone)).resolves.toMatchObject({ allowed: false });
   });
 
-  it('refuses approvers that are not Slack users', async () => {
-    await expect(policy.mayApprove(cli('lead@laptop'), run, fromAnyone)).resolves.toMatchObject({ allowed: false, reason: expect.stringMatching(/Slack users/) as string });
-    await expect(policy.mayApprove(alert, run, fromAnyone)).resolves.toMatchObject({ allowed: false });
+  it('refuses automation, and CLI identities the rules do not let run it for real', async () => {
+    await expect(policy.mayApprove(alert, run, fromAnyone)).resolves.toEqual({ allowed: false, reason: 'Not allowed: approvals come from people; alertmanager is not one.' });
+    await expect(policy.mayApprove(cli('lead@laptop'), run, fromAnyone)).resolves.toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/approvers must be allowed to run expand-pvc on prod-eu for real/) as string,
+    });
+  });
+
+  it('lets a CLI identity approve only where the deciding group names CLI users (cli:…), never through * alone', async () => {
+    // cli-users: ['cli:*'] may run anything on staging-*.
+    const staging = subject(cli('dev@laptop'), declared, 'staging-eu', { namespace: 'shop' });
+    await expect(policy.mayApprove(cli('lead@laptop'), staging, fromAnyone)).resolves.toEqual({ allowed: true, reason: 'cli:lead@laptop may run expand-pvc on staging-eu (rules[1]).' });
+    await expect(policy.mayApprove(cli('dev@laptop'), staging, fromAnyone)).resolves.toMatchObject({ allowed: false });
+
+    const open = createPolicy(
+      parsePolicy(
+        `
+groups:
+  everyone: ['*']
+  reviewers: ['*', 'cli:alice']
+rules:
+  - groups: [everyone]
+    runbooks: ['*']
+    clusters: ['*']
+approvals:
+  - clusters: [prod]
+    require: { approvals: 1, from: reviewers }
+`,
+        'open.yaml',
+      ),
+      { defaultTimeoutMs: 1 },
+    );
+    const onStaging = subject(slack('U0SRE00001'), declared, 'staging', {});
+    // `*` lets any CLI user run it, but names nobody: a typed terminal name is no approver.
+    await expect(open.mayApprove(cli('bob@laptop'), onStaging, fromAnyone)).resolves.toEqual({
+      allowed: false,
+      reason: 'Not allowed: cli:bob@laptop is a CLI identity, and group everyone names no CLI user (cli:<user> or cli:*) who may approve; approve in Slack, or name CLI users in the policy.',
+    });
+    await expect(open.mayApprove(slack('U0SRE00002'), onStaging, fromAnyone)).resolves.toMatchObject({ allowed: true });
+    const onProd = subject(slack('U0SRE00001'), declared, 'prod', {});
+    const fromReviewers: ApprovalRequirement = { approvals: 1, group: 'reviewers', timeoutMs: 1, reason: 'approvals[0]: on prod' };
+    await expect(open.mayApprove(cli('alice@laptop'), onProd, fromReviewers)).resolves.toEqual({ allowed: true, reason: 'cli:alice@laptop is in group reviewers.' });
+    await expect(open.mayApprove(cli('bob@laptop'), onProd, fromReviewers)).resolves.toMatchObject({ allowed: false, reason: expect.stringMatching(/group reviewers names no CLI user/) as string });
+  });
+
+  it('on the sandbox, a second CLI identity approves; the requester still cannot', async () => {
+    const sandbox = sandboxPolicy(1);
+    const mine = subject(cli('alice@laptop'), declared, 'sandbox', {});
+    await expect(sandbox.mayApprove(cli('reviewer'), mine, fromAnyone)).resolves.toMatchObject({ allowed: true });
+    await expect(sandbox.mayApprove(cli('alice@laptop'), mine, fromAnyone)).resolves.toMatchObject({ allowed: false, reason: expect.stringMatching(/asked for this run/) as string });
+    await expect(sandbox.mayApprove(alert, mine, fromAnyone)).resolves.toMatchObject({ allowed: false });
   });
 
   it('refuses an approver outside the required group, even one the rules allow to run it', async () => {
