@@ -10,7 +10,7 @@ export interface ApiWrite {
   method: string;
   /** Without the query string: `/apis/apps/v1/namespaces/demo/deployments/web`. */
   path: string;
-  /** Sent with `dryRun=All`: the API server checked it and changed nothing. */
+  /** Sent as a dry run (`dryRun=All`, or in a DELETE's or eviction's options): the API server checked it and changed nothing. */
   dryRun: boolean;
   /** The HTTP status the API server answered. */
   status: number;
@@ -44,8 +44,11 @@ export interface HarnessRun {
   changes: PlannedChange[];
   /** What reached the API server while the run (and its plan) ran: every POST, PUT, PATCH and DELETE, in order. */
   writes: ApiWrite[];
-  /** The lines the run reported (ctx.report), in order. */
+  /** The lines the run reported (ctx.report), in order; for a run that needed approval, once approved. */
   reports: string[];
+  /** For a run that needed approval: the lines of the dry run its approvers saw (Drover's own "Planning: ..." first). */
+  planReports: string[];
+  /** The run's steps as they started and ended; for a run that needed approval, once approved. */
   steps: StepRecord[];
   /** What `run()` returned. */
   result: unknown;
@@ -62,6 +65,18 @@ export interface HarnessRun {
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+const says = (options: unknown): boolean =>
+  typeof options === 'object' && options !== null && Array.isArray((options as { dryRun?: unknown }).dryRun) && (options as { dryRun: unknown[] }).dryRun.includes('All');
+
+/**
+ * Whether the API server was asked not to persist the request: `?dryRun=All`, or (a
+ * DELETE with a body, an eviction) `dryRun: ['All']` in its DeleteOptions, which is
+ * where the API server reads it then.
+ */
+function isDryRun(r: RecordedRequest): boolean {
+  return r.query.dryRun === 'All' || says(r.body) || says((r.body as { deleteOptions?: unknown } | undefined)?.deleteOptions);
+}
+
 /** The requests the fake received after `since` (the last request before the run, or undefined for all). */
 export function writesSince(requests: readonly RecordedRequest[], since: RecordedRequest | undefined): ApiWrite[] {
   const start = since ? requests.lastIndexOf(since) + 1 : 0;
@@ -71,7 +86,7 @@ export function writesSince(requests: readonly RecordedRequest[], since: Recorde
     .map((r) => ({
       method: r.method,
       path: r.path,
-      dryRun: r.query.dryRun === 'All',
+      dryRun: isDryRun(r),
       status: r.status,
       query: r.query,
       ...(r.body !== undefined ? { body: r.body } : {}),
@@ -86,8 +101,14 @@ export async function collectRun(deps: { store: RunStore; audit: AuditLog }, rec
     record.approval ? deps.store.plan(record.id) : Promise.resolve([]),
     deps.audit.forRun(record.id),
   ]);
-  const reports = events.flatMap((e) => (e.type === 'report' ? [e.text] : []));
-  const steps = events.flatMap((e): StepRecord[] => (e.type === 'step' ? [{ name: e.step, phase: e.phase, ...(e.error ? { error: e.error } : {}) }] : []));
+  // A run that needed approval first ran as a dry run for its approvers: what it reported then is its plan's, not the run's.
+  const approved = events.findLastIndex((e) => e.type === 'approval' && e.action === 'approved');
+  const texts = (from: typeof events) => from.flatMap((e) => (e.type === 'report' ? [e.text] : []));
+  const reports = texts(events.slice(approved + 1));
+  const planReports = texts(events.slice(0, approved + 1));
+  const steps = events
+    .slice(approved + 1)
+    .flatMap((e): StepRecord[] => (e.type === 'step' ? [{ name: e.step, phase: e.phase, ...(e.error ? { error: e.error } : {}) }] : []));
   const plan = record.dryRun ? changes : record.approval ? proposed : changes;
   return {
     id: record.id,
@@ -99,6 +120,7 @@ export async function collectRun(deps: { store: RunStore; audit: AuditLog }, rec
     changes,
     writes,
     reports,
+    planReports,
     steps,
     result: record.result,
     ...(record.error ? { error: record.error } : {}),
