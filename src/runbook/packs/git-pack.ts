@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A git command that failed; the message is git's own first line of complaint, credentials removed. */
@@ -56,11 +56,20 @@ function run(args: string[], options: GitPackOptions, cwd?: string): Promise<str
   });
 }
 
-/** True when `dir` is a clean checkout of exactly `commit`. */
+/**
+ * True when `dir` is a clean checkout of exactly `commit`. The detached HEAD
+ * is read from the file, so a checkout made by the chart's init container
+ * loads in an image without git; with git at hand, local edits are refused too.
+ */
 async function isCheckoutOf(dir: string, options: GitPackOptions): Promise<boolean> {
-  const head = await run(['rev-parse', 'HEAD'], options, dir);
-  const dirty = await run(['status', '--porcelain', '--untracked-files=no'], options, dir);
-  return head === options.commit && dirty === '';
+  const head = (await readFile(join(dir, '.git', 'HEAD'), 'utf8').catch(() => '')).trim();
+  if (head !== options.commit) return false;
+  try {
+    return (await run(['status', '--porcelain', '--untracked-files=no'], options, dir)) === '';
+  } catch (err) {
+    if (err instanceof GitPackError && err.message === 'git is not installed') return true;
+    throw err;
+  }
 }
 
 /**

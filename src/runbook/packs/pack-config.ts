@@ -24,6 +24,8 @@ export const packSchema = z
     name,
     path: z.string().min(1).optional(),
     npm: z.string().regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/, 'must be an npm package name').optional(),
+    /** With npm: the exact version that must be installed (the chart installs this one); another is a load problem. */
+    version: z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, 'must be an exact version such as 1.4.2').optional(),
     git: z.string().min(1).optional(),
     commit: z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-hex commit sha (a branch, tag or short sha can move)').optional(),
     /** The runbooks directory inside a git pack; default: package.json `drover.runbooks`, else `runbooks`. */
@@ -35,6 +37,7 @@ export const packSchema = z
     if (sources.length !== 1) ctx.addIssue({ code: 'custom', message: 'needs exactly one of path, npm or git' });
     if (p.git !== undefined && p.commit === undefined) ctx.addIssue({ code: 'custom', path: ['commit'], message: 'is required with git: the full 40-hex sha of the commit to run' });
     if (p.git === undefined && (p.commit !== undefined || p.dir !== undefined)) ctx.addIssue({ code: 'custom', path: [p.commit !== undefined ? 'commit' : 'dir'], message: 'goes with git only' });
+    if (p.npm === undefined && p.version !== undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'goes with npm only' });
   });
 
 export type PackConfig = z.output<typeof packSchema>;

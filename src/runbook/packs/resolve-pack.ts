@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gitPackCheckout, shownUrl } from './git-pack.js';
 import { npmPackageDir } from './npm-pack.js';
 import type { PackConfig } from './pack-config.js';
@@ -36,9 +36,14 @@ export function dirPack(name: string, dir: string, cwd: string): ResolvedPack {
 export async function resolvePack(pack: PackConfig, options: ResolveOptions): Promise<ResolvedPack> {
   if (pack.path !== undefined) return dirPack(pack.name, pack.path, options.cwd);
   if (pack.npm !== undefined) {
-    const root = await npmPackageDir(pack.npm, options.cwd);
-    if (!root) throw new Error(`npm package ${pack.npm} is not installed (npm install ${pack.npm})`);
+    // Installed with the project, or by the chart into the pack cache (<packCacheDir>/npm/node_modules).
+    const root = (await npmPackageDir(pack.npm, options.cwd)) ?? (await npmPackageDir(pack.npm, join(options.packCacheDir, 'npm')));
+    const wanted = pack.version ? `${pack.npm}@${pack.version}` : pack.npm;
+    if (!root) throw new Error(`npm package ${pack.npm} is not installed (npm install ${wanted})`);
     const manifest = await readPackManifest(root);
+    if (pack.version && manifest.version !== pack.version) {
+      throw new Error(`npm package ${pack.npm} is installed at version ${manifest.version ?? 'unknown'}, not ${pack.version} (npm install ${wanted})`);
+    }
     return { name: pack.name, version: manifest.version ?? 'unknown', root, dir: runbooksDirOf(root, manifest.runbooks), from: `npm ${pack.npm}` };
   }
   if (pack.git !== undefined && pack.commit !== undefined) {

@@ -71,6 +71,25 @@ describe('runbook packs', () => {
     expect(offline.registry.get('hello').pack).toEqual(hello.pack);
   });
 
+  it('loads a cached checkout in an image without git (as the chart init container leaves it), and refuses one at another commit', async () => {
+    const remote = gitRemote(join(work, 'git'));
+    const first = remote.commit({ 'runbooks/hello.ts': runbook('hello', '"first"') }, 'first');
+    const second = remote.commit({ 'runbooks/hello.ts': runbook('hello', '"second"') }, 'second');
+    expect((await load([{ name: 'team', git: remote.url, commit: first }])).problems).toEqual([]);
+    const noGit = (packs: PacksSettings['packs']) =>
+      loadPacks({ dir: 'runbooks', name: 'drover', packs }, { cwd: work, packCacheDir: cacheDir, env: { PATH: join(work, 'no-bin') }, importer: cachedRunbookImporter({ dir: join(work, 'compiled') }) });
+    const loaded = await noGit([{ name: 'team', git: remote.url, commit: first }]);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.registry.get('hello').pack?.version).toBe(first);
+    // Without git, an uncached commit cannot be fetched: a problem naming the pack, not a crash.
+    expect((await noGit([{ name: 'team', git: remote.url, commit: second }])).problems).toEqual(['pack team: cannot be loaded: git is not installed']);
+    // A checkout edited in place is not the pinned commit any more: refused.
+    writeFileSync(join(cacheDir, 'team', first, 'runbooks', 'hello.ts'), runbook('hello', '"edited"'));
+    expect((await load([{ name: 'team', git: remote.url, commit: first }])).problems).toEqual([
+      `pack team: cannot be loaded: the cached checkout ${join(cacheDir, 'team', first)} is not a clean checkout of ${first}; remove it to fetch the pack again`,
+    ]);
+  });
+
   it('reports an unreachable git pack, or a commit the repository lacks, and loads the other packs', async () => {
     write(join(work, 'runbooks'), { 'shipped.ts': runbook('shipped') });
     const remote = gitRemote(join(work, 'git'));
@@ -111,6 +130,15 @@ describe('runbook packs', () => {
     const rb = registry.get('payments-restart');
     expect(rb.pack).toEqual({ name: 'payments', version: '1.4.2', hash: sha256(runbook('payments-restart')) });
     expect(rb.digest).toBe(rb.pack?.hash);
+
+    const pinned = await load([{ name: 'payments', npm: '@team/runbooks', version: '1.5.0' }]);
+    expect(pinned.problems).toEqual(['pack payments: cannot be loaded: npm package @team/runbooks is installed at version 1.4.2, not 1.5.0 (npm install @team/runbooks@1.5.0)']);
+    // The chart installs npm packs into the pack cache.
+    const chart = join(work, 'chart-packs');
+    write(join(chart, 'npm', 'node_modules', 'chart-pack'), { 'package.json': JSON.stringify({ name: 'chart-pack', version: '2.0.0' }), 'runbooks/from-chart.ts': runbook('from-chart') });
+    const installed = await load([{ name: 'chart', npm: 'chart-pack', version: '2.0.0' }], { packCacheDir: chart });
+    expect(installed.problems).toEqual([]);
+    expect(installed.registry.get('from-chart').pack?.version).toBe('2.0.0');
 
     const absent = await load([{ name: 'other', npm: '@team/absent' }]);
     expect(absent.problems).toEqual(['pack other: cannot be loaded: npm package @team/absent is not installed (npm install @team/absent)']);
