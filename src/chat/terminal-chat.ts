@@ -6,6 +6,8 @@ import type { Redactor, Redacted, SafeText } from '../redact/redactor.js';
 import type { Requester } from '../runbook/types.js';
 import { blocksToText, paramsModal, runMessage } from './blocks/index.js';
 import type { ChatCommands, ChatOutcome } from './chat-commands.js';
+import { fillForm } from './terminal-form.js';
+import { TerminalIdentity } from './terminal-identity.js';
 import type { ChatSink } from './chat-sink.js';
 import { RunNotifier } from './run-notifier.js';
 import type { ChatMessage } from './types.js';
@@ -22,11 +24,20 @@ class TerminalSink implements ChatSink {
     private readonly print: (text: SafeText) => void,
     private readonly redactor: Redactor,
     private readonly command: string,
+    /** On the sandbox: how to approve one's own proposal, under its Approve line. */
+    private readonly approveHint?: (approveCommand: string) => string,
   ) {}
+
+  /** Adds the hint under an `[approve: …]` line. */
+  private withHint(text: string): string {
+    const hint = this.approveHint;
+    if (!hint) return text;
+    return text.replace(/\[approve: ([^\]]+)\][^\n]*/g, (line, cmd: string) => `${line}\n${hint(cmd)}`);
+  }
 
   post(_channel: string, message: Redacted<ChatMessage>, threadTs?: string): Promise<string> {
     const tag = threadTs ? `[${threadTs}] ` : '';
-    this.print(this.redactor.text(indent(blocksToText(message, { command: this.command }), tag)));
+    this.print(this.redactor.text(indent(this.withHint(blocksToText(message, { command: this.command })), tag)));
     return Promise.resolve(`${threadTs ?? 'message'}.${++this.replies}`);
   }
 
@@ -34,12 +45,17 @@ class TerminalSink implements ChatSink {
   update(_channel: string, ts: string, message: Redacted<ChatMessage>): Promise<void> {
     const seen = this.shown.get(ts) ?? new Set<string>();
     this.shown.set(ts, seen);
-    const fresh = blocksToText(message, { command: this.command })
+    const fresh = this.withHint(blocksToText(message, { command: this.command }))
       .split('\n')
       .filter((line) => line.trim() && !seen.has(line));
     for (const line of fresh) seen.add(line);
     if (fresh.length) this.print(this.redactor.text(indent(fresh.join('\n'), `[${ts}] `)));
     return Promise.resolve();
+  }
+
+  /** A run message with the approval hint, as post and update print it. */
+  hinted(text: string): string {
+    return this.withHint(text);
   }
 
   /** Remembers the lines of a run message printed when the run started. */
@@ -69,18 +85,26 @@ export interface TerminalChatDeps {
   requester: Requester;
   command: string;
   listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
+  /**
+   * True only when the built-in sandbox and its policy are all there is: then
+   * `as NAME` (or `--as NAME`) acts as a second local identity, to approve.
+   */
+  sandbox?: boolean;
 }
 
 /**
  * A chat in the terminal for trying Drover without a Slack workspace: the same
  * `/drover` commands, the same messages rendered as text, run threads printed
- * as they progress. A form (Slack's modal) becomes questions, one per parameter.
- * Resolves when the input ends.
+ * as they progress. A form (Slack's modal) becomes questions, one per parameter,
+ * and a real run is confirmed first. On the sandbox, `as NAME` switches to a
+ * second local identity (see TerminalIdentity). Resolves when the input ends.
  */
 export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
   const { commands, redactor } = deps;
   const print = (text: string) => deps.print(redactor.text(text));
-  const sink = new TerminalSink(deps.print, redactor, deps.command);
+  const identity = new TerminalIdentity(deps.requester, deps.sandbox === true);
+  const hint = identity.sandbox ? (cmd: string) => `  (sandbox: the requester cannot approve; as a second local identity: ${cmd} --as reviewer)` : undefined;
+  const sink = new TerminalSink(deps.print, redactor, deps.command, hint);
   const notifier = new RunNotifier({
     redis: deps.redis,
     prefix: deps.prefix,
@@ -99,15 +123,15 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
     const next = await lines.next();
     return next.done ? undefined : next.value.trim();
   };
-  const actor = { requester: deps.requester, channel: CHANNEL };
+  const actorAs = (requester: Requester) => ({ requester, channel: CHANNEL });
 
-  const show = async (outcome: ChatOutcome): Promise<void> => {
+  const show = async (outcome: ChatOutcome, requester: Requester): Promise<void> => {
     switch (outcome.kind) {
       case 'reply':
         print(blocksToText(outcome.message, { command: deps.command }));
         return;
       case 'run': {
-        const text = blocksToText(runMessage(redactor.value(outcome.run), { cancellable: true }), { command: deps.command });
+        const text = sink.hinted(blocksToText(runMessage(redactor.value(outcome.run), { cancellable: true }), { command: deps.command }));
         print(text);
         sink.shownAs(`run ${outcome.run.id}`, text);
         await notifier.follow(outcome.run.id, CHANNEL, `run ${outcome.run.id}`, outcome.run.state);
@@ -128,31 +152,18 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
             }),
           ),
         );
-        const params = { ...outcome.initial };
-        const asked = new Set(outcome.problems.map((p) => p.param).filter((p): p is string => Boolean(p)));
-        for (const info of outcome.runbook.params) {
-          if (!asked.has(info.name) && !(info.required && params[info.name] === undefined)) continue;
-          const hint = [info.type, info.required ? 'required' : `optional${info.default !== undefined ? `, default ${JSON.stringify(info.default)}` : ''}`, info.choices ? `one of ${info.choices.join('|')}` : undefined]
-            .filter(Boolean)
-            .join(', ');
-          const answer = await ask(`  ${info.name} (${hint}): `);
-          if (answer === undefined) return;
-          if (answer === '') delete params[info.name];
-          else params[info.name] = answer;
-        }
-        const coerced = commands.coerceParams(outcome.runbook.id, params);
-        await show(
-          await commands.submitRun(
-            { runbook: outcome.runbook.id, params: coerced, ...(outcome.cluster ? { cluster: outcome.cluster } : {}), dryRun: outcome.dryRun },
-            actor,
-          ),
-        );
+        const next = await fillForm(outcome, actorAs(requester), { commands, ask, print, listClusters: deps.listClusters });
+        // A form that comes back again holds a problem no question fixes; it was printed.
+        if (next && next.kind !== 'form') await show(next, requester);
+        else if (next) for (const p of next.problems) print(`  ⚠ ${p.message}`);
         return;
       }
     }
   };
 
-  print(`Drover terminal chat. Type ${deps.command} help (the ${deps.command} prefix is optional); Ctrl-D to leave.`);
+  print(`Drover terminal chat, as ${deps.requester.id}. Type ${deps.command} help (the ${deps.command} prefix is optional); Ctrl-D to leave.`);
+  const greeting = identity.greeting(deps.command);
+  if (greeting) print(greeting);
   try {
     for (;;) {
       const next = await lines.next();
@@ -160,7 +171,12 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
       const text = next.value.trim().replace(new RegExp(`^${deps.command}\\b`), '').trim();
       if (!text) continue;
       if (text === 'exit' || text === 'quit') break;
-      await show(await commands.handle(text, actor));
+      const line = identity.read(text);
+      if (line.kind === 'said') {
+        print(line.text);
+        continue;
+      }
+      await show(await commands.handle(line.text, actorAs(line.requester)), line.requester);
     }
   } finally {
     rl.close();

@@ -15,6 +15,15 @@ function sandboxOnly(config: Config, env: PolicyEnv): boolean {
   return !kubeconfig && !env.serviceHost;
 }
 
+/**
+ * True when the process applies the built-in sandbox policy: no policy file,
+ * and no cluster but the sandbox. Only then may the terminal chat act as a
+ * second local identity (to approve); a typed name authenticates nobody.
+ */
+export function sandboxPolicyApplies(config: Config, env: PolicyEnv): boolean {
+  return !config.policy.file && sandboxOnly(config, env);
+}
+
 /** The sandbox's permissive policy, for the cluster named `sandbox` only. */
 function onSandboxOnly(policy: Policy): Policy {
   const deny = { allowed: false as const, reason: NO_POLICY };
@@ -33,6 +42,6 @@ function onSandboxOnly(policy: Policy): Policy {
  */
 export function policySourceFrom(config: Config, env: PolicyEnv, readFile: (path: string) => string): PolicySource {
   if (config.policy.file) return { document: loadPolicyFile(config.policy.file, readFile) };
-  if (sandboxOnly(config, env)) return { policy: onSandboxOnly(sandboxPolicy(config.approvals.timeout)) };
+  if (sandboxPolicyApplies(config, env)) return { policy: onSandboxOnly(sandboxPolicy(config.approvals.timeout)) };
   return { deny: NO_POLICY };
 }

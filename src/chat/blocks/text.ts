@@ -1,5 +1,6 @@
 import type { InputBlockElement, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/types';
 import { IDS, type ChatMessage, type ModalView } from '../types.js';
+import { parseApprovalValue } from './approval.js';
 import { unescapeMrkdwn } from './mrkdwn.js';
 
 type TextObject = PlainTextElement | MrkdwnElement;
@@ -76,7 +77,12 @@ function blockText(block: KnownBlock, command: string): string {
       return block.elements
         .map((e) => {
           if (e.type !== 'button') return '';
-          return e.action_id === IDS.cancelAction && e.value ? `[cancel: ${command} cancel ${e.value}]` : `[${e.text.text}]`;
+          if (e.action_id === IDS.cancelAction && e.value) return `[cancel: ${command} cancel ${e.value}]`;
+          // Approve names the plan it is bound to, as typed approvals must.
+          const approval = e.action_id === IDS.approveAction || e.action_id === IDS.rejectAction ? parseApprovalValue(e.value) : undefined;
+          if (approval && e.action_id === IDS.approveAction) return `[approve: ${command} approve ${approval.run} ${approval.hash.slice(0, 12)}]`;
+          if (approval) return `[reject: ${command} reject ${approval.run}]`;
+          return `[${e.text.text}]`;
         })
         .filter(Boolean)
         .join(' ');
@@ -97,7 +103,8 @@ const isModal = (m: ChatMessage | ModalView): m is ModalView => 'type' in m && m
 /**
  * Any Drover message or modal as plain text for a terminal: headers, sections,
  * fields and context as lines, code kept, a divider as a blank line, the
- * Cancel button as `[cancel: /drover cancel <run-id>]`. A modal is its title
+ * Cancel button as `[cancel: /drover cancel <run-id>]`, Approve and Reject as
+ * the commands that do the same (`[approve: /drover approve <run-id> <plan>]`). A modal is its title
  * and a list of its inputs.
  */
 export function blocksToText(message: ChatMessage | ModalView, options: { command?: string } = {}): string {

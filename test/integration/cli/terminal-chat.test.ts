@@ -37,11 +37,36 @@ describe('terminal chat (no Slack workspace needed)', () => {
     await waitFor(() => /succeeded/i.test(printed()) && /read current scale/.test(printed()), 'the run thread to end');
     expect(printed()).toMatch(/replicas 3 → 4|3 → 4/);
 
-    // A missing parameter becomes a question, as Slack would open a form.
+    // A missing parameter becomes a question, as Slack would open a form; optional ones are asked too.
     input.write('run scale-deployment namespace=demo deployment=web\n');
     await waitFor(() => /replicas \(integer, required/.test(printed()), 'the question for replicas');
+    input.write('abc\n');
+    await waitFor(() => /allowZero \(boolean, default false; Enter keeps the default\)/.test(printed()), 'the question for allowZero');
+    input.write('\n');
+    // The answer that is not a whole number is asked again, in words.
+    await waitFor(() => /⚠ replicas must be a whole number/.test(printed()), 'the problem with replicas');
     input.write('2\n');
+    // A real run is confirmed first: nothing starts with the last answer.
+    await waitFor(() => /Run it for real\?/.test(printed()), 'the confirmation');
+    expect(printed()).toContain('Ready: scale-deployment on cluster test, for real, with namespace=demo deployment=web replicas=2 allowZero=false.');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((t.fake.get('deployments', 'demo', 'web') as unknown as { spec: { replicas: number } }).spec.replicas).toBe(4);
+    input.write('y\n');
     await waitFor(() => (t.fake.get('deployments', 'demo', 'web') as unknown as { spec: { replicas: number } }).spec.replicas === 2, 'the second run');
+
+    // N (or anything but y and d) runs nothing.
+    input.write('run scale-deployment namespace=demo deployment=web\n');
+    await waitFor(() => printed().split('replicas (integer, required').length === 4, 'the question again');
+    input.write('7\n\n');
+    await waitFor(() => printed().split('Run it for real?').length === 3, 'the second confirmation');
+    input.write('\n');
+    await waitFor(() => /Cancelled: nothing was run\./.test(printed()), 'the cancellation');
+
+    // Off the sandbox (a policy file is configured), nobody becomes someone else.
+    input.write('as reviewer\n');
+    await waitFor(() => /Acting as another identity is only for the sandbox/.test(printed()), 'the refusal to switch identity');
+    input.write('approve r123 --as reviewer\n');
+    await waitFor(() => printed().split('Acting as another identity is only for the sandbox').length === 3, 'the refusal of --as');
 
     input.write('run nope\n');
     await waitFor(() => /Unknown runbook "nope"/.test(printed()), 'the error');
