@@ -25,8 +25,8 @@ export interface BundledHelper {
   sha256: string;
 }
 
-/** Bump when the compiled output changes for the same input (compiler options, import mapping). */
-const FORMAT = 1;
+/** Bump when the compiled output changes for the same input (compiler options, import mapping, imports refused: 2). */
+const FORMAT = 2;
 
 /** Entries unused for this long are removed when a new one is written, so the cache does not grow for ever. */
 export const MAX_IDLE_MS = 30 * 24 * 3600 * 1000;
