@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createDrover, type Drover } from '../../app.js';
 import type { AuditEvent } from '../../audit/events.js';
 import { loadConfig } from '../../config/load-config.js';
+import { DroverError } from '../../errors.js';
 import { ClusterRegistry } from '../../k8s/clusters.js';
 import type { RunRecord } from '../../jobs/run-record.js';
 import { sandboxPolicy } from '../../policy/index.js';
@@ -17,6 +18,8 @@ import { DEFAULT_REDIS_URL, deletePrefix, harnessRedis } from './harness-redis.j
 import type { HarnessRunOptions, RunbookHarnessOptions } from './harness-options.js';
 import { collectRun, writesSince, type HarnessRun } from './run-result.js';
 import { waitUntil } from './wait.js';
+
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /** The cluster name runs act on. */
 export const SANDBOX_CLUSTER = 'sandbox';
@@ -99,7 +102,8 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
   let drover: Drover | undefined;
   let server: Server | undefined;
   const close = async () => {
-    await drover?.close();
+    // A runbook that never returns would hold the worker's close for ever: past the bound, the connections go anyway.
+    if (drover) await Promise.race([drover.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await fake?.stop();
     await deletePrefix(redis, prefix).catch(() => undefined);
@@ -128,12 +132,18 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
   const lastRequest = () => cluster.requests.at(-1);
 
   async function finish(record: RunRecord, since: RecordedRequest | undefined, approveAs: string | string[] | false | undefined): Promise<HarnessRun> {
-    let run = await settled(d, record.id, timeoutMs);
-    if (run.state === 'awaiting_approval' && approveAs !== false) {
-      const names = Array.isArray(approveAs) ? approveAs : [approveAs ?? approver];
-      run = await approveAndFinish(d, run, names.map(person), timeoutMs);
+    try {
+      let run = await settled(d, record.id, timeoutMs);
+      if (run.state === 'awaiting_approval' && approveAs !== false) {
+        const names = Array.isArray(approveAs) ? approveAs : [approveAs ?? approver];
+        run = await approveAndFinish(d, run, names.map(person), timeoutMs);
+      }
+      return await collectRun(d, run, writesSince(cluster.requests, since));
+    } catch (err) {
+      // A run the test gave up on is cancelled, so it does not go on acting on the sandbox behind the next test.
+      if (err instanceof DroverError && err.code === 'harness_timeout') await d.queue.cancel(record.id, requester).catch(() => undefined);
+      throw err;
     }
-    return collectRun(d, run, writesSince(cluster.requests, since));
   }
   async function submit(runbook: string, params: Record<string, unknown>, dryRun: boolean, options: HarnessRunOptions): Promise<HarnessRun> {
     const since = lastRequest();
