@@ -68,6 +68,15 @@ const podCount: Schema = { type: ['integer', 'string'], minimum: 0, pattern: '^(
 const redisSize: Schema = { type: ['integer', 'string'], minimum: 1, pattern: '^([1-9][0-9]*([bB]|[kKmMgG][bB]?)?)?$' };
 
 const secretRef = obj({ name, key: dataKey });
+/** A runbook pack (docs/packs.md): a git repository at a full commit, an npm package at an exact version, or a path in the image. */
+const packName = str({ maxLength: 63, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' });
+const pack: Schema = {
+  oneOf: [
+    { ...obj({ name: packName, git: str({ minLength: 1 }), commit: str({ pattern: '^[0-9a-f]{40}$' }), dir: str({ pattern: '^[^/]' }), existingSecret: name }), required: ['name', 'git', 'commit'] },
+    { ...obj({ name: packName, npm: str({ pattern: '^(@[a-z0-9][\\w.-]*/)?[a-z0-9][\\w.-]*$' }), version: str({ pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.+-]+)?$' }) }), required: ['name', 'npm', 'version'] },
+    { ...obj({ name: packName, path: str({ minLength: 1 }) }), required: ['name', 'path'] },
+  ],
+};
 const egress = obj({ cidrs: list(str()), ports: list(int(1, { maximum: 65535 })) });
 const replicasRange = obj({ minReplicas: int(1), maxReplicas: int(1), targetCPUUtilizationPercentage: int(1, { maximum: 100 }) });
 const probe = obj({ periodSeconds: int(1), timeoutSeconds: int(1), failureThreshold: int(1) });
@@ -92,7 +101,11 @@ export function chartValuesSchema(): Schema {
       config: fromZod(configSchema, "Drover's configuration file (src/config/schema.ts)"),
       policy: fromZod(policySchema, 'The policy file (src/policy/schema.ts)'),
       kubeconfig: obj({ existingSecret: name, keys: list(dataKey) }),
-      runbooks: obj({ existingConfigMap: name }),
+      runbooks: obj({
+        existingConfigMap: name,
+        packs: list(pack),
+        install: obj({ gitImage: image(), npmrcSecret: name, sizeLimit: quantity, resources }),
+      }),
       serviceAccount: obj({ create: bool, name, annotations: map() }),
       rbac: obj({ create: bool, runbooks: bool, clusterWide: bool, namespaces: list(namespace), extraRules: k8sList }),
       impersonation: obj({ enabled: bool, users: strings, groups: strings }),

@@ -257,6 +257,10 @@ a secretKeyRef.
 {{- if .Values.slack.enabled }}
 {{- $_ := set $chart "slack" (dict "mode" .Values.slack.mode) }}
 {{- end }}
+{{- if .Values.runbooks.packs }}
+{{- /* Packs come from runbooks.packs (installed by init containers into /packs, see _packs.tpl). */}}
+{{- $_ := set $chart "runbooks" (dict "packs" (include "drover.packsConfig" . | fromJsonArray) "packCacheDir" "/packs") }}
+{{- end }}
 {{- toYaml (mergeOverwrite (deepCopy (.Values.config | default dict)) $chart) }}
 {{- end }}
 
@@ -542,6 +546,7 @@ spec:
     {{- toYaml .Values.podSecurityContext | nindent 4 }}
   # Matched to what a stopping pod waits for (worker.terminationGracePeriodSeconds explains).
   terminationGracePeriodSeconds: {{ $.grace }}
+  {{- include "drover.packsInitContainers" . | nindent 2 }}
   containers:
     - name: drover
       image: {{ include "drover.image" . | quote }}
@@ -586,6 +591,7 @@ spec:
           mountPath: /app/runbooks
           readOnly: true
         {{- end }}
+        {{- include "drover.packsVolumeMounts" . | nindent 8 }}
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -612,6 +618,7 @@ spec:
       configMap:
         name: {{ . }}
     {{- end }}
+    {{- include "drover.packsVolumes" . | nindent 4 }}
     {{- with .Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
