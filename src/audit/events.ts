@@ -1,11 +1,20 @@
 import type { PackIdentity, Requester } from '../runbook/types.js';
 import type { MutationRecord } from '../k8s/types.js';
+import type { PromQueryRecord } from '../prometheus/types.js';
+import type { HttpRequestRecord } from '../outbound/http-types.js';
 
 /** What became of one alert Drover received: each alert ends in exactly one. */
 export type AlertOutcome = 'enqueued' | 'deduplicated' | 'unmatched' | 'breaker_open' | 'approval_required' | 'denied' | 'resolved' | 'rejected';
 
 /** Whether an automatic run fixed what its alert was about. */
 export type RemediationResult = 'remediated' | 'not-cleared' | 'run-failed';
+
+/**
+ * What became of one fire of a schedule on one cluster: a run queued, or proposed for approval;
+ * or no run: the previous one still unfinished (`skipped`), too late after downtime (`missed`),
+ * refused by the policy (`denied`), by the runbook's rate limit (`limited`), or invalid (`rejected`).
+ */
+export type ScheduleFireOutcome = 'queued' | 'proposed' | 'skipped' | 'missed' | 'denied' | 'limited' | 'rejected';
 
 /** Terminal outcome of a run. */
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'timed-out' | 'rejected' | 'expired';
@@ -43,6 +52,10 @@ export type AuditEventBody =
       error?: { code: string; message: string };
     }
   | ({ type: 'k8s.mutation'; runId: string } & MutationRecord)
+  /** A ctx.prometheus query (sent in dry runs too: reads are real). */
+  | ({ type: 'prometheus.query'; runId: string } & PromQueryRecord)
+  /** A ctx.http request: sent, or (a write in a dry run) planned only. */
+  | ({ type: 'http.request'; runId: string } & HttpRequestRecord)
   | { type: 'run.retrying'; runId: string; attempt: number; delayMs: number; error: { code: string; message: string } }
   | { type: 'run.cancel.requested'; runId: string; actor: Requester }
   | {
@@ -102,6 +115,21 @@ export type AuditEventBody =
       outcome: AlertOutcome;
       runIds: string[];
       reason?: string;
+    }
+  | {
+      type: 'schedule.fired';
+      /** `<runbook>/<name>`. */
+      schedule: string;
+      runbook: string;
+      cluster: string;
+      /** When the fire was due (ISO 8601). */
+      scheduledAt: string;
+      outcome: ScheduleFireOutcome;
+      /** The run it queued or proposed, or (skipped) the unfinished run it yielded to. */
+      runId?: string;
+      reason?: string;
+      /** Fires this one stands for when it came late (Drover was down): they collapse into one. */
+      missedFires?: number;
     }
   | { type: 'alert.payload.rejected'; alerts: number; reason: string }
   | { type: 'alert.escalated'; fingerprint: string; alertname: string; reason: string; runId?: string }

@@ -33,7 +33,10 @@ export function filterEvents(events: AuditEvent[], filter: AuditFilter): AuditEv
     if (e.type === 'command.received') {
       return filter.runbook === undefined && filter.cluster === undefined && (e.actor.id === filter.user || e.actor.name === filter.user);
     }
-    // A refusal is about a person, a runbook and a cluster but has no run.
+    // A refusal (or a schedule's fire) is about a runbook and a cluster, and may have no run.
+    if (e.type === 'schedule.fired') {
+      return (filter.runbook === undefined || e.runbook === filter.runbook) && (filter.user === undefined || e.schedule === filter.user) && (filter.cluster === undefined || e.cluster === filter.cluster);
+    }
     if (e.type === 'permission.denied') {
       return (
         (filter.runbook === undefined || e.runbook === filter.runbook) &&
@@ -88,6 +91,15 @@ export function describeEvent(e: AuditEvent): string {
       break;
     case 'run.step.finished':
       facts.push(`${e.step}: ${e.outcome}`);
+      break;
+    case 'prometheus.query':
+      facts.push(`${e.server} \`${e.query}\` ${e.outcome}${e.series !== undefined ? ` (${e.series} series)` : ''}${e.errorCode ? ` ${e.errorCode}` : ''}`);
+      break;
+    case 'http.request':
+      facts.push(`${e.method} ${e.host}${e.path} ${e.outcome}${e.status !== undefined ? ` ${e.status}` : ''}${e.dryRun && !e.sent ? ' (dry run: not sent)' : ''}${e.errorCode ? ` ${e.errorCode}` : ''}`);
+      break;
+    case 'schedule.fired':
+      facts.push(`${e.schedule} on ${e.cluster} due ${e.scheduledAt} → ${e.outcome}${e.missedFires ? ` (${e.missedFires} missed fire(s))` : ''}${e.reason ? ` (${e.reason})` : ''}`);
       break;
     case 'alert.received':
       facts.push(`${e.alertname || `alert ${e.fingerprint}`} ${e.status} → ${e.outcome}${e.reason ? ` (${e.reason})` : ''}`);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { impersonationSchema } from '../k8s/impersonation-settings.js';
+import { allowEntrySchema } from '../outbound/allow-list.js';
+import { prometheusSchema } from '../prometheus/settings.js';
 import { checkPackNames, packSchema } from '../runbook/packs/pack-config.js';
 
 const duration = z
@@ -30,9 +32,20 @@ export const configSchema = z
       .object({
         port: z.coerce.number().int().min(0).max(65535).default(3000),
         host: z.string().default('0.0.0.0'),
+        /**
+         * Hosts runbooks may call with ctx.http: `status.example.com` (https, 443),
+         * `tickets.example.com:8443` (https), or `http://10.0.0.5:8080` (an origin with its scheme). Nothing else.
+         */
+        allow: z.array(allowEntrySchema).default([]),
+        /** Longest a ctx.http request may take (a runbook may ask for less). */
+        timeout: duration.default(10_000),
+        /** Largest ctx.http answer read (bytes); beyond it the request fails as http_too_large. */
+        maxResponseBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
       })
       .strict()
-      .default({ port: 3000, host: '0.0.0.0' }),
+      .default({ port: 3000, host: '0.0.0.0', allow: [], timeout: 10_000, maxResponseBytes: 1024 * 1024 }),
+    /** The Prometheus ctx.prometheus queries (per cluster if need be); absent: runbooks' queries fail as prometheus_not_configured. */
+    prometheus: prometheusSchema,
     clusters: z
       .object({
         /** Kubeconfig files, merged in order as kubectl does. */

@@ -9,6 +9,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { k8sCallSpans } from '../tracing/k8s-spans.js';
 import { secretParamNames } from '../redact/secret-params.js';
 import { literalScrubber } from './run-errors.js';
+import type { CtxServicesFactory } from './ctx-services.js';
 
 /** Same shape as the worker's K8sOpsFactory (kept apart to avoid an import cycle). */
 type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -28,6 +29,8 @@ export interface ComputePlanArgs {
   purpose: 'proposal' | 'verify';
   /** Traces its Kubernetes calls (children of the attempt's span); absent when tracing is off. */
   tracer?: Tracer;
+  /** Builds ctx.prometheus and ctx.http (dry: HTTP writes join the plan); by default none configured. */
+  services?: CtxServicesFactory;
 }
 
 /**
@@ -51,6 +54,18 @@ export async function computePlan(args: ComputePlanArgs): Promise<PlannedChange[
       },
     },
   });
+  const scrub = literalScrubber(secretParamNames(args.runbook.params).map((name) => args.params[name]));
+  const services = args.services?.({
+    runId: run.id,
+    cluster: run.cluster,
+    dryRun: true,
+    signal: args.signal,
+    audit,
+    scrub,
+    onChange: (change) => {
+      plan.push(change);
+    },
+  });
   const ctx = createPlanContext({
     runId: run.id,
     runbook: run.runbook,
@@ -60,6 +75,7 @@ export async function computePlan(args: ComputePlanArgs): Promise<PlannedChange[
     signal: args.signal,
     k8s,
     logger: args.logger.child({ runId: run.id, runbook: run.runbook, cluster: run.cluster, plan: args.purpose }),
+    ...(services ? { services } : {}),
   });
   await args.runbook.run(ctx, args.params);
   return plan;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { K8sOps } from '../k8s/types.js';
 import type { RunContext, Requester } from '../runbook/types.js';
+import { unconfiguredServices, type CtxServices } from './ctx-services.js';
 
 export interface PlanContextDeps {
   runId: string;
@@ -14,6 +15,8 @@ export interface PlanContextDeps {
   logger: Logger;
   /** Lines the runbook reports while planning; dropped by default. */
   report?: (text: string) => Promise<void>;
+  /** ctx.prometheus and ctx.http, dry (HTTP writes go into the plan); by default none configured. */
+  services?: CtxServices;
 }
 
 /**
@@ -35,6 +38,7 @@ export function createPlanContext(deps: PlanContextDeps): RunContext {
     attempt: deps.attempt,
     signal: deps.signal,
     k8s: deps.k8s,
+    ...(deps.services ?? unconfiguredServices({ runId: deps.runId, cluster: deps.cluster, dryRun: true, signal: deps.signal, audit: { append: () => Promise.resolve() }, onChange: () => undefined })),
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     async step(_name, fn, options = {}) {
       deps.signal.throwIfAborted();

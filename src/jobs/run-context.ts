@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { asDroverError } from '../errors.js';
 import type { K8sOps } from '../k8s/types.js';
+import { unconfiguredServices, type CtxServices } from './ctx-services.js';
 import type { Requester, RunContext, RunLogger, StepContext, StepOptions } from '../runbook/types.js';
 import type { RunRecord } from './run-record.js';
 import type { RunStore } from './run-store.js';
@@ -28,10 +29,12 @@ export interface RunContextDeps {
   audited?: Promise<unknown>;
   /** Traces each step (a span around it, parent of its Kubernetes calls); absent when tracing is off. */
   tracer?: Tracer;
+  /** ctx.prometheus and ctx.http; by default none configured. */
+  services?: CtxServices;
 }
 
-/** Refuses calls once the run is cancelled or timed out, so no mutation starts after that. */
-function guardK8s(k8s: K8sOps, signal: AbortSignal): K8sOps {
+/** Refuses calls once the run is cancelled or timed out, so no mutation (nor request) starts after that. */
+function guard<T extends object>(k8s: T, signal: AbortSignal): T {
   return new Proxy(k8s, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
@@ -58,6 +61,7 @@ export function createRunContext(deps: RunContextDeps): RunContext {
   const { run, attempt, signal, store, audit } = deps;
   const scrub = deps.scrub ?? ((text: string) => text);
   const occurrences = new Map<string, number>();
+  const services = deps.services ?? unconfiguredServices({ runId: run.id, cluster: run.cluster, dryRun: run.dryRun, signal, audit, onChange: () => undefined });
 
   async function step<T>(name: string, fn: (s: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
     signal.throwIfAborted();
@@ -116,7 +120,9 @@ export function createRunContext(deps: RunContextDeps): RunContext {
     requester: run.requester,
     attempt,
     signal,
-    k8s: guardK8s(deps.k8s, signal),
+    k8s: guard(deps.k8s, signal),
+    prometheus: guard(services.prometheus, signal),
+    http: guard(services.http, signal),
     log: runLogger(deps.logger, scrub),
     step,
     report: (text) => store.emit(run.id, { type: 'report', text: scrub(text) }),

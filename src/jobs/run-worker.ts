@@ -23,6 +23,7 @@ import { workerRefusal, type WorkerCheckDeps } from './worker-check.js';
 import type { Tracer } from '@opentelemetry/api';
 import { processSpan, setOutcome } from '../tracing/queue-spans.js';
 import { k8sCallSpans } from '../tracing/k8s-spans.js';
+import type { CtxServicesFactory } from './ctx-services.js';
 
 /** Builds ctx.k8s for a run; `requester` decides the Kubernetes identity on an impersonating cluster (may throw permission_denied). */
 export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -60,6 +61,8 @@ export interface RunWorkerOptions {
   check: WorkerCheckDeps;
   /** Traces each attempt, its steps and its Kubernetes calls; absent when tracing is off. */
   tracer?: Tracer;
+  /** Builds ctx.prometheus and ctx.http per run (see ctxServicesFrom); by default none configured. */
+  services?: CtxServicesFactory;
   now?: () => Date;
 }
 
@@ -208,6 +211,25 @@ export class RunWorker {
         tracer: this.options.tracer,
         scrub,
         audited: startedAudit,
+        ...(this.options.services
+          ? {
+              services: this.options.services({
+                runId,
+                cluster: run.cluster,
+                dryRun: run.dryRun,
+                signal: controller.signal,
+                // After the run's run.started, as every event of the run.
+                audit: {
+                  append: async (body) => {
+                    await startedAudit;
+                    return audit.append(body);
+                  },
+                },
+                scrub,
+                onChange: (change) => store.addChange(runId, scrubChange(scrub)(change)),
+              }),
+            }
+          : {}),
         cancelled: (by) => {
           controller.abort(cancelledBy(by));
           return controller.signal.reason as DroverError;

@@ -22,6 +22,8 @@ import { planRollback, rollbackPatch, selectorToString } from './rollback.js';
 import { RolloutOps } from './rollout-ops.js';
 import type { RolloutStatus } from './rollout-status.js';
 import { StorageOps } from './storage-ops.js';
+import { GenericOps } from './generic-ops.js';
+import type { ApplyOptions, GenericListOptions, GenericPatchOptions, JsonPatchOperation, KubeManifest, KubeObject, ObjectOptions } from './kube-object.js';
 import type {
   CoreV1Event,
   EvictionResult,
@@ -72,6 +74,7 @@ class ClientK8sOps implements K8sOps {
   private readonly autoscaling: AutoscalingOps;
   private readonly storage: StorageOps;
   private readonly jobs: JobOps;
+  private readonly generic: GenericOps;
   private readonly evictions: EvictionOps;
   private readonly rollouts: RolloutOps;
 
@@ -92,6 +95,7 @@ class ClientK8sOps implements K8sOps {
     const discovery = new ApiDiscovery(options.kubeConfig, kubeConfig, this.caller);
     this.autoscaling = new AutoscalingOps(kubeConfig, this.caller, this.mutations, discovery);
     this.storage = new StorageOps(kubeConfig, this.caller, this.mutations);
+    this.generic = new GenericOps(kubeConfig, this.caller, this.mutations, discovery);
     this.jobs = new JobOps(kubeConfig, this.caller, (namespace, listOptions) => this.listPods(namespace, listOptions));
     this.evictions = new EvictionOps(kubeConfig, this.caller, this.mutations, discovery, (namespace, name) => this.getPod(namespace, name));
     this.rollouts = new RolloutOps(kubeConfig, this.caller, this.mutations, (namespace, name) => this.getDeployment(namespace, name));
@@ -309,6 +313,30 @@ class ClientK8sOps implements K8sOps {
 
   listJobPods(namespace: string, job: string): Promise<V1Pod[]> {
     return this.jobs.listJobPods(namespace, job);
+  }
+
+  // ---- Any kind
+
+  get<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, name: string, options?: ObjectOptions): Promise<T> {
+    return this.generic.get<T>(apiVersion, kind, name, options);
+  }
+
+  list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, options?: GenericListOptions): Promise<T[]> {
+    return this.generic.list<T>(apiVersion, kind, options);
+  }
+
+  apply<T extends KubeObject = KubeObject>(manifest: KubeManifest, options?: ApplyOptions): Promise<PlannedChange & { object: T }> {
+    return this.generic.apply<T>(manifest, options);
+  }
+
+  patch<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    patch: Record<string, unknown> | JsonPatchOperation[],
+    options?: GenericPatchOptions,
+  ): Promise<PlannedChange & { object: T }> {
+    return this.generic.patch<T>(apiVersion, kind, name, patch, options);
   }
 
   // ---- Drains and rollouts

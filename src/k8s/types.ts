@@ -9,6 +9,9 @@ export type { V1Job, V1PersistentVolumeClaim, V1StorageClass, V2HorizontalPodAut
 export type { DrainOptions, DrainPlan, DrainPod } from './drain-filter.js';
 export type { RolloutStatus } from './rollout-status.js';
 
+import type { ApplyOptions, GenericListOptions, GenericPatchOptions, JsonPatchOperation, KubeManifest, KubeObject, ObjectOptions } from './kube-object.js';
+export type { ApplyOptions, GenericListOptions, GenericPatchOptions, JsonPatchOperation, KubeManifest, KubeObject, KubeObjectMeta, ObjectOptions, PatchType } from './kube-object.js';
+
 export type MutationVerb = 'create' | 'update' | 'patch' | 'delete';
 
 /** One object a mutation changed (or, in a dry run, would change). */
@@ -174,6 +177,64 @@ export interface K8sOps {
    * older `job-name` label, each once, oldest first.
    */
   listJobPods(namespace: string, job: string): Promise<V1Pod[]>;
+
+  // ---- Any kind, custom resources included (generic-ops.ts)
+
+  /**
+   * One object of any kind the cluster serves (found through discovery, so
+   * CustomResourceDefinitions' kinds too). A missing object is k8s_not_found.
+   *
+   * @example
+   * ```ts
+   * const cm = await ctx.k8s.get('v1', 'ConfigMap', 'settings', { namespace: 'shop' });
+   * const cert = await ctx.k8s.get<Certificate>('cert-manager.io/v1', 'Certificate', 'web-tls', { namespace: 'shop' });
+   * ```
+   */
+  get<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, name: string, options?: ObjectOptions): Promise<T>;
+  /**
+   * Objects of any kind, in one namespace or all; each item carries its
+   * apiVersion and kind.
+   *
+   * @example
+   * ```ts
+   * const failed = await ctx.k8s.list('v1', 'Pod', { namespace: 'shop', fieldSelector: 'status.phase=Failed', limit: 50 });
+   * ```
+   */
+  list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, options?: GenericListOptions): Promise<T[]>;
+  /**
+   * Server-side apply (field manager `drover`, like `kubectl apply
+   * --server-side`): creates the object or sets the fields the manifest
+   * names. In a dry run the server computes the result and keeps nothing.
+   * The change's diff is the object before → as the server answered; a
+   * Secret's values never show (nor in the returned `object`). A field
+   * another manager owns is k8s_conflict unless `force`.
+   *
+   * @example
+   * ```ts
+   * await ctx.step('pause the canary', () =>
+   *   ctx.k8s.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'canary', namespace: 'shop' }, data: { paused: 'true' } }),
+   * );
+   * ```
+   */
+  apply<T extends KubeObject = KubeObject>(manifest: KubeManifest, options?: ApplyOptions): Promise<PlannedChange & { object: T }>;
+  /**
+   * Patches an existing object of any kind: `merge` (default), `json` (a list
+   * of RFC 6902 operations) or `strategic` (built-in kinds only). Dry-runnable
+   * and diffed like every mutation.
+   *
+   * @example
+   * ```ts
+   * await ctx.k8s.patch('example.com/v1', 'Widget', 'w1', { spec: { size: 3 } }, { namespace: 'shop' });
+   * await ctx.k8s.patch('apps/v1', 'Deployment', 'web', [{ op: 'replace', path: '/spec/replicas', value: 2 }], { namespace: 'shop', type: 'json' });
+   * ```
+   */
+  patch<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    patch: Record<string, unknown> | JsonPatchOperation[],
+    options?: GenericPatchOptions,
+  ): Promise<PlannedChange & { object: T }>;
 
   // ---- Drains and rollouts (eviction-ops.ts, rollout-ops.ts)
 

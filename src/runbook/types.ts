@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { Duration } from '../config/duration.js';
 import type { K8sOps, PlannedChange } from '../k8s/types.js';
+import type { PrometheusOps } from '../prometheus/types.js';
+import type { HttpOps } from '../outbound/http-types.js';
 
 /** Any zod object schema: a runbook's parameters are always named. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -171,6 +173,26 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Kubernetes, bound to the run's cluster; mutations honour the dry run. */
   readonly k8s: K8sOps;
+  /**
+   * The Prometheus configured for the run's cluster (`prometheus.url`): check
+   * that a fix worked before reporting success. Queries run in dry runs too.
+   *
+   * @example
+   * ```ts
+   * const ready = await ctx.prometheus.value(`kube_deployment_status_replicas_ready{namespace="${ns}",deployment="${name}"}`);
+   * ```
+   */
+  readonly prometheus: PrometheusOps;
+  /**
+   * Outbound HTTP to the hosts in `http.allow` (status pages, ticketing). In
+   * a dry run only GET and HEAD are sent; writes go into the plan.
+   *
+   * @example
+   * ```ts
+   * await ctx.http.request({ method: 'POST', url: 'https://tickets.example.com/api/notes', json: { text: 'restarted web' } });
+   * ```
+   */
+  readonly http: HttpOps;
   readonly log: RunLogger;
   /**
    * Runs one named, audited step. Its result (which must be JSON-serialisable) is

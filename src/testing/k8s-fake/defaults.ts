@@ -202,9 +202,27 @@ export function applyDefaults(def: ResourceDef, obj: KubeObject, profile: Versio
     case 'jobs':
       defaultJob(obj, profile);
       break;
+    case 'secrets':
+      defaultSecret(obj);
+      break;
     default:
       break;
   }
+}
+
+/**
+ * As the Secret strategy does: `stringData` is written into `data` (base64),
+ * over what `data` had for the same keys, and is never stored; `type`
+ * defaults to Opaque.
+ */
+function defaultSecret(obj: KubeObject): void {
+  setDefault(obj, 'type', 'Opaque');
+  if (isObject(obj.stringData)) {
+    const data = isObject(obj.data) ? obj.data : {};
+    for (const [key, value] of Object.entries(obj.stringData)) data[key] = Buffer.from(String(value), 'utf8').toString('base64');
+    obj.data = data;
+  }
+  delete obj.stringData;
 }
 
 /**
@@ -241,6 +259,9 @@ export function initialStatus(def: ResourceDef, obj: KubeObject, profile: Versio
       return { phase: 'Pending', qosClass: 'BestEffort' };
     case 'namespaces':
       return { phase: 'Active' };
+    case 'poddisruptionbudgets':
+      // Reset on create (the disruption controller fills it in); these fields are not omitempty.
+      return { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
     default:
       return obj.status;
   }
