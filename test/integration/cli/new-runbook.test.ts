@@ -1,19 +1,22 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { execFileSync } from 'node:child_process';
 import { runCli } from '../../../src/cli/program.js';
 import { runbookSource, runbookTestSource } from '../../../src/cli/scaffold/runbook-template.js';
 import { isReservedId } from '../../../src/cli/scaffold/runbook-id.js';
 import { REDIS_URL } from '../../support/redis.js';
+import { freePort } from '../../support/free-port.js';
+import { connectRedis } from '../../../src/cli/redis-connect.js';
 import { ROOT } from '../../support/test-drover.js';
 
 /** Runs the real CLI in-process in `cwd`; its exit code and output. */
-async function drover(cwd: string, args: string[]) {
+async function drover(cwd: string, args: string[], env: Record<string, string> = { REDIS_URL }) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(args, {
-    env: { REDIS_URL },
+    env,
     cwd,
     user: 'ana@laptop',
     stopSignal: new Promise(() => undefined),
@@ -161,4 +164,39 @@ describe('drover runbooks test', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('says how to get Redis when none answers and none can be started', async () => {
+    writeFileSync(join(team, 'x.test.ts'), '');
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const r = await drover(team, ['runbooks', 'test', '--dir', team], { REDIS_URL: url, PATH: join(team, 'no-such-bin') });
+    expect(r.code).toBe(5);
+    expect(r.err).toMatch(/^error: Redis is not answering at redis:\/\/127\.0\.0\.1:\d+\/? \(.*\)\. Start Redis or set REDIS_URL\.\nInstall Redis and run it \(Debian\/Ubuntu: sudo apt-get install redis-server; macOS: .*\), or point REDIS_URL at one\.$/);
+  });
+
+  // As `npm start` does: a local redis-server, in memory, stopped when the tests end.
+  it('starts a local redis-server for the tests when none answers, and stops it after', async () => {
+    mkdirSync(join(team, 'node_modules'));
+    symlinkSync(ROOT, join(team, 'node_modules', 'drover'), 'dir');
+    expect((await drover(team, ['new', 'runbook', 'disk-report'])).code).toBe(0);
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const redisServer = execFileSync('which', ['redis-server'], { encoding: 'utf8' }).trim();
+    const r = await drover(team, ['runbooks', 'test'], { REDIS_URL: url, PATH: dirname(redisServer) });
+    expect(r.err).toMatch(/Redis is not answering at 127\.0\.0\.1:\d+; starting .*redis-server on port \d+ \(in memory, stopped with Drover\)\./);
+    expect(r.out).toMatch(/ℹ pass 3\nℹ fail 0/);
+    expect(r.code).toBe(0);
+    await waitForGone(url);
+  }, 90_000);
 });
+
+/** Resolves once nothing answers at `url` (the started redis-server has exited). */
+async function waitForGone(url: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const answered = await connectRedis(url, 300).then(
+      (r) => (r.disconnect(), true),
+      () => false,
+    );
+    if (!answered) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`redis-server still answers at ${url}`);
+}
