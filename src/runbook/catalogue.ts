@@ -86,6 +86,8 @@ function section(rb: Runbook, command: string): string[] {
   lines.push(
     '| | |',
     '|---|---|',
+    // Which pack it comes from, at which version (not its content hash: that changes with every edit).
+    ...(rb.pack ? [`| Pack | ${code(rb.pack.name)} (${/^[0-9a-f]{40}$/.test(rb.pack.version) ? `commit ${code(rb.pack.version.slice(0, 12))}` : rb.pack.version}) |`] : []),
     `| Risk | ${rb.risk ?? 'medium'} |`,
     `| Approval | ${approvalText(rb)} |`,
     `| Concurrency key | ${concurrencyKeyText(rb)} |`,

@@ -43,6 +43,15 @@ const numericKey = defineRunbook({
 });
 
 describe('renderCatalogue', () => {
+  it("shows a runbook's pack and version (a git pack by its short commit), not its content hash", () => {
+    const hash = 'f'.repeat(64);
+    const local = renderCatalogue([{ ...scale, pack: { name: 'drover', version: 'local', hash } }]);
+    expect(local).toContain('| Pack | `drover` (local) |\n| Risk | high |');
+    const git = renderCatalogue([{ ...scale, pack: { name: 'payments', version: '0123456789abcdef0123456789abcdef01234567', hash } }]);
+    expect(git).toContain('| Pack | `payments` (commit `0123456789ab`) |');
+    expect(git).not.toContain(hash);
+  });
+
   it('renders a runbook: settings, params with type, bounds, default and description, triggers with label mapping', () => {
     const md = renderCatalogue([scale]);
     expect(md).toBe(`# Runbook catalogue
