@@ -15,6 +15,7 @@ import { Presence } from './jobs/presence.js';
 import { RunQueue } from './jobs/run-queue.js';
 import { RunStore } from './jobs/run-store.js';
 import type { RunWorker, K8sOpsFactory } from './jobs/run-worker.js';
+import { ctxServicesFrom, type CtxServicesFactory } from './jobs/ctx-services.js';
 import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/clusters.js';
 import { checkIdentity, identityFor, sameListedUser } from './k8s/impersonation.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -46,6 +47,8 @@ import { policyFrom, type PolicySource } from './policy/index.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
 import type { RunRecord } from './jobs/run-record.js';
 import { runMessage } from './chat/blocks/index.js';
+import { Schedules } from './schedules/schedules.js';
+import { ScheduleState } from './schedules/schedule-state.js';
 
 export type { PolicySource } from './policy/index.js';
 
@@ -84,6 +87,8 @@ export interface DroverDeps {
   clusters?: ClusterRegistry;
   /** Builds ctx.k8s; defaults to the real client on `clusters`. */
   k8s?: K8sOpsFactory;
+  /** Builds ctx.prometheus and ctx.http; defaults to the configuration's `prometheus` and `http.allow`. */
+  services?: CtxServicesFactory;
   /** Checks cluster names at submission; defaults to `clusters`, else to live workers' announcements. */
   clusterResolver?: ClusterResolver;
   /** BullMQ queue name; tests use a fresh one each. */
@@ -253,6 +258,7 @@ export function createDrover(deps: DroverDeps) {
       // This process's own policy: a run queued by a process with another (a CLI's own DROVER_POLICY) is checked again.
       check: { policy, samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b) },
       tracer: deps.tracer,
+      services: deps.services ?? ctxServicesFrom(config),
       now,
     });
     await worker.start();
@@ -408,6 +414,40 @@ export function createDrover(deps: DroverDeps) {
   // With tracing on, each delivery is an HTTP server span: the root of the traces of the runs it queues.
   if (inbound) router.add('POST', WEBHOOK_PATH, tracedRoute(deps.tracer, 'POST', WEBHOOK_PATH, webhook));
 
+  /**
+   * Posts a proposal made outside Slack (CLI, a schedule) to the approvals channel, where
+   * the serving process keeps its message up to date. Returns the channel, or
+   * undefined when Slack or the channel is not configured.
+   */
+  async function announceProposal(run: RunRecord): Promise<string | undefined> {
+    const channel = config.approvals.channel;
+    if (!slack || !channel) return undefined;
+    const ts = await slack.out.post(channel, redactor.chat(runMessage(redactor.value(run), { cancellable: false })));
+    if (ts) await slack.notifier.follow(run.id, channel, ts, run.state, { claim: false });
+    return `<#${channel}>`;
+  }
+
+  // Runbooks' schedules: BullMQ job schedulers whose fires go through the gate as `schedule:<runbook>/<name>`.
+  const schedules = new Schedules({
+    connection: queueConnection,
+    prefix,
+    ...(deps.queueName ? { queueName: `${deps.queueName}-schedules` } : {}),
+    redis,
+    queue,
+    gate,
+    store,
+    audit,
+    metrics,
+    runbooks: deps.runbooks,
+    state: new ScheduleState(redis, prefix),
+    breakers: new CircuitBreakers(redis, prefix),
+    cluster: { maxRuns: alertSettings.clusterMaxRuns, windowMs: alertSettings.clusterWindow },
+    announceProposal,
+    policy,
+    logger,
+    now,
+  });
+
   let retention: NodeJS.Timeout | undefined;
   let outboxDrain: NodeJS.Timeout | undefined;
   const shipper = deps.auditSinks?.length
@@ -491,18 +531,9 @@ export function createDrover(deps: DroverDeps) {
       retention.unref();
       run();
     },
-    /**
-     * Posts a proposal made outside Slack (CLI) to the approvals channel, where
-     * the serving process keeps its message up to date. Returns the channel, or
-     * undefined when Slack or the channel is not configured.
-     */
-    async announceProposal(run: RunRecord): Promise<string | undefined> {
-      const channel = config.approvals.channel;
-      if (!slack || !channel) return undefined;
-      const ts = await slack.out.post(channel, redactor.chat(runMessage(redactor.value(run), { cancellable: false })));
-      if (ts) await slack.notifier.follow(run.id, channel, ts, run.state, { claim: false });
-      return `<#${channel}>`;
-    },
+    announceProposal,
+    /** The runbooks' schedules: `schedules.start()` in a serving process, `schedules.list()` for `drover schedules`. */
+    schedules,
     /** Starts a worker in this process; needs clusters. */
     async startWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string } = {}) {
       // Counted before the first await: /readyz says not ready from the moment a worker is asked for.
@@ -532,6 +563,7 @@ export function createDrover(deps: DroverDeps) {
       await withdraw();
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));
+      await schedules.close();
       await queue.close();
       if (ownQueueConnection) await ownQueueConnection.quit().catch(() => ownQueueConnection.disconnect());
       // Last: what the workers appended while finishing is copied too.

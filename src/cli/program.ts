@@ -9,6 +9,7 @@ import { registerRunCommands } from './commands/run.js';
 import { registerServerCommands } from './commands/servers.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { registerScheduleCommands } from './commands/schedules.js';
 import { registerNewCommands } from './commands/new-runbook.js';
 
 export type { CliDeps };
@@ -24,6 +25,7 @@ export function buildProgram(deps: CommandDeps, setExit: (code: number) => void)
   registerServerCommands(program, deps, setExit);
   registerAuditCommands(program, deps, setExit);
   registerPolicyCommands(program, deps, setExit);
+  registerScheduleCommands(program, deps);
   registerNewCommands(program, deps, setExit);
   return program;
 }

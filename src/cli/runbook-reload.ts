@@ -17,7 +17,7 @@ export function describeReload(report: ReloadReport): string[] {
  * Reloads runbooks when their files change (drover start, or --watch-runbooks):
  * each reload is logged, and printed to the terminal when `print` is given.
  */
-export function startRunbookReload(loaded: LoadedRunbooks, cwd: string, logger: Logger, print?: (line: string) => void): RunbookWatcher {
+export function startRunbookReload(loaded: LoadedRunbooks, cwd: string, logger: Logger, print?: (line: string) => void, afterReload?: () => Promise<unknown>): RunbookWatcher {
   return watchPacks({
     packs: loaded.packs,
     registry: loaded.registry,
@@ -26,6 +26,8 @@ export function startRunbookReload(loaded: LoadedRunbooks, cwd: string, logger: 
     onReload(report) {
       logger.info({ added: report.added, changed: report.changed, removed: report.removed, kept: report.kept, problems: report.problems }, 'runbooks reloaded');
       if (print) for (const line of describeReload(report)) print(line);
+      // What depends on the set of runbooks follows it (the schedules' job schedulers).
+      afterReload?.().catch((err: unknown) => logger.warn({ err }, 'after the runbook reload'));
     },
     onError(err) {
       logger.warn({ err }, 'runbook reload failed; the runbooks loaded before keep serving');

@@ -7,6 +7,7 @@ import { configFrom, openRuntime, type Runtime } from './runtime.js';
 import { ensureLocalRedis } from './local-redis.js';
 import { runTerminalChat } from '../chat/terminal-chat.js';
 import { slackSettingsFrom } from '../app.js';
+import { sandboxPolicyApplies } from './policy-from-config.js';
 
 async function listenOrExplain(server: Server, port: number, host: string): Promise<number> {
   try {
@@ -44,6 +45,7 @@ export function terminalChat(deps: CommandDeps, rt: Runtime): Promise<void> {
     requester: { kind: 'cli', id: deps.user, name: deps.user },
     command: rt.config.slack.command,
     listClusters: drover.listClusters,
+    sandbox: sandboxPolicyApplies(rt.config, { ...(deps.env.HOME ? { home: deps.env.HOME } : {}), ...(deps.env.KUBERNETES_SERVICE_HOST ? { serviceHost: deps.env.KUBERNETES_SERVICE_HOST } : {}) }),
   });
 }
 
@@ -70,9 +72,12 @@ export async function serve(deps: CommandDeps, options: ServeOptions): Promise<v
     // Development: runbooks reload when their files change (drover start, --watch-runbooks, runbooks.watch).
     if (options.watchRunbooks || config.runbooks.watch) {
       const { startRunbookReload } = await import('./runbook-reload.js');
-      watcher = startRunbookReload(rt.runbooks, deps.cwd, logger, options.local ? (line) => deps.output.err(line) : undefined);
+      watcher = startRunbookReload(rt.runbooks, deps.cwd, logger, options.local ? (line) => deps.output.err(line) : undefined, () => drover.schedules.reconcile());
     }
     drover.startHousekeeping();
+    // Every serving process reconciles the runbooks' schedules and takes their fires (BullMQ gives each fire to one).
+    const schedules = await drover.schedules.start();
+    if (schedules.length) logger.info({ schedules: schedules.map((s) => `${s.id} next ${s.nextLocal ?? '-'}`) }, 'schedules registered');
     if (options.http) {
       server = createServer(drover.router.listener);
       const port = await listenOrExplain(server, config.http.port, config.http.host);

@@ -98,7 +98,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     registers: [registry],
   }), (labels) => normaliseLabels(labels, { known }));
   const retries = counter('drover_run_retries_total', 'Attempts that failed with a retryable error and were scheduled again, by runbook and error code (other: a code Drover does not define).', ['runbook', 'code'], errorCodeLabel);
-  const runsEnqueued = counter('drover_runs_enqueued_total', 'Runs accepted into the queue, by runbook and requester kind (cli, slack, alert, system).', ['runbook', 'requester']);
+  const runsEnqueued = counter('drover_runs_enqueued_total', 'Runs accepted into the queue, by runbook and requester kind (cli, slack, alert, schedule, system).', ['runbook', 'requester']);
   const k8sCalls = counter('drover_k8s_api_calls_total', 'Kubernetes API calls by cluster, verb and HTTP status code (0: no answer; other: a status the Kubernetes API does not use).', ['cluster', 'verb', 'code'], httpCodeLabel);
   const alerts = counter(
     'drover_alerts_total',
@@ -108,6 +108,11 @@ export function createMetrics(options: MetricsOptions = {}) {
   const remediations = counter('drover_alert_remediations_total', 'Automatic runs by whether their alert cleared (remediated, not_cleared, run_failed).', ['runbook', 'result']);
   const decisions = counter('drover_policy_decisions_total', 'Run requests by policy decision (allowed, approval_required, denied).', ['runbook', 'decision']);
   const approvals = counter('drover_approvals_total', 'Approval actions by outcome (counted, approved, duplicate, refused, rejected, expired, voided).', ['runbook', 'outcome']);
+  const scheduleFires = counter(
+    'drover_schedule_fires_total',
+    "Fires of runbooks' schedules, by runbook and outcome (queued, proposed, skipped: the previous run still unfinished, missed: too late after downtime, denied, limited, rejected).",
+    ['runbook', 'outcome'],
+  );
   const auditVerifications = counter('drover_audit_verifications_total', 'Periodic verifications of the audit log by this process, by result (ok, broken, error).', ['result']);
 
   const reads: ScrapeReads = options;
@@ -168,11 +173,11 @@ export function createMetrics(options: MetricsOptions = {}) {
 
   /** The counters by name: what a process that is not scraped hands over (see handover.ts). */
   const counters: Record<string, Counter<string>> = {};
-  for (const c of [runs, retries, runsEnqueued, k8sCalls, alerts, remediations, decisions, approvals, auditVerifications] as Array<Counter<string>>) {
+  for (const c of [runs, retries, runsEnqueued, k8sCalls, alerts, remediations, decisions, approvals, scheduleFires, auditVerifications] as Array<Counter<string>>) {
     counters[(c as unknown as { name: string }).name] = c;
   }
 
-  return { registry, counters, runs, runDuration, retries, runsEnqueued, k8sCalls, alerts, remediations, decisions, approvals, auditVerified };
+  return { registry, counters, runs, runDuration, retries, runsEnqueued, k8sCalls, alerts, remediations, decisions, approvals, scheduleFires, auditVerified };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -9,11 +9,11 @@ import type { CommandDeps } from '../deps.js';
 import { EXIT } from '../output.js';
 import { configFrom } from '../config-from.js';
 
-type Kind = 'slack' | 'cli' | 'alert';
+type Kind = 'slack' | 'cli' | 'alert' | 'schedule';
 
 const HELP = `
 The user is a Slack user id (U…/W…), a CLI user (alice@laptop, or cli:alice@laptop),
-or alertmanager; --kind overrides the guess. Nothing runs and no cluster is contacted:
+alertmanager, or a runbook's schedule (schedule:<runbook>/<name>); --kind overrides the guess. Nothing runs and no cluster is contacted:
 the cluster is the name given with --cluster, else DROVER_DEFAULT_CLUSTER (clusters.default);
 without either the command stops (exit 2). Members of Slack user groups (S…) are asked
 from Slack when SLACK_BOT_TOKEN is set; without it they count as not matching.
@@ -25,8 +25,8 @@ Example:
 
 /** The requester the user argument names; `--kind` wins over the guess from its shape. */
 function requesterFrom(user: string, kind: Kind | undefined): Requester {
-  const guessed: Kind = kind ?? (/^[UW][A-Z0-9]{2,}$/.test(user) ? 'slack' : user === 'alertmanager' ? 'alert' : 'cli');
-  const id = guessed === 'cli' ? user.replace(/^cli:/, '') : user;
+  const guessed: Kind = kind ?? (/^[UW][A-Z0-9]{2,}$/.test(user) ? 'slack' : user === 'alertmanager' ? 'alert' : user.startsWith('schedule:') ? 'schedule' : 'cli');
+  const id = guessed === 'cli' ? user.replace(/^cli:/, '') : guessed === 'schedule' ? user.replace(/^schedule:/, '') : user;
   return { kind: guessed, id };
 }
 
@@ -55,7 +55,7 @@ export function registerPolicyCommands(program: Command, deps: CommandDeps, setE
     .description('Explain whether a user may run a runbook, and whether the run needs approval')
     .option('-c, --cluster <name>', 'cluster name (as runs name it); default: DROVER_DEFAULT_CLUSTER')
     .option('--dry-run', 'decide for a dry run')
-    .addOption(new Option('--kind <kind>', 'requester kind; default: slack for U…/W… ids, alert for "alertmanager", else cli').choices(['slack', 'cli', 'alert']))
+    .addOption(new Option('--kind <kind>', 'requester kind; default: slack for U…/W… ids, alert for "alertmanager", schedule for "schedule:<runbook>/<name>", else cli').choices(['slack', 'cli', 'alert', 'schedule']))
     .addHelpText('after', HELP)
     .action(async (user: string, runbookId: string, pairs: string[], opts: { cluster?: string; dryRun?: boolean; kind?: Kind }) => {
       const config = configFrom(deps);

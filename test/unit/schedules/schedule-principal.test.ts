@@ -1,4 +1,7 @@
-import { createPolicy, principalOf } from '../../../src/policy/index.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPolicy, loadPolicyFile, principalOf } from '../../../src/policy/index.js';
 import { memberMatches, parseMember } from '../../../src/policy/principal.js';
 import { parsePolicy } from '../../../src/policy/parse.js';
 import { scheduleRequester } from '../../../src/schedules/schedule-spec.js';
@@ -33,5 +36,17 @@ describe('the schedule automation identity in the policy', () => {
     expect(await closed.decide(subject)).toEqual({ allowed: false, reason: 'Denied: schedule:cleanup/nightly is in no group of the policy.' });
     const open = createPolicy(parsePolicy('groups: { nightly: ["schedule:cleanup/*"] }\nrules: [{ groups: [nightly], runbooks: [cleanup], clusters: ["*"] }]\n', 'p.yaml'), { defaultTimeoutMs: 60_000 });
     expect(await open.decide(subject)).toMatchObject({ allowed: true, rule: 'rules[0]' });
+  });
+});
+
+describe('policy.example.yaml', () => {
+  it('lets schedules run the chores it names, and nothing else', async () => {
+    const doc = loadPolicyFile(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'policy.example.yaml'), (p) => readFileSync(p, 'utf8'));
+    const policy = createPolicy(doc, { defaultTimeoutMs: 60_000, groupMembers: () => Promise.resolve([]) });
+    const rb = (id: string) => defineRunbook({ id, summary: 's', params: z.object({ namespace: z.string() }), run: () => Promise.resolve(undefined) });
+    const decide = (id: string, namespace: string) => policy.decide({ requester: scheduleRequester({ id: `${id}/nightly` }), runbook: rb(id), cluster: 'staging-eu', params: { namespace }, dryRun: false });
+    await expect(decide('cleanup-jobs', 'ci')).resolves.toMatchObject({ allowed: true, rule: 'rules[3]' });
+    await expect(decide('cleanup-jobs', 'kube-system')).resolves.toMatchObject({ allowed: false });
+    await expect(decide('expand-pvc', 'ci')).resolves.toMatchObject({ allowed: false });
   });
 });

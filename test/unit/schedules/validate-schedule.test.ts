@@ -4,6 +4,7 @@ import type { ScheduleTrigger } from '../../../src/runbook/types.js';
 import type { DroverError } from '../../../src/errors.js';
 import { cronProblem, firesBetween, localTime, nextFire, timeZoneProblem } from '../../../src/schedules/cron.js';
 import { schedulesOf, scheduledRunId, scheduleRequester } from '../../../src/schedules/schedule-spec.js';
+import { renderCatalogue } from '../../../src/runbook/catalogue.js';
 
 const params = z.object({ namespace: z.string(), olderThan: z.number().int().default(7) });
 
@@ -108,5 +109,18 @@ describe('cron in a time zone', () => {
     expect(firesBetween('0 3 * * *', 'UTC', new Date('2026-12-01T02:59:59Z'), new Date('2026-12-04T12:00:00Z'))).toBe(4);
     expect(cronProblem('0 3 * * *')).toBeUndefined();
     expect(cronProblem('0 0 31 2 *')).toMatch(/not a valid cron expression/);
+  });
+});
+
+describe('the catalogue', () => {
+  it('shows each schedule with its cron, zone, clusters, params, identity and catch-up window', () => {
+    const text = renderCatalogue([
+      cleanup([
+        { name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Paris', params: { namespace: 'ci', olderThan: 3 } },
+        { name: 'weekly', cron: '0 4 * * 0', timeZone: 'UTC', params: { namespace: 'qa' }, cluster: ['prod-eu', 'prod-us'], catchUp: '2h' },
+      ]),
+    ]);
+    expect(text).toContain('- schedule `nightly`: `0 3 * * *` in Europe/Paris, on the default cluster with `namespace=ci olderThan=3`; asked for by `schedule:cleanup/nightly`; a missed fire runs if at most 10m late');
+    expect(text).toContain('- schedule `weekly`: `0 4 * * 0` in UTC, on cluster `prod-eu`, `prod-us` with `namespace=qa`; asked for by `schedule:cleanup/weekly`; a missed fire runs if at most 2h late');
   });
 });
