@@ -106,8 +106,9 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
     if (drover) await Promise.race([drover.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await fake?.stop();
-    await deletePrefix(redis, prefix).catch(() => undefined);
-    await redis.quit().catch(() => redis.disconnect());
+    // Bounded too: commands to a Redis that went away would wait for it.
+    await Promise.race([deletePrefix(redis, prefix).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+    redis.disconnect();
   };
   try {
     fake = await startK8sFake({ ...options.cluster, ...(Array.isArray(options.seed) ? { seed: options.seed } : {}) });
