@@ -9,7 +9,7 @@ import { configFrom } from '../config-from.js';
 import type { CommandDeps } from '../deps.js';
 import { runbookIdProblem } from '../scaffold/runbook-id.js';
 import { runbookSource, runbookTestSource } from '../scaffold/runbook-template.js';
-import { packageJson, projectAdvice, tsconfigJson, type ProjectFile } from '../scaffold/project-files.js';
+import { SHIPPED_RUNBOOK_ADVICE, isDroverCheckout, packageJson, projectAdvice, tsconfigJson, type ProjectFile } from '../scaffold/project-files.js';
 
 interface NewRunbookOptions {
   dir?: string;
@@ -97,6 +97,7 @@ export function registerNewCommands(program: Command, deps: CommandDeps, _setExi
         deps.output.out(`created ${shown(path)}`);
       }
       for (const line of projectAdvice(deps.cwd, Boolean(opts.init))) deps.output.err(`note: ${line}`);
+      if (dir === configured && isDroverCheckout(deps.cwd)) deps.output.err(`note: ${SHIPPED_RUNBOOK_ADVICE}`);
       const selector = dir === configured ? id : `${id} --dir ${shown(dir)}`;
       deps.output.out(
         [

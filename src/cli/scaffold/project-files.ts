@@ -41,6 +41,21 @@ export function tsconfigJson(): ProjectFile {
   return { name: 'tsconfig.json', text: `${JSON.stringify(config, null, 2)}\n` };
 }
 
+/** True when `dir` is Drover's own checkout (its package.json is Drover's). */
+export function isDroverCheckout(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'drover';
+  } catch {
+    return false;
+  }
+}
+
+/** What else a runbook shipped with Drover needs, which tests check. */
+export const SHIPPED_RUNBOOK_ADVICE = [
+  'In Drover\'s checkout a runbook in runbooks/ is shipped: regenerate the catalogue (npm run runbooks:docs) and give it its RBAC rules in',
+  'helm/drover/templates/_helpers.tpl; tests fail until both are done.',
+].join(' ');
+
 /** What the project in `dir` lacks for runbooks that import 'drover': lines of advice, none when it is ready. */
 export function projectAdvice(dir: string, init: boolean): string[] {
   const advice: string[] = [];

@@ -92,6 +92,15 @@ describe('drover new runbook', () => {
     expect(readdirSync(team)).toEqual([]);
   });
 
+  it("in Drover's own checkout, says what else a shipped runbook needs", async () => {
+    writeFileSync(join(team, 'package.json'), '{"name":"drover","type":"module"}\n');
+    const r = await drover(team, ['new', 'runbook', 'disk-report']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^note: In Drover's checkout a runbook in runbooks\/ is shipped: regenerate the catalogue \(npm run runbooks:docs\) and give it its RBAC rules/m);
+    const elsewhere = await drover(team, ['new', 'runbook', 'pvc-report', '--dir', 'mine']);
+    expect(elsewhere.err).not.toContain('shipped');
+  });
+
   it('reserves every chat verb', () => {
     // The chat's verbs, as its dispatcher lists them (not exported: read from the source).
     const source = readFileSync(join(ROOT, 'src', 'chat', 'chat-commands.ts'), 'utf8');
