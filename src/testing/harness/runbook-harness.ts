@@ -179,14 +179,17 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
     },
     async alert(payload, alertOptions = {}) {
       const since = lastRequest();
-      const delivery = await deliverAlert({ url: await (webhookUrl ??= listen()), authorization, audit: d.audit, payload });
+      const url = await (webhookUrl ??= listen());
+      const sent = Date.now();
+      const delivery = await deliverAlert({ url, authorization, audit: d.audit, payload });
       const ids = [...new Set(delivery.received.flatMap((e) => e.runIds))];
       // Each run is found as queued, or held for approval; then finished like any other.
       const records = await Promise.all(
         ids.map((id) => waitUntil(() => d.store.get(id), timeoutMs, () => `the run ${id} an alert started was not stored`)),
       );
       const runs = [];
-      for (const record of records) runs.push(await finish(record, since, alertOptions.approveAs));
+      // A repeated alert names the run it started before (deduplicated): only the runs this delivery started are answered.
+      for (const record of records) if (Date.parse(record.createdAt) >= sent - 1) runs.push(await finish(record, since, alertOptions.approveAs));
       // Writes are shared by runs that overlapped: each answer lists what reached the API server while it ran.
       return { ...delivery, runs };
     },

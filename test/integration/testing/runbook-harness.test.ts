@@ -74,6 +74,11 @@ describe('runbookHarness', () => {
     expect(replay.outcomes).toEqual({ approval_required: 1, unmatched: 1 });
     expect(replay.runs.map((r) => [r.params, r.status])).toEqual([[{ replicas: 6 }, 'succeeded']]);
     expect(replay.received.map((e) => e.alertname).sort()).toEqual(['Unrelated', 'WebTooSmall']);
+    // Alertmanager's repeat of the same firing starts nothing; an alert of a cluster this Drover does not serve is refused.
+    const again = await h.alert(webhookPayload([{ labels: { alertname: 'WebTooSmall', replicas: '6' } }]));
+    expect([again.outcomes, again.runs]).toEqual([{ deduplicated: 1 }, []]);
+    const elsewhere = await h.alert(webhookPayload([{ labels: { alertname: 'WebTooSmall', replicas: '7', cluster: 'prod-eu' } }]));
+    expect([elsewhere.outcomes, elsewhere.runs]).toEqual([{ rejected: 1 }, []]);
   });
 
   it('says why Drover did not take a payload', async () => {
