@@ -17,12 +17,12 @@ export function paramsText(params: Record<string, unknown>): string {
 /** One line per cluster: the policy's word on it, the last fire and the last run. */
 export function clusterLine(c: ScheduleClusterStatus, timeZone: string): string {
   const parts = [`cluster ${c.cluster}: ${POLICY[c.policy.decision]}`];
-  if (c.policy.decision === 'denied') parts.push(c.policy.reason);
+  if (c.policy.decision === 'denied') parts.push(c.policy.reason.replace(/\.$/, ''));
   const fire = c.lastFire;
   if (!fire) parts.push('never fired');
   else {
     const run = fire.runId ? ` run ${fire.runId}` : '';
-    parts.push(`last fire ${localTime(new Date(fire.scheduledAt), timeZone)} → ${fire.outcome}${run}${fire.reason && fire.outcome !== 'queued' ? ` (${fire.reason})` : ''}`);
+    parts.push(`last fire ${localTime(new Date(fire.scheduledAt), timeZone)} → ${fire.outcome}${run}${fire.reason && fire.outcome !== 'queued' ? ` (${fire.reason.replace(/\.$/, '')})` : ''}`);
   }
   if (c.lastRun) parts.push(`last run ${c.lastRun.id}: ${c.lastRun.state}${c.lastRun.finishedAt ? ` at ${localTime(new Date(c.lastRun.finishedAt), timeZone)}` : ''}`);
   return parts.join('; ');
