@@ -43,6 +43,8 @@ function forward(stream: NodeJS.ReadableStream, write: (line: string) => void): 
 export function testRunnerArgs(options: Pick<RunTestsOptions, 'files' | 'fromSource' | 'testTimeoutMs'>): string[] {
   return [
     ...(options.fromSource ? ['--conditions=drover-source'] : []),
+    // A failing test is named by its line in the TypeScript source, not in tsx's output.
+    '--enable-source-maps',
     '--import',
     tsxLoaderUrl(),
     '--no-warnings=ExperimentalWarning',
