@@ -125,4 +125,10 @@ describe("a team's repository with drover installed", () => {
     expect(tested.out).toMatch(/# pass 1/);
     expect(tested.code).toBe(0);
   }, 100_000);
+
+  it('drover runbooks test runs it too, without the team installing tsx', async () => {
+    const tested = await run([join(repo, 'node_modules', 'drover', 'bin', 'drover.js'), 'runbooks', 'test'], repo, work, 90_000);
+    expect(tested.out).toMatch(/pass 1/);
+    expect(tested.code).toBe(0);
+  }, 100_000);
 });
