@@ -13,6 +13,7 @@ import type { RunGate } from '../approvals/run-gate.js';
 import type { Runbook } from '../runbook/types.js';
 import { describeAlert, type AlertAnnouncer } from './alert-announcer.js';
 import { paramsFromAlert, type AlertRoute, type AlertRoutes } from './alert-routes.js';
+import { coerceTextParams } from '../runbook/params.js';
 import type { BatchVerdict, BreakerLimits, CircuitBreakers } from './circuit-breaker.js';
 import { eachBounded } from './each-bounded.js';
 import type { RemediationWatch } from './remediation-watch.js';
@@ -253,7 +254,8 @@ export class AlertIntake {
     for (const f of all) {
       let params: Record<string, unknown>;
       try {
-        params = paramsFromAlert(f.route.trigger, f.alert);
+        // Labels are text: "3" fills an integer param as it would on the command line.
+        params = coerceTextParams(f.route.runbook, paramsFromAlert(f.route.trigger, f.alert));
       } catch (err) {
         f.end = { outcome: 'rejected', reason: asDroverError(err).message };
         continue;

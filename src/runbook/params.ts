@@ -98,6 +98,21 @@ export function paramsFromPairs(runbook: Runbook, pairs: string[]): Record<strin
   return out;
 }
 
+/**
+ * Text values (alert labels and annotations) converted to the types the
+ * schema wants, as `key=value` words are: `"3"` for an integer param is 3.
+ * Other values are kept as they are, so validation names what does not fit.
+ */
+export function coerceTextParams(runbook: Runbook, params: Record<string, unknown>): Record<string, unknown> {
+  const types = new Map(describeParams(runbook.params).map((p) => [p.name, p.type]));
+  return Object.fromEntries(
+    Object.entries(params).map(([key, value]) => {
+      const type = types.get(key);
+      return [key, typeof value === 'string' && type && type !== 'string' && type !== 'enum' ? coerce(value, type) : value];
+    }),
+  );
+}
+
 /** A params problem, attributed to one parameter when it can be. */
 export interface ParamIssue {
   param?: string;
