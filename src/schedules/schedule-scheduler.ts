@@ -49,7 +49,8 @@ export class ScheduleScheduler {
       await this.queue.upsertJobScheduler(
         spec.id,
         { pattern: spec.cron, tz: spec.timeZone },
-        { name: spec.runbook, data: { schedule: spec.id, hash: spec.hash }, opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } },
+        // A fire that failed (Redis away a moment) is tried again: its run id is the same, so it never makes two runs.
+        { name: spec.runbook, data: { schedule: spec.id, hash: spec.hash }, opts: { attempts: 3, backoff: { type: 'fixed', delay: 2000 }, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } },
       );
       (found ? result.updated : result.added).push(spec.id);
     }

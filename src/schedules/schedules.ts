@@ -82,6 +82,7 @@ export class Schedules {
   /** Job schedulers in line with the runbooks now loaded (at start-up, and after a reload). */
   async reconcile(): Promise<ReconcileResult> {
     const result = await this.scheduler.reconcile(this.specs());
+    for (const id of result.removed) await this.deps.state.forget(id);
     const changed = result.added.length + result.updated.length + result.removed.length;
     if (changed) this.deps.logger.info(result, 'schedules reconciled');
     return result;
