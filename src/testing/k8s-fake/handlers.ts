@@ -14,6 +14,7 @@ import type { ScaleHandler } from './scale.js';
 import { ApiError, badRequest, invalid, notFound, unsupportedMediaType } from './status.js';
 import type { ObjectStore } from './store.js';
 import type { KubeObject } from './types.js';
+import { updateManager } from './field-managers.js';
 
 export interface HandlerInput {
   route: ResourceRoute;
@@ -21,6 +22,8 @@ export interface HandlerInput {
   query: URLSearchParams;
   contentType: string | undefined;
   rawBody: string;
+  /** Names a write's field manager when the request gives no fieldManager. */
+  userAgent?: string | undefined;
 }
 
 /** A text answer (pod logs) rather than JSON. */
@@ -150,22 +153,26 @@ export class Handlers {
       }
       case 'create': {
         const dryRun = dryRunOf(verb, query.getAll('dryRun'));
-        return this.registry.create(def, namespace, decodeObject(input.contentType, input.rawBody), dryRun);
+        return this.registry.create(def, namespace, decodeObject(input.contentType, input.rawBody), dryRun, this.manager(input));
       }
       case 'update': {
         const dryRun = dryRunOf(verb, query.getAll('dryRun'));
-        return this.registry.update(def, namespace, name, decodeObject(input.contentType, input.rawBody), dryRun);
+        return this.registry.update(def, namespace, name, decodeObject(input.contentType, input.rawBody), dryRun, this.manager(input));
       }
       case 'patch': {
         const type = patchTypeOf(input.contentType, this.registry.profile);
         const dryRun = dryRunOf(verb, query.getAll('dryRun'));
-        return this.registry.patch(def, namespace, name, type, input.rawBody, dryRun, query.get('fieldManager') ?? undefined, boolParam(query, 'force'));
+        return this.registry.patch(def, namespace, name, type, input.rawBody, dryRun, query.get('fieldManager') ?? undefined, boolParam(query, 'force'), this.manager(input));
       }
       case 'delete': {
         const { options, dryRun } = deleteOptions(query, input.rawBody);
         return this.registry.delete(def, namespace, name, options, dryRunOf(verb, dryRun));
       }
     }
+  }
+
+  private manager(input: HandlerInput): string {
+    return updateManager(input.query.get('fieldManager') ?? undefined, input.userAgent);
   }
 
   /** The status subresource: reads the object; writes change its status only (spec and metadata are kept). */

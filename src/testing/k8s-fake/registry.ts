@@ -27,7 +27,7 @@ import type { KubeObject } from './types.js';
 import { FieldManagers } from './field-managers.js';
 import { dropUnknownFields } from './schema.js';
 import { validateObject } from './validation.js';
-import type { VersionProfile } from './versions.js';
+import { servedApiVersion, type VersionProfile } from './versions.js';
 
 const NAMESPACES = requireResource('namespaces');
 const DEPENDENT_DEFS = [requireResource('replicasets'), requireResource('pods')];
@@ -163,7 +163,8 @@ export class Registry {
     return obj;
   }
 
-  create(def: ResourceDef, namespace: string | undefined, body: unknown, dryRun: boolean): Answer {
+  /** `manager`: who wrote it (see updateManager), made the owner of the fields it set. */
+  create(def: ResourceDef, namespace: string | undefined, body: unknown, dryRun: boolean, manager?: string): Answer {
     const obj = this.checkKind(def, body);
     const meta = obj.metadata;
     if (def.namespaced) {
@@ -192,14 +193,21 @@ export class Registry {
     if (dryRun) return { code: 201, body: obj };
     meta.resourceVersion = this.deps.store.nextVersion();
     this.deps.store.put(def, obj);
+    if (manager) this.managers.update(meta.uid, manager, servedApiVersion(this.deps.profile, def), undefined, obj);
     this.deps.controller.afterWrite(def.resource, obj, undefined);
     return { code: 201, body: obj };
   }
 
-  update(def: ResourceDef, namespace: string | undefined, name: string, body: unknown, dryRun: boolean): Answer {
+  update(def: ResourceDef, namespace: string | undefined, name: string, body: unknown, dryRun: boolean, manager?: string): Answer {
     const next = this.checkKind(def, body);
     const old = this.get(def, namespace, name);
-    return { code: 200, body: this.commitUpdate(def, old, next, dryRun) };
+    return { code: 200, body: this.owned(def, old, this.commitUpdate(def, old, next, dryRun), dryRun, manager) };
+  }
+
+  /** A non-apply write that went through makes its manager the owner of what it changed. */
+  private owned(def: ResourceDef, old: KubeObject, next: KubeObject, dryRun: boolean, manager: string | undefined): KubeObject {
+    if (!dryRun && manager) this.managers.update(old.metadata.uid ?? '', manager, servedApiVersion(this.deps.profile, def), old, next);
+    return next;
   }
 
   patch(
@@ -211,17 +219,19 @@ export class Registry {
     dryRun: boolean,
     fieldManager: string | undefined,
     force = false,
+    /** The manager of a non-apply patch (fieldManager, else from the User-Agent). */
+    manager?: string,
   ): Answer {
     const patch = decodePatch(type, raw);
     if (type === 'application/apply-patch+yaml') return this.apply(def, namespace, name, patch, dryRun, fieldManager, force);
     const old = this.get(def, namespace, name);
-    return { code: 200, body: this.commitPatch(def, old, applyPatch(type, old, patch, this.deps.profile), dryRun) };
+    return { code: 200, body: this.owned(def, old, this.commitPatch(def, old, applyPatch(type, old, patch, this.deps.profile), dryRun), dryRun, manager) };
   }
 
-  private commitPatch(def: ResourceDef, old: KubeObject, patched: unknown, dryRun: boolean): KubeObject {
+  private commitPatch(def: ResourceDef, old: KubeObject, patched: unknown, dryRun: boolean, alwaysWrite = false): KubeObject {
     if (!isObject(patched)) throw badRequest('the patch resulted in something that is not an object');
     try {
-      return this.commitUpdate(def, old, this.checkKind(def, patched), dryRun);
+      return this.commitUpdate(def, old, this.checkKind(def, patched), dryRun, alwaysWrite);
     } catch (err) {
       throw err instanceof ApiError ? patchDecodeError(err, patched) : err;
     }
@@ -244,11 +254,12 @@ export class Registry {
     if (!existing) {
       const answer = this.create(def, namespace, { ...asObject(config), metadata: { ...asObject(asObject(config).metadata), name } }, dryRun);
       const uid = (answer.body as KubeObject).metadata.uid ?? '';
-      if (!dryRun) this.managers.apply(uid, fieldManager, config, undefined, force)();
+      if (!dryRun) this.managers.apply(uid, fieldManager, config, undefined, force).commit();
       return answer;
     }
-    const commit = this.managers.apply(existing.metadata.uid ?? '', fieldManager, config, existing, force);
-    const body = this.commitPatch(def, existing, applyPatch('application/apply-patch+yaml', existing, config, this.deps.profile), dryRun);
+    const { commit, ownershipChanges } = this.managers.apply(existing.metadata.uid ?? '', fieldManager, config, existing, force);
+    // A change of owners changes managedFields: a write (a new resourceVersion) even when no value changes.
+    const body = this.commitPatch(def, existing, applyPatch('application/apply-patch+yaml', existing, config, this.deps.profile), dryRun, ownershipChanges);
     if (!dryRun) commit();
     return { code: 200, body };
   }
@@ -287,7 +298,7 @@ export class Registry {
   }
 
   /** The shared update path: preconditions, carried-over fields, defaults, validation, no-op detection. */
-  commitUpdate(def: ResourceDef, old: KubeObject, next: KubeObject, dryRun: boolean): KubeObject {
+  commitUpdate(def: ResourceDef, old: KubeObject, next: KubeObject, dryRun: boolean, alwaysWrite = false): KubeObject {
     const name = old.metadata.name ?? '';
     if (next.metadata.name !== name) {
       throw badRequest(`the name of the object (${next.metadata.name ?? ''}) does not match the name on the URL (${name})`);
@@ -320,7 +331,7 @@ export class Registry {
     validateObject(def, next, old, this.deps.profile);
     admitUpdate(this.deps.store, def, next, old);
     // A write that changes nothing is not a write: same object, same resourceVersion.
-    if (deepEqual(next, old) || dryRun) return next;
+    if ((deepEqual(next, old) && !alwaysWrite) || dryRun) return next;
     meta.resourceVersion = this.deps.store.nextVersion();
     this.deps.store.put(def, next);
     this.deps.controller.afterWrite(def.resource, next, old);

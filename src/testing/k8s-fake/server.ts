@@ -185,6 +185,7 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
         query: url.searchParams,
         contentType: headers['content-type'],
         rawBody: raw,
+        userAgent: headers['user-agent'],
       });
       if ('text' in answer) {
         record.status = answer.code;

@@ -8,6 +8,7 @@ import { deploymentWriteCases } from './cases/deployment-writes.js';
 import { discoveryCases } from './cases/discovery.js';
 import { jobCases } from './cases/jobs.js';
 import { applyCases } from './cases/server-side-apply.js';
+import { configAndSecretCases } from './cases/config-and-secrets.js';
 import { volumeClaimCases } from './cases/volume-claims.js';
 import { nodeAndEventCases } from './cases/nodes-events.js';
 import { podDeleteCases } from './cases/pod-deletes.js';
@@ -19,6 +20,7 @@ export const ALL_CASES: readonly Case[] = [
   ...deploymentWriteCases,
   ...scaleCases,
   ...applyCases,
+  ...configAndSecretCases,
   ...podDeleteCases,
   ...podLogCases,
   ...nodeAndEventCases,
