@@ -15,13 +15,23 @@ export interface AlertRoute {
 
 /**
  * Which runbooks an alert triggers: each runbook's alert triggers, their
- * matchers parsed once. One alert may trigger several runbooks.
+ * matchers parsed once (again after the registry reloads). One alert may
+ * trigger several runbooks.
  */
 export class AlertRoutes {
-  private readonly byAlertname = new Map<string, AlertRoute[]>();
+  private byAlertname = new Map<string, AlertRoute[]>();
+  private generation = -1;
 
-  constructor(runbooks: RunbookRegistry) {
-    for (const runbook of runbooks.list()) {
+  constructor(private readonly runbooks: RunbookRegistry) {
+    this.refresh();
+  }
+
+  /** Routes of the runbooks as they are now: a reload (drover start, --watch-runbooks) changes the registry's generation. */
+  private refresh(): void {
+    if (this.generation === this.runbooks.generation) return;
+    this.generation = this.runbooks.generation;
+    this.byAlertname = new Map();
+    for (const runbook of this.runbooks.list()) {
       for (const trigger of runbook.triggers?.alerts ?? []) {
         const matchers = (trigger.matchers ?? []).map((text) => {
           const parsed = parseMatcher(text);
@@ -37,11 +47,13 @@ export class AlertRoutes {
   }
 
   match(alert: AlertLike): AlertRoute[] {
+    this.refresh();
     const candidates = this.byAlertname.get(alert.labels.alertname ?? '') ?? [];
     return candidates.filter((route) => route.matchers.every((m) => matches(m, alert.labels)));
   }
 
   get size(): number {
+    this.refresh();
     return [...this.byAlertname.values()].reduce((n, l) => n + l.length, 0);
   }
 }

@@ -19,6 +19,9 @@ export interface LoadResult {
   problems: string[];
 }
 
+/** Replaced versions a registry keeps for the runs queued with them (see replaceWith). */
+const MAX_EARLIER_VERSIONS = 200;
+
 /** Where a runbook comes from, for messages: its file, and its pack when it has one. */
 function origin(runbook: Runbook): string {
   const where = runbook.source ?? runbook.id;
@@ -31,6 +34,12 @@ export class RunbookRegistry {
   private byChatName = new Map<string, Runbook>();
   // Versions loaded before a reload, by id and content hash: a run queued (or approved) with one keeps it.
   private readonly earlier = new Map<string, Runbook>();
+  private reloads = 0;
+
+  /** Changes with every reload (`replaceWith`): what caches derived from the runbooks compare. */
+  get generation(): number {
+    return this.reloads;
+  }
 
   constructor(runbooks: Runbook[] = []) {
     for (const rb of runbooks) this.add(rb);
@@ -57,8 +66,11 @@ export class RunbookRegistry {
    */
   replaceWith(next: RunbookRegistry): void {
     for (const rb of this.byId.values()) if (rb.digest) this.earlier.set(`${rb.id}@${rb.digest}`, rb);
+    // Bounded: a day of editing keeps the recent versions, which queued runs need; the oldest go first.
+    for (const key of [...this.earlier.keys()].slice(0, Math.max(0, this.earlier.size - MAX_EARLIER_VERSIONS))) this.earlier.delete(key);
     this.byId = new Map(next.byId);
     this.byChatName = new Map(next.byChatName);
+    this.reloads++;
   }
 
   /**

@@ -6,6 +6,7 @@ import { watchPacks, type ReloadReport, type RunbookWatcher } from '../../../../
 import { cachedRunbookImporter } from '../../../../src/runbook/runbook-cache.js';
 import type { RunbookRegistry } from '../../../../src/runbook/registry.js';
 import { waitFor } from '../../../support/wait-for.js';
+import { AlertRoutes } from '../../../../src/alertmanager/alert-routes.js';
 
 function runbook(id: string, summary: string, head = ''): string {
   return [
@@ -89,6 +90,15 @@ describe('reloading runbooks when their files change', () => {
     const added = await nextReload(() => writeFileSync(join(dir, 'gamma.ts'), runbook('gamma', 'gamma')));
     expect(added).toMatchObject({ added: ['gamma'], removed: [], problems: [] });
     expect(registry.list().map((r) => r.id)).toEqual(['beta', 'gamma']);
+  });
+
+  it('alert routes follow a reload', async () => {
+    const routes = new AlertRoutes(registry);
+    const alert = { labels: { alertname: 'DiskFull' }, annotations: {} };
+    expect(routes.match(alert)).toEqual([]);
+    const withAlert = runbook('gamma', 'gamma').replace("params: z.object({})", "params: z.object({}), triggers: { alerts: [{ alertname: 'DiskFull', params: {} }] }");
+    await nextReload(() => writeFileSync(join(dir, 'gamma.ts'), withAlert));
+    expect(routes.match(alert).map((r) => r.runbook.id)).toEqual(['gamma']);
   });
 
   it('several writes in quick succession make one reload', async () => {
