@@ -1,4 +1,6 @@
 import type { K8sOps } from '../../k8s/types.js';
+import type { HttpOps } from '../../outbound/http-types.js';
+import type { PrometheusOps } from '../../prometheus/types.js';
 import type { Requester, RunContext, Runbook, StepOptions } from '../../runbook/types.js';
 
 /** What a fake ctx is built from; everything is optional. */
@@ -7,7 +9,11 @@ export interface FakeContextOptions {
   params?: Record<string, unknown>;
   /** The ctx.k8s calls the runbook makes, as functions; a call not given fails, naming it. */
   k8s?: Partial<K8sOps>;
-  /** Anything else on ctx (ctx.prometheus, ctx.http...), as the runbook uses it. */
+  /** The ctx.prometheus calls the runbook makes (`value`, `query`...); a call not given fails, naming it. */
+  prometheus?: Partial<PrometheusOps>;
+  /** ctx.http's `request`, answering as the test needs. */
+  http?: Partial<HttpOps>;
+  /** Anything else on ctx, as the runbook uses it. */
   extra?: Record<string, unknown>;
   dryRun?: boolean;
   cluster?: string;
@@ -72,10 +78,12 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
   const cluster = options.cluster ?? 'sandbox';
   const signal = options.signal ?? new AbortController().signal;
   const firstStartedAt = new Date().toISOString();
-  const given = { cluster, dryRun, ...options.k8s } as Record<string | symbol, unknown>;
-  const k8s = new Proxy(given, {
-    get: (target, member) => (member in target ? target[member] : (notFaked('ctx.k8s') as Record<string | symbol, unknown>)[member]),
-  }) as unknown as K8sOps;
+  /** `given`'s members, and for any other a function that fails naming `path.member`. */
+  const door = (path: string, given: object) =>
+    new Proxy(given as Record<string | symbol, unknown>, {
+      get: (target, member) => (member in target ? target[member] : (notFaked(path) as Record<string | symbol, unknown>)[member]),
+    });
+  const k8s = door('ctx.k8s', { cluster, dryRun, ...options.k8s }) as unknown as K8sOps;
   const log = (level: string) => (message: string) => void logs.push(`${level}: ${message}`);
   const base = {
     runId: 'r-fake',
@@ -86,6 +94,8 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
     attempt: 1,
     signal,
     k8s,
+    prometheus: door('ctx.prometheus', { configured: options.prometheus !== undefined, ...options.prometheus }),
+    http: door('ctx.http', { ...options.http }),
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     async step<T>(name: string, fn: (step: { signal: AbortSignal; execution: number; firstStartedAt: string }) => Promise<T> | T, stepOptions?: StepOptions): Promise<T> {
       if (signal.aborted) throw new Error('The run was cancelled.');

@@ -11,6 +11,7 @@ import { sandboxPolicy } from '../../policy/index.js';
 import { Redactor } from '../../redact/redactor.js';
 import { redactingLogger } from '../../redact/redacting-logger.js';
 import { RunbookRegistry } from '../../runbook/registry.js';
+import type { Runbook } from '../../runbook/types.js';
 import { startK8sFake, seedSandbox, type K8sFake, type KubeObject, type RecordedRequest } from '../k8s-fake/index.js';
 import { deliverAlert, type AlertDelivery } from './alert-replay.js';
 import { approveAndFinish, person, settled } from './approvals.js';
@@ -18,6 +19,7 @@ import { DEFAULT_REDIS_URL, deletePrefix, harnessRedis } from './harness-redis.j
 import type { HarnessRunOptions, RunbookHarnessOptions } from './harness-options.js';
 import { collectRun, writesSince, type HarnessRun } from './run-result.js';
 import { waitUntil } from './wait.js';
+import type { FireResult } from '../../schedules/schedule-fire.js';
 
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -27,6 +29,12 @@ export const SANDBOX_CLUSTER = 'sandbox';
 /** What `h.alert()` answers: how Drover took each alert, and the runs they started, finished. */
 export interface AlertReplay extends AlertDelivery {
   runs: HarnessRun[];
+}
+
+/** What `h.schedule()` answers: what became of the fire (queued, proposed, skipped, denied…), and its run, finished. */
+export interface ScheduleReplay {
+  fire: FireResult;
+  run?: HarnessRun;
 }
 
 /** A whole Drover acting on an in-process sandbox cluster; see runbookHarness. */
@@ -39,9 +47,9 @@ export interface RunbookHarness {
    */
   get<T = KubeObject>(kindOrResource: string, namespace: string | undefined, name: string): T | undefined;
   /** Asks for a real run, approves it if it needs approval, and answers it once finished. */
-  run(runbook: string, params: Record<string, unknown>, options?: HarnessRunOptions): Promise<HarnessRun>;
+  run(runbook: string | Runbook, params: Record<string, unknown>, options?: HarnessRunOptions): Promise<HarnessRun>;
   /** Asks for a dry run (mutations sent with dryRun=All; nothing changes) and answers it once finished. */
-  dryRun(runbook: string, params: Record<string, unknown>, options?: Omit<HarnessRunOptions, 'approveAs'>): Promise<HarnessRun>;
+  dryRun(runbook: string | Runbook, params: Record<string, unknown>, options?: Omit<HarnessRunOptions, 'approveAs'>): Promise<HarnessRun>;
   /** Approves a run left awaiting approval (`approveAs: false`) as `approver`, and answers it once finished (or still held). */
   approve(runId: string, approver?: string): Promise<HarnessRun>;
   /**
@@ -50,6 +58,13 @@ export interface RunbookHarness {
    * them once finished.
    */
   alert(payload: unknown, options?: Pick<HarnessRunOptions, 'approveAs'>): Promise<AlertReplay>;
+  /**
+   * Fires a runbook's schedule (`<runbook>/<name>`) now, on the sandbox whatever clusters it
+   * names, as a real fire goes: as `schedule:<runbook>/<name>`, through the policy, skipped while
+   * its previous run is unfinished. Approves what it proposes (as `approveAs`) and answers the
+   * fire's outcome and its run, finished.
+   */
+  schedule(scheduleId: string, options?: Pick<HarnessRunOptions, 'approveAs'>): Promise<ScheduleReplay>;
   /** The whole audit log so far, oldest first. */
   auditEvents(): Promise<AuditEvent[]>;
   /** The Drover under test, for what the harness does not cover. */
@@ -146,10 +161,11 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
       throw err;
     }
   }
-  async function submit(runbook: string, params: Record<string, unknown>, dryRun: boolean, options: HarnessRunOptions): Promise<HarnessRun> {
+  async function submit(runbook: string | Runbook, params: Record<string, unknown>, dryRun: boolean, options: HarnessRunOptions): Promise<HarnessRun> {
     const since = lastRequest();
     const who = options.requester ? person(options.requester) : requester;
-    const record = await d.gate.submit({ runbook, params, cluster: SANDBOX_CLUSTER, dryRun, requester: who });
+    const id = typeof runbook === 'string' ? runbook : runbook.id;
+    const record = await d.gate.submit({ runbook: id, params, cluster: SANDBOX_CLUSTER, dryRun, requester: who });
     return finish(record, since, options.approveAs);
   }
 
@@ -192,6 +208,19 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
       for (const record of records) if (Date.parse(record.createdAt) >= sent - 1) runs.push(await finish(record, since, alertOptions.approveAs));
       // Writes are shared by runs that overlapped: each answer lists what reached the API server while it ran.
       return { ...delivery, runs };
+    },
+    async schedule(scheduleId, scheduleOptions = {}) {
+      const spec = d.schedules.specs().find((s) => s.id === scheduleId);
+      if (!spec) {
+        const known = d.schedules.specs().map((s) => s.id);
+        throw new DroverError('runbook_not_found', `No schedule "${scheduleId}" (a schedule is <runbook>/<name>). Known: ${known.join(', ') || 'none'}.`);
+      }
+      const since = lastRequest();
+      // On the sandbox: the only cluster the harness has.
+      const [fire] = await d.schedules.firing.fire({ ...spec, clusters: [] }, Date.now());
+      if (!fire) throw new DroverError('internal', `The schedule ${scheduleId} did not fire.`);
+      const started = fire.runId && (fire.outcome === 'queued' || fire.outcome === 'proposed');
+      return { fire, ...(started ? { run: await finish(await d.queue.get(fire.runId as string), since, scheduleOptions.approveAs) } : {}) };
     },
     auditEvents: () => d.audit.read(),
     close,

@@ -1,4 +1,4 @@
-import { defineRunbook, RunbookRefusal, z, type PlannedChange } from 'drover';
+import { defineRunbook, RunbookRefusal, z, type PlannedChange, type RunContext } from 'drover';
 import { fakeContext } from 'drover/testing';
 import scaleDeployment from '../../../runbooks/scale-deployment.js';
 
@@ -55,14 +55,22 @@ describe('fakeContext', () => {
     await expect(fakeContext().run(rb, { refuse: true })).rejects.toMatchObject({ code: 'runbook_refused', message: 'not today' });
   });
 
-  it('offers whatever else the runbook uses on ctx, and names what is missing', async () => {
+  it('fakes ctx.prometheus and ctx.http too, and names what is missing', async () => {
     const rb = defineRunbook({
       id: 'asks',
       summary: 's',
       params: z.object({}),
-      run: (ctx) => (ctx as unknown as { prometheus: { query(q: string): Promise<number> } }).prometheus.query('up'),
+      async run(ctx) {
+        const errors = await ctx.prometheus.value('sum(rate(http_requests_total{code=~"5.."}[5m]))');
+        const page = await ctx.http.request({ url: 'https://status.example.com/api/v2/status.json' });
+        return { errors, status: page.status, configured: ctx.prometheus.configured };
+      },
     });
-    await expect(fakeContext({ extra: { prometheus: { query: () => Promise.resolve(1) } } }).run(rb)).resolves.toBe(1);
-    await expect(fakeContext().run(rb)).rejects.toThrow('ctx.prometheus.query is not faked');
+    const faked = fakeContext({
+      prometheus: { value: () => Promise.resolve(0.5) },
+      http: { request: () => Promise.resolve({ status: 200 } as Awaited<ReturnType<RunContext['http']['request']>>) },
+    });
+    await expect(faked.run(rb)).resolves.toEqual({ errors: 0.5, status: 200, configured: true });
+    await expect(fakeContext().run(rb)).rejects.toThrow('ctx.prometheus.value is not faked');
   });
 });
