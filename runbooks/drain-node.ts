@@ -45,7 +45,8 @@ export default defineRunbook({
   timeout: '3m',
   concurrencyKey: (p) => `node/${p.node}`,
   async run(ctx, { node, timeoutSeconds, force, deleteEmptyDirData }) {
-    // Sorting first: a drain that would be refused does not cordon either.
+    // Reading and sorting first: a drain that would be refused does not cordon either.
+    await ctx.step('read node', async () => (await ctx.k8s.getNode(node)).metadata?.name ?? node);
     const plan = await ctx.step('find pods to evict', () => ctx.k8s.planDrain(node, { force, deleteEmptyDirData }));
     if (plan.refuse.length > 0) {
       const list = plan.refuse.map((p) => `${p.namespace}/${p.name}: ${p.reason}`).join('; ');
@@ -71,14 +72,17 @@ export default defineRunbook({
           }
           if (r.outcome !== 'blocked') return { pod, outcome: r.outcome, attempts };
           // A dry run says what the budget answers now; it does not wait for it to change.
-          const pause = Math.max(wait, (r.retryAfterSeconds ?? 0) * 1000);
-          if (ctx.dryRun || signal.aborted || Date.now() + pause > deadline) return { pod, outcome: 'blocked', reason: r.reason, attempts };
-          await sleep(pause, signal);
+          const remaining = deadline - Date.now();
+          if (ctx.dryRun || signal.aborted || remaining <= 0) return { pod, outcome: 'blocked', reason: r.reason, attempts };
+          // The last attempt is at the deadline.
+          await sleep(Math.min(Math.max(wait, (r.retryAfterSeconds ?? 0) * 1000), remaining), signal);
           wait = Math.min(wait * 2, MAX_RETRY_MS);
         }
       };
+      // A dry run (the plan people approve, and its re-check before the real run) goes in order, so the plan is the same each time.
+      const lanes = ctx.dryRun ? 1 : PARALLEL;
       await Promise.all(
-        Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
+        Array.from({ length: Math.min(lanes, queue.length) }, async () => {
           for (let next = queue.shift(); next; next = queue.shift()) results.push(await evictOne(next));
         }),
       );

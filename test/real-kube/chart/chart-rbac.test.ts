@@ -1,7 +1,9 @@
 /**
  * The chart's least-privilege RBAC is enough, on a real server: the real Helm
  * renders the chart with a policy allowing each shipped runbook in a namespace
- * of its own (and cordon-node, which has none, with namespaces ['*']); its
+ * of its own (and the node runbooks, which have none, with namespaces ['*']:
+ * cordon-node, uncordon-node, and drain-node, whose evictions reach pods in
+ * every namespace); its
  * ServiceAccount, Roles, small ClusterRole and bindings are created on a real
  * 1.20 API server, and Drover, holding that ServiceAccount's token, runs every
  * shipped runbook for real, each in its namespace. A rule the chart forgot is
@@ -17,6 +19,8 @@ import { freshNamespace, useRealKube } from '../support.js';
 import { helmTemplate } from './helm.js';
 
 const kube = useRealKube();
+/** The shipped runbooks without a namespace param: allowed only by namespaces ['*'], granted in the ClusterRole. */
+const NODE_RUNBOOKS = ['cordon-node', 'drain-node', 'uncordon-node'];
 let drover: ClusterDrover;
 let serviceAccount: string;
 let token: string;
@@ -28,12 +32,12 @@ beforeAll(async () => {
   const namespace = await freshNamespace(kube(), 'drover');
   for (const c of CASES) caseNamespace.set(c.runbook, await freshNamespace(kube(), 'rbac'));
   // Each runbook allowed in its own namespace only: its Role there holds exactly what it calls.
-  const namespaced = [...caseNamespace].filter(([runbook]) => runbook !== 'cordon-node');
+  const namespaced = [...caseNamespace].filter(([runbook]) => !NODE_RUNBOOKS.includes(runbook));
   const policy = {
     groups: { sre: ['U012ABCDEF'] },
     rules: [
       ...namespaced.map(([runbook, ns]) => ({ groups: ['sre'], runbooks: [runbook], clusters: ['*'], namespaces: [ns] })),
-      { groups: ['sre'], runbooks: ['cordon-node'], clusters: ['*'], namespaces: ['*'] },
+      { groups: ['sre'], runbooks: NODE_RUNBOOKS, clusters: ['*'], namespaces: ['*'] },
     ],
   };
   const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values: { policy } });
@@ -69,10 +73,12 @@ test.each(CASES.map((c) => [c.runbook, c] as const))('%s runs for real with the 
   expect({ state: run.run.state, error: run.run.error?.message }).toEqual({ state: 'succeeded', error: undefined });
 }, 120_000);
 
-test('control: the same token is refused what the chart does not grant (reading Secrets; pods where the policy names no namespace; writes where only a report runs)', async () => {
+test('control: the same token is refused what the chart does not grant (reading Secrets; deleting pods where the policy names no namespace; writes where only a report runs)', async () => {
   const core = kube().kubeConfig(token).makeApiClient(CoreV1Api);
   await expect(core.listNamespacedSecret({ namespace: caseNamespace.get('delete-pod')! })).rejects.toMatchObject({ code: 403 });
-  await expect(core.listNamespacedPod({ namespace: 'kube-system' })).rejects.toMatchObject({ code: 403 });
+  // drain-node lists and evicts pods in every namespace; it deletes none.
+  await expect(core.deleteNamespacedPod({ namespace: 'kube-system', name: 'any' })).rejects.toMatchObject({ code: 403 });
+  await expect(core.listNamespacedEvent({ namespace: 'kube-system' })).rejects.toMatchObject({ code: 403 });
   const report = caseNamespace.get('job-failure-report')!;
   await expect(core.listNamespacedPod({ namespace: report })).resolves.toBeDefined();
   await expect(core.deleteCollectionNamespacedPod({ namespace: report })).rejects.toMatchObject({ code: 403 });

@@ -70,15 +70,28 @@ export async function expectPlannedChange(
   const revision = await waitQuiet(kube);
   const now = await snapshot(kube, namespace);
   const targetUid = target ? String((target.before.metadata as Json).uid) : undefined;
-  const attribution = attribute(diffSnapshots(base.snap, now), targetUid, base.snap, now);
+  // A drain's evicted pods, found by name in the baseline.
+  const evicted = effect.kind === 'drain' ? [...base.snap.values()].filter((e) => e.resource === 'pods' && e.namespace === namespace && effect.evicted.includes(e.name)) : [];
+  const attribution = attribute(diffSnapshots(base.snap, now), targetUid, base.snap, now, evicted.map((e) => e.uid));
   expect(attribution.unexplained).toEqual([]);
   if (effect.kind === 'none' || !target) {
     expect({ plan, done, attribution, revision }).toEqual({ plan: [], done: [], attribution: { target: [], controllers: [], unexplained: [] }, revision: base.revision });
     return { attribution, changed: [] };
   }
-  expect(plan).toHaveLength(1);
-  expect(done).toHaveLength(1);
+  const evictions = effect.kind === 'drain' ? effect.evicted.length : 0;
+  expect(plan).toHaveLength(1 + evictions);
+  expect(done).toHaveLength(1 + evictions);
   expect(attribution.target.length).toBeGreaterThan(0);
+  if (effect.kind === 'drain') {
+    // Each evicted pod: planned, done, and now terminating (bound to a node, it waits for a kubelet that never comes) or gone.
+    for (const pod of evicted) {
+      const summary = `evict Pod ${namespace}/${pod.name}`;
+      expect(plan.map((c) => c.summary)).toContain(summary);
+      expect(done.map((c) => c.summary)).toContain(summary);
+      const gone = await kubeReadIfExists(kube, `/api/v1/namespaces/${namespace}/pods/${pod.name}`);
+      expect({ pod: pod.name, terminating: gone === undefined || (gone.metadata as Json).deletionTimestamp !== undefined }).toEqual({ pod: pod.name, terminating: true });
+    }
+  }
   const after = await kubeReadIfExists(kube, target.path);
   if (effect.kind === 'delete') {
     // The pod had no node, so the server removes it at once (no kubelet to wait for).
@@ -87,10 +100,10 @@ export async function expectPlannedChange(
     return { attribution, changed: ['deleted'] };
   }
   expect(after).toBeDefined();
-  const controllerFields = effect.controllerFields ?? [];
+  const controllerFields = effect.kind === 'patch' ? (effect.controllerFields ?? []) : [];
   expect(changedPaths(target.before, after, [...WRITE_NOISE, ...controllerFields])).toEqual(effect.fields);
   const observed = observedLines(without(target.before, controllerFields), without(after!, controllerFields));
-  const stamped = effect.stamped ?? [];
+  const stamped = effect.kind === 'patch' ? (effect.stamped ?? []) : [];
   expect(unstamped(changedLines(plan[0]!.diff), stamped)).toEqual(unstamped(observed, stamped));
   expect(changedLines(done[0]!.diff)).toEqual(observed);
   return { attribution, changed: effect.fields.map((f) => `${f} ${show(valueAt(target.before, f))} → ${show(valueAt(after, f))}`) };

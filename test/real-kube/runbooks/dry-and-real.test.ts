@@ -46,7 +46,7 @@ describe('every shipped runbook against a real kube-apiserver', () => {
       expect(run.run).toMatchObject({ state: 'succeeded', dryRun: true });
       expectReports(run.reports, scenario.reports.dry);
       await expectNothingWritten(kube(), s.namespace, base, 'after the dry run');
-      const planned = scenario.effect.kind === 'none' ? 0 : 1;
+      const planned = scenario.effect.kind === 'none' ? 0 : scenario.effect.kind === 'drain' ? 1 + scenario.effect.evicted.length : 1;
       expect(run.changes).toHaveLength(planned);
       for (const change of run.changes) {
         expect(change).toMatchObject({ dryRun: true });
@@ -82,7 +82,8 @@ describe('every shipped runbook against a real kube-apiserver', () => {
         run.changes,
       );
       const label = scenario.target && local(scenario.target.label, s.namespace);
-      const what = outcome.changed.length ? `${outcome.changed[0] === 'deleted' ? 'deleted' : 'changed'} ${label}${outcome.changed[0] === 'deleted' ? '' : `: ${outcome.changed.join(', ')}`}` : 'read only: 0 objects written';
+      const evictedText = scenario.effect.kind === 'drain' ? `; evicted ${plural(scenario.effect.evicted.length, 'Pod')} (terminating)` : '';
+      const what = outcome.changed.length ? `${outcome.changed[0] === 'deleted' ? 'deleted' : 'changed'} ${label}${outcome.changed[0] === 'deleted' ? '' : `: ${outcome.changed.join(', ')}`}${evictedText}` : 'read only: 0 objects written';
       const controllers = outcome.attribution.controllers.length ? `; controllers: ${outcome.attribution.controllers.join(', ')}` : '; nothing else changed';
       table.record(c.runbook, 'real', `${what}${controllers}${run.approved ? '; approved by a second person' : ''}`);
     }, TEST_MS);

@@ -53,11 +53,16 @@ function summarise(items: Array<{ sign: string; e: SnapshotEntry }>): string[] {
   return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([label, n]) => `${label[0]}${n} ${label.slice(1)}`);
 }
 
-export function attribute(diff: SnapshotDiff, targetUid: string | undefined, before: Snapshot, after: Snapshot): Attribution {
+/**
+ * `alsoTargets`: objects the run changed besides its target (a drain's
+ * evicted pods); their changes count as the target's, and their
+ * controllers' reactions as controllers'.
+ */
+export function attribute(diff: SnapshotDiff, targetUid: string | undefined, before: Snapshot, after: Snapshot, alsoTargets: readonly string[] = []): Attribution {
   const owners = new Map<string, string | undefined>();
   for (const e of [...before.values(), ...after.values()]) owners.set(e.uid, controllerOf(e));
-  const root = targetUid === undefined ? undefined : rootOf(targetUid, owners);
-  const family = (uid: string | undefined) => uid !== undefined && root !== undefined && rootOf(uid, owners) === root;
+  const roots = new Set([targetUid, ...alsoTargets].filter((u): u is string => u !== undefined).map((u) => rootOf(u, owners)));
+  const family = (uid: string | undefined) => uid !== undefined && roots.has(rootOf(uid, owners));
 
   const all = [
     ...diff.added.map((e) => ({ sign: '+', e })),
@@ -67,7 +72,7 @@ export function attribute(diff: SnapshotDiff, targetUid: string | undefined, bef
   const result: Attribution = { target: [], controllers: [], unexplained: [] };
   const byControllers: typeof all = [];
   for (const item of all) {
-    if (item.e.uid === targetUid) result.target.push(`${item.sign}${keyOf(item.e)}`);
+    if (item.e.uid === targetUid || alsoTargets.includes(item.e.uid)) result.target.push(`${item.sign}${keyOf(item.e)}`);
     else if (family(item.e.uid) || (item.e.kind === 'Event' && family(eventSubject(item.e)))) byControllers.push(item);
     else result.unexplained.push(`${item.sign}${keyOf(item.e)}`);
   }

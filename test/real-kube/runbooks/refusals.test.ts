@@ -18,8 +18,10 @@ const REFUSALS = CASES.flatMap((c) => c.refusals.map((r) => [c.runbook, r.why, r
 describe('runbook refusals on a real kube-apiserver', () => {
   const drover = useDrover(kube);
 
-  it('delete-pod, raise-hpa-max, expand-pvc and scale-deployment have refusal cases', () => {
-    expect(new Set(REFUSALS.map(([id]) => id))).toEqual(new Set(['delete-pod', 'raise-hpa-max', 'expand-pvc', 'scale-deployment']));
+  it('delete-pod, raise-hpa-max, expand-pvc, scale-deployment, rollback-deployment, drain-node and uncordon-node have refusal cases', () => {
+    expect(new Set(REFUSALS.map(([id]) => id))).toEqual(
+      new Set(['delete-pod', 'raise-hpa-max', 'expand-pvc', 'scale-deployment', 'rollback-deployment', 'drain-node', 'uncordon-node']),
+    );
   });
 
   it.each(REFUSALS)('%s refuses %s and writes nothing', async (runbook, _why, refusal) => {

@@ -4,7 +4,7 @@
  * binder or HPA controller) is written through the /status subresources:
  * a bound claim, a failed pod, a node's Ready condition, an HPA's status.
  */
-import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, StorageV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, StorageV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import type { RealKube } from '../cluster.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -55,9 +55,106 @@ export class Seeder {
     return { deployment, pods };
   }
 
+  /** A Deployment at revision 2: created with web:1.0, then its image changed to web:2.0, both ReplicaSets made. */
+  async twoRevisions(name: string, replicas: number): Promise<void> {
+    const { namespace } = this;
+    await this.deployment(name, replicas);
+    await this.apps.patchNamespacedDeployment(
+      { name, namespace, body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.example/web:2.0' }] },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
+    await waitFor(async () => {
+      const d = await this.apps.readNamespacedDeployment({ name, namespace });
+      const rs = (await this.apps.listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` })).items;
+      return d.metadata?.annotations?.['deployment.kubernetes.io/revision'] === '2' && d.status?.observedGeneration === d.metadata?.generation && rs.length === 2;
+    }, `Deployment ${namespace}/${name} at revision 2`, WAIT_MS);
+  }
+
+  /** Sets spec.paused of a Deployment, as kubectl rollout pause does, and waits for the controller to see it. */
+  async pause(name: string): Promise<void> {
+    const { namespace } = this;
+    await this.apps.patchNamespacedDeployment({ name, namespace, body: { spec: { paused: true } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await waitFor(async () => {
+      const d = await this.apps.readNamespacedDeployment({ name, namespace });
+      return d.status?.observedGeneration === d.metadata?.generation;
+    }, `Deployment ${namespace}/${name} paused`, WAIT_MS);
+  }
+
+  /** Binds a pod to a node, as the scheduler does (POST pods/{name}/binding). */
+  async bind(pod: string, node: string): Promise<void> {
+    await this.core.createNamespacedPodBinding({ name: pod, namespace: this.namespace, body: { metadata: { name: pod }, target: { apiVersion: 'v1', kind: 'Node', name: node } } }).catch((err: unknown) => {
+      // The server answers a Status, which the generated client may fail to read as a Binding; the binding is made.
+      if (!(err instanceof Error) || !/Status|parse|deserial/i.test(err.message)) throw err;
+    });
+  }
+
+  /**
+   * A node with what a drain meets: the pods of Deployment `web` (bound to it)
+   * and a DaemonSet's pod. Nothing runs them (no kubelet): they stay Pending,
+   * so their eviction needs no PodDisruptionBudget's leave.
+   */
+  async nodeToDrain(suffix: string): Promise<{ node: string; pods: string[]; daemonPod: string }> {
+    const node = await this.node(suffix, 'True');
+    const { pods } = await this.deployment('web', 2);
+    for (const p of pods) await this.bind(p.metadata!.name!, node);
+    const ds = await this.apps.createNamespacedDaemonSet({
+      namespace: this.namespace,
+      body: {
+        metadata: { name: 'agent' },
+        spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'main', image: 'registry.example/agent:1.0' }] } } },
+      },
+    });
+    const daemonPod = 'agent-x1';
+    await this.core.createNamespacedPod({
+      namespace: this.namespace,
+      body: {
+        metadata: { name: daemonPod, labels: { app: 'agent' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: ds.metadata!.uid!, controller: true }] },
+        spec: { nodeName: node, containers: [{ name: 'main', image: 'registry.example/agent:1.0' }] },
+      },
+    });
+    return { node, pods: pods.map((p) => p.metadata!.name!).sort(), daemonPod };
+  }
+
+  /** Marks pods Running and Ready through /status, as a kubelet would report them. */
+  async running(pods: string[]): Promise<void> {
+    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    for (const name of pods) {
+      await this.core.patchNamespacedPodStatus({
+        name,
+        namespace: this.namespace,
+        body: setStatus({ phase: 'Running', startTime: at, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: at }] }),
+      });
+    }
+  }
+
+  /**
+   * A policy/v1beta1 PodDisruptionBudget over `app=<app>` with the status the
+   * disruption controller (not run here) would compute: `allowed` disruptions.
+   */
+  async pdb(name: string, app: string, allowed: number, healthy: number): Promise<void> {
+    const ref = { group: 'policy', version: 'v1beta1', namespace: this.namespace, plural: 'poddisruptionbudgets' };
+    await this.custom.createNamespacedCustomObject({
+      ...ref,
+      body: { apiVersion: 'policy/v1beta1', kind: 'PodDisruptionBudget', metadata: { name }, spec: { minAvailable: healthy - allowed, selector: { matchLabels: { app } } } },
+    });
+    await this.custom.patchNamespacedCustomObjectStatus({
+      ...ref,
+      name,
+      body: setStatus({ observedGeneration: 1, disruptionsAllowed: allowed, currentHealthy: healthy, desiredHealthy: healthy - allowed, expectedPods: healthy }),
+    });
+  }
+
   /** A pod no controller owns. */
-  async barePod(name: string): Promise<V1Pod> {
-    return this.core.createNamespacedPod({ namespace: this.namespace, body: { metadata: { name }, spec: { containers: [{ name: 'main', image: 'registry.example/tool:1.0' }] } } });
+  async barePod(name: string, nodeName?: string): Promise<V1Pod> {
+    return this.core.createNamespacedPod({
+      namespace: this.namespace,
+      body: { metadata: { name }, spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'main', image: 'registry.example/tool:1.0' }] } },
+    });
+  }
+
+  /** Marks a node unschedulable, as kubectl cordon does. */
+  async cordon(node: string): Promise<void> {
+    await this.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   }
 
   /** A Node named `<namespace>-<suffix>` with its Ready condition set. */

@@ -18,6 +18,8 @@ export type Effect =
       controllerFields?: string[];
     }
   | { kind: 'delete' }
+  /** drain-node: patches the node (`fields`), then evicts `evicted` (pod names, in the test namespace). */
+  | { kind: 'drain'; fields: string[]; evicted: string[] }
   /** Read-only. */
   | { kind: 'none' };
 

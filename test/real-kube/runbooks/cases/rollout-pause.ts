@@ -1,0 +1,19 @@
+import { deploymentPath, type RunbookCase } from './case.js';
+
+export const rolloutPause: RunbookCase = {
+  runbook: 'rollout-pause',
+  async seed(s) {
+    await s.deployment('web', 2);
+    const ns = s.namespace;
+    return {
+      params: { namespace: ns, deployment: 'web' },
+      target: { path: deploymentPath(ns, 'web'), label: `Deployment ${ns}/web` },
+      effect: { kind: 'patch', fields: ['spec.paused'] },
+      firstRead: deploymentPath(ns, 'web'),
+      write: { method: 'PATCH', path: deploymentPath(ns, 'web') },
+      reports: { dry: [/^Would pause the rollout of .*\/web \(revision 1, 2\/2 updated\)\.$/], real: [/^Paused the rollout of .*\/web \(revision 1, 2\/2 updated\)\.$/] },
+    };
+  },
+  missing: (ns) => ({ params: { namespace: ns, deployment: 'absent' }, path: deploymentPath(ns, 'absent') }),
+  refusals: [],
+};
