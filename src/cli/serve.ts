@@ -7,6 +7,7 @@ import { configFrom, openRuntime, type Runtime } from './runtime.js';
 import { ensureLocalRedis } from './local-redis.js';
 import { runTerminalChat } from '../chat/terminal-chat.js';
 import { slackSettingsFrom } from '../app.js';
+import { startHints } from './start-hints.js';
 import { sandboxPolicyApplies } from './policy-from-config.js';
 
 async function listenOrExplain(server: Server, port: number, host: string): Promise<number> {
@@ -95,9 +96,7 @@ export async function serve(deps: CommandDeps, options: ServeOptions): Promise<v
           `Drover is running: ${drover.runbooks.size} runbooks, clusters: ${drover.clusters?.names().join(', ') ?? '-'} (default ${cluster}).`,
           `Metrics: http://localhost:${config.http.port}/metrics`,
           'In another terminal, try:',
-          '  npx drover runbooks list',
-          `  npx drover run scale-deployment namespace=demo deployment=web replicas=4 --dry-run --wait`,
-          `  npx drover run restart-deployment namespace=demo deployment=web --wait`,
+          ...startHints(drover.runbooks.list()).map((line) => `  ${line}`),
           chatInTerminal ? 'Or type chat commands below, as you would in Slack (no Slack credentials are configured).' : '',
           '',
         ].join('\n'),

@@ -74,6 +74,8 @@ describe('from zero to a tested runbook, in an empty repository of the author\'s
     server.stderr?.on('data', (d: Buffer) => (started += d.toString()));
     server.stdout?.on('data', (d: Buffer) => (started += d.toString()));
     await waitFor(() => /Drover is running: \d+ runbooks, clusters: sandbox/.test(started), `drover start to be ready (it printed: ${started})`, 45_000);
+    // It suggests the author's own runbook, not the shipped ones this repository does not have.
+    expect(started).toContain('npx drover run disk-report deployment=… --dry-run --wait');
 
     const child = spawn(process.execPath, [join(team, 'node_modules', '.bin', 'drover'), 'chat'], { cwd: team, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let chat = '';
