@@ -3,7 +3,7 @@
  * sandbox cluster (runbookHarness), or a fake ctx for pure unit tests
  * (fakeContext). See README.md in this folder.
  */
-export { runbookHarness, SANDBOX_CLUSTER, type AlertReplay, type RunbookHarness } from './runbook-harness.js';
+export { runbookHarness, SANDBOX_CLUSTER, type AlertReplay, type RunbookHarness, type ScheduleReplay } from './runbook-harness.js';
 export type { HarnessRunOptions, RunbookHarnessOptions } from './harness-options.js';
 export type { ApiWrite, HarnessRun, StepRecord } from './run-result.js';
 export type { AlertDelivery } from './alert-replay.js';
