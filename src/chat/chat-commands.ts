@@ -8,6 +8,7 @@ import type { RunRecord } from '../jobs/run-record.js';
 import { paramIssues, paramsFromPairs, parseParams } from '../runbook/params.js';
 import { suggest } from '../runbook/suggest.js';
 import type { Requester, Runbook } from '../runbook/types.js';
+import { chatName } from '../runbook/registry.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { describeEvent, filterEvents, type AuditFilter } from '../audit/filter.js';
 import {
@@ -18,8 +19,10 @@ import {
   noticeMessage,
   runbookDetailMessage,
   runbookListMessage,
+  schedulesMessage,
   statusMessage,
 } from './blocks/index.js';
+import type { ScheduleStatus } from '../schedules/schedules.js';
 import type { ChannelPolicy } from './channel-policy.js';
 import { parseCommand } from './parse-command.js';
 import { secretParamNames } from '../redact/secret-params.js';
@@ -71,6 +74,8 @@ export interface ChatCommandsDeps {
     store: RunStore;
     runbooks: RunbookRegistry;
     listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
+    /** The runbooks' schedules, for `/drover schedules`. */
+    listSchedules?: () => Promise<ScheduleStatus[]>;
   };
   channels: ChannelPolicy;
   /** The slash command, for help texts. */
@@ -81,7 +86,7 @@ export interface ChatCommandsDeps {
   tracer?: Tracer;
 }
 
-const VERBS = ['help', 'list', 'describe', 'run', 'status', 'cancel', 'approve', 'reject', 'history', 'audit'];
+const VERBS = ['help', 'runbooks', 'list', 'describe', 'run', 'status', 'cancel', 'approve', 'reject', 'history', 'audit', 'schedules'];
 
 const privately = (message: ChatMessage): ChatOutcome => ({ kind: 'reply', message, visibility: 'private' });
 
@@ -136,14 +141,9 @@ export class ChatCommands {
     switch (cmd.verb) {
       case 'help':
         return privately(helpMessage(command));
-      case 'list': {
-        const filter = cmd.args.join(' ').toLowerCase();
-        const runbooks = drover.runbooks
-          .list()
-          .filter((rb) => !filter || rb.id.includes(filter) || rb.summary.toLowerCase().includes(filter))
-          .map(runbookSummary);
-        return privately(runbookListMessage(runbooks, filter || undefined));
-      }
+      case 'runbooks':
+      case 'list':
+        return privately(this.catalogue(cmd.args));
       case 'describe':
         if (!first) return privately(errorMessage('Which runbook?', `Try \`${command} describe <runbook>\`; \`${command} list\` shows them all.`));
         return privately(runbookDetailMessage(this.detail(drover.runbooks.get(first)), command));
@@ -182,6 +182,10 @@ export class ChatCommands {
         const runs = await drover.store.recent(15, runbookId);
         return privately(historyMessage(runs, first));
       }
+      case 'schedules': {
+        if (!drover.listSchedules) return privately(errorMessage('Schedules are not available here.'));
+        return privately(schedulesMessage(await drover.listSchedules()));
+      }
       case 'audit': {
         if (!this.deps.audit) return privately(errorMessage('The audit log is not available here.'));
         if (!(await drover.gate.known(actor.requester))) return privately(errorMessage('Denied: the audit log is for people the policy knows, and you are in none of its groups.'));
@@ -199,6 +203,25 @@ export class ChatCommands {
         );
       }
     }
+  }
+
+  /**
+   * `runbooks [filter] [page]`: the catalogue, a page at a time; `runbooks <name>`
+   * shows that runbook in full (as `describe` does). `list` is the same command.
+   */
+  private catalogue(args: string[]): ChatMessage {
+    const { drover, command } = this.deps;
+    const last = args[args.length - 1];
+    const page = last !== undefined && /^\d{1,4}$/.test(last) ? Number(last) : undefined;
+    const words = page === undefined ? args : args.slice(0, -1);
+    const filter = words.join(' ').toLowerCase();
+    if (words.length === 1 && page === undefined && drover.runbooks.has(filter)) return runbookDetailMessage(this.detail(drover.runbooks.get(filter)), command);
+    const runbooks = drover.runbooks
+      .list()
+      .filter((rb) => !filter || rb.id.includes(filter) || (chatName(rb) ?? '').includes(filter) || rb.summary.toLowerCase().includes(filter))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map(runbookSummary);
+    return runbookListMessage(runbooks, filter || undefined, { ...(page !== undefined ? { page } : {}), command });
   }
 
   async cancel(runId: string, actor: ChatActor): Promise<ChatOutcome> {

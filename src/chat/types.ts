@@ -18,6 +18,14 @@ export interface RunbookSummary {
   summary: string;
   risk: Risk;
   params: ParamInfo[];
+  /** As the catalogue says it: `not required`, `always, 1 approver, expires after 30m`. */
+  approvalText: string;
+  /** `deployment/<namespace>/<deployment>`, `the runbook id (cordon-node)` or `computed from the params`. */
+  concurrencyKey: string;
+  /** Each alert rule with where its params come from: `KubeHpaMaxedOut: namespace ← label namespace`. */
+  alertTriggers: string[];
+  /** Hidden from chat (CLI and alerts only). */
+  hidden?: boolean;
 }
 
 export interface RunbookDetail extends RunbookSummary {

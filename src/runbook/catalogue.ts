@@ -1,8 +1,9 @@
 import { formatDuration, parseDuration, type Duration } from '../config/duration.js';
-import { approvalPolicy } from './approval.js';
+import { alertFacts, approvalSummary, concurrencyKeyFacts } from './catalogue-entry.js';
 import { describeParams, type ParamInfo } from './params.js';
 import { chatName } from './registry.js';
-import type { AlertTrigger, Runbook } from './types.js';
+import type { AlertTrigger, Runbook, ScheduleTrigger } from './types.js';
+import { scheduleTriggers } from '../schedules/schedule-spec.js';
 
 /** How `drover runbooks docs` is run, named in the catalogue's header and in the staleness test. */
 export const CATALOGUE_COMMAND = 'npx drover runbooks docs --out docs/runbooks.md';
@@ -35,46 +36,26 @@ function paramRow(p: ParamInfo): string {
   return `| ${code(p.name)} | ${cell(type.join(', '))} | ${need} | ${cell(p.description ?? '')} |`;
 }
 
-function approvalText(rb: Runbook): string {
-  const required = approvalPolicy(rb);
-  if (required === 'never') return 'not required';
-  const approvers = rb.approval?.approvers ?? 1;
-  const when = required === 'always' ? 'always' : 'unless dry run';
-  const timeout = rb.approval?.timeout !== undefined ? `, expires after ${duration(rb.approval.timeout)}` : '';
-  return `${when}, ${approvers} approver${approvers === 1 ? '' : 's'}${timeout}`;
-}
-
-/**
- * The key shown with each param as `<name>`: the key function is called with
- * placeholders, so `(p) => \`deployment/${p.namespace}/${p.deployment}\`` reads
- * `deployment/<namespace>/<deployment>`. A function that does more than format
- * strings may throw or return nonsense; then the catalogue says it is computed.
- */
+/** The key shown with each param as `<name>` (see concurrencyKeyFacts). */
 function concurrencyKeyText(rb: Runbook): string {
-  if (!rb.concurrencyKey) return `${code(rb.id)} (the runbook id: runs on one cluster never overlap)`;
-  const placeholders = Object.fromEntries(describeParams(rb.params).map((p) => [p.name, `<${p.name}>`]));
-  try {
-    const key = rb.concurrencyKey(placeholders);
-    if (typeof key === 'string' && key) return code(key);
-  } catch {
-    // Falls through: the key depends on params in a way placeholders cannot show.
-  }
-  return 'computed from the params';
+  const facts = concurrencyKeyFacts(rb);
+  if (facts.kind === 'runbook') return `${code(facts.key)} (the runbook id: runs on one cluster never overlap)`;
+  return facts.kind === 'pattern' ? code(facts.key) : 'computed from the params';
 }
 
-function alertLine(alert: AlertTrigger<Record<string, unknown>>): string {
-  const where = alert.matchers?.length ? ` where ${alert.matchers.map(code).join(', ')}` : '';
-  const mapping =
-    typeof alert.params === 'function' ? 'params computed from the alert by the runbook'
-    : // In the order the runbook lists them (a string-keyed object keeps it): deterministic and as written.
-      Object.entries(alert.params)
-        .map(([param, from]) => {
-          const [kind, name] = [String(from).slice(0, String(from).indexOf(':')), String(from).slice(String(from).indexOf(':') + 1)];
-          return `${code(param)} ← ${kind} ${code(name)}`;
-        })
-        .join(', ') || 'no params from the alert';
+function alertLine(trigger: AlertTrigger<Record<string, unknown>>): string {
+  const alert = alertFacts(trigger);
+  const where = alert.matchers.length ? ` where ${alert.matchers.map(code).join(', ')}` : '';
+  const mapping = !alert.params ? 'params computed from the alert by the runbook' : alert.params.map((p) => `${code(p.param)} ← ${p.from} ${code(p.name)}`).join(', ') || 'no params from the alert';
   const silence = alert.silence ? '; the alert is silenced while the run fixes it' : '';
   return `- alert ${code(alert.alertname)}${where}: ${mapping}${silence}`;
+}
+
+function scheduleLine(runbook: string, s: ScheduleTrigger<Record<string, unknown>>): string {
+  const params = Object.entries(s.params ?? {}).map(([k, v]) => `${k}=${valueText(v)}`);
+  const clusters = s.cluster === undefined ? 'the default cluster' : `cluster ${[s.cluster].flat().map(code).join(', ')}`;
+  const catchUp = s.catchUp !== undefined ? duration(s.catchUp) : '10m';
+  return `- schedule ${code(s.name)}: ${code(s.cron)} in ${s.timeZone}, on ${clusters}${params.length ? ` with ${code(params.join(' '))}` : ''}; asked for by ${code(`schedule:${runbook}/${s.name}`)}; a missed fire runs if at most ${catchUp} late`;
 }
 
 function section(rb: Runbook, command: string): string[] {
@@ -89,7 +70,7 @@ function section(rb: Runbook, command: string): string[] {
     // Which pack it comes from, at which version (not its content hash: that changes with every edit).
     ...(rb.pack ? [`| Pack | ${code(rb.pack.name)} (${/^[0-9a-f]{40}$/.test(rb.pack.version) ? `commit ${code(rb.pack.version.slice(0, 12))}` : rb.pack.version}) |`] : []),
     `| Risk | ${rb.risk ?? 'medium'} |`,
-    `| Approval | ${approvalText(rb)} |`,
+    `| Approval | ${approvalSummary(rb)} |`,
     `| Concurrency key | ${concurrencyKeyText(rb)} |`,
     `| Timeout | ${rb.timeout !== undefined ? duration(rb.timeout) : 'default (`jobs.defaultTimeout`, 10m unless configured)'} |`,
     `| Rate limit (alert runs) | ${rate ? `${rate.maxRuns} run${rate.maxRuns === 1 ? '' : 's'} per ${duration(rate.window)}${rate.cooldown !== undefined ? `, ${duration(rate.cooldown)} cooldown` : ''}` : 'none'} |`,
@@ -102,6 +83,7 @@ function section(rb: Runbook, command: string): string[] {
   lines.push('', '**Triggers**', '');
   lines.push(chat ? `- chat: ${code(`${command} run ${chat}`)}` : '- chat: hidden from chat (CLI and alerts only)');
   for (const alert of rb.triggers?.alerts ?? []) lines.push(alertLine(alert));
+  for (const s of scheduleTriggers(rb)) lines.push(scheduleLine(rb.id, s));
   lines.push('');
   return lines;
 }

@@ -10,8 +10,12 @@ interface Usage {
 
 const USAGES: Usage[] = [
   { usage: 'help', what: 'Show this list.', example: 'help' },
-  { usage: 'list [filter]', what: 'List runbooks, optionally only those matching a word.', example: 'list restart' },
-  { usage: 'describe <runbook>', what: 'Params, triggers, approval and limits of a runbook.', example: 'describe restart-deployment' },
+  {
+    usage: 'runbooks [filter] [page]',
+    what: 'The runbook catalogue: params with types and defaults, risk, approval, triggers and concurrency key, a page at a time. `list` is the same.',
+    example: 'runbooks restart',
+  },
+  { usage: 'describe <runbook>', what: 'One runbook in full (`runbooks` with its name does the same): params, triggers, approval, limits and an example.', example: 'describe restart-deployment' },
   {
     usage: 'run <runbook> key=value … [--cluster NAME] [--dry-run]',
     what: 'Start a run; missing params open a form. --dry-run plans the changes without applying them.',
@@ -22,6 +26,7 @@ const USAGES: Usage[] = [
   { usage: 'approve <run-id> [plan]', what: 'Show the plan of a run waiting for approval; with the plan hash it shows, approve exactly that plan (the buttons do the same).', example: 'approve r1a2b3c4 e8d3102e4072' },
   { usage: 'reject <run-id>', what: 'Reject a run waiting for approval; the requester may withdraw their own.', example: 'reject r1a2b3c4' },
   { usage: 'history [runbook]', what: 'Recent runs, newest first.', example: 'history restart-deployment' },
+  { usage: 'schedules', what: "The runbooks' schedules: next fire in each one's time zone, the last fire and run.", example: 'schedules' },
   { usage: 'audit [runbook]', what: 'Recent audit events, and whether the log verifies.', example: 'audit scale-deployment' },
 ];
 

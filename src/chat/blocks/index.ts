@@ -15,3 +15,4 @@ export { blocksToText, mrkdwnToText } from './text.js';
 export { escapeMrkdwn } from './mrkdwn.js';
 export { LIMITS } from './limits.js';
 export { auditMessage } from './audit.js';
+export { schedulesMessage } from './schedules.js';

@@ -42,11 +42,15 @@ export function runbookDetailMessage(rb: RunbookDetail, command = '/drover'): Ch
       `*Rate limit:* ${escapeFit(rateLimitText(rb.rateLimit), 300)}`,
       `*Timeout:* ${escapeFit(rb.timeout ?? 'default', 100)}`,
       `*Channels:* ${rb.channels.length ? rb.channels.slice(0, 20).map(channelMrkdwn).join(', ') : 'any'}`,
+      `*Concurrency key:* ${escapeFit(rb.concurrencyKey, 300)}`,
     ]),
   );
   list.lines([`*Params*`, ...(rb.params.length ? rb.params.map(paramLine) : ['none'])]);
-  const alerts = rb.alerts.map((a) => `• alert \`${escapeFit(a.replace(/`/g, "'"), 400)}\``);
-  list.lines([`*Triggers*`, `• chat \`${escapeMrkdwn(`${command} run ${rb.chatName}`)}\``, ...alerts]);
+  // With where each param comes from, as the catalogue shows it; the bare rules when a summary has no mapping.
+  const alertTexts = rb.alertTriggers.length ? rb.alertTriggers : rb.alerts;
+  const alerts = alertTexts.map((a) => `• alert ${escapeFit(a, 400)}`);
+  const chat = rb.hidden ? '• chat: hidden (CLI and alerts only)' : `• chat \`${escapeMrkdwn(`${command} run ${rb.chatName}`)}\``;
+  list.lines([`*Triggers*`, chat, ...alerts]);
   list.add(section(`*Example*\n${codeBlock(exampleCommand(rb, command), 2000)}`));
   return message(`${rb.chatName}: ${rb.summary}`, list.finish());
 }

@@ -4,7 +4,7 @@ import { runRecord, runbookDetail, summaryOf } from './support/fixtures.js';
 describe('helpMessage', () => {
   it('lists each subcommand once, with an example, under the configured command', () => {
     const text = blocksToText(helpMessage('/ops'));
-    for (const verb of ['help', 'list', 'describe', 'run', 'status', 'cancel', 'history']) {
+    for (const verb of ['help', 'runbooks', 'describe', 'run', 'status', 'cancel', 'history']) {
       expect(text).toContain(`\`/ops ${verb}`);
       expect(text).toMatch(new RegExp(`Example: \`/ops ${verb}`));
     }
@@ -12,11 +12,34 @@ describe('helpMessage', () => {
   });
 });
 
-describe('runbookListMessage', () => {
-  it('marks required params and shows optional ones with their defaults', () => {
-    const text = blocksToText(runbookListMessage([summaryOf(runbookDetail()), summaryOf(runbookDetail({ chatName: 'noop', params: [], risk: 'low' }))]));
-    expect(text).toContain('required: namespace, replicas · optional: ratio=0.5, force=false, strategy=rolling, pods');
-    expect(text).toContain('• noop (low risk): Scale a deployment\n    no params');
+describe('runbookListMessage (the catalogue in chat)', () => {
+  it('shows each runbook as the catalogue does: risk, approval, params with types and defaults, triggers, concurrency key', () => {
+    const text = blocksToText(runbookListMessage([summaryOf(runbookDetail()), summaryOf(runbookDetail({ chatName: 'noop', params: [], risk: 'low', alertTriggers: [], approvalText: 'not required', concurrencyKey: 'the runbook id (noop): runs on one cluster never overlap' }))]));
+    expect(text).toContain('• scale · medium risk · approval: unless dry run, 2 approvers, expires after 30m\n    Scale a deployment');
+    expect(text).toContain('params: `namespace` string, required · `replicas` integer, required, 0–50 · `ratio` number, default 0.5, 0–1 · `force` boolean, default false');
+    expect(text).toContain('triggers: `/drover run scale` · alert KubeDeploymentReplicasMismatch{namespace!="kube-system"}: namespace ← label namespace');
+    expect(text).toContain('concurrency key: deployment/<namespace>/<deployment>');
+    expect(text).toContain('• noop · low risk · approval: not required\n    Scale a deployment\n    params: none');
+  });
+
+  it('pages a long catalogue, each page within Slack\'s limits, with the command for the next', () => {
+    const many = Array.from({ length: 40 }, (_, i) => summaryOf(runbookDetail({ chatName: `rb-${String(i).padStart(2, '0')}` })));
+    const first = runbookListMessage(many, undefined, { command: '/ops' });
+    const text = blocksToText(first);
+    expect(text).toMatch(/^Runbooks \(1\/\d\)/);
+    expect(text).toContain('rb-00');
+    expect(text).toMatch(/Page 1 of \d \(40 runbooks\) · next page: `\/ops runbooks 2` · one in full: `\/ops runbooks <name>`/);
+    const pages = Number(/Page 1 of (\d)/.exec(text)![1]);
+    const seen = new Set<string>();
+    for (let page = 1; page <= pages; page++) {
+      const shown = blocksToText(runbookListMessage(many, undefined, { page, command: '/ops' }));
+      for (const m of shown.matchAll(/• (rb-\d\d) ·/g)) seen.add(m[1]!);
+      expect(shown).not.toMatch(/more lines?\)/);
+    }
+    expect(seen.size).toBe(40);
+    // Past the end shows the last page; a filter is kept in the next-page command.
+    expect(blocksToText(runbookListMessage(many, undefined, { page: 99 }))).toContain(`Page ${pages} of ${pages}`);
+    expect(blocksToText(runbookListMessage(many, 'rb', {}))).toContain('next page: `/drover runbooks rb 2`');
   });
 
   it('says what the filter was when nothing matches', () => {
@@ -31,7 +54,8 @@ describe('runbookDetailMessage', () => {
     expect(text).toContain('Approval: unless dry run, 2 approvers, expires after 30m');
     expect(text).toContain('Rate limit: 5 runs per 1h, 5m cooldown');
     expect(text).toContain('Timeout: 10m');
-    expect(text).toContain('• alert `KubeDeploymentReplicasMismatch{namespace!="kube-system"}`');
+    expect(text).toContain('• alert KubeDeploymentReplicasMismatch{namespace!="kube-system"}: namespace ← label namespace');
+    expect(text).toContain('Concurrency key: deployment/<namespace>/<deployment>');
     expect(text).toContain('• `strategy` (enum, default rolling, one of rolling, recreate, canary)');
     expect(text).toContain('• `pods` (list, comma-separated, optional): Pods to delete first');
   });

@@ -55,7 +55,7 @@ describe('blocksToText', () => {
 
   it('renders every other message with its facts', () => {
     expect(blocksToText(helpMessage())).toMatch(/\/drover run <runbook> key=value … \[--cluster NAME\] \[--dry-run\]/);
-    expect(blocksToText(runbookListMessage([summaryOf(rb)]))).toContain('scale (medium risk): Scale a deployment\n    required: namespace, replicas');
+    expect(blocksToText(runbookListMessage([summaryOf(rb)]))).toContain('• scale · medium risk · approval: unless dry run, 2 approvers, expires after 30m\n    Scale a deployment\n    params: `namespace` string, required');
     expect(blocksToText(runbookListMessage([], 'zzz'))).toBe('No runbooks match "zzz".');
     const detail = blocksToText(runbookDetailMessage(rb));
     expect(detail).toContain('• `replicas` (integer, required, 0–50): Wanted replicas');

@@ -26,6 +26,9 @@ export function runbookDetail(overrides: Partial<RunbookDetail> = {}): RunbookDe
     approval: { required: 'unless-dry-run', approvers: 2, timeout: '30m' },
     rateLimit: { maxRuns: 5, window: '1h', cooldown: '5m' },
     channels: ['C0123OPS'],
+    approvalText: 'unless dry run, 2 approvers, expires after 30m',
+    concurrencyKey: 'deployment/<namespace>/<deployment>',
+    alertTriggers: ['KubeDeploymentReplicasMismatch{namespace!="kube-system"}: namespace ← label namespace'],
     ...overrides,
   };
 }
@@ -36,6 +39,9 @@ export const summaryOf = (rb: RunbookDetail): RunbookSummary => ({
   summary: rb.summary,
   risk: rb.risk,
   params: rb.params,
+  approvalText: rb.approvalText,
+  concurrencyKey: rb.concurrencyKey,
+  alertTriggers: rb.alertTriggers,
 });
 
 export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
