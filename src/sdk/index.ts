@@ -43,3 +43,19 @@ export type {
 export type { DrainOptions, DrainPlan, DrainPod, EvictionResult, RolloutStatus } from '../k8s/types.js';
 /** Kubernetes quantities (`10Gi`, `1536Mi`): parse, compare, grow. */
 export { compareQuantities, grownSize, parseQuantity } from '../k8s/quantity.js';
+/** Any kind (ctx.k8s.get/list/apply/patch): objects, manifests and options. */
+export type {
+  ApplyOptions,
+  GenericListOptions,
+  GenericPatchOptions,
+  JsonPatchOperation,
+  KubeManifest,
+  KubeObject,
+  KubeObjectMeta,
+  ObjectOptions,
+  PatchType,
+} from '../k8s/types.js';
+/** ctx.prometheus: typed query results. */
+export type { PrometheusOps, PromQueryOptions, PromQueryResult, PromRangeOptions, PromSample, PromSeries } from '../prometheus/types.js';
+/** ctx.http: requests to the hosts in http.allow. */
+export type { HttpMethod, HttpOps, HttpRequest, HttpResponse } from '../outbound/http-types.js';
