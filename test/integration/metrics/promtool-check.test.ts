@@ -33,7 +33,10 @@ const fix = defineRunbook({
   id: 'fix-thing',
   summary: 'Fixes a thing an alert names',
   params: z.object({ thing: z.string() }),
-  triggers: { alerts: [{ alertname: 'ThingBroken', params: { thing: 'label:thing' } }] },
+  triggers: {
+    alerts: [{ alertname: 'ThingBroken', params: { thing: 'label:thing' } }],
+    schedule: { name: 'nightly', cron: '0 3 * * *', timeZone: 'UTC', params: { thing: 'cache' } },
+  },
   async run(ctx, { thing }) {
     await ctx.step('fix', () => ctx.report(`fixed ${thing}`));
   },
@@ -66,7 +69,7 @@ describe('promtool check metrics', () => {
       return run && isTerminal(run.state) ? run : undefined;
     }, `run ${id}`);
 
-  it('passes on a real scrape where every metric family has samples (a run, a retry, an alert and its remediation, an approval)', async () => {
+  it('passes on a real scrape where every metric family has samples (a run, a retry, an alert and its remediation, an approval, a schedule fire)', async () => {
     const alice = { kind: 'cli' as const, id: 'alice@laptop' };
     await finished((await t.drover.gate.submit({ runbook: 'restart-deployment', params: { namespace: 'demo', deployment: 'web' }, requester: alice })).id);
     expect((await finished((await t.drover.gate.submit({ runbook: 'flaky', params: {}, requester: alice })).id)).state).toBe('succeeded');
@@ -84,6 +87,9 @@ describe('promtool check metrics', () => {
     await waitFor(async () => (await t.drover.store.recent(20, 'fix-thing')).find((r) => isTerminal(r.state)), 'the remediation run');
     expect((await deliver(t.base, [alert], 'resolved')).status).toBe(200);
     await t.drover.alerts.watch.sweep();
+    // A schedule's fire, as the schedule worker would take it when due.
+    const [nightly] = t.drover.schedules.specs();
+    expect((await t.drover.schedules.firing.fire(nightly as NonNullable<typeof nightly>, Date.now()))[0]?.outcome).toBe('queued');
 
     const text = await waitFor(async () => {
       const scraped = await scrape(t.base);
@@ -98,7 +104,7 @@ describe('promtool check metrics', () => {
     // Node's pending requests by type: none while the process is idle; GC durations: none before the first collection (a flake).
     const idle = ['drover_nodejs_active_requests', 'drover_nodejs_gc_duration_seconds'];
     expect(families.filter(({ name, type }) => !idle.includes(name) && !has(name, type)).map((f) => f.name)).toEqual([]);
-    for (const name of ['drover_runs_total', 'drover_run_duration_seconds', 'drover_run_retries_total', 'drover_runs_enqueued_total', 'drover_k8s_api_calls_total', 'drover_alerts_total', 'drover_alert_remediations_total', 'drover_policy_decisions_total', 'drover_approvals_total', 'drover_queue_depth', 'drover_redis_up', 'drover_workers', 'drover_approvals_pending', 'drover_audit_chain_valid', 'drover_audit_verifications_total', 'drover_build_info', 'drover_process_cpu_seconds_total', 'drover_nodejs_eventloop_lag_seconds']) {
+    for (const name of ['drover_runs_total', 'drover_run_duration_seconds', 'drover_run_retries_total', 'drover_runs_enqueued_total', 'drover_k8s_api_calls_total', 'drover_alerts_total', 'drover_alert_remediations_total', 'drover_policy_decisions_total', 'drover_approvals_total', 'drover_schedule_fires_total', 'drover_queue_depth', 'drover_redis_up', 'drover_workers', 'drover_approvals_pending', 'drover_audit_chain_valid', 'drover_audit_verifications_total', 'drover_build_info', 'drover_process_cpu_seconds_total', 'drover_nodejs_eventloop_lag_seconds']) {
       expect(families.map((f) => f.name)).toContain(name);
     }
     expect(sample(text, 'drover_run_retries_total', { runbook: 'flaky', code: 'k8s_throttled' })).toBe(1);
