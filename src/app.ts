@@ -331,7 +331,8 @@ export function createDrover(deps: DroverDeps) {
   });
 
   const chat = new ChatCommands({
-    drover: { queue, gate, approvals, store, runbooks: deps.runbooks, listClusters },
+    // `schedules` is built below; it is there by the time a command arrives.
+    drover: { queue, gate, approvals, store, runbooks: deps.runbooks, listClusters, listSchedules: () => schedules.list() },
     channels: new ChannelPolicy(config.slack.channels),
     command: config.slack.command,
     audit,
