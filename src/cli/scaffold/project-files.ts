@@ -19,8 +19,10 @@ export function packageJson(dir: string, droverVersion: string): ProjectFile {
     name: packageName(dir),
     private: true,
     type: 'module',
-    scripts: { test: 'drover runbooks test', start: 'drover start' },
+    scripts: { test: 'drover runbooks test', typecheck: 'tsc', start: 'drover start' },
     dependencies: { drover: `^${droverVersion}` },
+    // For `npx tsc` and editors: the runbook's test imports node:test and node:assert.
+    devDependencies: { '@types/node': '^20.19.0', typescript: '~5.9.3' },
   };
   return { name: 'package.json', text: `${JSON.stringify(pkg, null, 2)}\n` };
 }
@@ -35,6 +37,7 @@ export function tsconfigJson(): ProjectFile {
       strict: true,
       noEmit: true,
       skipLibCheck: true,
+      types: ['node'],
     },
     include: ['runbooks'],
   };
