@@ -24,6 +24,7 @@ export function runbookSummary(rb: Runbook): RunbookSummary {
       const mapping = !a.params ? 'params computed by the runbook' : a.params.map((p) => `${p.param} ← ${p.from} ${p.name}`).join(', ') || 'no params';
       return `${a.alertname}${where}: ${mapping}${a.silence ? ' (silenced while the run fixes it)' : ''}`;
     }),
+    schedules: entry.schedules,
     ...(entry.chatName ? {} : { hidden: true }),
   };
 }

@@ -24,6 +24,8 @@ export interface RunbookSummary {
   concurrencyKey: string;
   /** Each alert rule with where its params come from: `KubeHpaMaxedOut: namespace ← label namespace`. */
   alertTriggers: string[];
+  /** Each schedule: its name, cron and time zone. */
+  schedules: { name: string; cron: string; timeZone: string }[];
   /** Hidden from chat (CLI and alerts only). */
   hidden?: boolean;
 }

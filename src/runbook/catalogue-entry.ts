@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration, type Duration } from '../config/duration.js';
+import { scheduleTriggers } from '../schedules/schedule-spec.js';
 import { approvalPolicy } from './approval.js';
 import { describeParams, type ParamInfo } from './params.js';
 import { chatName } from './registry.js';
@@ -21,6 +22,8 @@ export interface CatalogueEntry {
   concurrencyKey: ConcurrencyKeyFacts;
   params: ParamInfo[];
   alerts: AlertFacts[];
+  /** One per schedule: its name, cron and time zone. */
+  schedules: { name: string; cron: string; timeZone: string }[];
 }
 
 /** The key's pattern with `<param>` placeholders, the runbook id by default, or computed in a way placeholders cannot show. */
@@ -87,5 +90,6 @@ export function catalogueEntry(rb: Runbook): CatalogueEntry {
     concurrencyKey: concurrencyKeyFacts(rb),
     params: describeParams(rb.params),
     alerts: (rb.triggers?.alerts ?? []).map(alertFacts),
+    schedules: scheduleTriggers(rb).map((t) => ({ name: t.name, cron: t.cron, timeZone: t.timeZone })),
   };
 }

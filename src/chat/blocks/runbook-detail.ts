@@ -4,6 +4,7 @@ import { channelMrkdwn } from './format.js';
 import { BlockList, fields, header, message, section } from './layout.js';
 import { codeBlock, escapeFit, escapeMrkdwn } from './mrkdwn.js';
 import { exampleValue, paramFacts } from './param-facts.js';
+import { scheduleText } from './runbook-list.js';
 
 function paramLine(p: ParamInfo): string {
   const facts = escapeFit(paramFacts(p).join(', '), 600);
@@ -50,7 +51,7 @@ export function runbookDetailMessage(rb: RunbookDetail, command = '/drover'): Ch
   const alertTexts = rb.alertTriggers.length ? rb.alertTriggers : rb.alerts;
   const alerts = alertTexts.map((a) => `• alert ${escapeFit(a, 400)}`);
   const chat = rb.hidden ? '• chat: hidden (CLI and alerts only)' : `• chat \`${escapeMrkdwn(`${command} run ${rb.chatName}`)}\``;
-  list.lines([`*Triggers*`, chat, ...alerts]);
+  list.lines([`*Triggers*`, chat, ...alerts, ...rb.schedules.map((s) => `• ${scheduleText(s)}`)]);
   list.add(section(`*Example*\n${codeBlock(exampleCommand(rb, command), 2000)}`));
   return message(`${rb.chatName}: ${rb.summary}`, list.finish());
 }

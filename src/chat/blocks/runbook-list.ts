@@ -8,11 +8,16 @@ import { paramFacts } from './param-facts.js';
 const PAGE_CHARS = 8000;
 const PAGE_ENTRIES = 15;
 
+/** `schedule nightly \`0 3 * * *\` (Europe/Paris)`: the cron in code, so its stars are not bold. */
+export function scheduleText(s: RunbookSummary['schedules'][number]): string {
+  return `schedule ${escapeFit(s.name, 80)} ${inlineCode(s.cron, 100)} (${escapeFit(s.timeZone, 60)})`;
+}
+
 /** One runbook as the catalogue shows it: name, risk, approval, summary, params, triggers, concurrency key. */
 function entry(rb: RunbookSummary, command: string): string {
   const params = rb.params.length ? rb.params.map((p) => `${inlineCode(p.name, 80)} ${escapeFit(paramFacts(p).join(', '), 200)}`).join(' · ') : 'none';
   const chat = rb.hidden ? 'hidden from chat (CLI and alerts only)' : inlineCode(`${command} run ${rb.chatName}`, 150);
-  const triggers = [chat, ...rb.alertTriggers.map((a) => `alert ${escapeFit(a, 300)}`)].join(' · ');
+  const triggers = [chat, ...rb.alertTriggers.map((a) => `alert ${escapeFit(a, 300)}`), ...rb.schedules.map(scheduleText)].join(' · ');
   return [
     `• *${escapeMrkdwn(rb.chatName)}* · ${rb.risk} risk · approval: ${escapeFit(rb.approvalText, 150)}`,
     `    ${escapeFit(rb.summary, 300)}`,

@@ -14,10 +14,10 @@ describe('helpMessage', () => {
 
 describe('runbookListMessage (the catalogue in chat)', () => {
   it('shows each runbook as the catalogue does: risk, approval, params with types and defaults, triggers, concurrency key', () => {
-    const text = blocksToText(runbookListMessage([summaryOf(runbookDetail()), summaryOf(runbookDetail({ chatName: 'noop', params: [], risk: 'low', alertTriggers: [], approvalText: 'not required', concurrencyKey: 'the runbook id (noop): runs on one cluster never overlap' }))]));
+    const text = blocksToText(runbookListMessage([summaryOf(runbookDetail()), summaryOf(runbookDetail({ chatName: 'noop', params: [], risk: 'low', alertTriggers: [], schedules: [], approvalText: 'not required', concurrencyKey: 'the runbook id (noop): runs on one cluster never overlap' }))]));
     expect(text).toContain('• scale · medium risk · approval: unless dry run, 2 approvers, expires after 30m\n    Scale a deployment');
     expect(text).toContain('params: `namespace` string, required · `replicas` integer, required, 0–50 · `ratio` number, default 0.5, 0–1 · `force` boolean, default false');
-    expect(text).toContain('triggers: `/drover run scale` · alert KubeDeploymentReplicasMismatch{namespace!="kube-system"}: namespace ← label namespace');
+    expect(text).toContain('triggers: `/drover run scale` · alert KubeDeploymentReplicasMismatch{namespace!="kube-system"}: namespace ← label namespace · schedule nightly `0 3 * * *` (Europe/Paris)');
     expect(text).toContain('concurrency key: deployment/<namespace>/<deployment>');
     expect(text).toContain('• noop · low risk · approval: not required\n    Scale a deployment\n    params: none');
   });
@@ -56,6 +56,7 @@ describe('runbookDetailMessage', () => {
     expect(text).toContain('Timeout: 10m');
     expect(text).toContain('• alert KubeDeploymentReplicasMismatch{namespace!="kube-system"}: namespace ← label namespace');
     expect(text).toContain('Concurrency key: deployment/<namespace>/<deployment>');
+    expect(text).toContain('• schedule nightly `0 3 * * *` (Europe/Paris)');
     expect(text).toContain('• `strategy` (enum, default rolling, one of rolling, recreate, canary)');
     expect(text).toContain('• `pods` (list, comma-separated, optional): Pods to delete first');
   });

@@ -29,6 +29,7 @@ export function runbookDetail(overrides: Partial<RunbookDetail> = {}): RunbookDe
     approvalText: 'unless dry run, 2 approvers, expires after 30m',
     concurrencyKey: 'deployment/<namespace>/<deployment>',
     alertTriggers: ['KubeDeploymentReplicasMismatch{namespace!="kube-system"}: namespace ← label namespace'],
+    schedules: [{ name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Paris' }],
     ...overrides,
   };
 }
@@ -42,6 +43,7 @@ export const summaryOf = (rb: RunbookDetail): RunbookSummary => ({
   approvalText: rb.approvalText,
   concurrencyKey: rb.concurrencyKey,
   alertTriggers: rb.alertTriggers,
+  schedules: rb.schedules,
 });
 
 export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
