@@ -58,6 +58,15 @@ export function registerRunbookCommands(program: Command, deps: CommandDeps, set
     .description('Load every runbook and report each problem (non-zero exit if any)')
     .action(async (dirArg?: string) => {
       const config = configFrom(deps);
+      if (dirArg === undefined && config.runbooks.packs.length) {
+        // Every configured pack, as a serving process loads them (clashes between packs included).
+        const { runbooksFromPacks } = await import('../packs-from-config.js');
+        const { registry, problems, packs } = await runbooksFromPacks(config, deps, (m) => deps.output.err(`warning: ${m}`));
+        for (const p of problems) deps.output.err(p);
+        deps.output.out(`${registry.size} runbook(s) valid${problems.length ? `, ${problems.length} problem(s)` : ''} in packs ${packs.map((p) => `${p.name} (${p.dir})`).join(', ')}`);
+        if (problems.length) setExit(EXIT.failed);
+        return;
+      }
       const dir = resolve(deps.cwd, dirArg ?? config.runbooks.dir);
       const [{ loadRunbooks }, { runbookImporter }] = await Promise.all([registryModule(), import('../runbook-importer.js')]);
       const { registry, problems } = await loadRunbooks(dir, runbookImporter(config, deps.cwd, (m) => deps.output.err(`warning: ${m}`)), deps.cwd);
