@@ -96,7 +96,7 @@ describe('drover CLI', () => {
   it('runbooks validate reports problems with file names and exits 1', async () => {
     const good = await drover(undefined, ['runbooks', 'validate']);
     expect(good.code).toBe(EXIT.ok);
-    expect(good.out).toMatch(/^8 runbook\(s\) valid in /);
+    expect(good.out).toMatch(/^15 runbook\(s\) valid in /);
     const bad = await drover(undefined, ['runbooks', 'validate', 'test/fixtures/runbooks-bad']);
     expect(bad.code).toBe(EXIT.failed);
     expect(bad.err).toMatch(/test\/fixtures\/runbooks-bad\/c-bad-shape\.ts: id must be kebab-case/);

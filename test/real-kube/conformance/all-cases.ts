@@ -6,6 +6,7 @@ import { authCases } from './cases/auth.js';
 import { autoscalerCases } from './cases/autoscalers.js';
 import { deploymentWriteCases } from './cases/deployment-writes.js';
 import { discoveryCases } from './cases/discovery.js';
+import { evictionCases } from './cases/evictions.js';
 import { jobCases } from './cases/jobs.js';
 import { applyCases } from './cases/server-side-apply.js';
 import { configAndSecretCases } from './cases/config-and-secrets.js';
@@ -22,6 +23,7 @@ export const ALL_CASES: readonly Case[] = [
   ...applyCases,
   ...configAndSecretCases,
   ...podDeleteCases,
+  ...evictionCases,
   ...podLogCases,
   ...nodeAndEventCases,
   ...autoscalerCases,
