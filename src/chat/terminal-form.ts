@@ -43,7 +43,8 @@ export async function fillForm(form: FormOutcome, actor: ChatActor, deps: Termin
   // Asked once each; then only what is still wrong.
   let toAsk = new Set(runbook.params.filter((p) => given[p.name] === undefined || problems.some((x) => x.param === p.name)).map((p) => p.name));
   for (let round = 0; round < 5; round++) {
-    for (const problem of problems) print(`  ⚠ ${problem.message}`);
+    // The form printed the first problems under their fields; later ones are new.
+    if (round > 0) for (const problem of problems) print(`  ⚠ ${problem.message}`);
     for (const info of runbook.params) {
       if (!toAsk.has(info.name)) continue;
       const answer = await ask(question(info));
