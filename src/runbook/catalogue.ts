@@ -73,7 +73,7 @@ function section(rb: Runbook, command: string): string[] {
     `| Approval | ${approvalSummary(rb)} |`,
     `| Concurrency key | ${concurrencyKeyText(rb)} |`,
     `| Timeout | ${rb.timeout !== undefined ? duration(rb.timeout) : 'default (`jobs.defaultTimeout`, 10m unless configured)'} |`,
-    `| Rate limit (alert runs) | ${rate ? `${rate.maxRuns} run${rate.maxRuns === 1 ? '' : 's'} per ${duration(rate.window)}${rate.cooldown !== undefined ? `, ${duration(rate.cooldown)} cooldown` : ''}` : 'none'} |`,
+    `| Rate limit (alert and scheduled runs) | ${rate ? `${rate.maxRuns} run${rate.maxRuns === 1 ? '' : 's'} per ${duration(rate.window)}${rate.cooldown !== undefined ? `, ${duration(rate.cooldown)} cooldown` : ''}` : 'none'} |`,
     '',
     '**Params**',
     '',

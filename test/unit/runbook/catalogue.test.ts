@@ -72,7 +72,7 @@ Longer help.
 | Approval | unless dry run, 2 approvers, expires after 30m |
 | Concurrency key | \`thing/<namespace>\` |
 | Timeout | 1m30s |
-| Rate limit (alert runs) | 3 runs per 1h, 10m cooldown |
+| Rate limit (alert and scheduled runs) | 3 runs per 1h, 10m cooldown |
 
 **Params**
 
@@ -101,7 +101,7 @@ Longer help.
     expect(md).toContain('| Concurrency key | computed from the params |');
     expect(md).toContain('| Approval | not required |');
     expect(md).toContain('| Timeout | default (`jobs.defaultTimeout`, 10m unless configured) |');
-    expect(md).toContain('| Rate limit (alert runs) | none |');
+    expect(md).toContain('| Rate limit (alert and scheduled runs) | none |');
     expect(md).toContain('**Params**\n\nNone.');
   });
 
