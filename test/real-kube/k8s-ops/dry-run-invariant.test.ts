@@ -25,6 +25,16 @@ const mutations: Array<[string, (o: K8sOps) => Promise<PlannedChange>]> = [
   ['restartDeployment', (o) => o.restartDeployment(s.namespace, s.deployment, { restartedAt: '2026-02-02T00:00:00Z' })],
   ['rollbackDeployment', (o) => o.rollbackDeployment(s.namespace, s.deployment)],
   ['cordonNode', (o) => o.cordonNode(s.node)],
+  ['pauseDeployment', (o) => o.pauseDeployment(s.namespace, s.deployment)],
+  [
+    'evictPod (policy/v1beta1 on 1.20, found by discovery)',
+    async (o) => {
+      const [pod] = (await kube().kubeConfig().makeApiClient(CoreV1Api).listNamespacedPod({ namespace: s.namespace, labelSelector: 'app=web' })).items;
+      const result = await o.evictPod(s.namespace, pod?.metadata?.name ?? '', { uid: pod?.metadata?.uid ?? '' });
+      if (result.outcome !== 'evicted') throw new Error(`eviction ${result.outcome}`);
+      return result.change;
+    },
+  ],
   ['setHpaMaxReplicas', (o) => o.setHpaMaxReplicas(s.namespace, s.hpa, 7)],
   ['expandPvc', (o) => o.expandPvc(s.namespace, s.pvc, '15Gi')],
   [
@@ -103,6 +113,29 @@ describe('for real: what the plan said, and only that', () => {
     expect(change).toMatchObject({ alreadyGone: true });
     expect(change.summary).toMatch(/already gone \(pod uid 0{8}-.* was replaced by another pod of that name/);
     expect((await core.readNamespacedPod({ namespace: s.namespace, name })).metadata?.uid).toBe(pod?.metadata?.uid);
+  });
+
+  test('pauseDeployment and resumeDeployment', async () => {
+    const apps = kc().makeApiClient(AppsV1Api);
+    expect((await ops(false).pauseDeployment(s.namespace, s.deployment)).summary).toBe(`pause Deployment ${s.namespace}/${s.deployment}`);
+    expect((await apps.readNamespacedDeployment({ namespace: s.namespace, name: s.deployment })).spec?.paused).toBe(true);
+    const before = await settled(kc(), s.namespace);
+    const dry = await ops(true).resumeDeployment(s.namespace, s.deployment);
+    expect(dry.diff).toMatch(/-\s+paused: true/);
+    expect(changed(before, await settled(kc(), s.namespace))).toEqual([]);
+    await ops(false).resumeDeployment(s.namespace, s.deployment);
+    expect((await apps.readNamespacedDeployment({ namespace: s.namespace, name: s.deployment })).spec?.paused).toBeUndefined();
+    expect((await ops(false).rolloutStatus(s.namespace, s.deployment)).paused).toBe(false);
+  });
+
+  test('evictPod: an unscheduled pod goes at once; evicting it again finds it gone', async () => {
+    const core = kc().makeApiClient(CoreV1Api);
+    const [pod] = (await core.listNamespacedPod({ namespace: s.namespace, labelSelector: 'app=web' })).items;
+    const name = pod?.metadata?.name ?? '';
+    const result = await ops(false).evictPod(s.namespace, name, { uid: pod?.metadata?.uid ?? '' });
+    expect(result).toMatchObject({ outcome: 'evicted', change: { verb: 'create', kind: 'Pod/eviction', summary: `evict Pod ${s.namespace}/${name}` } });
+    await expect(core.readNamespacedPod({ namespace: s.namespace, name })).rejects.toMatchObject({ code: 404 });
+    expect(await ops(false).evictPod(s.namespace, name, { uid: pod?.metadata?.uid ?? '' })).toMatchObject({ outcome: 'gone' });
   });
 
   test('deletePod', async () => {
