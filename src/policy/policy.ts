@@ -33,7 +33,7 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
   const namesCli = (group: string, approver: Requester): boolean =>
     (doc.groups[group] ?? []).map(parseMember).some((m) => !('error' in m) && m.kind === 'cli' && memberMatches(m, approver));
 
-  async function evaluate(subject: PolicySubject): Promise<{ decision: Decision; note: string; group?: string }> {
+  async function evaluate(subject: PolicySubject): Promise<{ decision: Decision; note: string; groups?: readonly string[] }> {
     const { runbook, dryRun } = subject;
     const m = membership(subject.requester);
     const who = principalOf(subject.requester);
@@ -55,7 +55,7 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
         reason: `Allowed by rules[${i}]: ${who} (group ${group}) may run ${target}${dryRun ? ' as a dry run' : ''}.`,
         ...(approval ? { approval } : {}),
       };
-      return { decision, note: '', group };
+      return { decision, note: '', groups: rule.groups };
     }
     const groups = await m.all();
     const note = m.note();
@@ -78,7 +78,7 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
       const cli = approver.kind === 'cli';
       const cliRefusal = (group: string) => ({
         allowed: false,
-        reason: `Not allowed: ${who} is a CLI identity, and group ${group} names no CLI user (cli:<user> or cli:*) who may approve; approve in Slack, or name CLI users in the policy.`,
+        reason: `Not allowed: ${who} is a CLI identity, and ${group.includes(',') ? 'groups' : 'group'} ${group} ${group.includes(',') ? 'name' : 'names'} no CLI user (cli:<user> or cli:*) who may approve; approve in Slack, or name CLI users in the policy.`,
       });
       if (approver.kind === subject.requester.kind && approver.id === subject.requester.id) {
         return { allowed: false, reason: `Not allowed: ${who} asked for this run and cannot approve it.` };
@@ -91,9 +91,10 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
         return { allowed: false, reason: withNote(`Not allowed: approvals must come from group ${group}, and ${who} is not in it`, m.note()) };
       }
       // Without a group, approvers are the people who could run it themselves, for real.
-      const { decision, note, group } = await evaluate({ ...subject, requester: approver, dryRun: false });
+      const { decision, note, groups } = await evaluate({ ...subject, requester: approver, dryRun: false });
       const target = `${subject.runbook.id} on ${shown(subject.cluster)}`;
-      if (decision.allowed && cli && group !== undefined && !namesCli(group, approver)) return cliRefusal(group);
+      // Any group of the allowing rule may name them (`*` in one group, cli:alice in another).
+      if (decision.allowed && cli && groups && !groups.some((g) => namesCli(g, approver))) return cliRefusal(groups.join(', '));
       return decision.allowed
         ? { allowed: true, reason: `${who} may run ${target} (${decision.rule}).` }
         : { allowed: false, reason: withNote(`Not allowed: approvers must be allowed to run ${target} for real, and ${who} is not`, note) };

@@ -162,6 +162,30 @@ approvals:
     await expect(open.mayApprove(cli('bob@laptop'), onProd, fromReviewers)).resolves.toMatchObject({ allowed: false, reason: expect.stringMatching(/group reviewers names no CLI user/) as string });
   });
 
+  it('any group of the allowing rule may name the CLI approver', async () => {
+    const mixed = createPolicy(
+      parsePolicy(
+        `
+groups:
+  everyone: ['*']
+  terminal: ['cli:alice']
+rules:
+  - groups: [everyone, terminal]
+    runbooks: ['*']
+    clusters: ['*']
+`,
+        'mixed.yaml',
+      ),
+      { defaultTimeoutMs: 1 },
+    );
+    const mine = subject(slack('U0SRE00001'), declared, 'prod', {});
+    await expect(mixed.mayApprove(cli('alice@laptop'), mine, fromAnyone)).resolves.toMatchObject({ allowed: true });
+    await expect(mixed.mayApprove(cli('bob@laptop'), mine, fromAnyone)).resolves.toEqual({
+      allowed: false,
+      reason: 'Not allowed: cli:bob@laptop is a CLI identity, and groups everyone, terminal name no CLI user (cli:<user> or cli:*) who may approve; approve in Slack, or name CLI users in the policy.',
+    });
+  });
+
   it('on the sandbox, a second CLI identity approves; the requester still cannot', async () => {
     const sandbox = sandboxPolicy(1);
     const mine = subject(cli('alice@laptop'), declared, 'sandbox', {});
