@@ -44,7 +44,7 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
           deps.output.out(
             `Run ${run.id} needs approval (${run.approval.needed} from ${run.approval.group ?? 'someone allowed to run it'}; ${run.approval.reason}): ${run.runbook} on ${run.cluster}.`,
           );
-          deps.output.out(where ? `Its plan and the Approve button are posted in ${where}.` : 'Approvers can see its plan with `drover status` and approve in Slack (set DROVER_APPROVALS_CHANNEL to post it there).');
+          deps.output.out(where ? `Its plan and the Approve button are posted in ${where}.` : 'Approvers can see its plan with `drover status` and approve in Slack (set DROVER_APPROVALS_CHANNEL to post it there), or in `drover chat` if the policy names them as CLI users (on the sandbox: `approve <run> <plan> --as reviewer`).');
         } else {
           deps.output.out(`Run ${run.id} queued: ${run.runbook} on ${run.cluster}${run.dryRun ? ' (dry run)' : ''}`);
           if (!(await rt.drover.presence.workers()).length) deps.output.out('No worker is running right now; the run waits in the queue and starts when one does.');
