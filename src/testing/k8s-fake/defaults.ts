@@ -259,6 +259,13 @@ export function initialStatus(def: ResourceDef, obj: KubeObject, profile: Versio
       return { phase: 'Pending', qosClass: 'BestEffort' };
     case 'namespaces':
       return { phase: 'Active' };
+    case 'customresourcedefinitions': {
+      // Accepted and established at once (no apiextensions controller to wait for).
+      const spec = isObject(obj.spec) ? obj.spec : {};
+      const conditions = ['NamesAccepted', 'Established'].map((type) => ({ type, status: 'True', reason: type === 'Established' ? 'InitialNamesAccepted' : 'NoConflicts', message: '' }));
+      const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+      return { acceptedNames: isObject(spec.names) ? spec.names : {}, conditions, storedVersions: versions.filter((v) => v.storage === true).map((v) => v.name) };
+    }
     case 'poddisruptionbudgets':
       // Reset on create (the disruption controller fills it in); these fields are not omitempty.
       return { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };

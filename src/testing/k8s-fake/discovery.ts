@@ -5,7 +5,7 @@
  * enough for clients that probe first (Drover picks its autoscaling version
  * from /apis).
  */
-import { RESOURCES, type ResourceDef } from './resources.js';
+import { allResources, customResources, RESOURCES, type ResourceDef } from './resources.js';
 import { servedGroupVersions } from './router.js';
 import { servedVersion, type VersionProfile } from './versions.js';
 
@@ -47,6 +47,12 @@ function apiGroup(group: string, versions: string[]): Record<string, unknown> {
 export function discovery(path: string, serverAddress: string, profile: VersionProfile): unknown {
   const clean = path.replace(/\/+$/, '') || '/';
   const groups = Object.entries(profile.groupVersions);
+  // Groups that CustomResourceDefinitions add, with their served versions.
+  for (const d of customResources(profile)) {
+    const known = groups.find(([g]) => g === d.group);
+    if (!known) groups.push([d.group, [d.version]]);
+    else if (!known[1].includes(d.version)) known[1] = [...known[1], d.version];
+  }
   switch (clean) {
     case '/version':
       return profile.info;
@@ -65,7 +71,7 @@ export function discovery(path: string, serverAddress: string, profile: VersionP
   }
   for (const { group, version, prefix } of servedGroupVersions(profile)) {
     if (group !== '' && clean === prefix) {
-      return resourceList(`${group}/${version}`, RESOURCES.filter((d) => d.group === group && servedVersion(profile, d) === version));
+      return resourceList(`${group}/${version}`, allResources(profile).filter((d) => d.group === group && servedVersion(profile, d) === version));
     }
   }
   return undefined;

@@ -43,7 +43,8 @@ export async function startK8sFake(options: K8sFakeOptions = {}): Promise<K8sFak
   const now = options.now ?? ((): Date => new Date());
   const store = new ObjectStore();
   const behaviour = { managePods: options.managePods ?? false };
-  const profile = versionProfile(options.kubernetesVersion);
+  // Its own copy: the kinds this fake's CustomResourceDefinitions serve are kept per profile object.
+  const profile = { ...versionProfile(options.kubernetesVersion) };
   const controller = new DeploymentController({
     store,
     now,
@@ -82,7 +83,7 @@ export async function startK8sFake(options: K8sFakeOptions = {}): Promise<K8sFak
   function seed(...objects: SeedObject[]): void {
     const seeded = objects.map((o) => {
       const wire = toWire(o);
-      const def = requireResource(wire.kind ?? '');
+      const def = requireResource(wire.kind ?? '', profile);
       return { def, obj: registry.seed(def, wire), hadStatus: isObject(wire.status) && Object.keys(wire.status).length > 0 };
     });
     // Reconcile once everything is stored, so seeded ReplicaSets are found and adopted.
@@ -107,10 +108,10 @@ export async function startK8sFake(options: K8sFakeOptions = {}): Promise<K8sFak
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
     seed,
-    get: (kind, namespace, name) => store.get(requireResource(kind), namespace, name),
-    list: (kind, namespace, selectors) => registry.list(requireResource(kind), namespace, selectors),
+    get: (kind, namespace, name) => store.get(requireResource(kind, profile), namespace, name),
+    list: (kind, namespace, selectors) => registry.list(requireResource(kind, profile), namespace, selectors),
     remove(kind, namespace, name) {
-      const removed = store.remove(requireResource(kind), namespace, name);
+      const removed = store.remove(requireResource(kind, profile), namespace, name);
       if (removed) store.nextVersion();
       return removed;
     },

@@ -161,6 +161,10 @@ export class Handlers {
       }
       case 'patch': {
         const type = patchTypeOf(input.contentType, this.registry.profile);
+        // Custom resources have no strategic merge patch (no Go struct to read merge keys from).
+        if (def.custom && type === 'application/strategic-merge-patch+json') {
+          throw unsupportedMediaType(['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+        }
         const dryRun = dryRunOf(verb, query.getAll('dryRun'));
         return this.registry.patch(def, namespace, name, type, input.rawBody, dryRun, query.get('fieldManager') ?? undefined, boolParam(query, 'force'), this.manager(input));
       }

@@ -11,7 +11,7 @@ import { checkFieldsSupported, matchesFields, parseFieldSelector } from './field
 import { asObject, clone, deepEqual, ensurePath, isObject } from './json.js';
 import { matchesRequirements, parseLabelSelector } from './label-selector.js';
 import { newUid, randomSuffix, timestamp } from './meta.js';
-import { apiVersionOf, RESOURCES, requireResource, selectableFields, supportedFields, type ResourceDef } from './resources.js';
+import { allResources, apiVersionOf, customResources, requireResource, selectableFields, setCustomResources, supportedFields, type ResourceDef } from './resources.js';
 import {
   ApiError,
   alreadyExists,
@@ -30,6 +30,7 @@ import { validateObject } from './validation.js';
 import { servedApiVersion, type VersionProfile } from './versions.js';
 
 const NAMESPACES = requireResource('namespaces');
+const CRDS = requireResource('customresourcedefinitions');
 const DEPENDENT_DEFS = [requireResource('replicasets'), requireResource('pods')];
 
 export interface RegistryDeps {
@@ -194,6 +195,7 @@ export class Registry {
     meta.resourceVersion = this.deps.store.nextVersion();
     this.deps.store.put(def, obj);
     if (manager) this.managers.update(meta.uid, manager, servedApiVersion(this.deps.profile, def), undefined, obj);
+    this.served(def);
     this.deps.controller.afterWrite(def.resource, obj, undefined);
     return { code: 201, body: obj };
   }
@@ -334,6 +336,7 @@ export class Registry {
     if ((deepEqual(next, old) && !alwaysWrite) || dryRun) return next;
     meta.resourceVersion = this.deps.store.nextVersion();
     this.deps.store.put(def, next);
+    this.served(def);
     this.deps.controller.afterWrite(def.resource, next, old);
     return next;
   }
@@ -398,9 +401,17 @@ export class Registry {
     const { store } = this.deps;
     store.remove(def, obj.metadata.namespace, obj.metadata.name ?? '');
     store.nextVersion();
+    if (def === CRDS) {
+      // Its objects go with it.
+      const before = customResources(this.deps.profile);
+      this.served(def);
+      for (const gone of before.filter((d) => !customResources(this.deps.profile).some((c) => c.group === d.group && c.resource === d.resource))) {
+        for (const o of store.list(gone)) store.remove(gone, o.metadata.namespace, o.metadata.name ?? '');
+      }
+    }
     if (def.resource === 'namespaces') {
       // Namespace finalization, done at once: everything inside goes too.
-      for (const inner of RESOURCES.filter((d) => d.namespaced)) {
+      for (const inner of allResources(this.deps.profile).filter((d) => d.namespaced)) {
         for (const o of store.list(inner, obj.metadata.name)) store.remove(inner, o.metadata.namespace, o.metadata.name ?? '');
       }
       return;
@@ -444,6 +455,12 @@ export class Registry {
     if (def.resource === 'nodes') seededNodeAddresses(obj);
     meta.resourceVersion = this.deps.store.nextVersion();
     this.deps.store.put(def, obj);
+    this.served(def);
     return obj;
+  }
+
+  /** After a write to a CustomResourceDefinition: serve the kinds the stored ones define. */
+  private served(def: ResourceDef): void {
+    if (def === CRDS) setCustomResources(this.deps.profile, this.deps.store.list(CRDS));
   }
 }

@@ -2,8 +2,9 @@
  * The resources the fake serves, with what the API server knows about each:
  * group, kind, scope, verbs, subresources and selectable fields.
  */
-import { getPath } from './json.js';
+import { getPath, isObject } from './json.js';
 import type { KubeObject } from './types.js';
+import type { VersionProfile } from './versions.js';
 
 export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -25,6 +26,8 @@ export interface ResourceDef {
   returnsDeletedObject: boolean;
   /** How the server words an unsupported field selector for this resource. */
   unsupportedField(field: string): string;
+  /** Served because a CustomResourceDefinition says so. */
+  custom?: boolean;
 }
 
 const ALL_VERBS: readonly Verb[] = ['get', 'list', 'create', 'update', 'patch', 'delete'];
@@ -245,6 +248,21 @@ export const RESOURCES: readonly ResourceDef[] = [
     unsupportedField: defaultMessage,
   },
   {
+    resource: 'customresourcedefinitions',
+    singular: 'customresourcedefinition',
+    kind: 'CustomResourceDefinition',
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    verbs: ALL_VERBS,
+    subresources: ['status'],
+    extraFields: {},
+    hasGeneration: true,
+    returnsDeletedObject: false,
+    unsupportedField: defaultMessage,
+  },
+  {
     resource: 'jobs',
     singular: 'job',
     kind: 'Job',
@@ -261,26 +279,73 @@ export const RESOURCES: readonly ResourceDef[] = [
   },
 ];
 
+/** Per fake (its own profile object): the kinds its CustomResourceDefinitions serve. */
+const CUSTOM = new WeakMap<VersionProfile, ResourceDef[]>();
+
+export function customResources(profile: VersionProfile | undefined): readonly ResourceDef[] {
+  return (profile && CUSTOM.get(profile)) ?? [];
+}
+
+/** Built-in resources, and the fake's custom ones. */
+export function allResources(profile: VersionProfile | undefined): readonly ResourceDef[] {
+  const custom = customResources(profile);
+  return custom.length === 0 ? RESOURCES : [...RESOURCES, ...custom];
+}
+
+/** The resources a CustomResourceDefinition serves: one per served version. */
+function defsOf(crd: KubeObject): ResourceDef[] {
+  const spec = isObject(crd.spec) ? crd.spec : {};
+  const names = isObject(spec.names) ? spec.names : {};
+  const kind = typeof names.kind === 'string' ? names.kind : '';
+  const plural = typeof names.plural === 'string' ? names.plural : '';
+  const group = typeof spec.group === 'string' ? spec.group : '';
+  if (!kind || !plural || !group) return [];
+  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+  return versions
+    .filter((v) => v.served !== false && typeof v.name === 'string')
+    .map((v) => ({
+      resource: plural,
+      singular: typeof names.singular === 'string' ? names.singular : kind.toLowerCase(),
+      kind,
+      group,
+      version: String(v.name),
+      namespaced: spec.scope !== 'Cluster',
+      shortNames: Array.isArray(names.shortNames) ? names.shortNames.map(String) : [],
+      verbs: ALL_VERBS,
+      subresources: isObject(v.subresources) && isObject(v.subresources.status) ? ['status'] : [],
+      extraFields: {},
+      hasGeneration: true,
+      returnsDeletedObject: false,
+      unsupportedField: defaultMessage,
+      custom: true,
+    }));
+}
+
+/** Serves what the stored CustomResourceDefinitions define (called after every write to them). */
+export function setCustomResources(profile: VersionProfile, crds: readonly KubeObject[]): void {
+  CUSTOM.set(profile, crds.flatMap(defsOf));
+}
+
 export function apiVersionOf(def: ResourceDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
-/** Finds a resource by kind (`Deployment`), plural (`deployments`), singular or short name. */
-export function findResource(kindOrResource: string): ResourceDef | undefined {
+/** Finds a resource by kind (`Deployment`), plural (`deployments`), singular or short name; with a profile, custom kinds too. */
+export function findResource(kindOrResource: string, profile?: VersionProfile): ResourceDef | undefined {
   const needle = kindOrResource.toLowerCase();
-  return RESOURCES.find(
+  return allResources(profile).find(
     (d) => d.kind.toLowerCase() === needle || d.resource === needle || d.singular === needle || d.shortNames.includes(needle),
   );
 }
 
-export function requireResource(kindOrResource: string): ResourceDef {
-  const def = findResource(kindOrResource);
+export function requireResource(kindOrResource: string, profile?: VersionProfile): ResourceDef {
+  const def = findResource(kindOrResource, profile);
   if (!def) throw new Error(`k8s fake: unknown kind or resource "${kindOrResource}"`);
   return def;
 }
 
-export function resourceInGroup(group: string, resource: string): ResourceDef | undefined {
-  return RESOURCES.find((d) => d.group === group && d.resource === resource);
+export function resourceInGroup(group: string, resource: string, profile?: VersionProfile, version?: string): ResourceDef | undefined {
+  return allResources(profile).find((d) => d.group === group && d.resource === resource && (!d.custom || version === undefined || d.version === version));
 }
 
 /** All selectable fields of an object, missing ones as ''. */

@@ -2,7 +2,7 @@
  * Maps a request path and method to a resource, scope and Kubernetes verb,
  * the way the API server's RequestInfo resolver does.
  */
-import { RESOURCES, resourceInGroup, type ResourceDef, type Verb } from './resources.js';
+import { allResources, customResources, resourceInGroup, type ResourceDef, type Verb } from './resources.js';
 import { methodNotAllowed, pageNotFound, pathNotFound } from './status.js';
 import { servedVersion, type VersionProfile } from './versions.js';
 
@@ -17,7 +17,7 @@ export interface ResourceRoute {
 /** The group versions served under a profile, with their URL prefix: `/api/v1`, `/apis/apps/v1`... */
 export function servedGroupVersions(profile: VersionProfile): { group: string; version: string; prefix: string }[] {
   const seen = new Map<string, { group: string; version: string; prefix: string }>();
-  for (const d of RESOURCES) {
+  for (const d of allResources(profile)) {
     const version = servedVersion(profile, d);
     const prefix = d.group ? `/apis/${d.group}/${version}` : `/api/${version}`;
     if (!seen.has(prefix)) seen.set(prefix, { group: d.group, version, prefix });
@@ -25,11 +25,11 @@ export function servedGroupVersions(profile: VersionProfile): { group: string; v
   return [...seen.values()];
 }
 
-function segmentsAfter(path: string, profile: VersionProfile): { group: string; segments: string[] } | undefined {
-  for (const { prefix, group } of servedGroupVersions(profile)) {
+function segmentsAfter(path: string, profile: VersionProfile): { group: string; version: string; segments: string[] } | undefined {
+  for (const { prefix, group, version } of servedGroupVersions(profile)) {
     if (path === prefix || path.startsWith(`${prefix}/`)) {
       const rest = path.slice(prefix.length).split('/').filter((s) => s !== '');
-      return { group, segments: rest.map((s) => decodeURIComponent(s)) };
+      return { group, version, segments: rest.map((s) => decodeURIComponent(s)) };
     }
   }
   return undefined;
@@ -45,14 +45,14 @@ export function parseResourcePath(path: string, profile: VersionProfile): Resour
   const parsed = segmentsAfter(clean, profile);
   if (!parsed) {
     const group = /^\/apis\/([^/]+)/.exec(clean)?.[1];
-    if (group !== undefined && profile.groupVersions[group] === undefined) throw pageNotFound();
+    if (group !== undefined && profile.groupVersions[group] === undefined && !customResources(profile).some((d) => d.group === group)) throw pageNotFound();
     return undefined;
   }
   if (parsed.segments.length === 0) return undefined;
-  const { group, segments } = parsed;
+  const { group, version, segments } = parsed;
   const [first, second, third, fourth, fifth, ...extra] = segments;
   if (first === 'namespaces' && second !== undefined && third !== undefined) {
-    const def = resourceInGroup(group, third);
+    const def = resourceInGroup(group, third, profile, version);
     if (def?.namespaced && extra.length === 0) {
       const route: ResourceRoute = { def, namespace: second };
       if (fourth !== undefined) route.name = fourth;
@@ -62,7 +62,7 @@ export function parseResourcePath(path: string, profile: VersionProfile): Resour
     // Unknown resources, and namespace subresources (status, finalize), are not served.
     throw pathNotFound();
   }
-  const def = first === undefined ? undefined : resourceInGroup(group, first);
+  const def = first === undefined ? undefined : resourceInGroup(group, first, profile, version);
   if (!def || segments.length > 3) throw pathNotFound();
   if (def.namespaced && second !== undefined) throw pathNotFound();
   const route: ResourceRoute = { def };

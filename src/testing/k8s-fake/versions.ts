@@ -35,7 +35,7 @@ export const VERSION_PROFILES: Record<FakeKubernetesVersion, VersionProfile> = {
     info: { major: '1', minor: '31', gitVersion: 'v1.31.0-drover-fake', ...BUILD, buildDate: '2024-08-13T00:00:00Z', goVersion: 'go1.22.5' },
     hpaVersion: 'v2',
     policyVersion: 'v1',
-    groupVersions: { apps: ['v1'], autoscaling: ['v2'], batch: ['v1'], policy: ['v1'], 'storage.k8s.io': ['v1'] },
+    groupVersions: { 'apiextensions.k8s.io': ['v1'], apps: ['v1'], autoscaling: ['v2'], batch: ['v1'], policy: ['v1'], 'storage.k8s.io': ['v1'] },
     nullTemplateTimestamp: false,
     modernJobs: true,
     patchMediaTypeMessage: 'accepted-list',
@@ -47,7 +47,7 @@ export const VERSION_PROFILES: Record<FakeKubernetesVersion, VersionProfile> = {
     hpaVersion: 'v2beta2',
     policyVersion: 'v1beta1',
     // As kube-apiserver 1.20 lists them: autoscaling/v2 came in 1.23, policy/v1 in 1.21.
-    groupVersions: { apps: ['v1'], autoscaling: ['v1', 'v2beta1', 'v2beta2'], batch: ['v1', 'v1beta1'], policy: ['v1beta1'], 'storage.k8s.io': ['v1', 'v1beta1'] },
+    groupVersions: { 'apiextensions.k8s.io': ['v1', 'v1beta1'], apps: ['v1'], autoscaling: ['v1', 'v2beta1', 'v2beta2'], batch: ['v1', 'v1beta1'], policy: ['v1beta1'], 'storage.k8s.io': ['v1', 'v1beta1'] },
     nullTemplateTimestamp: true,
     modernJobs: false,
     patchMediaTypeMessage: 'short',

@@ -147,6 +147,54 @@ describe('patch', () => {
   });
 });
 
+describe('custom resources (a CustomResourceDefinition applied through ctx.k8s itself)', () => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+  interface Widget extends KubeObject {
+    spec: { size: number };
+  }
+  const widget = (size: number) => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'shop' }, spec: { size } });
+
+  test('a kind unknown a moment ago is found once its CRD is installed; get, list, apply and patch it, dry and real', async () => {
+    const k8s = ops(false);
+    await expect(k8s.get('example.com/v1', 'Widget', 'w1', { namespace: 'shop' })).rejects.toMatchObject({ code: 'k8s_api_missing' });
+    const installed = await k8s.apply(crd);
+    expect(installed).toMatchObject({ verb: 'create', kind: 'CustomResourceDefinition', name: 'widgets.example.com' });
+    await k8s.apply(widget(1));
+    expect((await k8s.get<Widget>('example.com/v1', 'Widget', 'w1', { namespace: 'shop' })).spec.size).toBe(1);
+    expect((await k8s.list<Widget>('example.com/v1', 'Widget')).map((w) => [w.kind, w.metadata.name, w.spec.size])).toEqual([['Widget', 'w1', 1]]);
+
+    const rv = fake.resourceVersion();
+    const dry = await ops(true).apply<Widget>(widget(3));
+    expect(dry.diff).toContain('-  size: 1\n+  size: 3');
+    const dryPatch = await ops(true).patch('example.com/v1', 'Widget', 'w1', [{ op: 'replace', path: '/spec/size', value: 4 }], { namespace: 'shop', type: 'json' });
+    expect(dryPatch.diff).toContain('+  size: 4');
+    expect(fake.resourceVersion()).toBe(rv);
+
+    await k8s.patch('example.com/v1', 'Widget', 'w1', { spec: { size: 5 } }, { namespace: 'shop' });
+    expect(field(fake.get('widgets', 'shop', 'w1'), 'spec', 'size')).toBe(5);
+    // As on a real server: no strategic merge patch for a custom kind.
+    await expect(k8s.patch('example.com/v1', 'Widget', 'w1', { spec: { size: 6 } }, { namespace: 'shop', type: 'strategic' })).rejects.toMatchObject({ code: 'k8s_unsupported' });
+  });
+
+  test('seeded CRDs and objects serve at once; deleting the CRD takes its objects and its kind away', async () => {
+    fake.seed(crd, widget(2));
+    expect((await ops(false).get<Widget>('example.com/v1', 'Widget', 'w1', { namespace: 'shop' })).spec.size).toBe(2);
+    const res = await raw(fake, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com');
+    expect(res.status).toBe(200);
+    expect((await raw(fake, 'GET', '/apis/example.com/v1/namespaces/shop/widgets/w1')).text).toBe('404 page not found\n');
+  });
+});
+
 describe('Secrets never show a value', () => {
   const secretValue = 'hunter2-very-secret-value';
   const secretB64 = Buffer.from(secretValue).toString('base64');
