@@ -31,6 +31,18 @@ export function shownUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }
 
+/** Text that may quote the URL (git's own messages, in whatever form git prints it): every `scheme://user:token@` removed. */
+export function withoutCredentials(text: string, url: string): string {
+  return text.split(url).join(shownUrl(url)).replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*@/gi, '$1');
+}
+
+/**
+ * The transports a pack may be fetched over. Set here, not inherited: an
+ * environment allowing `ext::` (GIT_ALLOW_PROTOCOL) would let a pack URL run a
+ * command, and GIT_ALLOW_PROTOCOL overrides any `protocol.*.allow` config.
+ */
+export const PACK_PROTOCOLS = 'https:http:ssh:git:file';
+
 function run(args: string[], options: GitPackOptions, cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -41,7 +53,7 @@ function run(args: string[], options: GitPackOptions, cwd?: string): Promise<str
         timeout: options.timeoutMs ?? 120_000,
         maxBuffer: 1024 * 1024,
         // Never wait for a password on a terminal: a private repository needs a credential helper or a token.
-        env: { ...options.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' },
+        env: { ...options.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_ALLOW_PROTOCOL: PACK_PROTOCOLS },
       },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout.trim());
@@ -50,7 +62,9 @@ function run(args: string[], options: GitPackOptions, cwd?: string): Promise<str
           .map((l) => l.trim())
           .find((l) => /^(fatal|error):/.test(l));
         const why = said ?? ((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'git is not installed' : (err.message.split('\n')[0] ?? 'git failed'));
-        reject(new GitPackError(why.split(options.url).join(shownUrl(options.url)), { cause: err }));
+        // The cause is execFile's error, whose message is the whole command line, the URL with its token: redacted too.
+        const cause = new Error(withoutCredentials(err.message, options.url));
+        reject(new GitPackError(withoutCredentials(why, options.url), { cause }));
       },
     );
   });
@@ -59,13 +73,15 @@ function run(args: string[], options: GitPackOptions, cwd?: string): Promise<str
 /**
  * True when `dir` is a clean checkout of exactly `commit`. The detached HEAD
  * is read from the file, so a checkout made by the chart's init container
- * loads in an image without git; with git at hand, local edits are refused too.
+ * loads in an image without git; with git at hand, local edits are refused too,
+ * and so are files the commit does not have (a runbook planted in the cache,
+ * ignored by the pack's .gitignore or not, would load as that commit's).
  */
 async function isCheckoutOf(dir: string, options: GitPackOptions): Promise<boolean> {
   const head = (await readFile(join(dir, '.git', 'HEAD'), 'utf8').catch(() => '')).trim();
   if (head !== options.commit) return false;
   try {
-    return (await run(['status', '--porcelain', '--untracked-files=no'], options, dir)) === '';
+    return (await run(['status', '--porcelain', '--untracked-files=all', '--ignored'], options, dir)) === '';
   } catch (err) {
     if (err instanceof GitPackError && err.message === 'git is not installed') return true;
     throw err;
@@ -90,6 +106,8 @@ export async function gitPackCheckout(options: GitPackOptions): Promise<string> 
   const temp = join(options.cacheDir, options.name, `.fetch-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await run(['init', '-q', temp], options);
+    // Links are checked out as plain files: a pack's runbook, helper or directory cannot point outside the commit.
+    await run(['config', 'core.symlinks', 'false'], options, temp);
     try {
       await run(['fetch', '-q', '--no-tags', '--depth', '1', '--', options.url, options.commit], options, temp);
     } catch {

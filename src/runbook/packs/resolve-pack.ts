@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { gitPackCheckout, shownUrl } from './git-pack.js';
 import { npmPackageDir } from './npm-pack.js';
 import type { PackConfig } from './pack-config.js';
-import { readPackManifest, runbooksDirOf } from './runbooks-dir.js';
+import { confinedRunbooksDir, readPackManifest } from './runbooks-dir.js';
 
 /** A pack on disk, ready to load. */
 export interface ResolvedPack {
@@ -44,12 +44,12 @@ export async function resolvePack(pack: PackConfig, options: ResolveOptions): Pr
     if (pack.version && manifest.version !== pack.version) {
       throw new Error(`npm package ${pack.npm} is installed at version ${manifest.version ?? 'unknown'}, not ${pack.version} (npm install ${wanted})`);
     }
-    return { name: pack.name, version: manifest.version ?? 'unknown', root, dir: runbooksDirOf(root, manifest.runbooks), from: `npm ${pack.npm}` };
+    return { name: pack.name, version: manifest.version ?? 'unknown', root, dir: await confinedRunbooksDir(root, manifest.runbooks), from: `npm ${pack.npm}` };
   }
   if (pack.git !== undefined && pack.commit !== undefined) {
     const root = await gitPackCheckout({ cacheDir: options.packCacheDir, name: pack.name, url: pack.git, commit: pack.commit, env: options.env });
     const declared = pack.dir ?? (await readPackManifest(root)).runbooks;
-    return { name: pack.name, version: pack.commit, root, dir: runbooksDirOf(root, declared), from: `git ${shownUrl(pack.git)} at ${pack.commit.slice(0, 12)}` };
+    return { name: pack.name, version: pack.commit, root, dir: await confinedRunbooksDir(root, declared), from: `git ${shownUrl(pack.git)} at ${pack.commit.slice(0, 12)}` };
   }
   throw new Error('needs exactly one of path, npm or git');
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 
 /** What a pack's package.json says about it. */
@@ -34,6 +34,23 @@ export function runbooksDirOf(root: string, declared: string | undefined): strin
   const rel = relative(root, dir);
   if (rel.startsWith('..') || rel.startsWith(sep) || /^[a-zA-Z]:/.test(rel)) {
     throw new Error(`its runbooks directory "${declared}" is outside the pack`);
+  }
+  return dir;
+}
+
+/**
+ * runbooksDirOf, and the directory as the file system resolves it (symbolic
+ * links followed) is inside the pack too: a pack whose `runbooks` is a link to
+ * `/etc` or to another checkout would load files its version does not pin.
+ * A directory that does not exist is left to the loader to report.
+ */
+export async function confinedRunbooksDir(root: string, declared: string | undefined): Promise<string> {
+  const dir = runbooksDirOf(root, declared);
+  const real = await realpath(dir).catch(() => undefined);
+  if (real === undefined) return dir;
+  const rel = relative(await realpath(root), real);
+  if (rel.startsWith('..') || rel.startsWith(sep) || /^[a-zA-Z]:/.test(rel)) {
+    throw new Error(`its runbooks directory "${declared ?? 'runbooks'}" is a link to ${real}, outside the pack`);
   }
   return dir;
 }
