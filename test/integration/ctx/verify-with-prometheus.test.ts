@@ -55,6 +55,18 @@ const scaleAndVerify = defineRunbook({
   },
 });
 
+/** Needs approval: its plan (a dry run) is what the approver sees, HTTP writes included. */
+const noteWithApproval = defineRunbook({
+  id: 'note-with-approval',
+  summary: 'Writes a ticket note once approved',
+  params: z.object({ tickets: z.string() }),
+  approval: { required: 'always' },
+  async run(ctx, { tickets: ticketUrl }) {
+    const status = await ctx.step('note', () => ctx.http.request({ method: 'POST', url: ticketUrl, json: { text: 'approved note' } }).then((r) => r.status));
+    await ctx.report(`note: HTTP ${status}`);
+  },
+});
+
 beforeAll(async () => {
   web = createServer((req, res) => {
     if (req.method === 'POST') {
@@ -73,7 +85,7 @@ beforeAll(async () => {
   exporter = await startMetricsExporter();
   prom = await startPrometheus({ ruleFiles: [], jobs: [{ name: 'sandbox', targets: [exporter.target] }] });
   h = await runbookHarness({
-    runbooks: [scaleAndVerify],
+    runbooks: [scaleAndVerify, noteWithApproval],
     timeoutMs: 40_000,
     configure: (config) => {
       config.prometheus.url = prom.url;
@@ -138,4 +150,14 @@ test('when Prometheus never sees the fix, the run fails saying so, and writes no
   } finally {
     frozen = undefined;
   }
+}, 60_000);
+
+test('a run that needs approval: the approver sees the HTTP write in the plan (not sent), which is sent once, after approval', async () => {
+  const before = tickets.length;
+  const run = await h.run('note-with-approval', { tickets: `${origin}/notes` });
+  expect(run.status).toBe('succeeded');
+  expect(run.approvers).toEqual(['U_APPROVER']);
+  expect(run.plan.map((c) => c.summary)).toEqual([`POST ${origin}/notes (not sent: dry run)`]);
+  expect(run.reports.at(-1)).toBe('note: HTTP 201');
+  expect(tickets.slice(before)).toEqual([JSON.stringify({ text: 'approved note' })]);
 }, 60_000);
