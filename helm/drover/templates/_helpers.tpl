@@ -235,11 +235,18 @@ a secretKeyRef.
   "alerts.webhookToken" "alertmanager.webhookToken (the chart's Secret) or existingSecret"
   "alerts.webhookPassword" "extraEnv: ALERTMANAGER_WEBHOOK_PASSWORD from a Secret (valueFrom.secretKeyRef)"
   "alerts.alertmanagerToken" "extraEnv: ALERTMANAGER_TOKEN from a Secret (valueFrom.secretKeyRef)"
-  "audit.key" "audit.key (the chart's Secret) or audit.existingSecret" }}
+  "audit.key" "audit.key (the chart's Secret) or audit.existingSecret"
+  "prometheus.bearerToken" "extraEnv: PROMETHEUS_TOKEN from a Secret (valueFrom.secretKeyRef), or prometheus.bearerTokenFile with the Secret in extraVolumes"
+  "prometheus.password" "extraEnv: PROMETHEUS_PASSWORD from a Secret (valueFrom.secretKeyRef), or prometheus.passwordFile with the Secret in extraVolumes" }}
 {{- range $path := keys $where | sortAlpha }}
 {{- $parts := splitList "." $path }}
 {{- if dig (index $parts 0) (index $parts 1) "" $config }}
 {{- fail (printf "config.%s would be stored in a ConfigMap, readable by whoever may read this namespace's ConfigMaps: use %s" $path (get $where $path)) }}
+{{- end }}
+{{- end }}
+{{- range $cluster, $c := (dig "prometheus" "clusters" dict $config) }}
+{{- if or (dig "bearerToken" "" $c) (dig "password" "" $c) }}
+{{- fail (printf "config.prometheus.clusters.%s holds a credential and would be stored in a ConfigMap: use its bearerTokenFile or passwordFile, with the Secret in extraVolumes" $cluster) }}
 {{- end }}
 {{- end }}
 {{- if regexMatch "^rediss?://[^/]*@" (dig "redis" "url" "" $config) }}
