@@ -177,6 +177,8 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
         continue;
       }
       await show(await commands.handle(line.text, actorAs(line.requester)), line.requester);
+      // The terminal's own command, after Slack's list.
+      if (greeting && /^help\b/.test(line.text)) print(greeting);
     }
   } finally {
     rl.close();

@@ -61,6 +61,12 @@ describe('the try-it path: terminal chat on the sandbox, approvals included', ()
     expect(out).toContain('On the sandbox you can act as a second local identity to approve your own proposals: `as reviewer`');
   });
 
+  it('help names the terminal\'s own `as` too', async () => {
+    const mark = out.length;
+    type('help');
+    await until(mark, /Drover commands[\s\S]*`as reviewer`/, 'the help with `as`');
+  });
+
   it('/drover runbooks shows the catalogue', async () => {
     const mark = out.length;
     type('/drover runbooks');
