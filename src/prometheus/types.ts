@@ -55,7 +55,15 @@ export interface PromRangeOptions {
  * ```
  */
 export interface PrometheusOps {
-  /** True when a Prometheus is configured for this cluster. */
+  /**
+   * True when a Prometheus is configured for this cluster: a runbook that can
+   * do without the check says so instead of failing.
+   *
+   * @example
+   * ```ts
+   * if (!ctx.prometheus.configured) await ctx.report('no Prometheus for this cluster: the fix is not verified');
+   * ```
+   */
   readonly configured: boolean;
   /**
    * An instant query (`/api/v1/query`).
