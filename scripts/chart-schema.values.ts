@@ -70,9 +70,21 @@ const redisSize: Schema = { type: ['integer', 'string'], minimum: 1, pattern: '^
 const secretRef = obj({ name, key: dataKey });
 /** A runbook pack (docs/packs.md): a git repository at a full commit, an npm package at an exact version, or a path in the image. */
 const packName = str({ maxLength: 63, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' });
+/**
+ * A git URL: no whitespace or control character, not an option (`--upload-pack=…`), no `<transport>::` (`ext::` runs
+ * a command), and no credentials in an http(s) URL (they would sit in the pod's args and the config): existingSecret.
+ */
+const packGitUrl = str({
+  minLength: 1,
+  pattern: '^[^\\s-][^\\s]*$',
+  not: { anyOf: [{ pattern: '^[A-Za-z0-9+.-]*::' }, { pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/@]*@' }] },
+});
+/** A directory inside the checkout: relative, no `..` segment (Go's regexp has no look-ahead, hence the spelling). */
+const packDirSegment = '([^/.][^/]*|[.][^/.][^/]*|[.][.][^/]+)';
+const packDir = str({ pattern: `^${packDirSegment}(/${packDirSegment})*/?$` });
 const pack: Schema = {
   oneOf: [
-    { ...obj({ name: packName, git: str({ minLength: 1 }), commit: str({ pattern: '^[0-9a-f]{40}$' }), dir: str({ pattern: '^[^/]' }), existingSecret: name }), required: ['name', 'git', 'commit'] },
+    { ...obj({ name: packName, git: packGitUrl, commit: str({ pattern: '^[0-9a-f]{40}$' }), dir: packDir, existingSecret: name }), required: ['name', 'git', 'commit'] },
     { ...obj({ name: packName, npm: str({ pattern: '^(@[a-z0-9][\\w.-]*/)?[a-z0-9][\\w.-]*$' }), version: str({ pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.+-]+)?$' }) }), required: ['name', 'npm', 'version'] },
     { ...obj({ name: packName, path: str({ minLength: 1 }) }), required: ['name', 'path'] },
   ],

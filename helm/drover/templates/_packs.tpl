@@ -49,6 +49,8 @@ initContainers:
           dest=$PACKS/$name/$commit
           if [ -f "$dest/.git/HEAD" ] && [ "$(cat "$dest/.git/HEAD")" = "$commit" ]; then continue; fi
           rm -rf "$dest" && mkdir -p "$dest" && git init -q "$dest"
+          # Links checked out as plain files: nothing in the pack points outside its commit (as Drover's own fetch does).
+          git -C "$dest" config core.symlinks false
           header=
           if [ -n "$secret" ]; then
             eval "user=\${PACK_USER_$secret:-x-access-token} token=\${PACK_TOKEN_$secret}"
@@ -73,6 +75,8 @@ initContainers:
       - { name: PACKS, value: /packs }
       - { name: HOME, value: /tmp/home }
       - { name: GIT_TERMINAL_PROMPT, value: "0" }
+      # The transports a pack may use, whatever the image allows (ext:: would run a command).
+      - { name: GIT_ALLOW_PROTOCOL, value: "https:http:ssh:git:file" }
       {{- range $i, $p := $git }}
       {{- with $p.existingSecret }}
       - name: PACK_TOKEN_{{ $i }}

@@ -7,7 +7,7 @@
  * pinned commit without git.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helmTemplate } from '../../support/helm.js';
@@ -102,8 +102,59 @@ describe('chart: runbook packs', () => {
     ['an npm pack without an exact version', { name: 'team', npm: '@acme/runbooks' }],
     ['an npm version range', { name: 'team', npm: '@acme/runbooks', version: '^1.4.0' }],
     ['a name that is no kebab-case word', { name: 'Team Pack', path: '/x' }],
+    ['a name running a command', { name: '$(touch /tmp/pwned)', path: '/x' }],
+    ['a git URL that is an option', { name: 'team', git: '--upload-pack=touch /tmp/pwned', commit: PINNED }],
+    ['an ext:: transport (runs a command)', { name: 'team', git: 'ext::sh -c touch% /tmp/pwned', commit: PINNED }],
+    ['a git URL with a newline', { name: 'team', git: 'https://example.com/r.git\ntouch /tmp/pwned', commit: PINNED }],
+    ['a token in a git URL (existingSecret keeps it out of the pod spec)', { name: 'team', git: 'https://x-access-token:ghp_secret@github.com/acme/r.git', commit: PINNED }],
+    ['a user in an https git URL', { name: 'team', git: 'https://ghp_secret@github.com/acme/r.git', commit: PINNED }],
+    ['a git dir leaving the checkout', { name: 'team', git: 'https://example.com/r.git', commit: PINNED, dir: 'tools/../../etc' }],
+    ['a git dir that is ..', { name: 'team', git: 'https://example.com/r.git', commit: PINNED, dir: '..' }],
   ])('refuses %s (values schema)', async (_what, pack) => {
     await expect(helmTemplate({ values: [{ runbooks: { packs: [pack] } }] })).rejects.toThrow(/values don't meet the specifications of the schema/);
+  });
+
+  it('takes the git URLs and dirs people write', async () => {
+    const packs = [
+      'https://github.com/acme/r.git',
+      'ssh://git@github.com/acme/r.git',
+      'git@github.com:acme/r.git',
+      'git://example.com/r.git',
+      'file:///srv/git/r.git',
+    ].map((git, i) => ({ name: `p${i}`, git, commit: PINNED, dir: i % 2 ? 'tools/runbooks/' : '.drover/runbooks' }));
+    const r = await render({ runbooks: { packs } });
+    expect(initOf(droverWorkloads(r)[0]!, 'packs-git').args).toHaveLength(4 * packs.length);
+  });
+
+  it("the git init container's script takes a URL with shell in it as a URL, and checks links out as files", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'drover-chart-packs-'));
+    try {
+      const remote = gitRemote(join(work, 'git'));
+      symlinkSync('/etc', join(remote.work, 'runbooks'));
+      const linked = remote.commit({ README: 'links\n' }, 'a link out');
+      // The schema lets these through (no whitespace, no transport): quotes and $(...) must reach git as text.
+      const hostile = `${remote.url}$(touch${'$'}{IFS}${work}/pwned)'"\`touch${'$'}{IFS}${work}/pwned2\``;
+      const r = await render({ runbooks: { packs: [{ name: 'team', git: remote.url, commit: linked }, { name: 'odd', git: hostile, commit: PINNED }] } });
+      const git = initOf(droverWorkloads(r)[0]!, 'packs-git');
+      expect(git.args).toContain(hostile);
+      const [shell, dashC, script, argv0] = git.command ?? [];
+      const packs = join(work, 'packs');
+      const env = { PATH: GIT_PATH, HOME: work, GIT_CONFIG_NOSYSTEM: '1', PACKS: packs, GIT_ALLOW_PROTOCOL: 'file' };
+      let failed: { stderr?: string } | undefined;
+      try {
+        execFileSync(shell!, [dashC!, script!, argv0!, ...(git.args ?? [])], { env, encoding: 'utf8', timeout: 60_000, stdio: 'pipe' });
+      } catch (err) {
+        failed = err as { stderr?: string };
+      }
+      // The second pack cannot be fetched (no such repository), and nothing ran.
+      expect(failed?.stderr).toMatch(/does not appear to be a git repository|not found/);
+      expect(existsSync(join(work, 'pwned'))).toBe(false);
+      expect(existsSync(join(work, 'pwned2'))).toBe(false);
+      // The link out of the checkout is a plain file there.
+      expect(lstatSync(join(packs, 'team', linked, 'runbooks')).isFile()).toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("the git init container's script leaves a checkout of the pinned commit that Drover loads without git", async () => {
