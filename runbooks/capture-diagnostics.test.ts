@@ -30,7 +30,7 @@ test('a crash-looping pod: its summary and events, then the crashed container\'s
 test('a deployment: its rollout, pods and events, then its worst pod', async () => {
   const run = await h.run('capture-diagnostics', { namespace: 'demo', deployment: 'api' });
   assert.equal(run.status, 'succeeded');
-  assert.match(run.reports[0] ?? '', /^Deployment demo\/api: Waiting for deployment "api" rollout to finish: 1 of 2 updated replicas are available\.\.\. \(revision 1: 2\/2 updated, 1 ready, 1 available\)\n {2}Pods \(2\):/);
+  assert.match(run.reports[0] ?? '', /^Deployment demo\/api: Waiting for deployment "api" rollout to finish: 1 of 2 updated replicas are available\.\.\. \(revision 2: 2\/2 updated, 1 ready, 1 available\)\n {2}Pods \(2\):/);
   assert.match(run.reports[1] ?? '', new RegExp(`^Pod demo/${crashing}:`));
   assert.equal((run.result as { pod: string }).pod, crashing);
 });

@@ -43,6 +43,15 @@ test('a real run, approved by a second person, puts revision 1\'s template back'
   assert.equal(web().spec?.template?.metadata?.annotations?.[RESTARTED_AT], undefined);
 });
 
+test('the sandbox\'s demo/api, crash-looping since its release 1.4.2, goes back to 1.4.1', async () => {
+  const run = await h.run('rollback-deployment', { namespace: 'demo', deployment: 'api' });
+  assert.equal(run.status, 'succeeded');
+  assert.match(run.reports[0] ?? '', /^Rolled back demo\/api: revision 2 → 1 \(ReplicaSet api-\w+\)\.$/);
+  assert.match(run.plan[0]?.diff ?? '', /-\s+- image: ghcr\.io\/drover\/demo-api:1\.4\.2\n\+\s+- image: ghcr\.io\/drover\/demo-api:1\.4\.1/);
+  const api = h.get<V1Deployment>('deployments', 'demo', 'api');
+  assert.equal(api?.spec?.template?.spec?.containers[0]?.image, 'ghcr.io/drover/demo-api:1.4.1');
+});
+
 test('a given revision that does not exist is refused', async () => {
   const run = await h.run('rollback-deployment', { namespace: 'demo', deployment: 'web', toRevision: 9 });
   assert.equal(run.status, 'failed');

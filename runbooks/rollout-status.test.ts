@@ -21,6 +21,6 @@ test('a finished rollout, in kubectl\'s words; read-only', async () => {
 test('a rollout short of available replicas says what it waits for', async () => {
   const run = await h.run('rollout-status', { namespace: 'demo', deployment: 'api' });
   assert.equal(run.status, 'succeeded');
-  assert.deepEqual(run.reports, ['demo/api: Waiting for deployment "api" rollout to finish: 1 of 2 updated replicas are available... (revision 1: 2/2 updated, 1 ready, 1 available).']);
+  assert.deepEqual(run.reports, ['demo/api: Waiting for deployment "api" rollout to finish: 1 of 2 updated replicas are available... (revision 2: 2/2 updated, 1 ready, 1 available).']);
   assert.equal((run.result as { done: boolean }).done, false);
 });

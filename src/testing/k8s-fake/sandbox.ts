@@ -1,10 +1,12 @@
 /**
  * The sandbox cluster Drover starts against when there is no kubeconfig:
  * namespace `demo` with deployments `web` (3 pods over two nodes) and `api`
- * (2 pods, one crash-looping), a bare pod `debug-shell`, events and logs;
+ * (2 pods, one crash-looping since its release 1.4.2, revision 2; revision 1,
+ * 1.4.1, is there to roll back to), a bare pod `debug-shell`, events and logs;
  * plus the alert-runbook examples of sandbox-alerts.ts (HPA shop/web at its
  * max, PVCs demo/data and demo/logs, the failed Job demo/nightly-report).
  */
+import { clone, getPath } from './json.js';
 import { timestamp } from './meta.js';
 import { alertExampleLogs, alertExamples } from './sandbox-alerts.js';
 import { deployment, event, node, pod, replicaSetFor } from './sandbox-objects.js';
@@ -28,6 +30,21 @@ function crashLooping(p: KubeObject, at: string): void {
   );
 }
 
+/**
+ * The ReplicaSet of a deployment's previous release (another image, scaled to
+ * 0, revision 1); the deployment and its current ReplicaSet become revision 2.
+ */
+function previousRelease(d: KubeObject, current: KubeObject, image: string, uid: string): KubeObject {
+  const older = clone(d);
+  const containers = getPath(older, 'spec', 'template', 'spec', 'containers') as Record<string, unknown>[];
+  containers[0] = { ...containers[0], image };
+  const rs = replicaSetFor(older, uid);
+  (rs.spec as Record<string, unknown>).replicas = 0;
+  rs.status = { replicas: 0, observedGeneration: 1 };
+  for (const o of [d, current]) o.metadata.annotations = { ...o.metadata.annotations, 'deployment.kubernetes.io/revision': '2' };
+  return rs;
+}
+
 /** The sandbox objects, deterministic names and uids; timestamps relative to `now`. */
 export function sandboxSeed(now: Date = new Date()): KubeObject[] {
   const created = timestamp(new Date(now.getTime() - 3 * 24 * 3600 * 1000));
@@ -36,6 +53,8 @@ export function sandboxSeed(now: Date = new Date()): KubeObject[] {
   const api = deployment(NS, 'api', 2, 'ghcr.io/drover/demo-api:1.4.2', 8080, '00000000-0000-4000-8000-000000000102', created);
   const webRs = replicaSetFor(web, '00000000-0000-4000-8000-000000000201');
   const apiRs = replicaSetFor(api, '00000000-0000-4000-8000-000000000202');
+  // api's previous release, scaled down when 1.4.2 rolled out: what rollback-deployment goes back to.
+  const apiPrevious = previousRelease(api, apiRs, 'ghcr.io/drover/demo-api:1.4.1', '00000000-0000-4000-8000-000000000203');
   const webPods = [pod(webRs, 'x7k2p', 'node-a', 1, now), pod(webRs, 'q4m9d', 'node-a', 2, now), pod(webRs, 'z5b8n', 'node-b', 3, now)];
   const apiPods = [pod(apiRs, 'h2c6v', 'node-a', 4, now), pod(apiRs, 'r9t4w', 'node-b', 5, now, 4)];
   const crashing = apiPods[1] as KubeObject;
@@ -56,6 +75,7 @@ export function sandboxSeed(now: Date = new Date()): KubeObject[] {
     api,
     webRs,
     apiRs,
+    apiPrevious,
     ...webPods,
     ...apiPods,
     debug,
