@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import type { RunStore } from '../jobs/run-store.js';
 import type { Redactor, Redacted, SafeText } from '../redact/redactor.js';
 import type { Requester } from '../runbook/types.js';
-import { blocksToText, paramsModal, runMessage } from './blocks/index.js';
-import type { ChatCommands, ChatOutcome } from './chat-commands.js';
+import { blocksToText, paramsModal, runMessage, statusMessage } from './blocks/index.js';
+import { isTerminal } from '../jobs/run-record.js';
+import type { ChatActor, ChatCommands, ChatOutcome, RunFormInput } from './chat-commands.js';
 import { fillForm } from './terminal-form.js';
 import { TerminalIdentity } from './terminal-identity.js';
 import type { ChatSink } from './chat-sink.js';
@@ -125,6 +126,24 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
   };
   const actorAs = (requester: Requester) => ({ requester, channel: CHANNEL });
 
+  /** A dry run of the form's request, waited for (15 s at most, as a person would), as its status text. */
+  const dryRunPlan = async (request: RunFormInput, actor: ChatActor): Promise<string> => {
+    const outcome = await commands.submitRun({ ...request, dryRun: true }, actor);
+    if (outcome.kind === 'reply') return blocksToText(outcome.message, { command: deps.command });
+    if (outcome.kind !== 'run') return 'The dry run could not start.';
+    let run = outcome.run;
+    const deadline = Date.now() + 15_000;
+    while (!isTerminal(run.state) && run.state !== 'awaiting_approval' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      run = (await deps.store.get(run.id)) ?? run;
+    }
+    if (!isTerminal(run.state) && run.state !== 'awaiting_approval') return `The dry run ${run.id} has not finished (${run.state}); \`${deps.command} status ${run.id}\` shows it when it has.`;
+    const text = blocksToText(statusMessage(redactor.value(run), await deps.store.shownChanges(run)), { command: deps.command });
+    // The policy held even the dry run for approval: its plan is known; the proposal is withdrawn.
+    if (run.state === 'awaiting_approval') await commands.reject(run.id, actor);
+    return text;
+  };
+
   const show = async (outcome: ChatOutcome, requester: Requester): Promise<void> => {
     switch (outcome.kind) {
       case 'reply':
@@ -152,7 +171,7 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
             }),
           ),
         );
-        const next = await fillForm(outcome, actorAs(requester), { commands, ask, print, listClusters: deps.listClusters });
+        const next = await fillForm(outcome, actorAs(requester), { commands, ask, print, listClusters: deps.listClusters, dryRunPlan });
         // A form that comes back again holds a problem no question fixes; it was printed.
         if (next && next.kind !== 'form') await show(next, requester);
         else if (next) for (const p of next.problems) print(`  ⚠ ${p.message}`);

@@ -2,7 +2,7 @@ import { parseParams } from '../runbook/params.js';
 import type { ParamInfo } from '../runbook/params.js';
 import { valueText } from './blocks/format.js';
 import { paramFacts } from './blocks/param-facts.js';
-import type { ChatActor, ChatCommands, ChatOutcome } from './chat-commands.js';
+import type { ChatActor, ChatCommands, ChatOutcome, RunFormInput } from './chat-commands.js';
 import type { ParamProblem } from './types.js';
 
 type FormOutcome = Extract<ChatOutcome, { kind: 'form' }>;
@@ -13,6 +13,8 @@ export interface TerminalFormDeps {
   ask: (question: string) => Promise<string | undefined>;
   print: (text: string) => void;
   listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
+  /** Runs the request as a dry run and answers its plan as text (bounded in time), for the confirmation. */
+  dryRunPlan: (request: RunFormInput, actor: ChatActor) => Promise<string>;
 }
 
 /** `  replicas (integer, required, 1–50): `, `  reason (string, optional; Enter skips): `. */
@@ -28,12 +30,20 @@ function paramsLine(params: Record<string, unknown>): string {
   return words.join(' ') || '(no params)';
 }
 
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => `    ${l}`)
+    .join('\n');
+
 /**
  * Slack's run form as questions: every param in order (required ones that are
  * missing, those with a problem, and the optional ones, whose default Enter
  * keeps); answers are checked as the modal's are and wrong ones asked again.
- * A real run is confirmed first, with its params as they will run and its
- * cluster (`d` makes it a dry run instead); a dry run starts at once.
+ * A real run is confirmed first, with its params as they will run, its
+ * cluster and the plan of a dry run (for a runbook that needs approval, the
+ * approvers see that plan before anything changes); a dry run starts at once.
  */
 export async function fillForm(form: FormOutcome, actor: ChatActor, deps: TerminalFormDeps): Promise<ChatOutcome | undefined> {
   const { commands, ask, print } = deps;
@@ -66,9 +76,15 @@ export async function fillForm(form: FormOutcome, actor: ChatActor, deps: Termin
     const clusters = await deps.listClusters();
     const cluster = form.cluster ?? clusters.defaultName ?? '(the default cluster)';
     print(`Ready: ${runbook.chatName} on cluster ${cluster}, for real, with ${paramsLine(parseParams(commands.runbook(runbook.id), params))}.`);
-    const answer = ((await ask(`Run it for real? y = run, d = dry run instead (shows the plan, changes nothing), N = cancel [y/d/N]: `)) ?? '').toLowerCase();
+    if (runbook.approval.required === 'never') {
+      print('Its plan, from a dry run (changes nothing):');
+      print(indent(await deps.dryRunPlan(request, actor)));
+    } else {
+      // A dry run would wait for approval too; the proposal shows approvers this plan before anything changes.
+      print('It needs approval: its plan (a dry run) is shown to approvers before anything changes.');
+    }
+    const answer = ((await ask('Run it for real? [y/N]: ')) ?? '').toLowerCase();
     if (answer === 'y' || answer === 'yes') return commands.submitRun(request, actor);
-    if (answer === 'd' || answer === 'dry' || answer === 'dry run') return commands.submitRun({ ...request, dryRun: true }, actor);
     print('Cancelled: nothing was run.');
     return undefined;
   }

@@ -49,6 +49,8 @@ describe('terminal chat (no Slack workspace needed)', () => {
     // A real run is confirmed first: nothing starts with the last answer.
     await waitFor(() => /Run it for real\?/.test(printed()), 'the confirmation');
     expect(printed()).toContain('Ready: scale-deployment on cluster test, for real, with namespace=demo deployment=web replicas=2 allowZero=false.');
+    // With the plan of a dry run, which changed nothing.
+    expect(printed()).toMatch(/Its plan, from a dry run \(changes nothing\):\n[\s\S]*scale-deployment succeeded · dry run[\s\S]*4 → 2[\s\S]*Run it for real\? \[y\/N\]/);
     await new Promise((r) => setTimeout(r, 300));
     expect((t.fake.get('deployments', 'demo', 'web') as unknown as { spec: { replicas: number } }).spec.replicas).toBe(4);
     input.write('y\n');

@@ -123,7 +123,7 @@ describe('the try-it path: terminal chat on the sandbox, approvals included', ()
     await until(m, /⚠ ceiling must be at least 1/, 'the second problem');
     type('');
     await until(m, /Ready: raise-hpa-max on cluster sandbox, for real, with namespace=shop hpa=web factor=1\.5 ceiling=30\./, 'the summary');
-    await until(m, /Run it for real\? y = run, d = dry run instead/, 'the confirmation');
+    await until(m, /It needs approval: its plan \(a dry run\) is shown to approvers before anything changes\.\nRun it for real\? \[y\/N\]: $/m, 'the confirmation');
     // Nothing was asked of the cluster before the answer.
     expect(since(m)).not.toMatch(/raise-hpa-max (planning|awaiting_approval)/);
     const before = out.length;
