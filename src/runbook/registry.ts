@@ -170,7 +170,7 @@ export async function loadRunbooks(dir: string, importer?: ModuleImporter, displ
       continue;
     }
     // The content hash (file and bundled helpers) binds approvals to this code: a changed runbook voids them.
-    const bytes = await readFile(path).catch(() => undefined);
+    const bytes = load.source?.(path) ?? (await readFile(path).catch(() => undefined));
     const digest = bytes ? contentHash(bytes, load.helpers?.(path) ?? [], pack?.root ?? dir) : undefined;
     const identity: PackIdentity | undefined = pack && digest ? { name: pack.name, version: pack.version, hash: digest } : undefined;
     try {

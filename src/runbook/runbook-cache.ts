@@ -17,6 +17,8 @@ export interface ModuleImporter {
    * `path` bundled with it, for the runbook's content hash; undefined when unknown.
    */
   helpers?(path: string): BundledHelper[] | undefined;
+  /** The bytes of `path` the last import compiled, for the runbook's content hash; undefined when unknown. */
+  source?(path: string): Buffer | undefined;
 }
 
 /** A file compiled into a runbook besides the runbook's own. */
@@ -116,7 +118,7 @@ async function private_(dir: string): Promise<boolean> {
  *
  * The cache directory falls back to a private one under the temp dir, and to
  * importing from memory (compiled on every start) when nothing can be written.
- * `.js`/`.mjs` runbooks are imported as they are.
+ * `.js`/`.mjs` runbooks are compiled the same way.
  */
 export function cachedRunbookImporter(options: RunbookCacheOptions = {}): ModuleImporter {
   const host = options.host ?? hostModules();
@@ -126,6 +128,7 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
   const fallback = join(options.tmpDir ?? tmpdir(), `drover-${uid}`, 'runbooks');
   let where: Promise<string | undefined> | undefined;
   const bundled = new Map<string, BundledHelper[]>();
+  const sources = new Map<string, Buffer>();
 
   const cacheDir = () =>
     (where ??= (async () => {
@@ -171,11 +174,16 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
   }
 
   const importer: ModuleImporter = async (path) => {
-    if (!/\.([cm]?ts|tsx)$/.test(path)) {
+    // JavaScript runbooks are compiled too: imported as they are, their helpers were in no content hash (a changed
+    // helper kept an approval valid), forbidden imports went unchecked, and a reload found Node's cached module.
+    if (!/\.([cm]?[jt]s|[jt]sx)$/.test(path)) {
       bundled.set(path, []);
       return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     }
-    const source = await readFile(path, 'utf8');
+    const bytes = await readFile(path);
+    // The content hash is taken over these very bytes, not a second read that an edit could slip between.
+    sources.set(path, bytes);
+    const source = bytes.toString('utf8');
     // What the output depends on besides the helpers: the file and its content, and which Drover modules it is linked to.
     const key = sha256(JSON.stringify([FORMAT, host.root, host.compiled, path, sha256(source)]));
     const dir = await cacheDir();
@@ -195,5 +203,6 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
   };
   importer.done = stopCompiler;
   importer.helpers = (path) => bundled.get(path);
+  importer.source = (path) => sources.get(path);
   return importer;
 }

@@ -1,6 +1,6 @@
 import { isBuiltin } from 'node:module';
 import { dirname, extname, isAbsolute, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildFailure, Loader, Message, Plugin } from 'esbuild';
 import { isOwnModule, isUnder, packageEntryUrl, type HostModules } from './host-modules.js';
 import { forbiddenDroverModule, forbiddenPackage } from './forbidden-imports.js';
@@ -36,6 +36,11 @@ function importsPlugin(host: HostModules): Plugin {
     setup(build) {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === 'entry-point' || args.pluginData === SKIP) return undefined;
+        // A file: URL (as a JavaScript runbook may import) is its path, held to the same rules.
+        if (args.path.startsWith('file:')) {
+          const path = fileURLToPath(args.path);
+          return build.resolve(path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer });
+        }
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         // `drover` and `drover/testing` are this Drover, wherever the runbook lives.
         const entry = packageEntryUrl(host, args.path);
