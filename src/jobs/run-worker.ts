@@ -126,6 +126,11 @@ export class RunWorker {
     await this.subscriber.quit().catch(() => undefined);
   }
 
+  /** Runs this worker is executing now (a close without force waits for them). */
+  get runsInProgress(): number {
+    return this.active.size;
+  }
+
   private async process(job: Job<JobData>, token?: string): Promise<{ state: string }> {
     const { store, audit, runbooks, locks, logger } = this.options;
     const { runId } = job.data;
@@ -182,6 +187,8 @@ export class RunWorker {
       controller.abort(timeoutError);
       setTimeout(() => hardStop(timeoutError), this.options.timeoutGraceMs ?? 5000).unref();
     }, run.timeoutMs);
+    // The worker's connections keep a serving process alive; a forced close must not be held up to the run's timeout by this.
+    timer.unref();
     this.active.set(runId, controller);
     let attempt = 0;
     let startedAudit: Promise<unknown> = Promise.resolve();

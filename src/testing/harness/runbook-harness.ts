@@ -4,15 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { createDrover, type Drover } from '../../app.js';
 import type { AuditEvent } from '../../audit/events.js';
 import { loadConfig } from '../../config/load-config.js';
-import { DroverError } from '../../errors.js';
+import { DroverError, errorMessage } from '../../errors.js';
 import { ClusterRegistry } from '../../k8s/clusters.js';
 import type { RunRecord } from '../../jobs/run-record.js';
+import type { RunWorker } from '../../jobs/run-worker.js';
 import { sandboxPolicy } from '../../policy/index.js';
 import { Redactor } from '../../redact/redactor.js';
 import { redactingLogger } from '../../redact/redacting-logger.js';
 import { RunbookRegistry } from '../../runbook/registry.js';
 import type { Runbook } from '../../runbook/types.js';
-import { startK8sFake, seedSandbox, type K8sFake, type KubeObject, type RecordedRequest } from '../k8s-fake/index.js';
+import { startK8sFake, seedSandbox, type K8sFake, type KubeObject, type RecordedRequest, type SeedObject } from '../k8s-fake/index.js';
 import { deliverAlert, type AlertDelivery } from './alert-replay.js';
 import { approveAndFinish, person, settled } from './approvals.js';
 import { DEFAULT_REDIS_URL, deletePrefix, harnessRedis } from './harness-redis.js';
@@ -97,6 +98,20 @@ export interface RunbookHarness {
  * });
  * ```
  */
+/** Seeds the author's objects, a refused one named in a coded error (as `params_invalid`) rather than the fake's own words alone. */
+function seedObjects(fake: K8sFake, objects: SeedObject[]): void {
+  objects.forEach((object, index) => {
+    try {
+      if (!object || typeof object !== 'object' || Array.isArray(object)) throw new Error('it is not an object (e.g. { apiVersion: \'v1\', kind: \'ConfigMap\', metadata: { name, namespace } })');
+      fake.seed(object);
+    } catch (err) {
+      const o = object as { kind?: string; metadata?: { name?: string; namespace?: string } } | null;
+      const name = o && typeof o === 'object' ? `${o.kind ?? 'an object without a kind'}${o.metadata?.name ? ` ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}` : ''}` : String(o);
+      throw new DroverError('params_invalid', `runbookHarness: seed[${index}] (${name}) cannot be seeded: ${errorMessage(err).replace(/^k8s fake: /, '')}.`, { cause: err });
+    }
+  });
+}
+
 export async function runbookHarness(options: RunbookHarnessOptions): Promise<RunbookHarness> {
   // eslint-disable-next-line no-restricted-syntax -- the harness is an entry point of authors' tests: REDIS_URL says where Redis is
   const env = options.env ?? process.env;
@@ -116,18 +131,29 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
   let fake: K8sFake | undefined;
   let drover: Drover | undefined;
   let server: Server | undefined;
-  const close = async () => {
-    // A runbook that never returns would hold the worker's close for ever: past the bound, the connections go anyway.
-    if (drover) await Promise.race([drover.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+  let worker: RunWorker | undefined;
+  const shutDown = async () => {
+    if (drover) {
+      // A run still going is given a moment to finish; a runbook that never returns is then left behind by a forced
+      // close (else the worker's connections and timers would keep the test's process alive, and node --test waits for it).
+      const idle = await waitUntil(() => Promise.resolve((worker?.runsInProgress ?? 0) === 0 ? true : undefined), CLOSE_TIMEOUT_MS, () => '').catch(() => false);
+      if (!idle) await worker?.close(true).catch(() => undefined);
+      await Promise.race([drover.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+    }
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await fake?.stop();
     // Bounded too: commands to a Redis that went away would wait for it.
     await Promise.race([deletePrefix(redis, prefix).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
     redis.disconnect();
   };
+  // Once: a second close() (an after() hook and a finally, say) answers the first's promise.
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= shutDown());
   try {
-    fake = await startK8sFake({ ...options.cluster, ...(Array.isArray(options.seed) ? { seed: options.seed } : {}) });
+    fake = await startK8sFake({ ...options.cluster });
+    // Seeded once the fake is held, so a refused object still lets close() stop its server.
     if ((options.seed ?? 'sandbox') === 'sandbox') seedSandbox(fake);
+    else if (Array.isArray(options.seed)) seedObjects(fake, options.seed);
     const clusters = new ClusterRegistry({ extra: [{ name: SANDBOX_CLUSTER, source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }] });
     drover = createDrover({
       config,
@@ -137,7 +163,7 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
       clusters,
       policy: { policy: sandboxPolicy(config.approvals.timeout) },
     });
-    await drover.startWorker({ concurrency: 4 });
+    worker = await drover.startWorker({ concurrency: 4 });
   } catch (err) {
     await close();
     throw err;
