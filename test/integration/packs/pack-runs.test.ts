@@ -19,7 +19,7 @@ rules:
     runbooks: ['*']
     clusters: ['*']
 approvals:
-  - runbooks: [team-scale-approved]
+  - runbooks: [team-scale-approved, team-scale-helped]
     require: { approvals: 1, from: ops, within: 15m }
 `;
 const ALICE = { kind: 'slack' as const, id: 'U0ALICE' };
@@ -116,5 +116,43 @@ describe('runs record the pack, version and content hash of their runbook', () =
 
     const next = await t.drover.gate.submit({ runbook: 'team-scale-approved', params: { namespace: 'demo', deployment: 'web', replicas: 5 }, requester: ALICE });
     expect(next.pack).toEqual(newPack);
+  });
+
+  it('a helper changed after approval (the runbook file untouched) voids it where the approved version is gone', async () => {
+    writeFileSync(join(work, 'team', '_replicas.ts'), 'export const extra = 0;\n');
+    writeFileSync(
+      join(work, 'team', 'team-scale-helped.ts'),
+      teamRunbook('team-scale-helped', 'helped').replace("import { defineRunbook, z } from 'drover';", "import { defineRunbook, z } from 'drover';\nimport { extra } from './_replicas.js';").replace('replicas))', 'replicas + extra))'),
+    );
+    t.drover.runbooks.replaceWith(await load());
+    const approvedHash = t.drover.runbooks.get('team-scale-helped').pack?.hash;
+    const proposed = await t.drover.gate.submit({ runbook: 'team-scale-helped', params: { namespace: 'demo', deployment: 'web', replicas: 2 }, requester: ALICE });
+    const awaiting: RunRecord = await waitFor(async () => {
+      const r = await t.drover.store.get(proposed.id);
+      return r?.state === 'awaiting_approval' ? r : undefined;
+    }, 'the plan');
+
+    // Only the helper changes. This process stops taking runs; another one, started after the change, has only the new version.
+    writeFileSync(join(work, 'team', '_replicas.ts'), 'export const extra = 7;\n');
+    const changed = await load();
+    expect(changed.get('team-scale-helped').pack?.hash).not.toBe(approvedHash);
+    await t.drover.stopWorkers();
+    const other = await buildTestDrover({ fake: t.fake, runbooks: changed.list(), policy: { document: parsePolicy(POLICY, 'test') }, configure: (c) => void (c.redis.prefix = t.prefix) });
+    try {
+      await other.drover.startWorker();
+      expect((await other.drover.approvals.approve(awaiting.id, BOB, awaiting.approval?.hash ?? '')).kind).toBe('approved');
+      const run = await waitFor(async () => {
+        const r = await other.drover.store.get(awaiting.id);
+        return r && ['succeeded', 'failed', 'cancelled'].includes(r.state) ? r : undefined;
+      }, 'the approved run to end');
+      expect(run.state).toBe('failed');
+      expect(run.error?.code).toBe('approval_void');
+      // Nothing was scaled to 2 + 7.
+      expect((t.fake.get('deployments', 'demo', 'web') as unknown as { spec: { replicas: number } }).spec.replicas).not.toBe(9);
+    } finally {
+      await other.drover.close();
+      await other.redis.quit();
+      await t.drover.startWorker();
+    }
   });
 });
