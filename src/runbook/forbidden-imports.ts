@@ -1,4 +1,5 @@
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { isUnder, type HostModules } from './host-modules.js';
 
 /**
@@ -23,19 +24,35 @@ export function forbiddenPackage(specifier: string): string | undefined {
 }
 
 /** The path of a Drover module relative to its source tree (`src/` or `dist/src/`), without extension; undefined when not Drover's. */
-function droverModule(host: HostModules, path: string): string | undefined {
+function droverModule(host: Pick<HostModules, 'root' | 'sourceDir'>, path: string): string | undefined {
   const trees = [host.sourceDir, join(host.root, 'dist', 'src')];
   const tree = trees.find((dir) => isUnder(path, dir));
   return tree === undefined ? undefined : relative(tree, path).split('\\').join('/').replace(/\.[cm]?[jt]sx?$/, '');
 }
 
+/** The root of the package named `drover` that holds `path` (another copy than the host's: a team's node_modules/drover), if any. */
+function droverCopyRoot(path: string): string | undefined {
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (!existsSync(manifest)) continue;
+    try {
+      return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'drover' ? dir : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Why a runbook may not import `specifier`, which resolved to `path` (a file of
- * Drover's own), or undefined when it may: only the public entry points are open,
- * so a runbook cannot reach the Kubernetes client, Redis or Slack through Drover's internals.
+ * Drover's own, or of another copy of Drover such as the team's node_modules/drover),
+ * or undefined when it may: only the public entry points are open, so a runbook
+ * cannot reach the Kubernetes client, Redis or Slack through Drover's internals.
  */
 export function forbiddenDroverModule(host: HostModules, specifier: string, path: string): string | undefined {
-  const module = droverModule(host, path);
+  const copy = isUnder(path, host.root) ? undefined : droverCopyRoot(path);
+  const module = droverModule(copy === undefined ? host : { root: copy, sourceDir: join(copy, 'src') }, path);
   if (module === undefined || PUBLIC_MODULES.has(module)) return undefined;
   return `runbooks may not import Drover's internal module "${specifier}": import from 'drover' (the authoring API) instead`;
 }

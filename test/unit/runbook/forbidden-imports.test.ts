@@ -60,6 +60,24 @@ describe('the runbook compiler refuses what would bypass ctx', () => {
     ]);
   });
 
+  it("refuses the internals of another copy of Drover (a team's own node_modules/drover) by relative path", async () => {
+    // Not the running Drover: a copy installed in the team's repository, which the host's own paths do not cover.
+    const copy = join(work, 'node_modules', 'drover');
+    mkdirSafe(join(copy, 'dist', 'src', 'k8s'));
+    mkdirSafe(join(copy, 'src', 'k8s'));
+    writeFileSync(join(copy, 'package.json'), '{"name":"drover","type":"module"}');
+    writeFileSync(join(copy, 'dist', 'src', 'k8s', 'ops.js'), 'export const x = 1;\n');
+    writeFileSync(join(copy, 'src', 'k8s', 'ops.ts'), 'export const x: number = 1;\n');
+    write('copy-dist.ts', runbook('copy-dist', "import { x } from '../node_modules/drover/dist/src/k8s/ops.js';"));
+    write('copy-src.ts', runbook('copy-src', "import { x } from '../node_modules/drover/src/k8s/ops.ts';"));
+    const { registry, problems } = await load();
+    expect(registry.size).toBe(0);
+    expect(problems).toEqual([
+      `runbooks/copy-dist.ts: failed to load: copy-dist.ts:2:18: runbooks may not import Drover's internal module "../node_modules/drover/dist/src/k8s/ops.js": import from 'drover' (the authoring API) instead`,
+      `runbooks/copy-src.ts: failed to load: copy-src.ts:2:18: runbooks may not import Drover's internal module "../node_modules/drover/src/k8s/ops.ts": import from 'drover' (the authoring API) instead`,
+    ]);
+  });
+
   it("lets runbooks import 'drover', 'drover/testing', the SDK by path, builtins and other packages", async () => {
     write('sdk-path.ts', runbook('sdk-path', `import { z as x } from ${JSON.stringify(join(ROOT, 'src', 'sdk', 'index.js'))};`));
     write('testing.ts', runbook('testing', "import { sandboxSeed as x } from 'drover/testing';"));
