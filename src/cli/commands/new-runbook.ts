@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
@@ -46,10 +46,23 @@ async function takenNames(deps: CommandDeps, dirs: string[]): Promise<Map<string
   return taken;
 }
 
+/** A file-system failure, for the person who typed the command: where, and why in a word, never a stack. */
+function cannotWrite(path: string, err: unknown): DroverError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code === 'ENOTDIR' ? 'not a directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : (e.code ?? e.message);
+  return new DroverError('params_invalid', `Cannot write ${path} (${why}): pick a directory you can write with --dir. Nothing was written.`, { cause: err });
+}
+
 /** A file of the same name as the runbook in any form the loader or the test runner would pick up. */
 function existingFile(dir: string, id: string): string | undefined {
   if (!existsSync(dir)) return undefined;
-  const names = new Set(readdirSync(dir));
+  let listed: string[];
+  try {
+    listed = readdirSync(dir);
+  } catch (err) {
+    throw cannotWrite(dir, err);
+  }
+  const names = new Set(listed);
   return [`${id}.ts`, `${id}.mts`, `${id}.js`, `${id}.mjs`, `${id}.test.ts`].find((n) => names.has(n));
 }
 
@@ -59,8 +72,23 @@ async function writeNew(path: string, text: string): Promise<void> {
     await writeFile(path, text, { flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DroverError('runbook_invalid', `${path} already exists; it was left as it is.`, { cause: err });
+    throw cannotWrite(path, err);
+  }
+}
+
+/** Writes all the files or none: when one cannot be written, those written before it are removed. */
+async function writeAll(files: [string, string][], created: (path: string) => void): Promise<void> {
+  const written: string[] = [];
+  try {
+    for (const [path, text] of files) {
+      await writeNew(path, text);
+      written.push(path);
+    }
+  } catch (err) {
+    await Promise.all(written.map((path) => unlink(path).catch(() => undefined)));
     throw err;
   }
+  for (const path of written) created(path);
 }
 
 export function registerNewCommands(program: Command, deps: CommandDeps, _setExit: (code: number) => void): void {
@@ -86,16 +114,15 @@ export function registerNewCommands(program: Command, deps: CommandDeps, _setExi
       if (taken) throw new DroverError('runbook_invalid', `A runbook named "${id}" is already loaded from ${taken}: pick another id. Nothing was written.`);
 
       const project: ProjectFile[] = opts.init ? [packageJson(deps.cwd, droverVersion()), tsconfigJson()].filter((f) => !existsSync(join(deps.cwd, f.name))) : [];
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+        throw cannotWrite(dir, err);
+      });
       const files: [string, string][] = [
         [join(dir, `${id}.ts`), runbookSource({ id, risk: opts.risk })],
         [join(dir, `${id}.test.ts`), runbookTestSource({ id, risk: opts.risk })],
         ...project.map((f): [string, string] => [join(deps.cwd, f.name), f.text]),
       ];
-      for (const [path, text] of files) {
-        await writeNew(path, text);
-        deps.output.out(`created ${shown(path)}`);
-      }
+      await writeAll(files, (path) => deps.output.out(`created ${shown(path)}`));
       for (const line of projectAdvice(deps.cwd, Boolean(opts.init))) deps.output.err(`note: ${line}`);
       if (dir === configured && isDroverCheckout(deps.cwd)) deps.output.err(`note: ${SHIPPED_RUNBOOK_ADVICE}`);
       const selector = dir === configured ? id : `${id} --dir ${shown(dir)}`;

@@ -19,6 +19,9 @@ export function runbookIdProblem(id: string): string | undefined {
   if (id.length > MAX_ID_LENGTH) return `"${id.slice(0, 20)}…" is ${id.length} characters long; a runbook id has at most ${MAX_ID_LENGTH}`;
   if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id)) {
     const suggestion = id
+      // ü → u: accents go, the letter stays.
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
       .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')

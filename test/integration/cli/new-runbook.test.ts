@@ -64,6 +64,32 @@ describe('drover new runbook', () => {
     expect(orphan.err).toMatch(/runbooks\/disk-report\.test\.ts already exists/);
   });
 
+  it('says where it cannot write, in words, and leaves nothing half written', async () => {
+    writeFileSync(join(team, 'afile'), '');
+    const notDir = await drover(team, ['new', 'runbook', 'disk-report', '--dir', 'afile']);
+    expect(notDir.code).toBe(2);
+    expect(notDir.err).toBe(`error: Cannot write ${join(team, 'afile')} (not a directory): pick a directory you can write with --dir. Nothing was written.`);
+
+    // A dangling tsconfig.json link: not there for existsSync, refused by the exclusive write (it is never followed).
+    symlinkSync(join(team, 'elsewhere.json'), join(team, 'tsconfig.json'));
+    const partial = await drover(team, ['new', 'runbook', 'disk-report', '--init']);
+    expect(partial.code).toBe(2);
+    expect(partial.err).toBe(`error: ${join(team, 'tsconfig.json')} already exists; it was left as it is.`);
+    expect(partial.out).toBe('');
+    // The runbook, its test and the package.json written before it are removed again; the link's target never written.
+    expect(readdirSync(team).sort()).toEqual(['afile', 'runbooks', 'tsconfig.json']);
+    expect(readdirSync(join(team, 'runbooks'))).toEqual([]);
+    expect(existsSync(join(team, 'elsewhere.json'))).toBe(false);
+  });
+
+  it("suggests an id for one with accents, and accepts names that are Object.prototype's", async () => {
+    expect((await drover(team, ['new', 'runbook', 'ünïcode-Report'])).err).toMatch(/\(try "unicode-report"\)/);
+    expect((await drover(team, ['new', 'runbook', '__proto__'])).code).toBe(2);
+    const ctor = await drover(team, ['new', 'runbook', 'constructor']);
+    expect(ctor.code).toBe(0);
+    expect((await drover(team, ['new', 'runbook', 'constructor'])).code).toBe(2);
+  });
+
   it('refuses an id a loaded runbook already uses, by its id or its chat name', async () => {
     const shipped = await drover(ROOT, ['new', 'runbook', 'restart-deployment', '--dir', team]);
     expect(shipped.code).toBe(2);
