@@ -4,16 +4,19 @@
  * list, dry runs that send reads only (writes go into the plan), and one
  * audit record per request without bodies, headers or query strings.
  */
-import { DroverError, networkErrorCode } from '../errors.js';
+import { DroverError } from '../errors.js';
 import type { PlannedChange } from '../k8s/types.js';
 import { allowedBy, type AllowedOrigin } from './allow-list.js';
 import type { HttpMethod, HttpOps, HttpRequest, HttpRequestRecord, HttpResponse } from './http-types.js';
 import { readBounded } from './read-bounded.js';
+import { checkHeaders, checkNoUrlCredentials, fetchFailure } from './request-checks.js';
 
 const METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const MAX_REDIRECTS = 5;
 /** The plan speaks Kubernetes verbs; an HTTP write maps onto the nearest. */
 const PLAN_VERB = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as const;
+/** What a redirect to another origin keeps of the runbook's headers: none that could be a credential (X-Api-Key, PRIVATE-TOKEN ...). */
+const CROSS_ORIGIN_HEADERS = /^(accept|accept-language|content-type|content-language|user-agent)$/i;
 
 export interface HttpClientOptions {
   allow: readonly AllowedOrigin[];
@@ -76,8 +79,13 @@ class HttpClient implements HttpOps {
     } catch {
       throw new DroverError('params_invalid', 'ctx.http needs an absolute URL such as https://status.example.com/api');
     }
+    checkNoUrlCredentials(url, 'ctx.http');
     if (!allowedBy(this.options.allow, url)) throw notAllowed(url, 'ctx.http may not call');
     if (request.body !== undefined && request.json !== undefined) throw new DroverError('params_invalid', 'give ctx.http a body or json, not both');
+    if (request.timeout !== undefined && !(Number.isFinite(request.timeout) && request.timeout >= 1)) {
+      throw new DroverError('params_invalid', 'ctx.http timeout must be a number of milliseconds above 0');
+    }
+    checkHeaders(request.headers ?? {}, 'ctx.http');
     const started = performance.now();
     const record = { method, host: url.host, path: this.scrub(url.pathname), dryRun: this.options.dryRun };
     const write = method !== 'GET' && method !== 'HEAD';
@@ -104,7 +112,7 @@ class HttpClient implements HttpOps {
   }
 
   private async send(method: HttpMethod, first: URL, request: HttpRequest): Promise<HttpResponse> {
-    const timeoutMs = Math.min(request.timeout ?? this.options.timeoutMs, this.options.timeoutMs);
+    const timeoutMs = Math.round(Math.min(request.timeout ?? this.options.timeoutMs, this.options.timeoutMs));
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
     const headers: Record<string, string> = { ...request.headers };
@@ -115,32 +123,51 @@ class HttpClient implements HttpOps {
     }
     let url = first;
     let currentMethod = method;
+    const failed = (err: unknown, at: URL): unknown => {
+      if (this.options.signal?.aborted) return this.options.signal.reason;
+      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : fetchFailure(err);
+      return new DroverError('http_unreachable', `${at.host} is unreachable (${why})`, { cause: err, retryable: true, details: { host: at.host } });
+    };
     for (let hop = 0; ; hop++) {
       let res: Response;
       try {
         res = await this.fetch(url, { method: currentMethod, headers, ...(body === undefined ? {} : { body }), signal, redirect: 'manual' });
       } catch (err) {
-        if (this.options.signal?.aborted) throw this.options.signal.reason;
-        const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : (networkErrorCode(err) ?? (err as Error).message);
-        throw new DroverError('http_unreachable', `${url.host} is unreachable (${why})`, { cause: err, retryable: true, details: { host: url.host } });
+        throw failed(err, url);
       }
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         await res.body?.cancel().catch(() => undefined);
         if (hop >= MAX_REDIRECTS) throw new DroverError('http_unreachable', `${first.host} redirected more than ${MAX_REDIRECTS} times`, { details: { host: first.host } });
-        const next = new URL(location, url);
+        let next: URL;
+        try {
+          next = new URL(location, url);
+        } catch {
+          throw new DroverError('http_unreachable', `${url.host} redirected to a Location that is not a URL`, { details: { host: url.host } });
+        }
+        if (next.username || next.password) throw new DroverError('http_not_allowed', `${url.host} redirected to a URL carrying a user name or password; not followed`, { details: { host: url.host } });
         if (!allowedBy(this.options.allow, next)) throw notAllowed(next, `${url.host} redirected to`);
+        if (url.protocol === 'https:' && next.protocol === 'http:') {
+          throw new DroverError('http_not_allowed', `${url.host} redirected from https to plain http (${next.host}); not followed, so nothing goes out unencrypted`, { details: { host: next.host, scheme: 'http' } });
+        }
         // As browsers and fetch do: 303 (and 301/302 after a POST) continue as a GET without the body.
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && currentMethod === 'POST')) {
           currentMethod = currentMethod === 'HEAD' ? 'HEAD' : 'GET';
           body = undefined;
         }
-        // Credentials meant for one host never follow a redirect to another.
-        if (next.host !== url.host) for (const h of Object.keys(headers)) if (/^(authorization|cookie|proxy-authorization)$/i.test(h)) delete headers[h];
+        // Credentials meant for one origin never follow a redirect to another, whatever the header is called.
+        if (next.origin !== url.origin) for (const h of Object.keys(headers)) if (!CROSS_ORIGIN_HEADERS.test(h)) delete headers[h];
         url = next;
         continue;
       }
-      const { text, tooLarge, bytes } = await readBounded(res, this.options.maxResponseBytes);
+      let read: Awaited<ReturnType<typeof readBounded>>;
+      try {
+        read = await readBounded(res, this.options.maxResponseBytes);
+      } catch (err) {
+        // A body that trickles past the timeout, or a connection cut mid-answer.
+        throw failed(err, url);
+      }
+      const { text, tooLarge, bytes } = read;
       if (tooLarge) {
         throw new DroverError('http_too_large', `the answer from ${url.host} is larger than ${this.options.maxResponseBytes} bytes (http.maxResponseBytes)`, { details: { host: url.host, bytes } });
       }
