@@ -63,6 +63,8 @@ export class Schedules {
   readonly scheduler: ScheduleScheduler;
   readonly firing: ScheduleFire;
   private worker: Worker<ScheduleJobData> | undefined;
+  private stopFollowing: (() => void) | undefined;
+  private reconciling: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: SchedulesDeps) {
     this.scheduler = new ScheduleScheduler({
@@ -92,8 +94,9 @@ export class Schedules {
    * Reconciles, reports each schedule the policy does not allow (each of its
    * fires will be refused and audited), then takes fires. Several processes may run it.
    */
-  async start(options: { concurrency?: number } = {}): Promise<ScheduleStatus[]> {
+  async start(options: { concurrency?: number; reconcileEveryMs?: number } = {}): Promise<ScheduleStatus[]> {
     await this.reconcile();
+    this.followRedis(options.reconcileEveryMs ?? 60_000);
     const statuses = await this.list();
     for (const s of statuses) {
       for (const c of s.clusters) {
@@ -113,6 +116,30 @@ export class Schedules {
       await this.worker.waitUntilReady();
     }
     return statuses;
+  }
+
+  /**
+   * Reconciles again whenever the queue's connection to Redis is ready again,
+   * and every `everyMs`: a Redis that came back without its data (no
+   * persistence, a failover to a replica behind) has lost the job schedulers,
+   * and nothing else would register them before Drover restarts.
+   */
+  private followRedis(everyMs: number): void {
+    if (this.stopFollowing) return;
+    const again = () => {
+      this.reconciling = this.reconciling
+        .then(() => this.reconcile())
+        .catch((err: unknown) => this.deps.logger.warn({ err: asDroverError(err).message }, 'cannot reconcile the schedules now; will try again'));
+    };
+    // BullMQ's backend says 'ready' each time its connection is (again).
+    const client = this.scheduler.queue.getBackend();
+    client.on('ready', again);
+    const timer = setInterval(again, everyMs);
+    timer.unref();
+    this.stopFollowing = () => {
+      client.off('ready', again);
+      clearInterval(timer);
+    };
   }
 
   /** One fire: the schedule as the runbooks now define it, due at the time BullMQ scheduled the job for. */
@@ -174,6 +201,9 @@ export class Schedules {
 
   /** Stops taking fires (a fire in progress finishes) and closes the queue. */
   async close(): Promise<void> {
+    this.stopFollowing?.();
+    this.stopFollowing = undefined;
+    await this.reconciling;
     await this.worker?.close();
     this.worker = undefined;
     await this.scheduler.close();
