@@ -84,6 +84,7 @@ export class Schedules {
   /** Job schedulers in line with the runbooks now loaded (at start-up, and after a reload). */
   async reconcile(): Promise<ReconcileResult> {
     const result = await this.scheduler.reconcile(this.specs());
+    await this.deps.redis.set(this.registeredKey(), new Date().toISOString());
     for (const id of result.removed) await this.deps.state.forget(id);
     const changed = result.added.length + result.updated.length + result.removed.length;
     if (changed) this.deps.logger.info(result, 'schedules reconciled');
@@ -118,17 +119,26 @@ export class Schedules {
     return statuses;
   }
 
+  /** Set by every reconcile: a Redis without it has lost its data (and the job schedulers with it). */
+  private registeredKey(): string {
+    return `${this.deps.prefix}:schedules-registered:${this.scheduler.queue.name}`;
+  }
+
   /**
-   * Reconciles again whenever the queue's connection to Redis is ready again,
-   * and every `everyMs`: a Redis that came back without its data (no
-   * persistence, a failover to a replica behind) has lost the job schedulers,
-   * and nothing else would register them before Drover restarts.
+   * Whenever the queue's connection to Redis is ready again, and every
+   * `everyMs`: a Redis that came back without its data (no persistence, a
+   * failover to a replica behind) has lost the job schedulers, and nothing
+   * else would register them before Drover restarts, so they are reconciled.
+   * Only then: processes with other runbooks (a rolling upgrade) would
+   * otherwise undo each other's schedules every minute.
    */
   private followRedis(everyMs: number): void {
     if (this.stopFollowing) return;
     const again = () => {
       this.reconciling = this.reconciling
-        .then(() => this.reconcile())
+        .then(async () => {
+          if (!(await this.deps.redis.exists(this.registeredKey()))) await this.reconcile();
+        })
         .catch((err: unknown) => this.deps.logger.warn({ err: asDroverError(err).message }, 'cannot reconcile the schedules now; will try again'));
     };
     // BullMQ's backend says 'ready' each time its connection is (again).
