@@ -1,3 +1,4 @@
+import { getNextMillis } from 'bullmq';
 import { RunbookRegistry } from '../../../src/runbook/registry.js';
 import { defineRunbook, z } from '../../../src/sdk/index.js';
 import type { ScheduleTrigger } from '../../../src/runbook/types.js';
@@ -103,6 +104,29 @@ describe('cron in a time zone', () => {
     expect(nextFire('0 3 * * *', 'Europe/Paris', new Date('2026-07-06T12:00:00Z'))?.toISOString()).toBe('2026-07-07T01:00:00.000Z');
     expect(localTime(new Date('2026-12-07T02:00:00Z'), 'Europe/Paris')).toBe('2026-12-07 03:00 GMT+1');
     expect(localTime(new Date('2026-12-07T02:00:05Z'), 'UTC')).toBe('2026-12-07 02:00:05 UTC');
+  });
+
+  it("on daylight saving days, as BullMQ's scheduler fires (docs/schedules.md): a skipped time runs an hour later, a repeated one once", () => {
+    const paris = (cron: string, after: string, n = 3) => {
+      const ours: string[] = [];
+      const bullmq: string[] = [];
+      let a = Date.parse(after);
+      let b = a;
+      for (let i = 0; i < n; i++) {
+        a = nextFire(cron, 'Europe/Paris', new Date(a))?.getTime() ?? NaN;
+        b = getNextMillis(b, { pattern: cron, tz: 'Europe/Paris' }) ?? NaN;
+        ours.push(localTime(new Date(a), 'Europe/Paris'));
+        bullmq.push(localTime(new Date(b), 'Europe/Paris'));
+      }
+      expect(bullmq).toEqual(ours);
+      return ours;
+    };
+    // 2027-03-28: 02:00 becomes 03:00, so 02:30 does not exist that day: the fire is at 03:30.
+    expect(paris('30 2 * * *', '2027-03-27T12:00:00Z')).toEqual(['2027-03-28 03:30 GMT+2', '2027-03-29 02:30 GMT+2', '2027-03-30 02:30 GMT+2']);
+    // 2026-10-25: 02:30 happens twice; a daily schedule fires at the first.
+    expect(paris('30 2 * * *', '2026-10-24T12:00:00Z')).toEqual(['2026-10-25 02:30 GMT+2', '2026-10-26 02:30 GMT+1', '2026-10-27 02:30 GMT+1']);
+    // An hourly one fires in both 02:00 hours.
+    expect(paris('0 * * * *', '2026-10-24T23:30:00Z')).toEqual(['2026-10-25 02:00 GMT+2', '2026-10-25 02:00 GMT+1', '2026-10-25 03:00 GMT+1']);
   });
 
   it('counts the fires a late one stands for', () => {
