@@ -47,3 +47,21 @@ export async function ensureLocalRedis(url: string, pathEnv: string | undefined,
     }
   }
 }
+
+/**
+ * Stops a redis-server ensureLocalRedis started, and waits for it to exit (at
+ * most `timeoutMs`, then SIGKILL): a process that exits first leaves it to be
+ * reaped by an init that may never do so (a zombie in many containers).
+ */
+export async function stopLocalRedis(child: ChildProcess | undefined, timeoutMs = 5000): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  if ((await Promise.race([exited, late])) === 'late') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  clearTimeout(timer);
+}

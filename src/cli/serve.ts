@@ -4,7 +4,7 @@ import { listen } from '../http/listen.js';
 import { DroverError } from '../errors.js';
 import type { CommandDeps } from './deps.js';
 import { configFrom, openRuntime, type Runtime } from './runtime.js';
-import { ensureLocalRedis } from './local-redis.js';
+import { ensureLocalRedis, stopLocalRedis } from './local-redis.js';
 import { runTerminalChat } from '../chat/terminal-chat.js';
 import { slackSettingsFrom } from '../app.js';
 import { startHints } from './start-hints.js';
@@ -110,7 +110,7 @@ export async function serve(deps: CommandDeps, options: ServeOptions): Promise<v
     await rt?.close();
     if (redis && !rt) redis.disconnect();
     if (redis && rt) await redis.quit().catch(() => undefined);
-    child?.kill();
+    await stopLocalRedis(child);
   }
 }
 

@@ -13,7 +13,7 @@ export function registerRunbooksTestCommand(runbooks: Command, deps: CommandDeps
     .action(async (ids: string[], opts: { dir?: string }) => {
       const config = configFrom(deps);
       const dir = resolve(deps.cwd, opts.dir ?? config.runbooks.dir);
-      const [{ findRunbookTests }, { runTests }, { ensureLocalRedis }, { hostModules }] = await Promise.all([
+      const [{ findRunbookTests }, { runTests }, { ensureLocalRedis, stopLocalRedis }, { hostModules }] = await Promise.all([
         import('../runbook-tests/find-tests.js'),
         import('../runbook-tests/run-tests.js'),
         import('../local-redis.js'),
@@ -43,7 +43,7 @@ export function registerRunbooksTestCommand(runbooks: Command, deps: CommandDeps
         });
         if (code !== 0) setExit(EXIT.failed);
       } finally {
-        child?.kill();
+        await stopLocalRedis(child);
       }
     });
 }
