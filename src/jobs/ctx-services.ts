@@ -48,6 +48,7 @@ export function ctxServicesFrom(config: Pick<Config, 'prometheus' | 'http'>, io:
       cluster: args.cluster,
       connection: prometheusFor(config.prometheus, args.cluster),
       signal: args.signal,
+      ...(args.scrub ? { scrub: args.scrub } : {}),
       onQuery: async (record) => {
         await args.audit.append({ type: 'prometheus.query', runId: args.runId, ...record });
       },

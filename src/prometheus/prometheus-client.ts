@@ -5,8 +5,9 @@
  * and one audit record per query.
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
-import { DroverError, networkErrorCode } from '../errors.js';
+import { DroverError } from '../errors.js';
 import { readBounded } from '../outbound/read-bounded.js';
+import { fetchFailure } from '../outbound/request-checks.js';
 import type { PrometheusConnection } from './settings.js';
 import type { PromQueryOptions, PromQueryRecord, PromQueryResult, PromRangeOptions, PromSample, PromSeries, PrometheusOps } from './types.js';
 
@@ -20,6 +21,35 @@ export interface CreatePrometheusOptions {
   signal?: AbortSignal;
   fetch?: typeof fetch;
   readFile?: (path: string) => Promise<string>;
+  /** Removes the run's secret values from the PromQL the audit records. */
+  scrub?: (text: string) => string;
+}
+
+/** Longest stretch of a server's own words (its `error`) put in a message. */
+const MAX_SERVER_WORDS = 300;
+
+/** A server's words for a message: bounded, and without the credentials it may echo back. */
+function serverWords(text: string, secrets: readonly string[]): string {
+  let words = text;
+  for (const secret of secrets) if (secret) words = words.split(secret).join('[redacted]');
+  return words.length > MAX_SERVER_WORDS ? `${words.slice(0, MAX_SERVER_WORDS)}… (${words.length} characters)` : words;
+}
+
+/** What of an Authorization header a server might echo back: the whole, the token, a Basic password. */
+function credentialLiterals(authorization: string | undefined): string[] {
+  if (!authorization) return [];
+  const [scheme, value = ''] = authorization.split(' ', 2);
+  const literals = [authorization, value];
+  if (scheme === 'Basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    literals.push(decoded, decoded.slice(decoded.indexOf(':') + 1));
+  }
+  return literals.filter((l) => l.length >= 4).sort((x, y) => y.length - x.length);
+}
+
+/** A shape that is not a query result (a proxy, another API, a broken server): said in words, not as a TypeError. */
+function notAResult(server: string, err: unknown): DroverError {
+  return new DroverError('prometheus_unreachable', `${server} answered something that is not a Prometheus query result; check that the URL is Prometheus's HTTP API`, { cause: err, details: { server } });
 }
 
 /** `https://prom.example:9090/prefix`: what the audit and messages name, never credentials or a query string. */
@@ -140,6 +170,10 @@ class PrometheusClient implements PrometheusOps {
     } catch (err) {
       throw new DroverError('prometheus_unreachable', `cannot read the Prometheus credentials file named in ${connection.source}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: err });
     }
+    // fetch refuses such a header by quoting it, token and all.
+    if (/[\r\n\0]/.test(headers.Authorization ?? '')) {
+      throw new DroverError('prometheus_unreachable', `the Prometheus credentials in ${connection.source} hold a line break or NUL (a token file of two lines?); the value is not shown`);
+    }
     return headers;
   }
 
@@ -160,13 +194,19 @@ class PrometheusClient implements PrometheusOps {
     }
     const started = performance.now();
     const server = serverLabel(connection.url);
-    const base = { cluster, server, query: promql, kind: partial.kind ?? 'instant', ...partial } as const;
+    const base = { cluster, server, query: this.options.scrub ? this.options.scrub(promql) : promql, kind: partial.kind ?? 'instant', ...partial } as const;
     try {
-      const result = await this.request(connection, endpoint, { ...params, timeout: `${Math.max(1, Math.floor(connection.timeoutMs / 1000))}s` }, promql).then(convert);
+      const data = await this.request(connection, endpoint, { ...params, timeout: `${Math.max(1, Math.floor(connection.timeoutMs / 1000))}s` }, promql);
+      let result: R;
+      try {
+        result = convert(data);
+      } catch (err) {
+        throw err instanceof DroverError ? err : notAResult(server, err);
+      }
       await this.options.onQuery?.({ ...base, outcome: 'succeeded', resultType: result.resultType, series: seriesCount(result), durationMs: Math.round(performance.now() - started) });
       return result;
     } catch (err) {
-      const e = err instanceof DroverError ? err : new DroverError('prometheus_unreachable', `Prometheus at ${server} failed: ${(err as Error).message}`, { cause: err, retryable: true });
+      const e = err instanceof DroverError ? err : new DroverError('prometheus_unreachable', `Prometheus at ${server} failed (${fetchFailure(err)})`, { cause: err, retryable: true });
       await this.options.onQuery?.({ ...base, outcome: 'failed', errorCode: e.code, durationMs: Math.round(performance.now() - started) });
       throw e;
     }
@@ -175,42 +215,61 @@ class PrometheusClient implements PrometheusOps {
   private async request(connection: PrometheusConnection, endpoint: string, params: Record<string, string>, promql: string): Promise<{ resultType?: string; result?: unknown }> {
     const server = serverLabel(connection.url);
     const url = `${connection.url.replace(/\/+$/, '')}/api/v1/${endpoint}`;
+    const parsed = new URL(connection.url);
+    if (parsed.username || parsed.password) {
+      // fetch would refuse it by quoting the whole URL, password and all.
+      throw new DroverError('prometheus_unreachable', `the URL in ${connection.source}.url carries a user name or password; set ${connection.source}.username and password instead (the URL is not shown)`, { details: { server } });
+    }
+    const headers = await this.headers(connection);
+    const secrets = credentialLiterals(headers.Authorization);
     const timeout = AbortSignal.timeout(connection.timeoutMs);
     const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
+    const unreachable = (err: unknown): unknown => {
+      if (err instanceof DroverError) return err;
+      if (this.options.signal?.aborted) return this.options.signal.reason;
+      const why = timeout.aborted ? `no answer within ${connection.timeoutMs} ms` : fetchFailure(err);
+      return new DroverError('prometheus_unreachable', `Prometheus at ${server} is unreachable (${why}); check ${connection.source}.url`, { cause: err, retryable: true, details: { server } });
+    };
     let response: Response;
     try {
       // POST with a form: a long PromQL never meets a URL length limit, and stays out of proxies' access logs.
       response = await this.fetch(url, {
         method: 'POST',
-        headers: { ...(await this.headers(connection)), 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(params).toString(),
         signal,
         redirect: 'error',
       });
     } catch (err) {
-      if (err instanceof DroverError) throw err;
-      if (this.options.signal?.aborted) throw this.options.signal.reason;
-      const why = timeout.aborted ? `no answer within ${connection.timeoutMs} ms` : (networkErrorCode(err) ?? (err as Error).message);
-      throw new DroverError('prometheus_unreachable', `Prometheus at ${server} is unreachable (${why}); check ${connection.source}.url`, { cause: err, retryable: true, details: { server } });
+      throw unreachable(err);
     }
-    const { text, tooLarge } = await readBounded(response, connection.maxResponseBytes);
+    let read: Awaited<ReturnType<typeof readBounded>>;
+    try {
+      read = await readBounded(response, connection.maxResponseBytes);
+    } catch (err) {
+      // An answer that trickles past the timeout, or a connection cut mid-answer.
+      throw unreachable(err);
+    }
+    const { text, tooLarge } = read;
     if (tooLarge) {
       throw new DroverError('prometheus_bad_query', `Prometheus's answer to \`${promql}\` is larger than ${connection.maxResponseBytes} bytes; aggregate the query (sum by, topk) so it returns fewer series`, { details: { server } });
     }
-    let body: { status?: string; data?: { resultType?: string; result?: unknown }; errorType?: string; error?: string } = {};
+    let body: { status?: string; data?: { resultType?: string; result?: unknown }; errorType?: string; error?: unknown } = {};
     try {
-      body = JSON.parse(text) as typeof body;
+      const parsed = JSON.parse(text) as unknown;
+      if (parsed && typeof parsed === 'object') body = parsed;
     } catch {
       // A proxy's HTML error page: described by its status below.
     }
+    const said = body.error === undefined ? undefined : serverWords(typeof body.error === 'string' ? body.error : JSON.stringify(body.error), secrets);
     if (response.status === 401 || response.status === 403) {
       throw new DroverError('prometheus_unreachable', `Prometheus at ${server} refused Drover's credentials (HTTP ${response.status}); check the token or password in ${connection.source}`, { details: { server, status: response.status } });
     }
     if (response.status === 400 || response.status === 422 || body.errorType === 'bad_data') {
-      throw new DroverError('prometheus_bad_query', `Prometheus cannot run \`${promql}\`: ${body.error ?? `HTTP ${response.status}`}`, { details: { server, status: response.status, errorType: body.errorType } });
+      throw new DroverError('prometheus_bad_query', `Prometheus cannot run \`${promql}\`: ${said ?? `HTTP ${response.status}`}`, { details: { server, status: response.status, errorType: body.errorType } });
     }
-    if (!response.ok || body.status !== 'success' || !body.data) {
-      const why = body.error ?? `HTTP ${response.status}`;
+    if (!response.ok || body.status !== 'success' || !body.data || typeof body.data !== 'object') {
+      const why = said ?? `HTTP ${response.status}`;
       const timedOut = body.errorType === 'timeout' || response.status === 503;
       throw new DroverError('prometheus_unreachable', `Prometheus at ${server} did not answer the query: ${why}`, { retryable: timedOut || response.status >= 500, details: { server, status: response.status } });
     }

@@ -8,7 +8,10 @@ import { durationSchema } from '../config/duration-schema.js';
 
 const connectionFields = {
   /** Base URL of the Prometheus HTTP API, e.g. `http://prometheus.monitoring:9090` (a path prefix is kept). */
-  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'must not carry a user name or password: set username and password (or passwordFile) instead')
+    .optional(),
   /** Sent as `Authorization: Bearer …`. */
   bearerToken: z.string().min(1).optional(),
   /** Or a file holding the token (a mounted Secret), read at each query so a rotated token is picked up. */
