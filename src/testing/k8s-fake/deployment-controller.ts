@@ -6,6 +6,7 @@
 import { asObject, canonicalJson, clone, deepEqual, getPath, isObject, stringMap, type JsonObject } from './json.js';
 import { matchesSelectorObject, type LabelSelectorObject } from './label-selector.js';
 import { controllerRef, controllerUidOf, fnv32a, newUid, safeEncode, timestamp } from './meta.js';
+import { syncDisruptionBudgets } from './disruption-controller.js';
 import { podForReplicaSet } from './pod-factory.js';
 import { requireResource } from './resources.js';
 import type { ObjectStore } from './store.js';
@@ -21,6 +22,9 @@ const DEPLOYMENTS = requireResource('deployments');
 const REPLICASETS = requireResource('replicasets');
 const PODS = requireResource('pods');
 const NODES = requireResource('nodes');
+
+/** Writes after which the disruption controller recomputes the namespace's PodDisruptionBudgets. */
+const DISRUPTION_TRIGGERS = new Set(['pods', 'replicasets', 'deployments', 'poddisruptionbudgets']);
 
 export interface ControllerDeps {
   store: ObjectStore;
@@ -89,13 +93,16 @@ export class DeploymentController {
     const subject = obj ?? old;
     if (!subject || !this.deps.enabled) return;
     if (resource === 'deployments' && obj) this.reconcile(obj.metadata.namespace ?? '', obj.metadata.name ?? '', keepStatus);
-    if (!this.deps.managePods) return;
-    if (resource === 'replicasets' && obj) this.syncPods(obj);
-    if (resource === 'pods') {
-      const ownerUid = controllerUidOf(subject);
-      const rs = this.deps.store.list(REPLICASETS, subject.metadata.namespace, (r) => r.metadata.uid === ownerUid)[0];
-      if (rs) this.syncPods(rs);
+    if (this.deps.managePods) {
+      if (resource === 'replicasets' && obj) this.syncPods(obj);
+      if (resource === 'pods') {
+        const ownerUid = controllerUidOf(subject);
+        const rs = this.deps.store.list(REPLICASETS, subject.metadata.namespace, (r) => r.metadata.uid === ownerUid)[0];
+        if (rs) this.syncPods(rs);
+      }
     }
+    // Last, so the budgets count the pods the controllers just made.
+    if (DISRUPTION_TRIGGERS.has(resource)) syncDisruptionBudgets(this.deps.store, subject.metadata.namespace ?? '');
   }
 
   /** ReplicaSets this deployment controls, adopting matching orphans as the real controller does. */

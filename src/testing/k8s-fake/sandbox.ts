@@ -2,7 +2,8 @@
  * The sandbox cluster Drover starts against when there is no kubeconfig:
  * namespace `demo` with deployments `web` (3 pods over two nodes) and `api`
  * (2 pods, one crash-looping since its release 1.4.2, revision 2; revision 1,
- * 1.4.1, is there to roll back to), a bare pod `debug-shell`, events and logs;
+ * 1.4.1, is there to roll back to), a PodDisruptionBudget keeping 2 of web's
+ * pods up (drain-node honours it), a bare pod `debug-shell`, events and logs;
  * plus the alert-runbook examples of sandbox-alerts.ts (HPA shop/web at its
  * max, PVCs demo/data and demo/logs, the failed Job demo/nightly-report).
  */
@@ -45,6 +46,20 @@ function previousRelease(d: KubeObject, current: KubeObject, image: string, uid:
   return rs;
 }
 
+/**
+ * A PodDisruptionBudget keeping 2 of the deployment's 3 pods up, with the
+ * status the disruption controller computes (the fake keeps it current).
+ */
+function webBudget(d: KubeObject, created: string): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: d.metadata.name, namespace: d.metadata.namespace, uid: '00000000-0000-4000-8000-000000000301', generation: 1, creationTimestamp: created },
+    spec: { minAvailable: 2, selector: { matchLabels: { app: d.metadata.name ?? '' } } },
+    status: { observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 },
+  };
+}
+
 /** The sandbox objects, deterministic names and uids; timestamps relative to `now`. */
 export function sandboxSeed(now: Date = new Date()): KubeObject[] {
   const created = timestamp(new Date(now.getTime() - 3 * 24 * 3600 * 1000));
@@ -79,6 +94,7 @@ export function sandboxSeed(now: Date = new Date()): KubeObject[] {
     ...webPods,
     ...apiPods,
     debug,
+    webBudget(web, created),
     event('scale1', web, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${webRs.metadata.name} to 3`, 'deployment-controller', created),
     event('sched1', webPods[2] as KubeObject, 'Normal', 'Scheduled', `Successfully assigned demo/${webPods[2]?.metadata.name} to node-b`, 'default-scheduler', created),
     event('pulled1', webPods[2] as KubeObject, 'Normal', 'Pulled', 'Container image "nginx:1.27" already present on machine', 'kubelet', created),

@@ -41,7 +41,8 @@ describe.each([['1.31', 'v1'] as const, ['1.20', 'v1beta1'] as const])('on the f
   const ops = (dryRun = false): K8sOps => createK8sOps({ cluster: 'test', kubeConfig: fake.kubeConfig(), dryRun });
 
   beforeEach(async () => {
-    fake = await startK8sFake({ kubernetesVersion: version, keepTerminatingPods: true });
+    // No controllers, as kube-apiserver alone: the budgets keep the status each test gives them.
+    fake = await startK8sFake({ kubernetesVersion: version, keepTerminatingPods: true, controllers: false });
     fake.seed(
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
       { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } },
@@ -102,6 +103,33 @@ describe.each([['1.31', 'v1'] as const, ['1.20', 'v1beta1'] as const])('on the f
     expect(await ops().evictPod('shop', 'absent')).toMatchObject({ outcome: 'gone', change: { summary: 'evict Pod shop/absent: already gone' } });
     expect(await ops().evictPod('shop', 'web-2', { uid: 'another-uid' })).toMatchObject({ outcome: 'gone' });
     expect(fake.get('pods', 'shop', 'web-2')!.metadata.deletionTimestamp).toBeUndefined();
+  });
+});
+
+describe('with the controllers: the disruption controller keeps the budget\'s status, so a drain proceeds as replacements become ready', () => {
+  test('each eviction takes the one disruption allowed; the replacement gives it back', async () => {
+    const fake = await startK8sFake({ managePods: true });
+    try {
+      fake.seed(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: 'shop' },
+          spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { nodeName: NODE, containers: [{ name: 'main', image: 'web:1' }] } } },
+        },
+      );
+      const ops = createK8sOps({ cluster: 'test', kubeConfig: fake.kubeConfig(), dryRun: false });
+      await ops.apply({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'shop' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } } });
+      const status = () => fake.get('poddisruptionbudgets', 'shop', 'web')!.status;
+      expect(status()).toEqual({ observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 });
+      const pods = fake.list('pods', 'shop').map((p) => p.metadata.name!);
+      for (const name of pods.slice(0, 2)) expect(await ops.evictPod('shop', name)).toMatchObject({ outcome: 'evicted' });
+      expect(status()).toMatchObject({ disruptionsAllowed: 1, currentHealthy: 3, expectedPods: 3 });
+    } finally {
+      await fake.stop();
+    }
   });
 });
 
