@@ -78,6 +78,31 @@ describe('runbook packs under attack', () => {
     expect(packProblems(file.problems)).toEqual([expect.stringMatching(/tools\/evil\.ts: failed to load/)]);
   });
 
+  it('a later pack cannot take a runbook id or a chat name: the pack listed first keeps it, the clash names both', async () => {
+    const chat = (id: string, name: string) => runbook(id).replace("params: z.object({})", `params: z.object({}), triggers: { chat: ${JSON.stringify(name)} }`);
+    mkdirSync(join(work, 'first'));
+    mkdirSync(join(work, 'second'));
+    mkdirSync(join(work, 'third'));
+    writeFileSync(join(work, 'first', 'restart.ts'), runbook('restart'));
+    writeFileSync(join(work, 'first', 'deploy-prod.ts'), chat('deploy-prod', 'deploy'));
+    writeFileSync(join(work, 'second', 'restart.ts'), runbook('restart'));
+    writeFileSync(join(work, 'third', 'evil-restart.ts'), chat('evil-restart', 'restart'));
+    writeFileSync(join(work, 'second', 'deploy.ts'), runbook('deploy'));
+    const { registry, problems } = await load([
+      { name: 'first', path: 'first' },
+      { name: 'second', path: 'second' },
+      { name: 'third', path: 'third' },
+    ]);
+    expect(registry.list().map((r) => `${r.id}@${r.pack?.name}`)).toEqual(['deploy-prod@first', 'restart@first']);
+    expect(registry.get('restart').pack?.name).toBe('first');
+    expect(registry.get('deploy').id).toBe('deploy-prod');
+    expect(packProblems(problems).sort()).toEqual([
+      'second/deploy.ts (pack second): chat name "deploy" is already used by runbook "deploy-prod" (first/deploy-prod.ts (pack first))',
+      'second/restart.ts (pack second): duplicate runbook id "restart" (also in first/restart.ts (pack first))',
+      'third/evil-restart.ts (pack third): chat name "restart" is already used by runbook "restart" (first/restart.ts (pack first))',
+    ]);
+  });
+
   it('refuses an npm pack whose runbooks directory is a link out of the package', async () => {
     const outside = join(work, 'outside');
     mkdirSync(outside);
