@@ -61,7 +61,10 @@ function run(args: string[], options: GitPackOptions, cwd?: string): Promise<str
           .split('\n')
           .map((l) => l.trim())
           .find((l) => /^(fatal|error):/.test(l));
-        const why = said ?? ((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'git is not installed' : (err.message.split('\n')[0] ?? 'git failed'));
+        const timeoutMs = options.timeoutMs ?? 120_000;
+        const why = err.killed
+          ? `git ${args[0] ?? ''} did not finish within ${Math.round(timeoutMs / 1000)}s`
+          : (said ?? ((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'git is not installed' : (err.message.split('\n')[0] ?? 'git failed')));
         // The cause is execFile's error, whose message is the whole command line, the URL with its token: redacted too.
         const cause = new Error(withoutCredentials(err.message, options.url));
         reject(new GitPackError(withoutCredentials(why, options.url), { cause }));
@@ -110,7 +113,9 @@ export async function gitPackCheckout(options: GitPackOptions): Promise<string> 
     await run(['config', 'core.symlinks', 'false'], options, temp);
     try {
       await run(['fetch', '-q', '--no-tags', '--depth', '1', '--', options.url, options.commit], options, temp);
-    } catch {
+    } catch (err) {
+      // A host that does not answer (or a pack too big to fetch in time) would not answer the second fetch either.
+      if (err instanceof GitPackError && /did not finish within/.test(err.message)) throw err;
       // Servers that refuse a commit by sha: every branch and tag, then the commit must be among them.
       await run(['fetch', '-q', '--', options.url, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'], options, temp);
     }

@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPacks, type PacksSettings } from '../../../../src/runbook/packs/load-packs.js';
@@ -47,6 +49,25 @@ describe('runbook packs under attack', () => {
     const { problems } = await load([{ name: 'team', git: url, commit }]);
     expect(packProblems(problems)).toHaveLength(1);
     expect(problems.join('\n')).not.toContain('s3cretTOKEN');
+  });
+
+  it('gives up on a host that does not answer after one timeout, not two, saying so without the token', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const err = await gitPackCheckout({ cacheDir: join(work, 'c'), name: 'x', url: `http://user:s3cretTOKEN@127.0.0.1:${port}/r.git`, commit, env, timeoutMs: 1500 }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err?.message).toBe('git fetch did not finish within 2s');
+      expect(String((err?.cause as Error | undefined)?.message)).not.toContain('s3cretTOKEN');
+      expect(Date.now() - started).toBeLessThan(2900);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 
   it('loads a commit that only another branch has', async () => {
