@@ -80,7 +80,8 @@ export default defineRunbook({
   risk: 'low',
   rateLimit: { maxRuns: 6, window: '1h' },
   timeout: '2m',
-  concurrencyKey: (p) => `diagnostics/${p.namespace}/${p.pod ?? p.deployment ?? ''}`,
+  // The keys delete-pod and the deployment runbooks use: one alert triggering both runs them one at a time, not at once.
+  concurrencyKey: (p) => (p.pod !== undefined ? `pod/${p.namespace}/${p.pod}` : `deployment/${p.namespace}/${p.deployment ?? ''}`),
   async run(ctx, { namespace, pod, deployment }) {
     if ((pod === undefined) === (deployment === undefined)) {
       throw new RunbookRefusal('Give either a pod or a deployment to capture diagnostics of (not both, not neither).');
