@@ -15,6 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { DroverError } from '../errors.js';
 import { toDroverError, type CallTarget } from './api-errors.js';
+import { checkPathSegments } from './path-segment.js';
 import type { ApiCallObserver, K8sHooks } from './types.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -104,6 +105,8 @@ export class ApiCaller {
 
   /** Sends the request and returns the body and HTTP status; throws a DroverError. */
   async call<T>(target: Omit<CallTarget, 'cluster'>, send: Send<T>, contentType?: string): Promise<{ data: T; status: number }> {
+    // Before anything is sent: `..` as a name reaches another object once the URL is normalised.
+    checkPathSegments(target);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     // Kept to name the path in errors; read at failure time, after any later middleware rewrote it.
     let request: RequestContext | undefined;

@@ -34,6 +34,10 @@ const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
   strategic: PatchStrategy.StrategicMergePatch,
 };
 
+/** `v1`, `apps/v1`, `example.com/v1beta1`: a DNS subdomain group and a version (a DNS label, as a CRD's versions are). */
+const API_VERSION = /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[a-z](?:[-a-z0-9]*[a-z0-9])?$/;
+const KIND = /^[A-Za-z][A-Za-z0-9]*$/;
+
 function paramsInvalid(message: string): DroverError {
   return new DroverError('params_invalid', message);
 }
@@ -59,6 +63,11 @@ export class GenericOps {
 
   private async served(apiVersion: string, kind: string, namespace: string | undefined, forName: boolean): Promise<ServedKind> {
     if (!apiVersion || !kind) throw paramsInvalid('an object needs an apiVersion (such as apps/v1) and a kind (such as Deployment)');
+    // Both go into URL paths (discovery's, then the object's): nothing but a group/version and a kind's name.
+    if (typeof apiVersion !== 'string' || !API_VERSION.test(apiVersion)) {
+      throw paramsInvalid(`${JSON.stringify(String(apiVersion).slice(0, 80))} is not an apiVersion: a version (v1) or group/version (apps/v1, example.com/v1beta1)`);
+    }
+    if (typeof kind !== 'string' || !KIND.test(kind)) throw paramsInvalid(`${JSON.stringify(String(kind).slice(0, 80))} is not a kind: letters and digits, such as ConfigMap`);
     const served = await this.discovery.resource(apiVersion, kind);
     if (served.namespaced && forName && !namespace) {
       throw paramsInvalid(`${kind} is a namespaced kind: say which namespace (options.namespace or metadata.namespace)`);
