@@ -1,7 +1,7 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { asDroverError } from '../errors.js';
-import type { RunRecord } from '../jobs/run-record.js';
+import { isTerminal, type RunRecord } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
 import type { Policy } from '../policy/index.js';
 import type { RunbookRegistry } from '../runbook/registry.js';
@@ -85,7 +85,7 @@ export class Schedules {
   async reconcile(): Promise<ReconcileResult> {
     const result = await this.scheduler.reconcile(this.specs());
     await this.deps.redis.set(this.registeredKey(), new Date().toISOString());
-    for (const id of result.removed) await this.deps.state.forget(id);
+    for (const id of result.removed) await this.forgetUnlessRunning(id);
     const changed = result.added.length + result.updated.length + result.removed.length;
     if (changed) this.deps.logger.info(result, 'schedules reconciled');
     return result;
@@ -117,6 +117,19 @@ export class Schedules {
       await this.worker.waitUntilReady();
     }
     return statuses;
+  }
+
+  /**
+   * Forgets a removed schedule, unless a run it started is unfinished: an edit
+   * that brings the schedule back must still see that run, or its next fire
+   * would stack a second one.
+   */
+  private async forgetUnlessRunning(id: string): Promise<void> {
+    for (const entry of (await this.deps.state.read(id)).values()) {
+      const run = entry.runId ? await this.deps.store.get(entry.runId) : undefined;
+      if (run && !isTerminal(run.state)) return;
+    }
+    await this.deps.state.forget(id);
   }
 
   /** Set by every reconcile: a Redis without it has lost its data (and the job schedulers with it). */
