@@ -1,6 +1,7 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ModuleImporter, RunbookRegistry } from '../registry.js';
+import { DroverError } from '../../errors.js';
+import { RunbookRegistry, type ModuleImporter } from '../registry.js';
 import type { Runbook } from '../types.js';
 import { loadPackRunbooks } from './load-packs.js';
 import type { ResolvedPack } from './resolve-pack.js';
@@ -56,19 +57,26 @@ export function watchPacks(options: WatchOptions): RunbookWatcher {
 
   async function reload(): Promise<void> {
     const before = new Map(options.registry.list().map((rb) => [rb.id, rb]));
-    const { registry: next, problems } = await loadPackRunbooks(options.packs, options.importer, options.displayRoot);
-    const loadedSources = new Set(next.list().map((rb) => rb.source));
+    const { registry: loaded, problems } = await loadPackRunbooks(options.packs, options.importer, options.displayRoot);
+    const loadedSources = new Set(loaded.list().map((rb) => rb.source));
+    // A runbook whose file is still there but did not load: its last good version keeps serving, and keeps its id
+    // and chat name (added first): a later pack's runbook of the same id does not take over because this one broke.
+    const next = new RunbookRegistry();
     const kept: string[] = [];
     for (const old of before.values()) {
-      if (next.has(old.id) || loadedSources.has(old.source)) continue;
-      // Its file is still there but did not load: the last good version keeps serving.
-      if (old.source && existsSync(resolve(options.displayRoot, old.source))) {
-        try {
-          next.add(old);
-          kept.push(old.id);
-        } catch {
-          // Its id or chat name went to another runbook meanwhile: that one wins.
-        }
+      if (loadedSources.has(old.source) || !old.source || !existsSync(resolve(options.displayRoot, old.source))) continue;
+      try {
+        next.add(old);
+        kept.push(old.id);
+      } catch {
+        // Its id or chat name went to another kept runbook: the first keeps it.
+      }
+    }
+    for (const runbook of loaded.list()) {
+      try {
+        next.add(runbook);
+      } catch (err) {
+        problems.push(...(err instanceof DroverError ? (err.details.problems as string[]) : [String(err)]));
       }
     }
     const after = new Map(next.list().map((rb) => [rb.id, rb]));
