@@ -11,6 +11,8 @@ export const CHANGED_SECRET_VALUE = '<redacted: changed>';
 
 type Plain = Record<string, unknown>;
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 function isPlain(value: unknown): value is Plain {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -38,6 +40,9 @@ export function maskSecret(obj: unknown, compareWith?: unknown): unknown {
     const m = masked(secret[field], other[field], compareWith !== undefined);
     if (m) secret[field] = m;
   }
+  // `kubectl apply` leaves the whole manifest, values and all, in this annotation.
+  const meta = secret.metadata;
+  if (isPlain(meta) && isPlain(meta.annotations) && LAST_APPLIED in meta.annotations) meta.annotations[LAST_APPLIED] = SECRET_VALUE;
   return secret;
 }
 
