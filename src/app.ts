@@ -87,7 +87,7 @@ export interface DroverDeps {
   clusters?: ClusterRegistry;
   /** Builds ctx.k8s; defaults to the real client on `clusters`. */
   k8s?: K8sOpsFactory;
-  /** Builds ctx.prometheus and ctx.http; defaults to the configuration's `prometheus` and `http.allow`. */
+  /** Builds ctx.prometheus and ctx.http; defaults to the configuration's `prometheus` and `outbound.allow`. */
   services?: CtxServicesFactory;
   /** Checks cluster names at submission; defaults to `clusters`, else to live workers' announcements. */
   clusterResolver?: ClusterResolver;

@@ -40,7 +40,7 @@ export type ErrorCode =
   | 'prometheus_unreachable'
   /** Prometheus refused the query (PromQL syntax, a query it cannot run). */
   | 'prometheus_bad_query'
-  /** ctx.http was asked for a host (or a redirect went to one) not in http.allow. */
+  /** ctx.http was asked for a host (or a redirect went to one) not in outbound.allow. */
   | 'http_not_allowed'
   /** An outbound ctx.http request got no answer (network, timeout). */
   | 'http_unreachable'

@@ -18,7 +18,7 @@ const ENV_MAP: ReadonlyArray<{ name: string; path: string[]; list?: string }> = 
   { name: 'DROVER_REDIS_PREFIX', path: ['redis', 'prefix'] },
   { name: 'PORT', path: ['http', 'port'] },
   { name: 'DROVER_HTTP_HOST', path: ['http', 'host'] },
-  { name: 'DROVER_HTTP_ALLOW', path: ['http', 'allow'], list: ',' },
+  { name: 'DROVER_OUTBOUND_ALLOW', path: ['outbound', 'allow'], list: ',' },
   { name: 'PROMETHEUS_URL', path: ['prometheus', 'url'] },
   { name: 'PROMETHEUS_TOKEN', path: ['prometheus', 'bearerToken'] },
   { name: 'PROMETHEUS_TOKEN_FILE', path: ['prometheus', 'bearerTokenFile'] },

@@ -32,6 +32,12 @@ export const configSchema = z
       .object({
         port: z.coerce.number().int().min(0).max(65535).default(3000),
         host: z.string().default('0.0.0.0'),
+      })
+      .strict()
+      .default({ port: 3000, host: '0.0.0.0' }),
+    /** Where runbooks may call out with ctx.http (kept apart from `http`, Drover's own server). */
+    outbound: z
+      .object({
         /**
          * Hosts runbooks may call with ctx.http: `status.example.com` (https, 443),
          * `tickets.example.com:8443` (https), or `http://10.0.0.5:8080` (an origin with its scheme). Nothing else.
@@ -43,7 +49,7 @@ export const configSchema = z
         maxResponseBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
       })
       .strict()
-      .default({ port: 3000, host: '0.0.0.0', allow: [], timeout: 10_000, maxResponseBytes: 1024 * 1024 }),
+      .default({ allow: [], timeout: 10_000, maxResponseBytes: 1024 * 1024 }),
     /** The Prometheus ctx.prometheus queries (per cluster if need be); absent: runbooks' queries fail as prometheus_not_configured. */
     prometheus: prometheusSchema,
     clusters: z

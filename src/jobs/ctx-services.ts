@@ -40,9 +40,9 @@ export interface CtxServicesIo {
   readFile?: (path: string) => Promise<string>;
 }
 
-/** ctx.prometheus and ctx.http as the configuration says (`prometheus`, `http.allow`). */
-export function ctxServicesFrom(config: Pick<Config, 'prometheus' | 'http'>, io: CtxServicesIo = {}): CtxServicesFactory {
-  const allow = allowList(config.http.allow);
+/** ctx.prometheus and ctx.http as the configuration says (`prometheus`, `outbound.allow`). */
+export function ctxServicesFrom(config: Pick<Config, 'prometheus' | 'outbound'>, io: CtxServicesIo = {}): CtxServicesFactory {
+  const allow = allowList(config.outbound.allow);
   return (args) => {
     const prometheus = createPrometheusOps({
       cluster: args.cluster,
@@ -57,8 +57,8 @@ export function ctxServicesFrom(config: Pick<Config, 'prometheus' | 'http'>, io:
     const http = createHttpOps({
       allow,
       dryRun: args.dryRun,
-      timeoutMs: config.http.timeout,
-      maxResponseBytes: config.http.maxResponseBytes,
+      timeoutMs: config.outbound.timeout,
+      maxResponseBytes: config.outbound.maxResponseBytes,
       signal: args.signal,
       onRequest: async (record) => {
         await args.audit.append({ type: 'http.request', runId: args.runId, ...record });
@@ -74,5 +74,5 @@ export function ctxServicesFrom(config: Pick<Config, 'prometheus' | 'http'>, io:
 /** Nothing configured: queries fail as prometheus_not_configured, every host as http_not_allowed. */
 export const unconfiguredServices: CtxServicesFactory = ctxServicesFrom({
   prometheus: { timeout: 30_000, maxResponseBytes: 10 * 1024 * 1024, clusters: {} },
-  http: { port: 0, host: '127.0.0.1', allow: [], timeout: 10_000, maxResponseBytes: 1024 * 1024 },
+  outbound: { allow: [], timeout: 10_000, maxResponseBytes: 1024 * 1024 },
 });

@@ -1,5 +1,5 @@
 /**
- * `http.allow`: the hosts ctx.http may call. An entry is a host
+ * `outbound.allow`: the hosts ctx.http may call. An entry is a host
  * (`status.example.com`: https on 443), a host and port
  * (`tickets.example.com:8443`: https), or an origin with its scheme
  * (`http://127.0.0.1:8080`). Nothing else is reachable: no wildcard, no

@@ -1,5 +1,5 @@
 /**
- * ctx.http: outbound requests to the hosts `http.allow` lists, with a
+ * ctx.http: outbound requests to the hosts `outbound.allow` lists, with a
  * timeout, a bounded answer, redirects followed only while they stay on the
  * list, dry runs that send reads only (writes go into the plan), and one
  * audit record per request without bodies, headers or query strings.
@@ -39,7 +39,7 @@ function notAllowed(url: URL, why: string): DroverError {
   const origin = `${url.protocol}//${url.host}`;
   return new DroverError(
     'http_not_allowed',
-    `${why} ${origin}, which http.allow does not list; add "${url.protocol === 'https:' ? url.host : origin}" to http.allow in Drover's configuration if runbooks may call it`,
+    `${why} ${origin}, which outbound.allow does not list; add "${url.protocol === 'https:' ? url.host : origin}" to outbound.allow in Drover's configuration if runbooks may call it`,
     { details: { host: url.host, scheme: url.protocol.replace(/:$/, '') } },
   );
 }
@@ -169,7 +169,7 @@ class HttpClient implements HttpOps {
       }
       const { text, tooLarge, bytes } = read;
       if (tooLarge) {
-        throw new DroverError('http_too_large', `the answer from ${url.host} is larger than ${this.options.maxResponseBytes} bytes (http.maxResponseBytes)`, { details: { host: url.host, bytes } });
+        throw new DroverError('http_too_large', `the answer from ${url.host} is larger than ${this.options.maxResponseBytes} bytes (outbound.maxResponseBytes)`, { details: { host: url.host, bytes } });
       }
       const answerHeaders: Record<string, string> = {};
       res.headers.forEach((value, name) => (answerHeaders[name.toLowerCase()] = value));

@@ -1,6 +1,6 @@
 /**
  * The types of ctx.http: outbound HTTP calls from a runbook to the hosts
- * listed in `http.allow` (a status page, a ticketing system).
+ * listed in `outbound.allow` (a status page, a ticketing system).
  */
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -8,14 +8,14 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface HttpRequest {
   /** Default GET. */
   method?: HttpMethod;
-  /** An absolute http(s) URL whose host (and scheme and port) `http.allow` lists. */
+  /** An absolute http(s) URL whose host (and scheme and port) `outbound.allow` lists. */
   url: string;
   headers?: Record<string, string>;
   /** A text body; or `json`. */
   body?: string;
   /** Sent as JSON, with `Content-Type: application/json`. */
   json?: unknown;
-  /** Milliseconds; default `http.timeout` (10 s), and never more than it. */
+  /** Milliseconds; default `outbound.timeout` (10 s), and never more than it. */
   timeout?: number;
 }
 
@@ -28,17 +28,17 @@ export interface HttpResponse {
   sent: boolean;
   /** Header names in lower case. */
   headers: Record<string, string>;
-  /** The body as text (bounded by `http.maxResponseBytes`). */
+  /** The body as text (bounded by `outbound.maxResponseBytes`). */
   text(): string;
   /** The body parsed as JSON; throws when it is not JSON. */
   json<T = unknown>(): T;
 }
 
 /**
- * Outbound HTTP for runbooks, to the hosts in `http.allow` only (https unless
+ * Outbound HTTP for runbooks, to the hosts in `outbound.allow` only (https unless
  * an entry names http). A host not listed, or a redirect to one, is
  * http_not_allowed; no answer in time is http_unreachable (retryable); an
- * answer over `http.maxResponseBytes` is http_too_large. In a dry run only
+ * answer over `outbound.maxResponseBytes` is http_too_large. In a dry run only
  * GET and HEAD are sent; other methods go into the plan and answer
  * `{ status: 0, sent: false }`. Every request is audited (`http.request`:
  * method, host, path, status; never bodies, headers or the query string).

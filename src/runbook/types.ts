@@ -184,7 +184,7 @@ export interface RunContext {
    */
   readonly prometheus: PrometheusOps;
   /**
-   * Outbound HTTP to the hosts in `http.allow` (status pages, ticketing). In
+   * Outbound HTTP to the hosts in `outbound.allow` (status pages, ticketing). In
    * a dry run only GET and HEAD are sent; writes go into the plan.
    *
    * @example

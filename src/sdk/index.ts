@@ -57,5 +57,5 @@ export type {
 } from '../k8s/types.js';
 /** ctx.prometheus: typed query results. */
 export type { PrometheusOps, PromQueryOptions, PromQueryResult, PromRangeOptions, PromSample, PromSeries } from '../prometheus/types.js';
-/** ctx.http: requests to the hosts in http.allow. */
+/** ctx.http: requests to the hosts in outbound.allow. */
 export type { HttpMethod, HttpOps, HttpRequest, HttpResponse } from '../outbound/http-types.js';

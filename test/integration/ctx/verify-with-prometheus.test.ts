@@ -89,7 +89,7 @@ beforeAll(async () => {
     timeoutMs: 40_000,
     configure: (config) => {
       config.prometheus.url = prom.url;
-      config.http.allow = [origin];
+      config.outbound.allow = [origin];
     },
   });
   // What kube-state-metrics would say: the deployment's ready replicas, as the sandbox has them now.

@@ -1,5 +1,5 @@
 /**
- * ctx.http against real loopback HTTP servers: only hosts in http.allow are
+ * ctx.http against real loopback HTTP servers: only hosts in outbound.allow are
  * called (scheme, host and port must match), redirects are followed only
  * while they stay on the list, answers are bounded in size and time, a dry
  * run sends reads only and plans writes, and the audit records carry no
@@ -136,7 +136,7 @@ test('a dry run sends GET and HEAD, and plans writes without sending them', asyn
 test('a host not listed is http_not_allowed, naming it and the setting; nothing is sent', async () => {
   await expect(http().request({ url: `${offList.origin}/` })).rejects.toMatchObject({
     code: 'http_not_allowed',
-    message: expect.stringContaining(`ctx.http may not call ${offList.origin}, which http.allow does not list`) as unknown,
+    message: expect.stringContaining(`ctx.http may not call ${offList.origin}, which outbound.allow does not list`) as unknown,
   });
   // Same host, other scheme or port: not the same origin.
   await expect(http().request({ url: api.origin.replace('http:', 'https:') })).rejects.toMatchObject({ code: 'http_not_allowed' });
@@ -172,7 +172,7 @@ test("a run's secret values are scrubbed from the recorded path and plan", async
   expect(changes[0]?.summary).toBe(`POST ${api.origin}/hooks/[secret] (not sent: dry run)`);
 });
 
-test('http.allow entries: hosts, host:port, origins; no paths, wildcards or other schemes', () => {
+test('outbound.allow entries: hosts, host:port, origins; no paths, wildcards or other schemes', () => {
   expect(parseAllowEntry('status.example.com')).toEqual({ scheme: 'https', host: 'status.example.com', port: 443, entry: 'status.example.com' });
   expect(parseAllowEntry('Tickets.example.com:8443')).toMatchObject({ scheme: 'https', host: 'tickets.example.com', port: 8443 });
   expect(parseAllowEntry('http://10.0.0.5:8080')).toMatchObject({ scheme: 'http', host: '10.0.0.5', port: 8080 });
