@@ -66,14 +66,13 @@ export function registerPolicyCommands(program: Command, deps: CommandDeps, setE
         return;
       }
       // Loaded here, not when the CLI starts: the policy engine, the runbooks, and Slack's client only with a token.
-      const [{ NO_POLICY, createPolicy, denyAllPolicy, loadPolicyFile, principalOf }, { paramsFromPairs }, { loadRunbooks }, { runbookImporter }] = await Promise.all([
+      const [{ NO_POLICY, createPolicy, denyAllPolicy, loadPolicyFile, principalOf }, { paramsFromPairs }, { runbooksFromPacks }] = await Promise.all([
         import('../../policy/index.js'),
         import('../../runbook/params.js'),
-        import('../../runbook/registry.js'),
-        import('../runbook-importer.js'),
+        import('../packs-from-config.js'),
       ]);
-      const importer = runbookImporter(config, deps.cwd, (m) => deps.output.err(`warning: ${m}`));
-      const { registry, problems } = await loadRunbooks(resolve(deps.cwd, config.runbooks.dir), importer, deps.cwd);
+      // Every configured pack, as the serving process loads them: a pack's runbook (and its schedules) is checked too.
+      const { registry, problems } = await runbooksFromPacks(config, deps, (m) => deps.output.err(`warning: ${m}`));
       for (const p of problems) deps.output.err(`warning: invalid runbook: ${p}`);
       const runbook = registry.get(runbookId);
       const params = paramsFromPairs(runbook, pairs);

@@ -46,6 +46,15 @@ describe('drover runbooks with packs', () => {
     expect(r.out).toMatch(/^\d+ runbook\(s\) valid, 1 problem\(s\) in packs drover \(.*\), payments \(.*\/ops\), team \(.*\)$/);
   });
 
+  it("policy check knows a pack's runbooks", async () => {
+    const policy = join(work, 'policy.yaml');
+    writeFileSync(policy, "groups:\n  team: ['cli:alice']\nrules:\n  - groups: [team]\n    runbooks: [payments-restart]\n    clusters: ['*']\n");
+    const r = await drover(undefined, ['policy', 'check', 'cli:alice', 'payments-restart', '--cluster', 'prod'], { ...env, DROVER_POLICY: policy });
+    expect(r.err).not.toMatch(/Unknown runbook/);
+    expect(r.out).toMatch(/Decision:\s+ALLOWED by rules\[0\]/);
+    expect(r.code).toBe(0);
+  });
+
   it('refuses a git pack pinned to a branch, before loading anything', async () => {
     const config = join(work, 'branch.yaml');
     writeFileSync(config, JSON.stringify({ runbooks: { packs: [{ name: 'payments', git: 'https://example.com/r.git', commit: 'main' }] } }));
