@@ -84,7 +84,8 @@ async function isCheckoutOf(dir: string, options: GitPackOptions): Promise<boole
   const head = (await readFile(join(dir, '.git', 'HEAD'), 'utf8').catch(() => '')).trim();
   if (head !== options.commit) return false;
   try {
-    return (await run(['status', '--porcelain', '--untracked-files=all', '--ignored'], options, dir)) === '';
+    // The checkout's own .git/config is not trusted: a command it names (core.fsmonitor) is not run.
+    return (await run(['-c', 'core.fsmonitor=false', 'status', '--porcelain', '--untracked-files=all', '--ignored'], options, dir)) === '';
   } catch (err) {
     if (err instanceof GitPackError && err.message === 'git is not installed') return true;
     throw err;

@@ -137,6 +137,19 @@ describe('runbook packs under attack', () => {
     expect(packProblems(problems)).toEqual([`pack linked: cannot be loaded: its runbooks directory "runbooks" is a link to ${outside}, outside the pack`]);
   });
 
+  it("never runs a command a tampered cached checkout's git config names (core.fsmonitor)", async () => {
+    const remote = gitRemote(join(work, 'git'));
+    const pinned = remote.commit({ 'runbooks/hello.ts': runbook('hello') }, 'first');
+    expect(packProblems((await load([{ name: 'team', git: remote.url, commit: pinned }])).problems)).toEqual([]);
+    const checkout = join(work, 'cache', 'team', pinned);
+    const hook = join(work, 'hook.sh');
+    writeFileSync(hook, `#!/bin/sh\ntouch ${join(work, 'pwned')}\n`, { mode: 0o755 });
+    git(checkout, 'config', 'core.fsmonitor', hook);
+    const { registry } = await load([{ name: 'team', git: remote.url, commit: pinned }]);
+    expect(registry.has('hello')).toBe(true);
+    expect(existsSync(join(work, 'pwned'))).toBe(false);
+  });
+
   it('refuses a cached checkout with a file the commit does not have (planted, even where .gitignore hides it)', async () => {
     const remote = gitRemote(join(work, 'git'));
     const pinned = remote.commit({ 'runbooks/hello.ts': runbook('hello'), '.gitignore': 'runbooks/local-*.ts\n' }, 'first');
