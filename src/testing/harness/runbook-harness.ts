@@ -19,7 +19,7 @@ import { approveAndFinish, person, settled } from './approvals.js';
 import { DEFAULT_REDIS_URL, deletePrefix, harnessRedis } from './harness-redis.js';
 import type { HarnessRunOptions, RunbookHarnessOptions } from './harness-options.js';
 import { collectRun, writesSince, type HarnessRun } from './run-result.js';
-import { waitUntil } from './wait.js';
+import { bounded, waitUntil, within } from './wait.js';
 import type { FireResult } from '../../schedules/schedule-fire.js';
 
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -132,19 +132,24 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
   let drover: Drover | undefined;
   let server: Server | undefined;
   let worker: RunWorker | undefined;
+  // The queue's connection is the harness's own, so close() can drop it even when Drover's close waits on a Redis that went away.
+  const queueConnection = redis.duplicate({ enableAutoPipelining: false });
+  queueConnection.on('error', () => undefined);
   const shutDown = async () => {
+    // With Redis gone (reconnecting), nothing that needs it can finish: no waiting for it.
+    const bound = () => (redis.status === 'ready' ? CLOSE_TIMEOUT_MS : 500);
     if (drover) {
       // A run still going is given a moment to finish; a runbook that never returns is then left behind by a forced
       // close (else the worker's connections and timers would keep the test's process alive, and node --test waits for it).
-      const idle = await waitUntil(() => Promise.resolve((worker?.runsInProgress ?? 0) === 0 ? true : undefined), CLOSE_TIMEOUT_MS, () => '').catch(() => false);
-      if (!idle) await worker?.close(true).catch(() => undefined);
-      await Promise.race([drover.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+      const idle = await waitUntil(() => Promise.resolve((worker?.runsInProgress ?? 0) === 0 ? true : undefined), bound(), () => '').catch(() => false);
+      if (!idle) await within(worker?.close(true).catch(() => undefined) ?? Promise.resolve(), bound());
+      await within(drover.close(), bound());
     }
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await fake?.stop();
-    // Bounded too: commands to a Redis that went away would wait for it.
-    await Promise.race([deletePrefix(redis, prefix).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+    await within(deletePrefix(redis, prefix).catch(() => undefined), bound());
     redis.disconnect();
+    queueConnection.disconnect();
   };
   // Once: a second close() (an after() hook and a finally, say) answers the first's promise.
   let closing: Promise<void> | undefined;
@@ -158,6 +163,7 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
     drover = createDrover({
       config,
       redis,
+      queueConnection,
       logger: redactingLogger(new Redactor(config.redaction.patterns), { level: options.logLevel ?? 'silent' }),
       runbooks,
       clusters,
@@ -178,12 +184,12 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
       let run = await settled(d, record.id, timeoutMs);
       if (run.state === 'awaiting_approval' && approveAs !== false) {
         const names = Array.isArray(approveAs) ? approveAs : [approveAs ?? approver];
-        run = await approveAndFinish(d, run, names.map(person), timeoutMs);
+        run = await bounded(approveAndFinish(d, run, names.map(person), timeoutMs), timeoutMs + 5000, `approving run ${run.id}`);
       }
-      return await collectRun(d, run, writesSince(cluster.requests, since));
+      return await bounded(collectRun(d, run, writesSince(cluster.requests, since)), timeoutMs, `reading run ${run.id}`);
     } catch (err) {
       // A run the test gave up on is cancelled, so it does not go on acting on the sandbox behind the next test.
-      if (err instanceof DroverError && err.code === 'harness_timeout') await d.queue.cancel(record.id, requester).catch(() => undefined);
+      if (err instanceof DroverError && err.code === 'harness_timeout') await within(d.queue.cancel(record.id, requester).catch(() => undefined), 2000);
       throw err;
     }
   }
@@ -191,7 +197,8 @@ export async function runbookHarness(options: RunbookHarnessOptions): Promise<Ru
     const since = lastRequest();
     const who = options.requester ? person(options.requester) : requester;
     const id = typeof runbook === 'string' ? runbook : runbook.id;
-    const record = await d.gate.submit({ runbook: id, params, cluster: SANDBOX_CLUSTER, dryRun, requester: who });
+    // Bounded: with Redis gone, its commands wait for a reconnect that may never come.
+    const record = await bounded(d.gate.submit({ runbook: id, params, cluster: SANDBOX_CLUSTER, dryRun, requester: who }), timeoutMs, `submitting ${id}`);
     return finish(record, since, options.approveAs);
   }
 

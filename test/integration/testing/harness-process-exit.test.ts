@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { processEnv, runNodeProcess } from '../../support/cli-process.js';
 import { REDIS_URL } from '../../support/redis.js';
+import { startPrivateRedis } from '../../support/redis-server.js';
 import { ROOT } from '../../support/test-drover.js';
 
 const sdk = pathToFileURL(join(ROOT, 'src', 'sdk', 'index.ts')).href;
@@ -22,11 +23,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `body` as an ES module with the harness imported; the process must end by itself within `timeoutMs`. */
-async function script(name: string, body: string, timeoutMs: number) {
+async function script(name: string, body: string, timeoutMs: number, redisUrl = REDIS_URL) {
   const file = join(dir, `${name}.mts`);
   writeFileSync(file, [`import { defineRunbook, z } from '${sdk}';`, `import { runbookHarness } from '${testing}';`, body].join('\n'));
   const started = Date.now();
-  const r = await runNodeProcess(['--import', 'tsx', file], processEnv({ REDIS_URL }), timeoutMs);
+  const r = await runNodeProcess(['--import', 'tsx', file], processEnv({ REDIS_URL: redisUrl }), timeoutMs);
   return { ...r, ms: Date.now() - started };
 }
 
@@ -71,4 +72,37 @@ for (const seed of [[{ kind: 'Deployment' }], [null], [{ apiVersion: 'example.co
     ]);
     expect(r.code).toBe(0);
   }, 25_000);
+
+  it('after Redis went away mid-run: the run is answered within its bound, and close() too', async () => {
+    const redis = await startPrivateRedis();
+    const ioredis = pathToFileURL(join(ROOT, 'node_modules', 'ioredis', 'built', 'index.js')).href;
+    try {
+      const r = await script(
+        'redis-gone',
+        `
+import { Redis } from '${ioredis}';
+const slow = defineRunbook({
+  id: 'slow', summary: 'Takes 3 s', params: z.object({}),
+  run: (ctx) => ctx.step('wait', () => new Promise((resolve) => setTimeout(resolve, 3000))),
+});
+const h = await runbookHarness({ runbooks: [slow], timeoutMs: 5000 });
+const run = h.run('slow', {}).then((r) => r.status, (e) => e.code + ': ' + e.message);
+await new Promise((resolve) => setTimeout(resolve, 800));
+const admin = new Redis(process.env.REDIS_URL);
+await admin.call('shutdown', 'nosave').catch(() => undefined);
+admin.disconnect();
+console.log(await run);
+await h.close();
+console.log('closed');
+`,
+        60_000,
+        redis.url,
+      );
+      expect(r.out).toMatch(/^harness_timeout: .*no answer from Redis \(did it stop\?\).*\(waited 5 s; [^)]*\)\.\nclosed$/);
+      expect(r.code).toBe(0);
+      expect(r.ms).toBeLessThan(25_000);
+    } finally {
+      await redis.stop();
+    }
+  }, 65_000);
 });
