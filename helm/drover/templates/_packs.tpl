@@ -42,26 +42,29 @@ initContainers:
       - sh
       - -c
       - |
-        set -eu
+        set -u
+        # The token goes in the environment of this pack's fetches only: never in argv, .git/config or another host's requests.
+        fetch() { if [ -n "$header" ]; then GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader GIT_CONFIG_VALUE_0="$header" git -C "$dest" fetch -q "$@"; else git -C "$dest" fetch -q "$@"; fi; }
+        # Links checked out as plain files: nothing in the pack points outside its commit (as Drover's own fetch does).
+        checkout() {
+          rm -rf "$dest" && mkdir -p "$dest" && git init -q "$dest" && git -C "$dest" config core.symlinks false &&
+            { fetch --no-tags --depth 1 -- "$url" "$commit" || fetch -- "$url" '+refs/heads/*:refs/remotes/origin/*' '+refs/tags/*:refs/tags/*'; } &&
+            git -C "$dest" -c advice.detachedHead=false checkout -q --detach "$commit" &&
+            test "$(git -C "$dest" rev-parse HEAD)" = "$commit"
+        }
         while [ "$#" -ge 4 ]; do
           name=$1 url=$2 commit=$3 secret=$4
           shift 4
           dest=$PACKS/$name/$commit
           if [ -f "$dest/.git/HEAD" ] && [ "$(cat "$dest/.git/HEAD")" = "$commit" ]; then continue; fi
-          rm -rf "$dest" && mkdir -p "$dest" && git init -q "$dest"
-          # Links checked out as plain files: nothing in the pack points outside its commit (as Drover's own fetch does).
-          git -C "$dest" config core.symlinks false
           header=
           if [ -n "$secret" ]; then
-            eval "user=\${PACK_USER_$secret:-x-access-token} token=\${PACK_TOKEN_$secret}"
+            eval "user=\${PACK_USER_$secret:-x-access-token} token=\${PACK_TOKEN_$secret:-}"
             header="Authorization: Basic $(printf '%s:%s' "$user" "$token" | base64 | tr -d '\n')"
           fi
-          # The token goes in the environment of this pack's fetches only: never in argv, .git/config or another host's requests.
-          fetch() { if [ -n "$header" ]; then GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader GIT_CONFIG_VALUE_0="$header" git -C "$dest" fetch -q "$@"; else git -C "$dest" fetch -q "$@"; fi; }
-          fetch --no-tags --depth 1 -- "$url" "$commit" || fetch -- "$url" '+refs/heads/*:refs/remotes/origin/*' '+refs/tags/*:refs/tags/*'
-          git -C "$dest" -c advice.detachedHead=false checkout -q --detach "$commit"
-          test "$(git -C "$dest" rev-parse HEAD)" = "$commit"
-          echo "pack $name: $commit"
+          # A pack that cannot be fetched (its host down) does not keep Drover from starting: Drover reports it and
+          # serves the other packs; restarting the pod tries again.
+          if checkout; then echo "pack $name: $commit"; else rm -rf "$dest"; echo "pack $name: cannot fetch $commit; Drover starts without it" >&2; fi
         done
       - packs-git
     args:
@@ -77,6 +80,9 @@ initContainers:
       - { name: GIT_TERMINAL_PROMPT, value: "0" }
       # The transports a pack may use, whatever the image allows (ext:: would run a command).
       - { name: GIT_ALLOW_PROTOCOL, value: "https:http:ssh:git:file" }
+      # A host that stops sending gives up after a minute under 1 KB/s rather than holding the pod's start.
+      - { name: GIT_HTTP_LOW_SPEED_LIMIT, value: "1000" }
+      - { name: GIT_HTTP_LOW_SPEED_TIME, value: "60" }
       {{- range $i, $p := $git }}
       {{- with $p.existingSecret }}
       - name: PACK_TOKEN_{{ $i }}
@@ -105,7 +111,11 @@ initContainers:
         set -eu
         mkdir -p /packs/npm
         [ -f /packs/npm/package.json ] || echo '{"private":true}' > /packs/npm/package.json
-        npm install --prefix /packs/npm --ignore-scripts --omit=dev --legacy-peer-deps --no-audit --no-fund --no-package-lock "$@"
+        # One at a time: a pack the registry cannot give does not keep Drover (or the other packs) from starting.
+        for spec in "$@"; do
+          npm install --prefix /packs/npm --ignore-scripts --omit=dev --legacy-peer-deps --no-audit --no-fund --no-package-lock "$spec" ||
+            echo "npm pack $spec: cannot install; Drover starts without it" >&2
+        done
       - packs-npm
     args:
       {{- range $npm }}

@@ -6,7 +6,7 @@
  * script, run with real sh and git, leaves a checkout Drover loads at the
  * pinned commit without git.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,18 +140,46 @@ describe('chart: runbook packs', () => {
       const [shell, dashC, script, argv0] = git.command ?? [];
       const packs = join(work, 'packs');
       const env = { PATH: GIT_PATH, HOME: work, GIT_CONFIG_NOSYSTEM: '1', PACKS: packs, GIT_ALLOW_PROTOCOL: 'file' };
-      let failed: { stderr?: string } | undefined;
-      try {
-        execFileSync(shell!, [dashC!, script!, argv0!, ...(git.args ?? [])], { env, encoding: 'utf8', timeout: 60_000, stdio: 'pipe' });
-      } catch (err) {
-        failed = err as { stderr?: string };
-      }
+      const result = spawnSync(shell!, [dashC!, script!, argv0!, ...(git.args ?? [])], { env, encoding: 'utf8', timeout: 60_000 });
       // The second pack cannot be fetched (no such repository), and nothing ran.
-      expect(failed?.stderr).toMatch(/does not appear to be a git repository|not found/);
+      expect(result.stderr).toMatch(/does not appear to be a git repository|not found/);
+      expect(result.stderr).toContain(`pack odd: cannot fetch ${PINNED}`);
       expect(existsSync(join(work, 'pwned'))).toBe(false);
       expect(existsSync(join(work, 'pwned2'))).toBe(false);
       // The link out of the checkout is a plain file there.
       expect(lstatSync(join(packs, 'team', linked, 'runbooks')).isFile()).toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("the git init container's script fetches the packs it can and names the one it cannot: Drover starts without it", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'drover-chart-packs-'));
+    try {
+      const remote = gitRemote(join(work, 'git'));
+      const runbook = `import { defineRunbook, z } from 'drover';\nexport default defineRunbook({ id: 'team-hello', summary: 's', params: z.object({}), run: () => Promise.resolve() });\n`;
+      const pinned = remote.commit({ 'runbooks/team-hello.ts': runbook }, 'first');
+      const packsValues = [
+        { name: 'down', git: join(work, 'no-such-repository.git'), commit: PINNED },
+        { name: 'team', git: remote.url, commit: pinned },
+      ];
+      const r = await render({ runbooks: { packs: packsValues } });
+      const git = initOf(droverWorkloads(r)[0]!, 'packs-git');
+      const [shell, dashC, script, argv0] = git.command ?? [];
+      const packs = join(work, 'packs');
+      const result = spawnSync(shell!, [dashC!, script!, argv0!, ...(git.args ?? [])], { env: { PATH: GIT_PATH, HOME: work, GIT_CONFIG_NOSYSTEM: '1', PACKS: packs }, encoding: 'utf8', timeout: 60_000 });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe(`pack team: ${pinned}\n`);
+      expect(result.stderr).toContain(`pack down: cannot fetch ${PINNED}; Drover starts without it`);
+      expect(existsSync(join(packs, 'down', PINNED))).toBe(false);
+
+      mkdirSync(join(work, 'shipped'));
+      const loaded = await loadPacks(
+        { dir: 'shipped', name: 'drover', packs: packsValues },
+        { cwd: work, packCacheDir: packs, env: { PATH: join(work, 'no-git-here') }, importer: cachedRunbookImporter({ dir: join(work, 'compiled') }) },
+      );
+      expect(loaded.registry.get('team-hello').pack?.version).toBe(pinned);
+      expect(loaded.problems).toEqual([expect.stringMatching(/^pack down: cannot be loaded: git is not installed/)]);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
