@@ -194,7 +194,7 @@ export function cachedRunbookImporter(options: RunbookCacheOptions = {}): Module
     }
 
     const compiled = await compile(path, source, host);
-    const helpers = await Promise.all(compiled.helpers.map(async (helper) => ({ path: helper, sha256: (await digestOf(helper)) ?? '' })));
+    const helpers = await Promise.all(compiled.helpers.map(async (helper) => ({ path: helper, sha256: compiled.digests?.get(helper) ?? (await digestOf(helper)) ?? '' })));
     bundled.set(path, helpers);
     const output = sha256(JSON.stringify([key, helpers]));
     const file = dir ? await keep(dir, key, output, helpers, compiled.code) : undefined;

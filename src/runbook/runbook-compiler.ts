@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { dirname, extname, isAbsolute, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,6 +12,8 @@ export interface CompiledRunbook {
   code: string;
   /** Other files compiled into `code` (absolute paths): the helpers the runbook imports from its own directory or project. */
   helpers: string[];
+  /** SHA-256 of each helper as the compiler read it (a file edited during the compilation keeps the digest of what was compiled). */
+  digests?: Map<string, string>;
 }
 
 /** A runbook (or a helper it imports) that does not compile; the message names the file, line and column. */
@@ -30,10 +34,16 @@ const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts
  * `drover` and `drover/testing` by name, see packageEntryUrl),
  * packages (resolved from the runbook's directory, as Node would), builtins.
  */
-function importsPlugin(host: HostModules): Plugin {
+function importsPlugin(host: HostModules, digests: Map<string, string>): Plugin {
   return {
     name: 'drover-runbook-imports',
     setup(build) {
+      // Helpers are read here, so their digests are of the very bytes compiled.
+      build.onLoad({ filter: /\.(ts|mts|cts|tsx|js|mjs)$/ }, async (args) => {
+        const bytes = await readFile(args.path);
+        digests.set(args.path, createHash('sha256').update(bytes).digest('hex'));
+        return { contents: bytes, loader: LOADERS[extname(args.path)] ?? 'ts', resolveDir: dirname(args.path) };
+      });
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === 'entry-point' || args.pluginData === SKIP) return undefined;
         // A file: URL (as a JavaScript runbook may import) is its path, held to the same rules.
@@ -101,6 +111,7 @@ export async function compileRunbook(path: string, source: string, host: HostMod
   const esbuild = await import('esbuild');
   started = esbuild;
   active++;
+  const digests = new Map<string, string>();
   try {
     const dir = dirname(path);
     const result = await esbuild.build({
@@ -123,7 +134,7 @@ export async function compileRunbook(path: string, source: string, host: HostMod
         'import.meta.filename': JSON.stringify(path),
         'import.meta.dirname': JSON.stringify(dir),
       },
-      plugins: [importsPlugin(host)],
+      plugins: [importsPlugin(host, digests)],
     });
     const code = result.outputFiles[0]?.text ?? '';
     // The entry is named by its sourcefile (or <stdin>); the rest are the helpers bundled with it.
@@ -131,7 +142,7 @@ export async function compileRunbook(path: string, source: string, host: HostMod
       .filter((input) => input !== '<stdin>')
       .map((input) => resolve(dir, input))
       .filter((input) => input !== path);
-    return { code, helpers };
+    return { code, helpers, digests };
   } catch (err) {
     if (!isBuildFailure(err)) throw err;
     const [first] = err.errors;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRunbooks } from '../../../src/runbook/registry.js';
 import { cachedRunbookImporter } from '../../../src/runbook/runbook-cache.js';
+import { compileRunbook } from '../../../src/runbook/runbook-compiler.js';
 
 // A pack published as JavaScript (an npm package built with tsc) is held to what a TypeScript one is:
 // its helpers are in the content hash approvals are bound to, and it cannot import past ctx.
@@ -38,6 +39,24 @@ describe('JavaScript runbooks', () => {
     expect(after.registry.get('deploy').summary).toBe('production');
     expect(after.registry.get('deploy').digest).not.toBe(before.registry.get('deploy').digest);
     expect(after.registry.get('deploy').pack?.hash).toBe(after.registry.get('deploy').digest);
+  });
+
+  it('a helper edited while the runbook compiles: the cache never serves the old code under the new content', async () => {
+    writeFileSync(join(dir, '_target.mjs'), "export const target = 'staging';\n");
+    writeFileSync(join(dir, 'deploy.mjs'), runbook('deploy', "import { target } from './_target.mjs';", 'target'));
+    // The edit lands after the compiler read the helper and before anything else does.
+    const racing = cachedRunbookImporter({
+      dir: join(work, 'cache'),
+      compile: async (...args) => {
+        const compiled = await compileRunbook(...args);
+        writeFileSync(join(dir, '_target.mjs'), "export const target = 'production';\n");
+        return compiled;
+      },
+    });
+    expect((await load(racing)).registry.get('deploy').summary).toBe('staging');
+    // A process started now (the same cache) compiles the helper as it is, not the staging code cached as it.
+    const fresh = await load(importer());
+    expect(fresh.registry.get('deploy').summary).toBe('production');
   });
 
   it('cannot import the Kubernetes client or Redis', async () => {
