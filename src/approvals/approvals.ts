@@ -6,7 +6,7 @@ import type { RunQueue } from '../jobs/run-queue.js';
 import type { RunRecord } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { ApprovalRequirement, Policy, PolicySubject } from '../policy/index.js';
+import { personOf, type ApprovalRequirement, type Policy, type PolicySubject } from '../policy/index.js';
 import type { RunbookRegistry } from '../runbook/registry.js';
 import type { Requester } from '../runbook/types.js';
 import type { ProposalStore } from './proposal-store.js';
@@ -34,7 +34,8 @@ export type ApprovalOutcome =
   | { kind: 'rejected'; run: RunRecord };
 
 const who = (r: Requester): string => r.name ?? r.id;
-const same = (a: Requester, b: Requester): boolean => a.kind === b.kind && a.id === b.id;
+/** One person (grace@desk and grace@laptop are): see personOf. */
+const same = (a: Requester, b: Requester): boolean => personOf(a) === personOf(b);
 
 /**
  * Approve, reject and expire proposals. Every refusal is audited; each person

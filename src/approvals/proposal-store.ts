@@ -30,8 +30,18 @@ if approval.hash ~= ARGV[2] then return {'void'} end
 local approvers = approval.approvers
 if type(approvers) ~= 'table' then approvers = {} end
 local me = cjson.decode(ARGV[1])
+-- One person, one approval: a CLI user is their user name on any host, in any case (personOf in policy/principal.ts).
+local function person(a)
+  if a.kind ~= 'cli' then return tostring(a.kind) .. ':' .. tostring(a.id) end
+  local id = tostring(a.id)
+  local at = string.find(id, '@', 1, true)
+  local user = at and string.sub(id, 1, at - 1) or id
+  user = string.gsub(string.gsub(user, '^%s+', ''), '%s+$', '')
+  return 'cli:' .. string.lower(user)
+end
+local mine = person(me)
 for _, a in ipairs(approvers) do
-  if a.kind == me.kind and a.id == me.id then return {'duplicate', tostring(#approvers)} end
+  if person(a) == mine then return {'duplicate', tostring(#approvers)} end
 end
 table.insert(approvers, me)
 approval.approvers = approvers

@@ -1,5 +1,5 @@
 import { DroverError } from '../errors.js';
-import type { ApprovalRequirement, Policy, PolicySubject } from '../policy/index.js';
+import { personOf, type ApprovalRequirement, type Policy, type PolicySubject } from '../policy/index.js';
 import type { Requester, Runbook } from '../runbook/types.js';
 import type { RunRecord } from './run-record.js';
 
@@ -10,7 +10,8 @@ export interface WorkerCheckDeps {
   samePerson?: (a: Requester, b: Requester) => boolean;
 }
 
-const key = (r: Requester): string => `${r.kind}:${r.id}`;
+/** One person under one key: a CLI user on any host (personOf). */
+const key = (r: Requester): string => personOf(r);
 
 /**
  * The worker's own look at a run before it plans, starts or resumes it.

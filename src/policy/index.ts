@@ -3,5 +3,5 @@ export type { ApprovalRequirement, CreatePolicyOptions, Decision, GroupMembersLo
 export type { PolicyDocument } from './schema.js';
 export { parsePolicy, loadPolicyFile } from './parse.js';
 export { createPolicy, denyAllPolicy, sandboxPolicy } from './policy.js';
-export { principalOf } from './principal.js';
+export { personOf, principalOf } from './principal.js';
 export { NO_POLICY, policyFrom, type PolicySource } from './source.js';

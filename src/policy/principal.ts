@@ -67,6 +67,20 @@ export function principalOf(requester: Requester): string {
 }
 
 /**
+ * Who a requester is as a person, for "the requester never approves" and
+ * "each person counts once". A CLI user is their user name on any host, in
+ * any case: `cli:grace` names grace on every host, and another host name (a
+ * container, a second machine) is no proof of another person. The approve
+ * script in approvals/proposal-store.ts computes the same key in Lua.
+ */
+export function personOf(requester: Requester): string {
+  if (requester.kind !== 'cli') return `${requester.kind}:${requester.id}`;
+  const at = requester.id.indexOf('@');
+  const user = (at < 0 ? requester.id : requester.id.slice(0, at)).trim();
+  return `cli:${user.replace(/[A-Z]/g, (c) => c.toLowerCase())}`;
+}
+
+/**
  * Whether a member matches a requester directly. Slack user groups are not
  * resolved here (they need a lookup) and never match. `system` requesters
  * match nothing.
