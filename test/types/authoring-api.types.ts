@@ -5,12 +5,20 @@
  * if one of them compiles after all.
  */
 import { expectTypeOf } from 'expect-type';
+import type { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { WebClient } from '@slack/web-api';
 import type * as drover from 'drover';
 import { defineRunbook, z, type RunContext, type V1Deployment } from 'drover';
 
 // The authoring API hands out no client of its own: no Kubernetes client, Redis, queue or Slack
 // (and the runbook compiler refuses importing them directly: test/unit/runbook/forbidden-imports.test.ts).
 expectTypeOf<Extract<keyof typeof drover, 'KubeConfig' | 'CoreV1Api' | 'Redis' | 'Queue' | 'Worker' | 'WebClient' | 'App' | 'createDrover'>>().toEqualTypeOf<never>();
+// Nor does ctx: no member of it (or of ctx.k8s, ctx.prometheus, ctx.http) is a client a runbook could act through past ctx.
+type Members<T> = T[keyof T];
+type CtxMembers = Members<RunContext> | Members<RunContext['k8s']> | Members<RunContext['prometheus']> | Members<RunContext['http']>;
+expectTypeOf<Extract<CtxMembers, KubeConfig | CoreV1Api | AppsV1Api | Redis | Queue | Worker | WebClient>>().toEqualTypeOf<never>();
 
 const params = z.object({
   namespace: z.string().min(1).default('demo').describe('Namespace'),
