@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { isAbsolute, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Env } from '../../config/load-config.js';
 
@@ -40,7 +41,7 @@ function forward(stream: NodeJS.ReadableStream, write: (line: string) => void): 
 }
 
 /** The node arguments that run `files` with Node's test runner, TypeScript through tsx. */
-export function testRunnerArgs(options: Pick<RunTestsOptions, 'files' | 'fromSource' | 'testTimeoutMs'>): string[] {
+export function testRunnerArgs(options: Pick<RunTestsOptions, 'files' | 'cwd' | 'fromSource' | 'testTimeoutMs'>): string[] {
   return [
     ...(options.fromSource ? ['--conditions=drover-source'] : []),
     // A failing test is named by its line in the TypeScript source, not in tsx's output.
@@ -51,14 +52,25 @@ export function testRunnerArgs(options: Pick<RunTestsOptions, 'files' | 'fromSou
     '--test',
     '--test-reporter=spec',
     `--test-timeout=${options.testTimeoutMs ?? 60_000}`,
-    ...options.files,
+    // Relative to the project where they can be: from Node 21 each is a glob pattern, and a directory above
+    // the project named with glob characters ([team] runbooks) would then match nothing.
+    ...options.files.map((file) => {
+      const rel = relative(options.cwd, file);
+      return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+    }),
   ];
 }
 
 /** Runs the tests with Node's test runner in a child process; resolves to its exit code (0: all passed). */
 export async function runTests(options: RunTestsOptions): Promise<number> {
   const child = spawn(process.execPath, testRunnerArgs(options), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const flushOut = forward(child.stdout, options.out);
+  // The runner's summary: files given but no test run means the files were not found or hold no test.
+  let testsRun: number | undefined;
+  const flushOut = forward(child.stdout, (line) => {
+    const summary = /^ℹ tests (\d+)$/.exec(line);
+    if (summary) testsRun = Number(summary[1]);
+    options.out(line);
+  });
   const flushErr = forward(child.stderr, options.err);
   const stop = () => child.kill('SIGINT');
   void options.stopSignal.then(stop);
@@ -69,5 +81,9 @@ export async function runTests(options: RunTestsOptions): Promise<number> {
   });
   flushOut();
   flushErr();
+  if (code === 0 && testsRun === 0) {
+    options.err(`No test ran: Node's test runner found none in ${options.files.map((f) => relative(options.cwd, f)).join(' ')}.`);
+    return 1;
+  }
   return code;
 }
