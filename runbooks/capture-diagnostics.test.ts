@@ -41,8 +41,8 @@ test('neither a pod nor a deployment is refused', async () => {
   assert.match(run.refusal ?? '', /Give either a pod or a deployment/);
 });
 
-test('KubePodCrashLooping, as Alertmanager sends it, posts the diagnostics at once', async () => {
-  const replay = await h.alert(await loadAlertPayload(new URL('./fixtures/alerts/kube-pod-crash-looping.json', import.meta.url)));
+test('KubePodNotReady, as Alertmanager sends it, posts the diagnostics at once', async () => {
+  const replay = await h.alert(await loadAlertPayload(new URL('./fixtures/alerts/kube-pod-not-ready.json', import.meta.url)));
   assert.deepEqual(replay.outcomes, { enqueued: 1 });
   const [run] = replay.runs;
   assert.deepEqual(run?.params, { namespace: 'demo', pod: crashing });

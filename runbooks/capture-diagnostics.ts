@@ -59,7 +59,11 @@ function describePod(pod: V1Pod): { lines: string[]; container: string | undefin
   return { lines, container: worst?.name, previous: worst?.crashed === true || (worst?.restarts ?? 0) > 0 };
 }
 
-/** kube-prometheus KubePodCrashLooping, KubePodNotReady, KubeContainerWaiting: put what explains it in the thread. */
+/**
+ * kube-prometheus KubePodNotReady, KubeContainerWaiting: put what explains it in the thread.
+ * Not KubePodCrashLooping: delete-pod answers that alert, and one alert starting two
+ * automatic runs would halve the per-cluster budget of automatic runs (alerts.clusterMaxRuns).
+ */
 export default defineRunbook({
   id: 'capture-diagnostics',
   summary: 'Post a describe-like summary, events and the crashed container\'s logs of a pod or deployment to the thread',
@@ -72,7 +76,6 @@ export default defineRunbook({
   }),
   triggers: {
     alerts: [
-      { alertname: 'KubePodCrashLooping', params: { namespace: 'label:namespace', pod: 'label:pod' } },
       { alertname: 'KubePodNotReady', params: { namespace: 'label:namespace', pod: 'label:pod' } },
       { alertname: 'KubeContainerWaiting', params: { namespace: 'label:namespace', pod: 'label:pod' } },
     ],

@@ -129,15 +129,16 @@ describe('runbooks for the kube-prometheus alerts, on the sandbox cluster', () =
     expect(received.map((e) => ('alertname' in e ? e.alertname : ''))).toEqual(expect.arrayContaining(['KubeNodeNotReady', 'KubeHpaMaxedOut', 'KubePersistentVolumeFillingUp']));
   });
 
-  it('KubeDeploymentReplicasMismatch and KubePodCrashLooping run their runbooks', async () => {
+  it('KubeDeploymentReplicasMismatch, KubePodCrashLooping and KubePodNotReady run their runbooks', async () => {
     expect(await receive({ alertname: 'KubeDeploymentReplicasMismatch', namespace: 'demo', deployment: 'api', severity: 'warning' })).toMatchObject({ enqueued: 1 });
     const pod = t.fake.list('pods', 'demo', { labelSelector: 'app=api' })[0]!.metadata.name as string;
     expect(await receive({ alertname: 'KubePodCrashLooping', namespace: 'demo', pod, container: 'api', severity: 'warning' })).toMatchObject({ enqueued: 1 });
-    // Two runbooks answer a crash loop: capture-diagnostics posts what explains it, delete-pod replaces the pod.
+    // One runbook answers a crash loop (delete-pod); capture-diagnostics answers KubePodNotReady.
+    expect(await receive({ alertname: 'KubePodNotReady', namespace: 'demo', pod, severity: 'warning' })).toMatchObject({ enqueued: 1 });
     const runs = await waitFor(async () => {
       const found = (await t.drover.store.recent(50)).filter((r) => r.requester.kind === 'alert' && r.params.pod === pod);
       return found.length === 2 ? found : undefined;
-    }, 'the two runs of the crash loop');
+    }, 'the runs of the crash loop and the not-ready pod');
     expect(runs.map((r) => r.runbook).sort()).toEqual(['capture-diagnostics', 'delete-pod']);
   });
 });
