@@ -91,6 +91,12 @@ export interface TerminalChatDeps {
    * `as NAME` (or `--as NAME`) acts as a second local identity, to approve.
    */
   sandbox?: boolean;
+  /**
+   * Ctrl-C (the process's stop signal): reading stops, so a question waiting
+   * for its answer gets none and a form runs nothing, even if a `y` is typed
+   * while the process winds down; the chat then ends.
+   */
+  stop?: Promise<unknown>;
 }
 
 /**
@@ -119,10 +125,16 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
   notifier.start();
   const rl = createInterface({ input: deps.input, terminal: false });
   const lines = rl[Symbol.asyncIterator]();
+  let stopped = false;
+  void deps.stop?.then(() => {
+    stopped = true;
+    rl.close();
+  });
   const ask = async (question: string): Promise<string | undefined> => {
     print(question);
     const next = await lines.next();
-    return next.done ? undefined : next.value.trim();
+    // An answer that arrives with or after Ctrl-C is no answer.
+    return next.done || stopped ? undefined : next.value.trim();
   };
   const actorAs = (requester: Requester) => ({ requester, channel: CHANNEL });
 
@@ -186,7 +198,7 @@ export async function runTerminalChat(deps: TerminalChatDeps): Promise<void> {
   try {
     for (;;) {
       const next = await lines.next();
-      if (next.done) break;
+      if (next.done || stopped) break;
       const text = next.value.trim().replace(new RegExp(`^${deps.command}\\b`), '').trim();
       if (!text) continue;
       if (text === 'exit' || text === 'quit') break;

@@ -46,6 +46,7 @@ export function terminalChat(deps: CommandDeps, rt: Runtime): Promise<void> {
     requester: { kind: 'cli', id: deps.user, name: deps.user },
     command: rt.config.slack.command,
     listClusters: drover.listClusters,
+    stop: deps.stopSignal,
     sandbox: sandboxPolicyApplies(rt.config, { ...(deps.env.HOME ? { home: deps.env.HOME } : {}), ...(deps.env.KUBERNETES_SERVICE_HOST ? { serviceHost: deps.env.KUBERNETES_SERVICE_HOST } : {}) }),
   });
 }
