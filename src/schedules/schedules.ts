@@ -147,12 +147,18 @@ export class Schedules {
    */
   private followRedis(everyMs: number): void {
     if (this.stopFollowing) return;
+    let busy = false;
     const again = () => {
-      this.reconciling = this.reconciling
-        .then(async () => {
-          if (!(await this.deps.redis.exists(this.registeredKey()))) await this.reconcile();
-        })
-        .catch((err: unknown) => this.deps.logger.warn({ err: asDroverError(err).message }, 'cannot reconcile the schedules now; will try again'));
+      // One check at a time: while Redis is away the one under way waits for it, and the next tick has nothing to add.
+      if (busy) return;
+      busy = true;
+      this.reconciling = (async () => {
+        if (!(await this.deps.redis.exists(this.registeredKey()))) await this.reconcile();
+      })()
+        .catch((err: unknown) => this.deps.logger.warn({ err: asDroverError(err).message }, 'cannot reconcile the schedules now; will try again'))
+        .finally(() => {
+          busy = false;
+        });
     };
     // BullMQ's backend says 'ready' each time its connection is (again).
     const client = this.scheduler.queue.getBackend();
@@ -226,7 +232,8 @@ export class Schedules {
   async close(): Promise<void> {
     this.stopFollowing?.();
     this.stopFollowing = undefined;
-    await this.reconciling;
+    // A check under way finishes, unless Redis is away (its commands wait for Redis): shutting down does not wait for that.
+    await Promise.race([this.reconciling, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     await this.worker?.close();
     this.worker = undefined;
     await this.scheduler.close();
