@@ -33,13 +33,14 @@ describe('Helm chart helm/drover: no credential in the configuration ConfigMap',
         redis: { url: 'redis://redis.example.com:6379' },
         alerts: { webhookUsername: 'am', channel: 'C0123ALERTS' },
         prometheus: { url: 'http://prometheus.monitoring:9090', bearerTokenFile: '/var/run/secrets/prometheus/token' },
-        http: { allow: ['status.example.com'] },
+        outbound: { allow: ['status.example.com'] },
       },
     });
     const config = all<ConfigMap>(r, 'ConfigMap').find((c) => c.metadata.name === 'ops-drover-config')!;
     expect(config.data['config.yaml']).toContain('webhookUsername: am');
     expect(config.data['config.yaml']).toContain('bearerTokenFile: /var/run/secrets/prometheus/token');
-    // The chart's own http settings (port 3000) are laid over the allow-list, not instead of it.
-    expect(config.data['config.yaml']).toMatch(/http:\n {2}allow:\n {2}- status\.example\.com\n {2}host: 0\.0\.0\.0\n {2}port: 3000/);
+    // ctx.http's allow-list is its own key, beside the chart's own server settings (port 3000).
+    expect(config.data['config.yaml']).toMatch(/outbound:\n {2}allow:\n {2}- status\.example\.com\n/);
+    expect(config.data['config.yaml']).toMatch(/http:\n {2}host: 0\.0\.0\.0\n {2}port: 3000/);
   });
 });
