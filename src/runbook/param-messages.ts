@@ -82,11 +82,14 @@ function size(origin: string | undefined, n: number | bigint): string {
   }
 }
 
+/** Sizes are counted for these; any other origin (number, int, bigint, a format such as int32) is a value. */
+const SIZED = new Set(['string', 'array', 'set', 'object', 'file']);
+
 function tooSmall(name: string, iss: RawParamIssue): string {
   const min = iss.minimum ?? 0;
   if (iss.origin === 'string' && Number(min) === 1) return `${name} must not be empty`;
   if ((iss.origin === 'array' || iss.origin === 'set') && Number(min) === 1) return `${name} must have at least one item`;
-  if (iss.origin === 'number' || iss.origin === 'bigint' || iss.origin === undefined) {
+  if (!SIZED.has(iss.origin ?? '')) {
     return iss.inclusive === false ? `${name} must be greater than ${min}` : `${name} must be at least ${min}`;
   }
   return `${name} must have at least ${size(iss.origin, min)}`;
@@ -94,7 +97,7 @@ function tooSmall(name: string, iss: RawParamIssue): string {
 
 function tooBig(name: string, iss: RawParamIssue): string {
   const max = iss.maximum ?? 0;
-  if (iss.origin === 'number' || iss.origin === 'bigint' || iss.origin === undefined) {
+  if (!SIZED.has(iss.origin ?? '')) {
     return iss.inclusive === false ? `${name} must be less than ${max}` : `${name} must be at most ${max}`;
   }
   return `${name} must have at most ${size(iss.origin, max)}`;

@@ -55,12 +55,22 @@ export function describeParams(schema: ParamsSchema): ParamInfo[] {
   });
 }
 
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i;
+
+/** A key or word someone typed, short enough for a message (a 100 kB key is not echoed whole). */
+function shown(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
+}
+
 function coerce(value: string, type: string): unknown {
   switch (type) {
     case 'integer':
     case 'number': {
+      // Decimal only: Number() also reads 0x10, 0b1 and Infinity, which nobody typing replicas= means.
+      if (value.trim() === '') return undefined; // `replicas=`: not given (required, or its default)
+      if (!DECIMAL.test(value)) return value;
       const n = Number(value);
-      return value.trim() === '' || Number.isNaN(n) ? value : n;
+      return Number.isNaN(n) ? value : n;
     }
     case 'boolean':
       return /^(true|yes|1|on)$/i.test(value) ? true : /^(false|no|0|off)$/i.test(value) ? false : value;
@@ -82,14 +92,14 @@ export function paramsFromPairs(runbook: Runbook, pairs: string[]): Record<strin
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) {
-      problems.push({ message: `"${pair}" is not key=value` });
+      problems.push({ message: `"${shown(pair)}" is not key=value` });
       continue;
     }
     const key = pair.slice(0, eq);
     const param = info.get(key);
     if (!param) {
       const guess = suggest(key, info.keys());
-      problems.push({ message: `unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` });
+      problems.push({ message: `unknown parameter "${shown(key)}"${guess ? ` (did you mean "${guess}"?)` : ''}` });
       continue;
     }
     out[key] = coerce(pair.slice(eq + 1), param.type);
@@ -105,6 +115,8 @@ export function paramsFromPairs(runbook: Runbook, pairs: string[]): Record<strin
  */
 export function coerceTextParams(runbook: Runbook, params: Record<string, unknown>): Record<string, unknown> {
   const types = new Map(describeParams(runbook.params).map((p) => [p.name, p.type]));
+  // Not an object: parseParams says so in words.
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return params;
   return Object.fromEntries(
     Object.entries(params).map(([key, value]) => {
       const type = types.get(key);
@@ -141,7 +153,7 @@ export function parseParams(runbook: Runbook, raw: unknown): Record<string, unkn
   for (const key of Object.keys(input)) {
     if (!known.has(key)) {
       const guess = suggest(key, known);
-      problems.push({ message: `unknown parameter "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` });
+      problems.push({ message: `unknown parameter "${shown(key)}"${guess ? ` (did you mean "${guess}"?)` : ''}` });
     }
   }
   // Our sentences replace zod's defaults; a message the author wrote in the schema wins over them.
