@@ -57,8 +57,10 @@ describe('validation messages for people', () => {
           const schema = z.object(Object.fromEntries(keys.map((k, i) => [k, fields[i]!])));
           const input = Object.fromEntries(keys.flatMap((k, i) => (values[i] === undefined ? [] : [[k, values[i]]])));
           for (const message of messagesFor(schema, input)) {
-            expect(message).not.toMatch(ZOD_WORDING);
-            expect(keys.some((k) => message.startsWith(`${k} `) || message.startsWith(`${k}[`))).toBe(true);
+            const key = keys.find((k) => message.startsWith(`${k} `) || message.startsWith(`${k}[`));
+            expect(key).toBeDefined();
+            // The words after the param's name: a generated name such as "aNaN" is not zod's wording.
+            expect(message.slice(key?.length ?? 0)).not.toMatch(ZOD_WORDING);
           }
         },
       ),
