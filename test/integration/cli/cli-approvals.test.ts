@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../../src/cli/program.js';
 import { loadPolicyFile } from '../../../src/policy/index.js';
 import { readFileSync } from 'node:fs';
-import { buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
+import { cliChat } from '../../support/cli-chat.js';
+import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /**
@@ -35,21 +34,7 @@ describe('approvals from the terminal chat on a real cluster (not the sandbox)',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** One person's `drover chat`. */
-  function chatAs(user: string) {
-    const input = new PassThrough();
-    const out: string[] = [];
-    const done = runCli(['chat'], {
-      env: { DROVER_REDIS_PREFIX: t.prefix, DROVER_POLICY: policyFile },
-      cwd: ROOT,
-      user,
-      stopSignal: new Promise(() => undefined),
-      input,
-      interactive: true,
-      output: { out: (l) => out.push(l), err: (l) => out.push(l) },
-    });
-    return { type: (line: string) => input.write(`${line}\n`), printed: () => out.join('\n'), end: () => input.end(), done };
-  }
+  const chatAs = (user: string) => cliChat(t, policyFile, user);
 
   it('a CLI user the policy does not name is refused; one it names approves, and the run happens', async () => {
     const frank = chatAs('frank@laptop');

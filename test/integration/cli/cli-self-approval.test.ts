@@ -1,11 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../../src/cli/program.js';
 import { workerRefusal } from '../../../src/jobs/worker-check.js';
 import { createPolicy, loadPolicyFile } from '../../../src/policy/index.js';
-import { buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
+import { cliChat } from '../../support/cli-chat.js';
+import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /**
@@ -51,20 +50,7 @@ describe('one CLI person under several host names', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function chatAs(user: string) {
-    const input = new PassThrough();
-    const out: string[] = [];
-    const done = runCli(['chat'], {
-      env: { DROVER_REDIS_PREFIX: t.prefix, DROVER_POLICY: policyFile },
-      cwd: ROOT,
-      user,
-      stopSignal: new Promise(() => undefined),
-      input,
-      interactive: true,
-      output: { out: (l) => out.push(l), err: (l) => out.push(l) },
-    });
-    return { type: (line: string) => input.write(`${line}\n`), printed: () => out.join('\n'), end: () => input.end(), done };
-  }
+  const chatAs = (user: string) => cliChat(t, policyFile, user);
 
   it('the requester on another host, or in another case, is still the requester; one person counts once', async () => {
     const desk = chatAs('grace@desk');
