@@ -6,16 +6,15 @@
  * the fires they stand for, and run nothing.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { AuditEvent } from '../../../src/audit/events.js';
 import { isTerminal } from '../../../src/jobs/run-record.js';
-import { spawnDrover, stopProcess } from '../../support/cli-process.js';
+import { stopProcess } from '../../support/cli-process.js';
 import { drover } from '../../support/cli.js';
-import { freePort } from '../../support/free-port.js';
+import { spawnReadyDrover } from '../../support/ready-worker.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
+import { writeWorkerFiles } from '../../support/worker-files.js';
 
 type Fired = Extract<AuditEvent, { type: 'schedule.fired' }>;
 
@@ -52,11 +51,7 @@ let env: Record<string, string>;
 const children: ChildProcess[] = [];
 
 async function startWorker(): Promise<ChildProcess> {
-  const port = await freePort();
-  const child = spawnDrover(['worker'], { ...env, PORT: String(port) });
-  children.push(child);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok, 'drover worker to be ready', 30_000);
-  return child;
+  return spawnReadyDrover(['worker'], env, (child) => children.push(child));
 }
 
 async function fires(): Promise<Fired[]> {
@@ -65,21 +60,8 @@ async function fires(): Promise<Fired[]> {
 
 beforeAll(async () => {
   t = await buildTestDrover({ runbooks: [] });
-  dir = mkdtempSync(join(tmpdir(), 'drover-schedules-'));
-  mkdirSync(join(dir, 'runbooks'));
-  writeFileSync(join(dir, 'runbooks', 'tidy.ts'), RUNBOOK);
-  writeFileSync(join(dir, 'policy.yaml'), POLICY);
-  writeFileSync(join(dir, 'kubeconfig'), t.fake.kubeConfigYaml({ contextName: 'test' }));
-  env = {
-    DROVER_REDIS_PREFIX: t.prefix,
-    KUBECONFIG: join(dir, 'kubeconfig'),
-    DROVER_SANDBOX: 'off',
-    DROVER_RUNBOOKS_DIR: join(dir, 'runbooks'),
-    DROVER_RUNBOOKS_CACHE: join(dir, 'cache'),
-    DROVER_POLICY: join(dir, 'policy.yaml'),
-    DROVER_AUDIT_VERIFY_INTERVAL: '0',
-    LOG_LEVEL: 'warn',
-  };
+  ({ dir, env } = writeWorkerFiles(t, 'drover-schedules', { runbooks: { 'tidy.ts': RUNBOOK }, policy: POLICY }));
+  env.LOG_LEVEL = 'warn';
 }, 30_000);
 
 afterAll(async () => {

@@ -6,16 +6,15 @@
  * (no persistence), the schedule is registered again without restarting Drover.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { AuditEvent } from '../../../src/audit/events.js';
-import { spawnDrover, stopProcess } from '../../support/cli-process.js';
-import { freePort } from '../../support/free-port.js';
+import { stopProcess } from '../../support/cli-process.js';
+import { spawnReadyDrover } from '../../support/ready-worker.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
+import { writeWorkerFiles } from '../../support/worker-files.js';
 
 type Fired = Extract<AuditEvent, { type: 'schedule.fired' }>;
 
@@ -54,27 +53,13 @@ async function fires(): Promise<Fired[]> {
 beforeAll(async () => {
   redis = await startPrivateRedis();
   t = await buildTestDrover({ runbooks: [], redisUrl: redis.url });
-  dir = mkdtempSync(join(tmpdir(), 'drover-schedules-redis-'));
-  mkdirSync(join(dir, 'runbooks'));
-  writeFileSync(join(dir, 'runbooks', 'tidy.ts'), RUNBOOK);
-  writeFileSync(join(dir, 'policy.yaml'), POLICY);
-  writeFileSync(join(dir, 'kubeconfig'), t.fake.kubeConfigYaml({ contextName: 'test' }));
-  const port = await freePort();
-  worker = spawnDrover(['worker'], {
-    REDIS_URL: redis.url,
-    DROVER_REDIS_PREFIX: t.prefix,
-    KUBECONFIG: join(dir, 'kubeconfig'),
-    DROVER_SANDBOX: 'off',
-    DROVER_RUNBOOKS_DIR: join(dir, 'runbooks'),
-    DROVER_RUNBOOKS_CACHE: join(dir, 'cache'),
-    DROVER_POLICY: join(dir, 'policy.yaml'),
-    DROVER_AUDIT_VERIFY_INTERVAL: '0',
-    LOG_LEVEL: 'info',
-    PORT: String(port),
+  let env: Record<string, string>;
+  ({ dir, env } = writeWorkerFiles(t, 'drover-schedules-redis', { runbooks: { 'tidy.ts': RUNBOOK }, policy: POLICY }));
+  await spawnReadyDrover(['worker'], { REDIS_URL: redis.url, ...env, LOG_LEVEL: 'info' }, (child) => {
+    worker = child;
+    child.stdout?.on('data', (d: Buffer) => (logs += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (logs += d.toString()));
   });
-  worker.stdout?.on('data', (d: Buffer) => (logs += d.toString()));
-  worker.stderr?.on('data', (d: Buffer) => (logs += d.toString()));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok, 'drover worker to be ready', 30_000);
 }, 60_000);
 
 afterAll(async () => {

@@ -4,14 +4,14 @@
  * scheduler, a removed schedule is deleted.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { spawnDrover, stopProcess } from '../../support/cli-process.js';
-import { freePort } from '../../support/free-port.js';
+import { stopProcess } from '../../support/cli-process.js';
+import { spawnReadyDrover } from '../../support/ready-worker.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
+import { writeWorkerFiles } from '../../support/worker-files.js';
 
 const runbook = (schedule: string) => `import { defineRunbook, z } from 'drover';
 
@@ -28,16 +28,16 @@ export default defineRunbook({
 
 let t: TestDrover;
 let dir: string;
+let env: Record<string, string>;
 let child: ChildProcess | undefined;
 let queue: Queue;
 
 beforeAll(async () => {
   t = await buildTestDrover({ runbooks: [] });
-  dir = mkdtempSync(join(tmpdir(), 'drover-schedules-reload-'));
-  mkdirSync(join(dir, 'runbooks'));
-  writeFileSync(join(dir, 'runbooks', 'tidy.ts'), runbook(`[{ name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Paris', params: { namespace: 'ci' } }, { name: 'hourly', cron: '0 * * * *', timeZone: 'UTC', params: { namespace: 'ci' } }]`));
-  writeFileSync(join(dir, 'policy.yaml'), "groups: { automation: ['schedule:*'] }\nrules: [{ groups: [automation], runbooks: ['*'], clusters: ['*'] }]\n");
-  writeFileSync(join(dir, 'kubeconfig'), t.fake.kubeConfigYaml({ contextName: 'test' }));
+  ({ dir, env } = writeWorkerFiles(t, 'drover-schedules-reload', {
+    runbooks: { 'tidy.ts': runbook(`[{ name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Paris', params: { namespace: 'ci' } }, { name: 'hourly', cron: '0 * * * *', timeZone: 'UTC', params: { namespace: 'ci' } }]`) },
+    policy: "groups: { automation: ['schedule:*'] }\nrules: [{ groups: [automation], runbooks: ['*'], clusters: ['*'] }]\n",
+  }));
   queue = new Queue('schedules', { connection: t.redis, prefix: `${t.prefix}:q` });
 }, 30_000);
 
@@ -51,19 +51,7 @@ afterAll(async () => {
 const schedulers = async () => (await queue.getJobSchedulers(0, -1)).map((s) => `${s.key} ${s.pattern ?? ''} ${s.tz ?? ''}`).sort();
 
 it('a changed runbook file changes its job schedulers', async () => {
-  const port = await freePort();
-  child = spawnDrover(['worker', '--watch-runbooks'], {
-    DROVER_REDIS_PREFIX: t.prefix,
-    KUBECONFIG: join(dir, 'kubeconfig'),
-    DROVER_SANDBOX: 'off',
-    DROVER_RUNBOOKS_DIR: join(dir, 'runbooks'),
-    DROVER_RUNBOOKS_CACHE: join(dir, 'cache'),
-    DROVER_POLICY: join(dir, 'policy.yaml'),
-    DROVER_AUDIT_VERIFY_INTERVAL: '0',
-    LOG_LEVEL: 'warn',
-    PORT: String(port),
-  });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok, 'drover worker to be ready', 30_000);
+  await spawnReadyDrover(['worker', '--watch-runbooks'], { ...env, LOG_LEVEL: 'warn' }, (spawned) => (child = spawned));
   expect(await schedulers()).toEqual(['tidy/hourly 0 * * * * UTC', 'tidy/nightly 0 3 * * * Europe/Paris']);
 
   writeFileSync(join(dir, 'runbooks', 'tidy.ts'), runbook(`{ name: 'nightly', cron: '30 4 * * *', timeZone: 'Europe/Paris', params: { namespace: 'ci' } }`));
