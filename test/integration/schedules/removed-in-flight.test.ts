@@ -1,28 +1,11 @@
 import type { AuditEvent } from '../../../src/audit/events.js';
 import { isTerminal } from '../../../src/jobs/run-record.js';
 import { RunbookRegistry } from '../../../src/runbook/registry.js';
-import type { Runbook, ScheduleTrigger } from '../../../src/runbook/types.js';
-import { defineRunbook, z } from '../../../src/sdk/index.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+import { sweeper } from '../../support/sweeper-runbook.js';
 import { deferred, waitFor } from '../../support/wait-for.js';
 
 type Fired = Extract<AuditEvent, { type: 'schedule.fired' }>;
-
-function sweeper(schedule: ScheduleTrigger<{ namespace: string }>[], hold: Promise<void>): Runbook {
-  return defineRunbook({
-    id: 'sweep',
-    summary: 'Sweeps a namespace',
-    params: z.object({ namespace: z.string() }),
-    triggers: { schedule },
-    concurrencyKey: (p) => `namespace/${String(p.namespace)}`,
-    async run(ctx, { namespace }) {
-      await ctx.step('sweep', async () => {
-        await hold;
-        return namespace;
-      });
-    },
-  });
-}
 
 describe('a schedule removed while its run is in flight', () => {
   let t: TestDrover | undefined;
@@ -34,7 +17,7 @@ describe('a schedule removed while its run is in flight', () => {
   it('still knows that run when it comes back: the next fire is skipped, not stacked', async () => {
     const release = deferred();
     const often = { name: 'often', cron: '* * * * * *', timeZone: 'UTC', params: { namespace: 'ci' } };
-    t = await buildTestDrover({ runbooks: [sweeper([often], release.promise)] });
+    t = await buildTestDrover({ runbooks: [sweeper([often], {}, release.promise)] });
     const fires = async () => ((await t?.drover.audit.read()) ?? []).filter((e): e is AuditEvent & Fired => e.type === 'schedule.fired');
     try {
       await t.drover.startWorker();
@@ -43,10 +26,10 @@ describe('a schedule removed while its run is in flight', () => {
       await waitFor(async () => (await t?.drover.store.get(first.runId as string))?.state === 'running', 'the first run to be running');
 
       // An edit removes the schedule (the run goes on), and another brings it back.
-      t.drover.runbooks.replaceWith(new RunbookRegistry([sweeper([], release.promise)]));
+      t.drover.runbooks.replaceWith(new RunbookRegistry([sweeper([], {}, release.promise)]));
       expect((await t.drover.schedules.reconcile()).removed).toEqual(['sweep/often']);
       const back = Date.now();
-      t.drover.runbooks.replaceWith(new RunbookRegistry([sweeper([often], release.promise)]));
+      t.drover.runbooks.replaceWith(new RunbookRegistry([sweeper([often], {}, release.promise)]));
       expect((await t.drover.schedules.reconcile()).added).toEqual(['sweep/often']);
 
       const next = await waitFor(async () => (await fires()).find((f) => Date.parse(f.scheduledAt) > back), 'a fire after it came back');

@@ -3,34 +3,17 @@ import { CircuitBreakers } from '../../../src/alertmanager/circuit-breaker.js';
 import type { AuditEvent } from '../../../src/audit/events.js';
 import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
 import { parsePolicy } from '../../../src/policy/index.js';
-import { defineRunbook, z } from '../../../src/sdk/index.js';
-import type { Runbook, ScheduleTrigger } from '../../../src/runbook/types.js';
+import type { Runbook } from '../../../src/runbook/types.js';
 import { Schedules } from '../../../src/schedules/schedules.js';
 import { ScheduleState } from '../../../src/schedules/schedule-state.js';
 import { localTime } from '../../../src/schedules/cron.js';
 import { RunbookRegistry } from '../../../src/runbook/registry.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+import { sweeper } from '../../support/sweeper-runbook.js';
 import { deferred, waitFor } from '../../support/wait-for.js';
 
 type Fired = Extract<AuditEvent, { type: 'schedule.fired' }>;
 const EVERY_SECOND = '* * * * * *';
-
-function sweeper(schedule: ScheduleTrigger<{ namespace: string }> | ScheduleTrigger<{ namespace: string }>[], extra: Partial<Runbook> = {}, hold?: Promise<void>): Runbook {
-  return defineRunbook({
-    id: 'sweep',
-    summary: 'Sweeps a namespace',
-    params: z.object({ namespace: z.string() }),
-    triggers: { schedule },
-    concurrencyKey: (p) => `namespace/${String(p.namespace)}`,
-    async run(ctx, { namespace }) {
-      await ctx.step('sweep', async () => {
-        await hold;
-        return namespace;
-      });
-    },
-    ...extra,
-  });
-}
 
 async function fires(t: TestDrover): Promise<Fired[]> {
   return (await t.drover.audit.read()).filter((e): e is AuditEvent & Fired => e.type === 'schedule.fired');
