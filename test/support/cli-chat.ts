@@ -18,5 +18,5 @@ export function cliChat(t: TestDrover, policyFile: string, user: string) {
     interactive: true,
     output: { out: (l) => out.push(l), err: (l) => out.push(l) },
   });
-  return { type: (line: string) => input.write(`${line}\n`), printed: () => out.join('\n'), end: () => input.end(), done };
+  return { input, type: (line: string) => input.write(`${line}\n`), printed: () => out.join('\n'), end: () => input.end(), done };
 }

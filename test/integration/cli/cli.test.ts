@@ -1,15 +1,13 @@
 import { EXIT } from '../../../src/cli/output.js';
-import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
-import { seedDemo } from '../../support/seed.js';
+import { startDemoDrover } from '../../support/demo-drover.js';
+import type { TestDrover } from '../../support/test-drover.js';
 import { drover } from '../../support/cli.js';
 
 describe('drover CLI', () => {
   let t: TestDrover;
 
   beforeAll(async () => {
-    t = await buildTestDrover();
-    seedDemo(t.fake);
-    await t.drover.startWorker();
+    t = await startDemoDrover();
   });
 
   afterAll(async () => {

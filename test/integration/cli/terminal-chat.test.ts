@@ -1,16 +1,13 @@
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../../src/cli/program.js';
-import { ALLOW_ALL_POLICY, buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
-import { seedDemo } from '../../support/seed.js';
+import { cliChat } from '../../support/cli-chat.js';
+import { startDemoDrover } from '../../support/demo-drover.js';
+import { ALLOW_ALL_POLICY, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 
 describe('terminal chat (no Slack workspace needed)', () => {
   let t: TestDrover;
 
   beforeAll(async () => {
-    t = await buildTestDrover();
-    seedDemo(t.fake);
-    await t.drover.startWorker();
+    t = await startDemoDrover();
   });
 
   afterAll(async () => {
@@ -18,18 +15,7 @@ describe('terminal chat (no Slack workspace needed)', () => {
   });
 
   it('accepts the same /drover commands and prints the same messages, run threads included', async () => {
-    const input = new PassThrough();
-    const out: string[] = [];
-    const done = runCli(['chat'], {
-      env: { DROVER_REDIS_PREFIX: t.prefix, DROVER_POLICY: ALLOW_ALL_POLICY },
-      cwd: ROOT,
-      user: 'frank@laptop',
-      stopSignal: new Promise(() => undefined),
-      input,
-      interactive: true,
-      output: { out: (l) => out.push(l), err: (l) => out.push(l) },
-    });
-    const printed = () => out.join('\n');
+    const { input, printed, done } = cliChat(t, ALLOW_ALL_POLICY, 'frank@laptop');
     input.write('/drover help\n');
     await waitFor(() => /describe/.test(printed()), 'the help text');
 

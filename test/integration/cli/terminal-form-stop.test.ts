@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { runTerminalChat } from '../../../src/chat/terminal-chat.js';
-import { runCli } from '../../../src/cli/program.js';
-import { ALLOW_ALL_POLICY, buildTestDrover, ROOT, type TestDrover } from '../../support/test-drover.js';
-import { seedDemo } from '../../support/seed.js';
+import { cliChat } from '../../support/cli-chat.js';
+import { startDemoDrover } from '../../support/demo-drover.js';
+import { ALLOW_ALL_POLICY, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /**
@@ -16,9 +16,7 @@ describe('the terminal form never runs for real without its y', () => {
   let t: TestDrover;
 
   beforeAll(async () => {
-    t = await buildTestDrover();
-    seedDemo(t.fake);
-    await t.drover.startWorker();
+    t = await startDemoDrover();
   });
 
   afterAll(async () => {
@@ -27,20 +25,7 @@ describe('the terminal form never runs for real without its y', () => {
 
   const replicas = () => (t.fake.get('deployments', 'demo', 'web') as unknown as { spec: { replicas: number } }).spec.replicas;
 
-  function chat(stopSignal: Promise<string> = new Promise(() => undefined)) {
-    const input = new PassThrough();
-    const out: string[] = [];
-    const done = runCli(['chat'], {
-      env: { DROVER_REDIS_PREFIX: t.prefix, DROVER_POLICY: ALLOW_ALL_POLICY },
-      cwd: ROOT,
-      user: 'frank@laptop',
-      stopSignal,
-      input,
-      interactive: true,
-      output: { out: (l) => out.push(l), err: (l) => out.push(l) },
-    });
-    return { input, printed: () => out.join('\n'), done };
-  }
+  const chat = () => cliChat(t, ALLOW_ALL_POLICY, 'frank@laptop');
 
   async function toConfirmation(c: ReturnType<typeof chat>, n: number): Promise<void> {
     c.input.write('run scale-deployment namespace=demo deployment=web\n');
