@@ -83,7 +83,7 @@ export default defineRunbook({
   risk: 'low',
   rateLimit: { maxRuns: 6, window: '1h' },
   timeout: '2m',
-  // The keys delete-pod and the deployment runbooks use: one alert triggering both runs them one at a time, not at once.
+  // The keys delete-pod and the deployment runbooks use: a diagnosis and a fix of the same pod (from two alerts, or chat) run one at a time, not at once.
   concurrencyKey: (p) => (p.pod !== undefined ? `pod/${p.namespace}/${p.pod}` : `deployment/${p.namespace}/${p.deployment ?? ''}`),
   async run(ctx, { namespace, pod, deployment }) {
     if ((pod === undefined) === (deployment === undefined)) {
