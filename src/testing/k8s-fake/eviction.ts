@@ -10,6 +10,7 @@
  * dryRun comes from the query or the DeleteOptions; either one makes it a
  * dry run that writes nothing, the budget included.
  */
+import { deleteOptionsFromBody } from './delete-options-body.js';
 import { asObject, isObject } from './json.js';
 import { matchesSelectorObject, type LabelSelectorObject } from './label-selector.js';
 import type { Answer, DeleteOptionsInput, Registry } from './registry.js';
@@ -55,17 +56,8 @@ function decodeEviction(raw: string, acceptedVersions: readonly string[]): { nam
     );
   }
   const meta = asObject(body.metadata);
-  const given = isObject(body.deleteOptions) ? body.deleteOptions : {};
-  const options: DeleteOptionsInput = {};
-  if (typeof given.gracePeriodSeconds === 'number') options.gracePeriodSeconds = given.gracePeriodSeconds;
-  if (typeof given.propagationPolicy === 'string') options.propagationPolicy = given.propagationPolicy;
-  if (isObject(given.preconditions)) {
-    const pre: DeleteOptionsInput['preconditions'] = {};
-    if (typeof given.preconditions.uid === 'string') pre.uid = given.preconditions.uid;
-    if (typeof given.preconditions.resourceVersion === 'string') pre.resourceVersion = given.preconditions.resourceVersion;
-    options.preconditions = pre;
-  }
-  return { name: typeof meta.name === 'string' ? meta.name : '', options, dryRun: Array.isArray(given.dryRun) ? given.dryRun.map(String) : [] };
+  const { options, dryRun } = deleteOptionsFromBody(isObject(body.deleteOptions) ? body.deleteOptions : {});
+  return { name: typeof meta.name === 'string' ? meta.name : '', options, dryRun };
 }
 
 /** Pending, finished or terminating: the disruption has already happened (or never will), so no budget is asked. */

@@ -4,7 +4,8 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { mediaType, patchTypeOf } from './apply-patch.js';
-import { asObject, getPath, isObject } from './json.js';
+import { deleteOptionsFromBody } from './delete-options-body.js';
+import { asObject, getPath } from './json.js';
 import type { Evictions } from './eviction.js';
 import type { PodLogs } from './pod-logs.js';
 import type { Answer, DeleteOptionsInput, Registry } from './registry.js';
@@ -114,17 +115,7 @@ function deleteOptions(query: URLSearchParams, raw: string): { options: DeleteOp
     if (policy !== null) options.propagationPolicy = policy;
     return { options, dryRun: query.getAll('dryRun') };
   }
-  const body = asObject(decodeObject('application/json', raw));
-  const options: DeleteOptionsInput = {};
-  if (typeof body.gracePeriodSeconds === 'number') options.gracePeriodSeconds = body.gracePeriodSeconds;
-  if (typeof body.propagationPolicy === 'string') options.propagationPolicy = body.propagationPolicy;
-  if (isObject(body.preconditions)) {
-    const pre: DeleteOptionsInput['preconditions'] = {};
-    if (typeof body.preconditions.uid === 'string') pre.uid = body.preconditions.uid;
-    if (typeof body.preconditions.resourceVersion === 'string') pre.resourceVersion = body.preconditions.resourceVersion;
-    options.preconditions = pre;
-  }
-  return { options, dryRun: Array.isArray(body.dryRun) ? body.dryRun.map(String) : [] };
+  return deleteOptionsFromBody(asObject(decodeObject('application/json', raw)));
 }
 
 export class Handlers {
