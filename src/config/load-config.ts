@@ -16,6 +16,9 @@ export interface LoadConfigOptions {
 const ENV_MAP: ReadonlyArray<{ name: string; path: string[]; list?: string }> = [
   { name: 'REDIS_URL', path: ['redis', 'url'] },
   { name: 'DROVER_REDIS_PREFIX', path: ['redis', 'prefix'] },
+  { name: 'REDIS_CA_FILE', path: ['redis', 'caFile'] },
+  { name: 'DROVER_FLEET_AGENT_ABSENT', path: ['fleet', 'agentAbsent'] },
+  { name: 'DROVER_FLEET_AGENT_WAIT', path: ['fleet', 'agentWait'] },
   { name: 'PORT', path: ['http', 'port'] },
   { name: 'DROVER_HTTP_HOST', path: ['http', 'host'] },
   { name: 'DROVER_OUTBOUND_ALLOW', path: ['outbound', 'allow'], list: ',' },

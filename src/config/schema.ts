@@ -25,9 +25,25 @@ export const configSchema = z
         url: redisUrl.default('redis://127.0.0.1:6379'),
         /** Prefix of every Redis key Drover writes, so several installations can share one Redis. */
         prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only').default('drover'),
+        /** A CA bundle (PEM file) to verify a `rediss://` server with, when its certificate is not from a public CA. */
+        caFile: z.string().optional(),
       })
       .strict()
       .default({ url: 'redis://127.0.0.1:6379', prefix: 'drover' }),
+    /** Agent clusters (`drover agent`): how the central Drover treats them. */
+    fleet: z
+      .object({
+        /** A run for an agent cluster with no live agent: `fail` at once, or `wait` up to `agentWait` for one. */
+        agentAbsent: z.enum(['fail', 'wait']).default('fail'),
+        /** How long a queued run waits for its cluster's agent (with `agentAbsent: wait`) before it fails. */
+        agentWait: duration.default(300_000),
+        /** How often an agent announces itself. */
+        heartbeat: duration.default(10_000),
+        /** An agent not heard from for this long is gone. */
+        agentStale: duration.default(30_000),
+      })
+      .strict()
+      .default({ agentAbsent: 'fail', agentWait: 300_000, heartbeat: 10_000, agentStale: 30_000 }),
     http: z
       .object({
         port: z.coerce.number().int().min(0).max(65535).default(3000),
