@@ -102,6 +102,17 @@ export function chartValuesSchema(): Schema {
     ...obj({
       nameOverride: str({ maxLength: 63, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$' }),
       fullnameOverride: str({ maxLength: 63, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$' }),
+      mode: str({ enum: ['central', 'agent'] }),
+      // agent.cluster's format is checked by the chart (drover.agentCluster), whose message says what a name may hold.
+      agent: obj({
+        cluster: str(),
+        replicas: int(0),
+        concurrency: int(1, { maximum: 256 }),
+        resources,
+        terminationGracePeriodSeconds: int(0),
+        labels: map(),
+        redis: obj({ existingSecret: name, urlKey: str({ minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$' }), caSecret: name, caKey: str({ minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$' }) }),
+      }),
       image: image(),
       imagePullSecrets: k8sList,
       server: obj({ replicas: int(0), resources, terminationGracePeriodSeconds: int(0) }),
@@ -175,6 +186,9 @@ export function chartValuesSchema(): Schema {
       tolerations: list(k8sTyped(V1Toleration)),
       affinity: k8sTyped(V1Affinity),
     }),
+    // An agent reads the central Redis's URL from a Secret you manage, and from nowhere else.
+    if: { properties: { mode: { const: 'agent' } }, required: ['mode'] },
+    then: { properties: { agent: { properties: { redis: { properties: { existingSecret: { minLength: 1 } } } } } } },
   };
 }
 

@@ -389,7 +389,8 @@ allows: what they call, one rule per resource, in a fixed order. Call with
 
 {{/*
 Where the runbook permissions go, derived from the policy's rules for the
-cluster Drover runs in (their `clusters` match clusters.inClusterName). JSON:
+cluster Drover runs in (their `clusters` match clusters.inClusterName; an
+agent's, agent.cluster). JSON:
   mode: none (no grant), roles (a Role per namespace) or cluster (a ClusterRole);
   namespaces: for roles, and runbooks: the shipped runbooks allowed in each
   (their calls are what its Role grants); clusterRunbooks: those allowed
@@ -402,6 +403,8 @@ of yours: namespaced).
 */}}
 {{- define "drover.rbacPlan" -}}
 {{- $inCluster := dig "clusters" "inClusterName" "in-cluster" (.Values.config | default dict) }}
+{{- /* An agent grants what the policy allows on its own cluster, by its name. */}}
+{{- if include "drover.agentMode" . }}{{ $inCluster = include "drover.agentCluster" . }}{{ end }}
 {{- $shippedNamespaced := list "capture-diagnostics" "delete-pod" "diagnose-restart-deployment" "expand-pvc" "job-failure-report" "raise-hpa-max" "restart-deployment" "rollback-deployment" "rollout-pause" "rollout-resume" "rollout-status" "scale-deployment" }}
 {{- $shippedCluster := list "cordon-node" "drain-node" "uncordon-node" }}
 {{- $namespaces := list }}
