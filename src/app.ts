@@ -49,6 +49,8 @@ import type { RunRecord } from './jobs/run-record.js';
 import { runMessage } from './chat/blocks/index.js';
 import { Schedules } from './schedules/schedules.js';
 import { ScheduleState } from './schedules/schedule-state.js';
+import { createCentralFleet } from './fleet/central-fleet.js';
+import { bindingKeyIn } from './approvals/binding-key.js';
 
 export type { PolicySource } from './policy/index.js';
 
@@ -165,7 +167,9 @@ export function createDrover(deps: DroverDeps) {
   const handover = new CountHandover(redis, prefix, metrics);
   const handoverTimer = deps.handOverCounts ? setInterval(() => void handover.flush().catch(() => undefined), 5000).unref() : undefined;
   const clusters = deps.clusters;
-  const clusterResolver = deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver(config.clusters.default));
+  // Agent clusters: their runs go to their own queue, for the agent in that cluster.
+  const fleet = createCentralFleet({ redis, prefix, config, audit, logger, metrics, now });
+  const clusterResolver = fleet.resolver(deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver(config.clusters.default)));
   const queue = new RunQueue({
     connection: queueConnection,
     prefix,
@@ -180,6 +184,7 @@ export function createDrover(deps: DroverDeps) {
     retentionMs: config.jobs.retention,
     onError: (err) => logger.warn({ err: err.message }, 'queue connection error'),
     tracer: deps.tracer,
+    fleet: fleet.routing,
     now,
   });
 
@@ -289,13 +294,15 @@ export function createDrover(deps: DroverDeps) {
 
   /** Clusters runs may name: this process's own, else those live workers announce. */
   async function listClusters(): Promise<{ names: string[]; defaultName?: string }> {
-    if (clusters) return { names: clusters.names(), ...(clusters.defaultName ? { defaultName: clusters.defaultName } : {}) };
+    const agents = [...(await fleet.registry.all()).keys()];
+    const withAgents = (known: { names: string[]; defaultName?: string }) => ({ ...known, names: [...new Set([...known.names, ...agents])].sort() });
+    if (clusters) return withAgents({ names: clusters.names(), ...(clusters.defaultName ? { defaultName: clusters.defaultName } : {}) });
     const live = await presence.workers();
     // No worker running: the clusters they last served (a run waits for one).
-    if (!live.length) return presence.known();
+    if (!live.length) return withAgents(await presence.known());
     const names = [...new Set(live.flatMap((w) => w.clusters))].sort();
     const defaultName = live.find((w) => w.defaultCluster)?.defaultCluster;
-    return { names, ...(defaultName ? { defaultName } : {}) };
+    return withAgents({ names, ...(defaultName ? { defaultName } : {}) });
   }
 
   // Slack user groups in the policy are resolved through the Slack app, created below;
@@ -488,6 +495,8 @@ export function createDrover(deps: DroverDeps) {
     audit,
     metrics,
     presence,
+    /** Agent clusters: registry, presence, relay. */
+    fleet,
     queue,
     gate,
     approvals,
@@ -505,6 +514,9 @@ export function createDrover(deps: DroverDeps) {
       watch.start();
       approvals.start();
       if (retention) return;
+      // Agents only read the approval binding key: it exists once a central process has started.
+      void bindingKeyIn(redis, prefix)().catch((err: unknown) => logger.warn({ err }, 'approval binding key not made'));
+      void fleet.relay.start().catch((err: unknown) => logger.warn({ err }, 'fleet relay did not start'));
       auditVerifier.start(config.audit.verifyInterval);
       if (!auditKey) logger.warn('no audit key (DROVER_AUDIT_KEY): the audit chain is plain SHA-256, which whoever can write Redis can recompute');
       if (shipper) {
@@ -561,6 +573,7 @@ export function createDrover(deps: DroverDeps) {
       if (deps.handOverCounts) await within(() => handover.flush(), 2000);
       if (retention) clearInterval(retention);
       if (outboxDrain) clearInterval(outboxDrain);
+      await fleet.relay.stop();
       await withdraw();
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));

@@ -190,7 +190,7 @@ export class Approvals {
     for (const runId of await proposals.unreleased(new Date(this.now().getTime() - 30_000))) {
       const run = await store.get(runId);
       // Adding a job whose id exists is a no-op in BullMQ, so a slow releaser and this one cannot both queue it.
-      if (run?.state === 'queued' && !(await queue.queue.getJob(runId))) await queue.release(run);
+      if (run?.state === 'queued' && !(await queue.queueOf(run).getJob(runId))) await queue.release(run);
       await proposals.released(runId);
     }
   }

@@ -10,13 +10,14 @@ export type BindingKey = () => Promise<Buffer>;
  * audit log) but not Redis, so without the key nobody can test guesses of a
  * run's secret params, or of anything redacted from the plan, against a hash.
  */
-export function bindingKeyIn(redis: Redis, prefix: string): BindingKey {
+export function bindingKeyIn(redis: Redis, prefix: string, options: { readOnly?: boolean } = {}): BindingKey {
   const key = `${prefix}:approvals:binding-key`;
   let loaded: Promise<Buffer> | undefined;
   const load = async (): Promise<Buffer> => {
-    await redis.set(key, randomBytes(32).toString('hex'), 'NX');
+    // An agent may only read it: the central Drover makes it when it starts.
+    if (!options.readOnly) await redis.set(key, randomBytes(32).toString('hex'), 'NX');
     const hex = await redis.get(key);
-    if (!hex) throw new Error(`The approval binding key ${key} vanished from Redis.`);
+    if (!hex) throw new Error(options.readOnly ? `The approval binding key ${key} is not in Redis: the central Drover makes it when it starts.` : `The approval binding key ${key} vanished from Redis.`);
     return Buffer.from(hex, 'hex');
   };
   return () => {

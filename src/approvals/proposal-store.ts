@@ -106,6 +106,8 @@ export class ProposalStore {
     private readonly prefix: string,
     private readonly store: RunStore,
     private readonly audit: AuditLog,
+    /** An agent's proposals: its cluster's own expiry set (the central relay copies each expiry to the central one). */
+    private readonly roomExpiryKey?: string,
   ) {}
 
   private runKey(id: string): string {
@@ -117,7 +119,7 @@ export class ProposalStore {
   }
 
   get expiryKey(): string {
-    return proposalExpiryKey(this.prefix);
+    return this.roomExpiryKey ?? proposalExpiryKey(this.prefix);
   }
 
   /** Approved runs whose job may not have been added yet (scored by approval time). */

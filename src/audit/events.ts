@@ -134,6 +134,46 @@ export type AuditEventBody =
   | { type: 'alert.payload.rejected'; alerts: number; reason: string }
   | { type: 'alert.escalated'; fingerprint: string; alertname: string; reason: string; runId?: string }
   | { type: 'alert.remediation'; fingerprint: string; alertname: string; runId: string; result: RemediationResult }
+  /** An agent's stream held an event the central relay would not append as it was: not about its own cluster's runs, or not an agent's to record. */
+  | { type: 'fleet.event.refused'; cluster: string; eventType: string; reason: string }
+  /** A fleet rollout was planned and stored: what its approval (if any) is bound to (`planHash`). */
+  | {
+      type: 'rollout.proposed';
+      rolloutId: string;
+      runbook: string;
+      params: Record<string, unknown>;
+      selector: string;
+      clusters: string[];
+      batchSize: number;
+      canary: boolean;
+      pauseOnFailure: boolean;
+      maxFailures: number;
+      dryRun: boolean;
+      actor: Requester;
+      planHash: string;
+      needed: number;
+      group?: string;
+      reason?: string;
+      pack?: PackIdentity;
+    }
+  /** A rollout the policy refused (some cluster denied), or an approval, resume or abort of one that was refused. */
+  | { type: 'rollout.refused'; rolloutId?: string; runbook: string; selector?: string; actor: Requester; reason: string }
+  /** One approval of a rollout's whole plan counted. */
+  | { type: 'rollout.approved'; rolloutId: string; actor: Requester; planHash: string; approvals: number; needed: number }
+  | { type: 'rollout.batch.started'; rolloutId: string; batch: number; batches: number; clusters: string[] }
+  /** A failed batch paused the rollout (`pauseOnFailure`); `failed`: the clusters that failed in it. */
+  | { type: 'rollout.paused'; rolloutId: string; batch: number; failed: string[]; reason: string }
+  | { type: 'rollout.resumed'; rolloutId: string; actor: Requester }
+  | {
+      type: 'rollout.finished';
+      rolloutId: string;
+      outcome: 'succeeded' | 'failed' | 'stopped' | 'cancelled' | 'rejected' | 'expired';
+      succeeded: number;
+      failed: number;
+      skipped: number;
+      actor?: Requester;
+      reason?: string;
+    }
   | {
       type: 'run.finished';
       runId: string;

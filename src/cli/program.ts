@@ -11,6 +11,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerScheduleCommands } from './commands/schedules.js';
 import { registerNewCommands } from './commands/new-runbook.js';
+import { registerAgentCommands } from './commands/agent.js';
 
 export type { CliDeps };
 
@@ -27,6 +28,7 @@ export function buildProgram(deps: CommandDeps, setExit: (code: number) => void)
   registerPolicyCommands(program, deps, setExit);
   registerScheduleCommands(program, deps);
   registerNewCommands(program, deps, setExit);
+  registerAgentCommands(program, deps, setExit);
   return program;
 }
 

@@ -16,6 +16,20 @@ import { HELD_STATES, isHeld, isTerminal } from './run-record.js';
 import type { RunStore } from './run-store.js';
 import type { Tracer } from '@opentelemetry/api';
 import { sendSpan, type TracedJobData } from '../tracing/queue-spans.js';
+import { clusterOfRunId, fleetRunId } from '../fleet/names.js';
+import { QueueRouter } from './queue-router.js';
+
+/** Which clusters have agents (their runs go to their own queue), and whether one can take a run now. */
+export interface FleetRouting {
+  isAgentCluster(name: string): Promise<boolean>;
+  /** Throws (a clear cluster_unreachable) when the cluster's agent is gone and runs must not wait for it. */
+  checkAgent?(cluster: string): Promise<void>;
+}
+
+/** Whether a run is an agent cluster's: its id is `<cluster>.<id>` (see fleetRunId). */
+export function isAgentRun(run: Pick<RunRecord, 'id' | 'cluster'>): boolean {
+  return clusterOfRunId(run.id) === run.cluster;
+}
 
 export interface RunRequest {
   runbook: string;
@@ -58,6 +72,8 @@ export interface RunQueueOptions {
   onError?: (err: Error) => void;
   /** Traces each add as a messaging `send` span; absent when tracing is off. */
   tracer?: Tracer;
+  /** Agent clusters: absent, every cluster is served by central workers. */
+  fleet?: FleetRouting;
   now?: () => Date;
 }
 
@@ -79,9 +95,11 @@ export interface PreparedRun {
 
 /** Producer side: validates and enqueues runs, answers status, cancels. */
 export class RunQueue {
+  /** The shared queue, that central workers take from. */
   readonly queue: Queue<JobData>;
   private readonly options: RunQueueOptions;
   private readonly now: () => Date;
+  private readonly queues: QueueRouter;
 
   constructor(options: RunQueueOptions) {
     this.options = options;
@@ -91,6 +109,12 @@ export class RunQueue {
       prefix: `${options.prefix}:q`,
     });
     this.queue.on('error', options.onError ?? (() => undefined));
+    this.queues = new QueueRouter(this.queue, options.connection, `${options.prefix}:q`, options.onError ?? (() => undefined));
+  }
+
+  /** The queue a run's jobs go to: its agent cluster's own, or the shared one. */
+  queueOf(run: Pick<RunRecord, 'id' | 'cluster'>): Queue<JobData> {
+    return this.queues.queueFor(run.cluster, isAgentRun(run));
   }
 
   /**
@@ -125,8 +149,10 @@ export class RunQueue {
 
   /** A new run's record, queued. */
   private recordOf(request: RunRequest, v: Awaited<ReturnType<RunQueue['validate']>>): RunRecord {
+    const id = request.runId ?? newRunId(this.now().getTime());
     return {
-      id: request.runId ?? newRunId(this.now().getTime()),
+      // An agent cluster's run carries its cluster in its id: the agent's ACL user may touch only those.
+      id: v.agent ? fleetRunId(v.cluster, id) : id,
       runbook: v.runbook.id,
       cluster: v.cluster,
       params: v.params,
@@ -158,8 +184,9 @@ export class RunQueue {
       reason: approval.reason,
     });
     try {
-      await sendSpan(this.options.tracer, { queue: this.queue.name, runs: [{ id: record.id, runbook: record.runbook, dryRun: true }], phase: 'plan' }, (traced) =>
-        this.queue.add(
+      const queue = this.queueOf(record);
+      await sendSpan(this.options.tracer, { queue: queue.name, runs: [{ id: record.id, runbook: record.runbook, dryRun: true }], phase: 'plan' }, (traced) =>
+        queue.add(
           record.runbook,
           { runId: record.id, runbook: record.runbook, cluster: record.cluster, dryRun: true, phase: 'plan', ...traced },
           { jobId: planJobId(record.id), ...this.jobOptions() },
@@ -181,8 +208,9 @@ export class RunQueue {
   async release(run: RunRecord, failure = 'The approved run could not be queued'): Promise<void> {
     await this.options.audit.append(queuedEvent(run));
     try {
-      await sendSpan(this.options.tracer, { queue: this.queue.name, runs: [run] }, (traced) =>
-        this.queue.add(run.runbook, { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun, ...traced }, { jobId: run.id, ...this.jobOptions() }),
+      const queue = this.queueOf(run);
+      await sendSpan(this.options.tracer, { queue: queue.name, runs: [run] }, (traced) =>
+        queue.add(run.runbook, { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun, ...traced }, { jobId: run.id, ...this.jobOptions() }),
       );
     } catch (err) {
       const error = { code: 'redis_unavailable', message: `${failure}.` };
@@ -210,6 +238,12 @@ export class RunQueue {
     const runbook = runbooks.get(request.runbook);
     const { shown: params, secrets } = splitSecrets(runbook.params, parseParams(runbook, request.params), REDACTED);
     const cluster = await clusters(request.cluster);
+    const agent = (await this.options.fleet?.isAgentCluster(cluster)) ?? false;
+    if (!agent && request.runId !== undefined && clusterOfRunId(request.runId) !== undefined) {
+      // `<name>.<id>` is how an agent cluster's runs are named: another cluster's run must never look like one.
+      throw new DroverError('params_invalid', `Invalid run id "${request.runId}": ids of the form <cluster>.<id> are reserved for agent clusters' runs.`);
+    }
+    if (agent) await this.options.fleet?.checkAgent?.(cluster);
     let concurrencyKey = runbook.id;
     if (runbook.concurrencyKey) {
       try {
@@ -219,7 +253,7 @@ export class RunQueue {
       }
     }
     const timeoutMs = runbook.timeout === undefined ? this.options.defaultTimeoutMs : (parseDuration(runbook.timeout) ?? this.options.defaultTimeoutMs);
-    return { runbook, params, secrets, cluster, concurrencyKey, timeoutMs };
+    return { runbook, params, secrets, cluster, agent, concurrencyKey, timeoutMs };
   }
 
   /**
@@ -274,10 +308,16 @@ export class RunQueue {
       });
       for (const found of await store.getMany(raced.map((run) => run.record.id))) if (found) byId.set(found.id, found);
       const queued = [...byId.values()].filter((run) => run.state === 'queued');
-      if (queued.length) {
-        await sendSpan(this.options.tracer, { queue: this.queue.name, runs: queued }, (traced) =>
-          this.queue.addBulk(
-            queued.map((run) => ({ name: run.runbook, data: { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun, ...traced }, opts: { jobId: run.id, ...this.jobOptions() } })),
+      // One bulk add per queue: the shared one, and each agent cluster's.
+      const byQueue = new Map<Queue<JobData>, RunRecord[]>();
+      for (const run of queued) {
+        const queue = this.queueOf(run);
+        byQueue.set(queue, [...(byQueue.get(queue) ?? []), run]);
+      }
+      for (const [queue, group] of byQueue) {
+        await sendSpan(this.options.tracer, { queue: queue.name, runs: group }, (traced) =>
+          queue.addBulk(
+            group.map((run) => ({ name: run.runbook, data: { runId: run.id, runbook: run.runbook, cluster: run.cluster, dryRun: run.dryRun, ...traced }, opts: { jobId: run.id, ...this.jobOptions() } })),
           ),
         );
       }
@@ -317,10 +357,10 @@ export class RunQueue {
     const who = by.name ?? by.id;
     if (isHeld(run.state)) {
       // Held runs never reached a worker, apart from the plan's dry run (which changes nothing).
-      await (await this.queue.getJob(planJobId(runId)))?.remove().catch(() => undefined);
+      await (await this.queueOf(run).getJob(planJobId(runId)))?.remove().catch(() => undefined);
       if (await this.endUnstarted(run, HELD_STATES, `Cancelled by ${who} before it was approved.`)) await store.forgetProposal(runId);
     } else if (run.state === 'queued') {
-      const job = await this.queue.getJob(runId);
+      const job = await this.queueOf(run).getJob(runId);
       // remove() refuses a job a worker holds (active, locked): then the worker cancels it.
       const removed = job ? await job.remove().then(() => true, () => false) : true;
       // A run queued again for a retry has started (its completed steps stay done).
@@ -340,7 +380,7 @@ export class RunQueue {
   private async cancelUnstarted(run: RunRecord, by: Requester): Promise<RunRecord> {
     if (run.startedAt || run.state === 'running') return run;
     if (isHeld(run.state)) return this.cancel(run.id, by);
-    const job = await this.queue.getJob(run.id);
+    const job = await this.queueOf(run).getJob(run.id);
     // remove() refuses a job a worker holds: then the run has started and goes on.
     const removed = job ? await job.remove().then(() => true, () => false) : true;
     if (!removed) return this.get(run.id);
@@ -363,6 +403,6 @@ export class RunQueue {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await this.queues.close();
   }
 }

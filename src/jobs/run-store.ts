@@ -5,6 +5,7 @@ import { auditOutboxKey, type OutboxEntry } from '../audit/audit-outbox.js';
 import type { PlannedChange } from '../k8s/types.js';
 import type { Requester } from '../runbook/types.js';
 import { runWakeKey } from './run-wake.js';
+import { clusterOfRunId, fleetCancelChannel } from '../fleet/names.js';
 import { isHeld, isTerminal, type RunEvent, type RunRecord, type RunState, type StoredRunEvent } from './run-record.js';
 
 /** Sorted set of proposals awaiting approval (run keys, scored by expiry in ms). */
@@ -13,7 +14,7 @@ export const proposalExpiryKey = (prefix: string): string => `${prefix}:approval
 /** A run's keys besides its record, in the order TRANSITION takes them. */
 const RUN_PARTS = ['events', 'steps', 'changes', 'plan', 'secrets'] as const;
 
-const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy', 'approval', 'pack'] as const;
+const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy', 'approval', 'pack', 'rollout'] as const;
 
 export interface StepCheckpoint {
   value: unknown;
@@ -26,6 +27,12 @@ export interface RunStoreOptions {
   now?: () => Date;
   /** Applied to everything people can read: events, errors, results. */
   redactor?: Redactor;
+  /**
+   * An agent's store: its runs' keys stay where they are (`<prefix>:run:<id>`),
+   * but the audit outbox, the wake set and the cancel channel it uses are its
+   * cluster's own (the central ones are out of its ACL user's reach).
+   */
+  room?: { outboxKey: string; wakeKey: string; cancelChannel: string };
 }
 
 /**
@@ -38,12 +45,19 @@ export class RunStore {
   private readonly prefix: string;
   private readonly now: () => Date;
   private readonly redactor: Redactor;
+  private readonly outboxKey: string;
+  private readonly wakeKey: string;
+  /** Channel on which cancellations are announced to workers (the flag in the run stays authoritative). */
+  readonly cancelChannel: string;
 
   constructor(options: RunStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.prefix;
     this.now = options.now ?? (() => new Date());
     this.redactor = options.redactor ?? defaultRedactor;
+    this.outboxKey = options.room?.outboxKey ?? auditOutboxKey(this.prefix);
+    this.wakeKey = options.room?.wakeKey ?? runWakeKey(this.prefix);
+    this.cancelChannel = options.room?.cancelChannel ?? `${this.prefix}:cancel`;
   }
 
   async secrets(id: string): Promise<Record<string, unknown>> {
@@ -124,7 +138,7 @@ export class RunStore {
     const outbox = audited ? [audited.field, JSON.stringify({ t: this.now().getTime(), e: audited.event })] : ['', ''];
     const wake = isTerminal(to) ? String(this.now().getTime()) : '';
     const event = this.eventJson({ type: 'state', state: to, ...(shown.error ? { message: shown.error.message } : {}) });
-    const keys = [this.key(id), auditOutboxKey(this.prefix), runWakeKey(this.prefix), ...RUN_PARTS.map((part) => this.key(id, part))];
+    const keys = [this.key(id), this.outboxKey, this.wakeKey, ...RUN_PARTS.map((part) => this.key(id, part))];
     const answer = (await TRANSITION.run(this.redis, keys, [from.join(','), to, ...outbox, wake, id, event, retentionMs ?? '', ...flat])) as string;
     if (answer === 'OK') return undefined;
     return answer === '!missing' ? 'missing' : (answer as RunState);
@@ -199,13 +213,12 @@ export class RunStore {
     return JSON.stringify({ ...this.redactor.value(event), time: this.now().toISOString() });
   }
 
-  /** Channel on which cancellations are announced to workers (the flag in the run stays authoritative). */
-  get cancelChannel(): string {
-    return `${this.prefix}:cancel`;
-  }
-
   async requestCancel(id: string, by: Requester): Promise<void> {
-    await this.redis.multi().hset(this.key(id), 'cancelRequestedBy', JSON.stringify(by)).publish(this.cancelChannel, id).exec();
+    const tx = this.redis.multi().hset(this.key(id), 'cancelRequestedBy', JSON.stringify(by)).publish(this.cancelChannel, id);
+    // An agent cluster's run: its agent listens on its cluster's own channel only.
+    const cluster = clusterOfRunId(id);
+    if (cluster) tx.publish(fleetCancelChannel(this.prefix, cluster), id);
+    await tx.exec();
   }
 
   async cancelRequested(id: string): Promise<Requester | undefined> {

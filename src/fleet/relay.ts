@@ -1,0 +1,208 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditEventBody } from '../audit/events.js';
+import { proposalExpiryKey } from '../jobs/run-store.js';
+import { runWakeKey } from '../jobs/run-wake.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { withLock } from '../redis-lock.js';
+import { clusterOfRunId, fleetNotifyChannel, roomPrefix } from './names.js';
+import type { FleetRegistry } from './registry.js';
+
+/** What an agent may say about its own runs; anything else from its stream is refused (and audited as refused). */
+const AGENT_EVENTS: ReadonlySet<string> = new Set([
+  'run.started',
+  'run.waiting',
+  'run.step.started',
+  'run.step.finished',
+  'k8s.mutation',
+  'prometheus.query',
+  'http.request',
+  'run.retrying',
+  'run.finished',
+  'run.refused',
+  'approval.requested',
+  'approval.voided',
+]);
+
+/** The chain's own fields in an agent's stream: the central chain links the event again. */
+const CHAIN_FIELDS = ['v', 'time', 'seq', 'prev', 'kid', 'hash', 'id'];
+
+export interface FleetRelayDeps {
+  redis: Redis;
+  prefix: string;
+  audit: AuditLog;
+  registry: FleetRegistry;
+  logger: Logger;
+  metrics?: Metrics;
+  /** How often every agent cluster's stream is looked at, in case a notification was missed. */
+  sweepMs?: number;
+  /** Events moved per round trip. */
+  batch?: number;
+  now?: () => Date;
+}
+
+/** Why an agent's event is refused, or undefined when it is about this cluster's own runs. */
+export function refusal(cluster: string, event: Record<string, unknown>): string | undefined {
+  const type = typeof event.type === 'string' ? event.type : '';
+  if (!AGENT_EVENTS.has(type)) return `an agent may not record "${type || 'untyped'}" events`;
+  if (typeof event.runId !== 'string' || clusterOfRunId(event.runId) !== cluster) return `run ${String(event.runId)} is not a run of cluster ${cluster}`;
+  if ('cluster' in event && event.cluster !== cluster) return `the event names cluster ${String(event.cluster)}`;
+  return undefined;
+}
+
+/**
+ * Moves agents' audit events into the installation's one hash-chained log. An
+ * agent cannot read that log nor hold its key, so it writes to its cluster's
+ * own stream and publishes its cluster's name; the relay (in every serving
+ * process, one at a time per cluster) checks each event is about that
+ * cluster's runs, then, in one atomic step, moves the batch into the central
+ * audit outbox and deletes it from the agent's stream, and appends it (the
+ * append lets go of the outbox entries). A relay dying in between leaves the
+ * events to the outbox drain: each is appended once.
+ */
+export class FleetRelay {
+  private subscriber: Redis | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly pending = new Set<string>();
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: FleetRelayDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const subscriber = this.deps.redis.duplicate({ enableAutoPipelining: false });
+    subscriber.on('error', () => undefined);
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, cluster: string) => this.wake(cluster));
+    await subscriber.subscribe(fleetNotifyChannel(this.deps.prefix));
+    this.sweepTimer = setInterval(() => void this.sweep().catch((err: unknown) => this.deps.logger.warn({ err }, 'fleet relay sweep failed')), this.deps.sweepMs ?? 30_000);
+    this.sweepTimer.unref();
+    void this.sweep().catch((err: unknown) => this.deps.logger.warn({ err }, 'fleet relay sweep failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    this.subscriber = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Every agent cluster whose stream holds events (one pipelined XLEN per cluster). */
+  async sweep(): Promise<void> {
+    const names = [...(await this.deps.registry.all()).keys()];
+    for (let i = 0; i < names.length; i += 500) {
+      const chunk = names.slice(i, i + 500);
+      const pipeline = this.deps.redis.pipeline();
+      for (const name of chunk) pipeline.xlen(this.streamKey(name));
+      const lengths = (await pipeline.exec()) ?? [];
+      chunk.forEach((name, j) => {
+        if (Number(lengths[j]?.[1] ?? 0) > 0) this.wake(name);
+      });
+    }
+  }
+
+  private streamKey(cluster: string): string {
+    return `${roomPrefix(this.deps.prefix, cluster)}:audit`;
+  }
+
+  /** A name on the channel is only a hint: a cluster not registered is ignored. */
+  private wake(cluster: string): void {
+    if (this.stopped || cluster.length > 64) return;
+    this.pending.add(cluster);
+    this.running ??= this.drainPending().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async drainPending(): Promise<void> {
+    while (this.pending.size && !this.stopped) {
+      const [cluster] = this.pending;
+      this.pending.delete(cluster as string);
+      try {
+        if (await this.deps.registry.has(cluster as string)) await this.relay(cluster as string);
+      } catch (err) {
+        this.deps.logger.warn({ err, cluster }, 'fleet relay failed; the next notification or sweep retries');
+      }
+    }
+  }
+
+  /** Moves everything in one cluster's stream now; how many events. */
+  async relay(cluster: string): Promise<number> {
+    const { redis, prefix } = this.deps;
+    const moved = await withLock(redis, `${prefix}:fleet:relay-lock:${cluster}`, 60_000, async () => {
+      let total = 0;
+      for (let round = 0; round < 100 && !this.stopped; round++) {
+        const entries = await redis.xrange(this.streamKey(cluster), '-', '+', 'COUNT', this.deps.batch ?? 500);
+        if (!entries.length) break;
+        total += await this.move(cluster, entries);
+      }
+      return total;
+    });
+    return moved ?? 0;
+  }
+
+  private async move(cluster: string, entries: Array<[string, string[]]>): Promise<number> {
+    const { redis, prefix, audit } = this.deps;
+    const bodies: AuditEventBody[] = [];
+    const fields: string[] = [];
+    const tx = redis.multi();
+    const at = this.now().getTime();
+    for (const [entryId, raw] of entries) {
+      const body = this.bodyOf(cluster, raw);
+      const field = `fleet ${cluster} ${entryId}`;
+      tx.hset(audit.outbox.key, field, JSON.stringify({ t: at, e: body }));
+      bodies.push(body);
+      fields.push(field);
+    }
+    tx.xdel(this.streamKey(cluster), ...entries.map(([entryId]) => entryId));
+    await tx.exec();
+    await audit.appendMany(bodies, { release: fields });
+    await this.effects(bodies);
+    return bodies.length;
+  }
+
+  /** The event to append: the agent's, without its chain fields, or a record of its refusal. */
+  private bodyOf(cluster: string, raw: string[]): AuditEventBody {
+    let event: Record<string, unknown> = {};
+    try {
+      const json = raw[raw.indexOf('e') + 1] ?? raw[1] ?? '{}';
+      const parsed = JSON.parse(json) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) event = parsed as Record<string, unknown>;
+    } catch {
+      // An unreadable entry is refused below like any other.
+    }
+    for (const field of CHAIN_FIELDS) delete event[field];
+    const why = refusal(cluster, event);
+    if (!why) return event as unknown as AuditEventBody;
+    this.deps.logger.warn({ cluster, type: event.type, reason: why }, 'fleet relay refused an agent event');
+    return { type: 'fleet.event.refused', cluster, eventType: typeof event.type === 'string' ? event.type.slice(0, 64) : 'untyped', reason: why.slice(0, 300) };
+  }
+
+  /** What the central Drover does on an agent's behalf: wake those waiting on an ended run, clock a proposal. */
+  private async effects(bodies: AuditEventBody[]): Promise<void> {
+    const { redis, prefix, metrics } = this.deps;
+    const tx = redis.multi();
+    let any = false;
+    for (const body of bodies) {
+      if (body.type === 'run.finished') {
+        tx.zadd(runWakeKey(prefix), 'XX', this.now().getTime(), body.runId);
+        metrics?.runs.inc({ runbook: body.runbook, outcome: body.outcome, dry_run: String(body.dryRun) });
+        any = true;
+      }
+      if (body.type === 'approval.requested') {
+        const expires = Date.parse(body.expiresAt);
+        if (Number.isFinite(expires)) {
+          tx.zadd(proposalExpiryKey(prefix), expires, `${prefix}:run:${body.runId}`);
+          any = true;
+        }
+      }
+    }
+    if (any) await tx.exec();
+  }
+}
