@@ -1,3 +1,4 @@
+import { FLEET_CLUSTER_NAME, fleetRunId } from '../fleet/names.js';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -149,6 +150,8 @@ export class AlertIntake {
     );
     const all = firings.flat();
     await this.prepare(all);
+    // The id the run has: on an agent cluster it carries the cluster (fleetRunId).
+    for (const f of all) if (f.run) f.runId = f.run.record.id;
 
     const unmatched = alerts.filter((alert, i) => alert.status === 'firing' && !routes[i]?.length);
     const resolved = alerts.flatMap((alert, i) => (alert.status === 'resolved' ? [{ alert, routes: routes[i] ?? [] }] : []));
@@ -379,7 +382,16 @@ export class AlertIntake {
   private async resolved(alerts: Array<{ alert: WebhookAlert; routes: AlertRoute[] }>): Promise<void> {
     if (!alerts.length) return;
     await this.each(alerts, ({ alert }) => this.deps.watch.markResolved(alert));
-    const candidates = alerts.flatMap(({ alert, routes }) => routes.map((route) => ({ alert, runId: alertRunId(route.runbook.id, alert.fingerprint, alert.startsAt) })));
+    const clusterLabel = this.deps.settings.clusterLabel;
+    const candidates = alerts.flatMap(({ alert, routes }) =>
+      routes.flatMap((route) => {
+        const runId = alertRunId(route.runbook.id, alert.fingerprint, alert.startsAt);
+        // On an agent cluster the run's id carries the cluster (fleetRunId); either may exist.
+        const cluster = alert.labels[clusterLabel];
+        const ids = cluster && FLEET_CLUSTER_NAME.test(cluster) ? [runId, fleetRunId(cluster, runId)] : [runId];
+        return ids.map((id) => ({ alert, runId: id }));
+      }),
+    );
     const runs = await this.deps.store.getMany(candidates.map((c) => c.runId));
     await this.each(
       candidates.filter((_, i) => {

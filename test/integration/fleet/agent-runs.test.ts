@@ -13,6 +13,7 @@ import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
 import { redisClient } from '../../support/redis.js';
 import { allowAll, buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
+import { webhookPayload } from '../../support/alerts.js';
 import type { Redis } from 'ioredis';
 
 const cli = { kind: 'cli' as const, id: 'cli:alice', name: 'alice' };
@@ -130,3 +131,16 @@ it('refuses a caller-given id that looks like an agent cluster’s run for anoth
     /reserved for agent clusters/,
   );
 });
+
+it('an alert labelled with an agent cluster runs its runbook on that cluster’s agent, and names the run by its real id', async () => {
+  const fake = fakes.get('store-a') as K8sFake;
+  const pod = fake.list('pods', 'demo')[0]?.metadata?.name as string;
+  const alert = { labels: { alertname: 'KubePodNotReady', namespace: 'demo', pod, cluster: 'store-a', severity: 'warning' }, startsAt: new Date().toISOString() };
+  const outcomes = await t.drover.alerts.intake.receive(webhookPayload([alert]) as unknown as Parameters<typeof t.drover.alerts.intake.receive>[0]);
+  expect(outcomes.enqueued).toBe(1);
+  const received = await waitFor(async () => (await t.drover.audit.read()).find((e) => e.type === 'alert.received' && e.alertname === 'KubePodNotReady'), 'alert.received');
+  const runId = (received as unknown as { runIds: string[] }).runIds[0] as string;
+  expect(runId).toMatch(/^store-a\.a/);
+  const run = await finished(runId);
+  expect(run).toMatchObject({ cluster: 'store-a', runbook: 'capture-diagnostics', state: 'succeeded' });
+}, 30_000);
