@@ -36,18 +36,17 @@ drover.agentMode); rbac.yaml and serviceaccount.yaml serve both.
 
 {{/*
 The agent's configuration file: `config` without what belongs to the central
-Drover (Slack, alerts, approvals), with the settings the chart depends on laid
+Drover (Slack, alerts, approvals: an agent takes no Slack or Alertmanager
+traffic and decides no approval), with the settings the chart depends on laid
 over it. The cluster it runs in is named agent.cluster.
 */}}
 {{- define "drover.agentConfigFile" -}}
 {{- include "drover.configSecretsRefused" . }}
-{{- $config := .Values.config | default dict }}
-{{- range $key := list "slack" "alerts" "approvals" }}
-{{- if hasKey $config $key }}
-{{- fail (printf "config.%s is the central Drover's setting: an agent takes no Slack or Alertmanager traffic and decides no approval (mode: agent; set it in the central release's values)" $key) }}
-{{- end }}
-{{- end }}
-{{- $clusters := mergeOverwrite (deepCopy (get $config "clusters" | default dict)) (dict "sandbox" "off" "inClusterName" (include "drover.agentCluster" .)) }}
+{{- /* Left out rather than refused: the central release's values file serves an agent's install too. */}}
+{{- $config := omit (.Values.config | default dict) "slack" "alerts" "approvals" }}
+{{- /* One cluster, the one it runs in, under its fleet name (clusters.impersonation.<agent.cluster> applies); no kubeconfig, no sandbox. */}}
+{{- $cluster := include "drover.agentCluster" . }}
+{{- $clusters := mergeOverwrite (deepCopy (get $config "clusters" | default dict)) (dict "sandbox" "off" "inClusterName" $cluster "default" $cluster "kubeconfig" list "allow" list) }}
 {{- $chart := dict
   "http" (dict "host" "0.0.0.0" "port" 3000)
   "clusters" $clusters
@@ -170,7 +169,8 @@ spec:
       secret:
         secretName: {{ . }}
         items: [{ key: {{ $.Values.agent.redis.caKey | quote }}, path: {{ $.Values.agent.redis.caKey | quote }} }]
-        defaultMode: 0444
+        # 0444 (decimal, so that YAML 1.1 and 1.2 readers agree): a CA bundle is public.
+        defaultMode: 292
     {{- end }}
     {{- with .Values.runbooks.existingConfigMap }}
     - name: runbooks
