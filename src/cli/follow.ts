@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Presence } from '../jobs/presence.js';
+import { isAgentRun } from '../fleet/names.js';
 import { isTerminal, type RunRecord, type StoredRunEvent } from '../jobs/run-record.js';
 import type { RunStore } from '../jobs/run-store.js';
 import { formatEvent, type Printer } from './output.js';
@@ -10,7 +11,7 @@ import { formatEvent, type Printer } from './output.js';
  */
 export async function followRun(
   runId: string,
-  deps: { store: RunStore; presence: Presence; blocking: Redis; output: Printer; noWorkerHintMs?: number },
+  deps: { store: RunStore; presence: Presence; blocking: Redis; output: Printer; noWorkerHintMs?: number; agentLive?: (cluster: string) => Promise<boolean> },
 ): Promise<RunRecord> {
   const { store, output } = deps;
   let after = '0';
@@ -34,7 +35,9 @@ export async function followRun(
     }
     if (!hinted && run.state === 'queued' && Date.now() - started > (deps.noWorkerHintMs ?? 5000)) {
       hinted = true;
-      if ((await deps.presence.workers()).length === 0) {
+      if (isAgentRun(run)) {
+        if (deps.agentLive && !(await deps.agentLive(run.cluster))) output.err(`  (no agent of cluster ${run.cluster} is live: \`drover clusters\` shows when it was last seen)`);
+      } else if ((await deps.presence.workers()).length === 0) {
         output.err('  (no worker is running: start one with `drover worker`, or run everything with `npm start`)');
       }
     }

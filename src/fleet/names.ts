@@ -35,6 +35,11 @@ export function clusterOfRunId(id: string): string | undefined {
   return FLEET_CLUSTER_NAME.test(name) ? name : undefined;
 }
 
+/** Whether a run is an agent cluster's: its id is `<cluster>.<id>` (see fleetRunId). */
+export function isAgentRun(run: { id: string; cluster: string }): boolean {
+  return clusterOfRunId(run.id) === run.cluster;
+}
+
 /** The BullMQ queue an agent cluster's runs go to (its keys: `<prefix>:q:cluster.<name>:*`). */
 export function fleetQueueName(cluster: string): string {
   return `cluster.${cluster}`;

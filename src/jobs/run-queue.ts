@@ -16,7 +16,7 @@ import { HELD_STATES, isHeld, isTerminal } from './run-record.js';
 import type { RunStore } from './run-store.js';
 import type { Tracer } from '@opentelemetry/api';
 import { sendSpan, type TracedJobData } from '../tracing/queue-spans.js';
-import { clusterOfRunId, fleetRunId } from '../fleet/names.js';
+import { clusterOfRunId, fleetRunId, isAgentRun } from '../fleet/names.js';
 import { QueueRouter } from './queue-router.js';
 
 /** Which clusters have agents (their runs go to their own queue), and whether one can take a run now. */
@@ -26,10 +26,7 @@ export interface FleetRouting {
   checkAgent?(cluster: string): Promise<void>;
 }
 
-/** Whether a run is an agent cluster's: its id is `<cluster>.<id>` (see fleetRunId). */
-export function isAgentRun(run: Pick<RunRecord, 'id' | 'cluster'>): boolean {
-  return clusterOfRunId(run.id) === run.cluster;
-}
+
 
 export interface RunRequest {
   runbook: string;

@@ -1,3 +1,4 @@
+import { isAgentRun } from '../../fleet/names.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { DroverError } from '../../errors.js';
@@ -47,13 +48,15 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
           deps.output.out(where ? `Its plan and the Approve button are posted in ${where}.` : 'Approvers can see its plan with `drover status` and approve in Slack (set DROVER_APPROVALS_CHANNEL to post it there), or in `drover chat` if the policy names them as CLI users (on the sandbox: `approve <run> <plan> --as reviewer`).');
         } else {
           deps.output.out(`Run ${run.id} queued: ${run.runbook} on ${run.cluster}${run.dryRun ? ' (dry run)' : ''}`);
-          if (!(await rt.drover.presence.workers()).length) deps.output.out('No worker is running right now; the run waits in the queue and starts when one does.');
+          if (isAgentRun(run)) {
+            if (!(await rt.drover.fleet.presence.isLive(run.cluster))) deps.output.out(`No agent of cluster ${run.cluster} is live right now; the run waits in its queue for one (fleet.agentWait at most).`);
+          } else if (!(await rt.drover.presence.workers()).length) deps.output.out('No worker is running right now; the run waits in the queue and starts when one does.');
         }
         if (!opts.wait) return;
         const blocking = rt.redis.duplicate();
         try {
           const final = await Promise.race([
-            followRun(run.id, { store: rt.drover.store, presence: rt.drover.presence, blocking, output: deps.output }),
+            followRun(run.id, { store: rt.drover.store, presence: rt.drover.presence, blocking, output: deps.output, agentLive: (cluster) => rt.drover.fleet.presence.isLive(cluster) }),
             deps.stopSignal.then(() => undefined),
           ]);
           if (!final) {
