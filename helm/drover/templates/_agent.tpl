@@ -36,14 +36,14 @@ drover.agentMode); rbac.yaml and serviceaccount.yaml serve both.
 
 {{/*
 The agent's configuration file: `config` without what belongs to the central
-Drover (Slack, alerts, approvals: an agent takes no Slack or Alertmanager
-traffic and decides no approval), with the settings the chart depends on laid
-over it. The cluster it runs in is named agent.cluster.
+Drover alone (Slack and alerts: an agent takes no Slack or Alertmanager
+traffic), with the settings the chart depends on laid over it. The cluster it
+runs in is named agent.cluster.
 */}}
 {{- define "drover.agentConfigFile" -}}
 {{- include "drover.configSecretsRefused" . }}
 {{- /* Left out rather than refused: the central release's values file serves an agent's install too. */}}
-{{- $config := omit (.Values.config | default dict) "slack" "alerts" "approvals" }}
+{{- $config := omit (.Values.config | default dict) "slack" "alerts" }}
 {{- /* One cluster, the one it runs in, under its fleet name (clusters.impersonation.<agent.cluster> applies); no kubeconfig, no sandbox. */}}
 {{- $cluster := include "drover.agentCluster" . }}
 {{- $clusters := mergeOverwrite (deepCopy (get $config "clusters" | default dict)) (dict "sandbox" "off" "inClusterName" $cluster "default" $cluster "kubeconfig" list "allow" list) }}
@@ -57,11 +57,17 @@ over it. The cluster it runs in is named agent.cluster.
 {{- toYaml (mergeOverwrite (deepCopy $config) $chart) }}
 {{- end }}
 
-{{/* The agent's environment: its configuration file, and the central Redis through a secretKeyRef. */}}
+{{/*
+The agent's environment: its configuration and policy files (it checks each
+run against the policy again before planning and executing it, so the same
+`policy` as the central Drover's), and the central Redis through a secretKeyRef.
+*/}}
 {{- define "drover.agentEnv" -}}
 {{- $redis := include "drover.agentRedisRef" . | fromJson -}}
 - name: DROVER_CONFIG
   value: {{ include "drover.configDir" . }}/config.yaml
+- name: DROVER_POLICY
+  value: {{ include "drover.policyDir" . }}/policy.yaml
 - name: REDIS_URL
   valueFrom:
     secretKeyRef:
@@ -79,7 +85,7 @@ over it. The cluster it runs in is named agent.cluster.
 {{- end }}
 {{- end }}
 
-{{/* The agent's pod: the central worker's pod (drover.podTemplate) without Slack, policy, audit key or kubeconfig. */}}
+{{/* The agent's pod: the central worker's pod (drover.podTemplate) without Slack, Alertmanager, audit key or kubeconfig. */}}
 {{- define "drover.agentPodTemplate" -}}
 metadata:
   labels:
@@ -93,6 +99,7 @@ metadata:
   annotations:
     # Roll the pods when their configuration changes.
     checksum/config: {{ include "drover.agentConfigFile" . | sha256sum }}
+    checksum/policy: {{ include "drover.policyFile" . | sha256sum }}
     {{- with .Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -140,6 +147,9 @@ spec:
         - name: config
           mountPath: {{ include "drover.configDir" . }}
           readOnly: true
+        - name: policy
+          mountPath: {{ include "drover.policyDir" . }}
+          readOnly: true
         # Runbooks are compiled (esbuild) into a cache under /tmp/drover-<uid>/runbooks: the root filesystem is read-only.
         - name: tmp
           mountPath: /tmp
@@ -161,6 +171,9 @@ spec:
     - name: config
       configMap:
         name: {{ include "drover.fullname" . }}-config
+    - name: policy
+      configMap:
+        name: {{ include "drover.fullname" . }}-policy
     - name: tmp
       emptyDir:
         sizeLimit: 256Mi

@@ -9,6 +9,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../../src/config/load-config.js';
+import { loadPolicyFile } from '../../../src/policy/index.js';
 import { helmBinary, helmLint, helmNotes } from '../../support/helm.js';
 import {
   all,
@@ -34,6 +35,7 @@ import {
 import { MAXIMAL, MAXIMAL_VALUES_FILE, policyFor } from './values.js';
 
 const SECRET = 'drover-agent-redis';
+const MAXIMAL_POLICY = MAXIMAL.policy as { rules: unknown[] };
 const AGENT = { mode: 'agent', agent: { cluster: 'store-1', redis: { existingSecret: SECRET } } };
 /** The policy both the central worker and the agent derive their grants from (every cluster, two namespaces). */
 const POLICY = policyFor(['*'], ['shop', 'payments']);
@@ -89,6 +91,7 @@ describe('Helm chart helm/drover: mode: agent', () => {
       'ClusterRole/ops-drover',
       'ClusterRoleBinding/ops-drover',
       'ConfigMap/ops-drover-config',
+      'ConfigMap/ops-drover-policy',
       'Deployment/ops-drover',
       'Role/payments/ops-drover',
       'Role/shop/ops-drover',
@@ -100,6 +103,7 @@ describe('Helm chart helm/drover: mode: agent', () => {
     // Every feature of the central chart on: none of its objects come along.
     expect(names(full).filter((n) => !n.includes('Role'))).toEqual([
       'ConfigMap/ops-drover-config',
+      'ConfigMap/ops-drover-policy',
       'Deployment/ops-drover',
       'NetworkPolicy/ops-drover',
       'PodDisruptionBudget/ops-drover',
@@ -127,15 +131,16 @@ describe('Helm chart helm/drover: mode: agent', () => {
     expect(w.spec.replicas).toBe(1);
     expect(envOf(w)).toEqual([
       { name: 'DROVER_CONFIG', value: '/etc/drover/config/config.yaml' },
+      { name: 'DROVER_POLICY', value: '/etc/drover/policy/policy.yaml' },
       { name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: SECRET, key: 'url' } } },
       { name: 'DROVER_REDIS_PREFIX', value: 'drover' },
     ]);
     expect(resolveEnv(agent, w).external).toEqual([{ name: SECRET, key: 'url' }]);
-    // Nothing of the central Drover: no Slack, Alertmanager, audit key, policy or kubeconfig.
+    // Nothing of the central Drover alone: no Slack, Alertmanager, audit key or kubeconfig.
     for (const r of [agent, full]) {
-      for (const v of envOf(agentOf(r))) expect(v.name).not.toMatch(/SLACK|ALERTMANAGER|AUDIT|POLICY|KUBECONFIG/);
+      for (const v of envOf(agentOf(r))) expect(v.name).not.toMatch(/SLACK|ALERTMANAGER|AUDIT|KUBECONFIG/);
       expect(all(r, 'Secret')).toEqual([]);
-      expect(all(r, 'ConfigMap').map((m) => m.metadata.name)).toEqual(['ops-drover-config']);
+      expect(all(r, 'ConfigMap').map((m) => m.metadata.name)).toEqual(['ops-drover-config', 'ops-drover-policy']);
     }
     // Only the metrics and probe port.
     expect(c.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
@@ -163,16 +168,20 @@ describe('Helm chart helm/drover: mode: agent', () => {
     expect(config.redis.prefix).toBe('acme');
   });
 
-  it("gives Drover a configuration it accepts: this cluster only, under its fleet name, without the central Drover's Slack, alerts and approvals", () => {
+  it("gives Drover a configuration it accepts (this cluster only, under its fleet name, without the central Drover's Slack and alerts) and the central policy", () => {
     const w = agentOf(full);
     const file = mountedFile(full, w, '/etc/drover/config/config.yaml');
     const raw = parseYaml(file) as Record<string, unknown>;
-    for (const key of ['slack', 'alerts', 'approvals']) expect(Object.keys(raw)).not.toContain(key);
+    for (const key of ['slack', 'alerts']) expect(Object.keys(raw)).not.toContain(key);
     const config = loadConfig({ env: { ...resolveEnv(full, w).env, REDIS_URL: 'rediss://agent:pw@redis.example.com:6380' }, readFile: (p) => mountedFile(full, w, p) });
     expect(config.clusters).toMatchObject({ inClusterName: 'store-1', default: 'store-1', kubeconfig: [], allow: [], sandbox: 'off' });
     expect(config.http.port).toBe(3000);
     expect(config.log.level).toBe('debug'); // the rest of `config` is kept
-    expect(config.policy.file).toBeUndefined();
+    // The agent checks each run against the policy again before it plans and acts: the same rules as the central Drover's.
+    expect(config.policy.file).toBe('/etc/drover/policy/policy.yaml');
+    const policy = loadPolicyFile(config.policy.file!, (p) => mountedFile(full, w, p));
+    expect(policy.rules).toMatchObject(MAXIMAL_POLICY.rules);
+    expect(w.spec.template.metadata.annotations).toHaveProperty('checksum/policy');
     // The packs, fetched by the same init containers as the central Drover's.
     expect(config.runbooks.packs.map((p) => p.name)).toEqual(['payments', 'platform']);
     expect(w.spec.template.spec as unknown as { initContainers: Array<{ name: string }> }).toMatchObject({ initContainers: [{ name: 'packs-git' }, { name: 'packs-npm' }] });

@@ -60,6 +60,7 @@ it('renders the agent for Kubernetes 1.20, and the 1.20 API server accepts every
     'ClusterRole',
     'ClusterRoleBinding',
     'ConfigMap',
+    'ConfigMap',
     'Deployment',
     'NetworkPolicy',
     'PodDisruptionBudget',
