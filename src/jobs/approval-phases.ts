@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { bindingHash } from '../approvals/binding.js';
+import { rolloutHash } from '../fleet/rollout/rollout-hash.js';
 import type { BindingKey } from '../approvals/binding-key.js';
 import type { ProposalStore } from '../approvals/proposal-store.js';
 import { DroverError, asDroverError } from '../errors.js';
@@ -106,6 +107,40 @@ export class ApprovalPhases {
   }
 
   /**
+   * A run a fleet rollout queued: its rollout's approval counts for it only if
+   * the rollout's hash, recomputed here from this run's own runbook code,
+   * params and secret params and the plan fields the run carries, is the one
+   * approved, and this run's cluster is one of the plan's. Checked before every
+   * attempt (it reads no cluster). Throws approval_void otherwise.
+   */
+  private async verifyRollout(run: RunRecord, runbook: Runbook): Promise<void> {
+    const marker = run.rollout;
+    if (!marker) return;
+    const clusters = Array.isArray(marker.clusters) ? marker.clusters.map(String) : [];
+    const input = {
+      id: String(marker.id),
+      runbook: run.runbook,
+      ...(runbook.digest ? { runbookDigest: runbook.digest } : {}),
+      params: run.params,
+      secrets: await this.deps.store.secrets(run.id),
+      clusters,
+      batchSize: marker.batchSize,
+      canary: marker.canary,
+      pauseOnFailure: marker.pauseOnFailure,
+      maxFailures: marker.maxFailures,
+      dryRun: run.dryRun,
+    };
+    const current = rolloutHash(input, await this.deps.bindingKey());
+    if (clusters.includes(run.cluster) && typeof marker.hash === 'string' && current === marker.hash) return;
+    await this.deps.store.emit(run.id, { type: 'approval', action: 'voided', approvals: marker.approval?.approvers?.length ?? 0, needed: marker.approval?.needed ?? 0 });
+    await this.deps.audit.append({ type: 'approval.voided', runId: run.id, approvedHash: String(marker.hash), currentHash: current, changes: [] });
+    throw new DroverError(
+      'approval_void',
+      `The rollout approval is void: this run's runbook, params or cluster are not what rollout ${String(marker.id)} was approved for. Nothing was changed.`,
+    );
+  }
+
+  /**
    * Before an approved run changes anything, a fresh dry run must give the plan
    * that was approved: if the cluster, the params or the runbook changed since,
    * the approval is void and nothing is changed. Skipped once a step has run
@@ -113,6 +148,7 @@ export class ApprovalPhases {
    */
   async verify(run: RunRecord, runbook: Runbook, params: Record<string, unknown>, attempt: number, signal: AbortSignal): Promise<void> {
     const { store, audit, logger, metrics } = this.deps;
+    if (run.rollout) await this.verifyRollout(run, runbook);
     const approved = run.approval?.hash;
     if (!approved || run.dryRun || (await store.hasCheckpoints(run.id)) || (await store.changes(run.id)).length) return;
     const secrets = await store.secrets(run.id);

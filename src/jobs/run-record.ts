@@ -46,6 +46,24 @@ export interface RunError {
   message: string;
 }
 
+/**
+ * What a run queued by a rollout carries so the worker can check the rollout's
+ * approval itself, without reading the rollout (an agent may touch only its own
+ * cluster's keys): the plan fields the hash binds besides the run's own
+ * runbook, params and cluster, the hash, and who approved.
+ */
+export interface RolloutMarker {
+  id: string;
+  hash: string;
+  clusters: string[];
+  batchSize: number;
+  canary: boolean;
+  pauseOnFailure: boolean;
+  maxFailures: number;
+  /** The rollout's approval requirement and approvers; absent when it needed none. */
+  approval?: { needed: number; group?: string; reason: string; timeoutMs: number; approvers: Requester[] };
+}
+
 /** A run as stored in Redis: the one place its state lives. */
 export interface RunRecord {
   id: string;
@@ -73,6 +91,8 @@ export interface RunRecord {
    * queued, and again by the worker with the version it actually runs.
    */
   pack?: PackIdentity;
+  /** Set when a fleet rollout queued the run: what the worker checks the rollout's approval against. */
+  rollout?: RolloutMarker;
 }
 
 /** What followers of a run (CLI --wait, a Slack thread) see, in order. */

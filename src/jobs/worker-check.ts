@@ -1,13 +1,20 @@
 import { DroverError } from '../errors.js';
 import { personOf, type ApprovalRequirement, type Policy, type PolicySubject } from '../policy/index.js';
 import type { Requester, Runbook } from '../runbook/types.js';
-import type { RunRecord } from './run-record.js';
+import type { ApprovalState, RolloutMarker, RunRecord } from './run-record.js';
 
 export interface WorkerCheckDeps {
   /** The worker's own policy, from its own configuration: never what the submitter used. */
   policy: Policy;
   /** Whether two requesters are one person under two names (Slack and CLI). */
   samePerson?: (a: Requester, b: Requester) => boolean;
+}
+
+/** A rollout's approval as the run's own would be held (missing approvers count as none). */
+function rolloutApproval(marker: RolloutMarker): ApprovalState | undefined {
+  const a = marker.approval;
+  if (!a || typeof a !== 'object') return { needed: 0, reason: 'rollout', timeoutMs: 0, hash: marker.hash, approvers: [] };
+  return { needed: Number(a.needed) || 0, ...(a.group ? { group: a.group } : {}), reason: a.reason, timeoutMs: a.timeoutMs, hash: marker.hash, approvers: Array.isArray(a.approvers) ? a.approvers : [] };
 }
 
 /** One person under one key: a CLI user on any host (personOf). */
@@ -31,12 +38,14 @@ export async function workerRefusal(run: RunRecord, runbook: Runbook, deps: Work
   if (!decision.allowed) return new DroverError('permission_denied', `The worker's policy refuses this run. ${decision.reason}`);
   if (planning) return undefined;
 
-  const held = run.approval;
+  // A run a fleet rollout queued carries the rollout's approval instead (its hash is checked by ApprovalPhases.verifyRollout).
+  const held = run.approval ?? (run.rollout ? rolloutApproval(run.rollout) : undefined);
   const needed = Math.max(decision.approval?.approvals ?? 0, held?.needed ?? 0);
   if (needed === 0) return undefined;
   const refuse = (why: string) => new DroverError('approval_refused', `The worker refuses this run: ${why} Nothing was changed.`);
   if (!held) return refuse(`its policy requires ${needed} approval(s) (${decision.approval?.reason ?? 'approval required'}), and the run was queued without any.`);
   if (typeof held.hash !== 'string' || !held.hash) return refuse('its approval is bound to no plan.');
+  if (run.rollout && run.approval) return refuse('it claims both its own approval and a rollout\'s.');
   const approvers = Array.isArray(held.approvers) ? held.approvers : [];
   const requester = run.requester;
   if (approvers.some((a) => key(a) === key(requester) || (deps.samePerson?.(a, requester) ?? false))) {
