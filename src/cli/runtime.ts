@@ -77,7 +77,7 @@ export async function openRuntime(
   );
   const loadedRunbooks = await runbooksFrom(config, rt, logger);
   const runbooks = loadedRunbooks.registry;
-  const redis = options.redis ?? (await connectRedis(config.redis.url));
+  const redis = options.redis ?? (await connectRedis(config.redis.url, undefined, config.redis.caFile));
   let sandbox: K8sFake | undefined;
   try {
     let clusters;

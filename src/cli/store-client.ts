@@ -20,7 +20,7 @@ export interface StoreClient {
  */
 export async function withStore<T>(rt: RuntimeEnv, fn: (client: StoreClient) => Promise<T>): Promise<T> {
   const config = configFrom(rt);
-  const redis = await connectRedis(config.redis.url);
+  const redis = await connectRedis(config.redis.url, undefined, config.redis.caFile);
   try {
     const prefix = config.redis.prefix;
     const store = new RunStore({ redis, prefix, now: () => new Date(), redactor: new Redactor(config.redaction.patterns) });
