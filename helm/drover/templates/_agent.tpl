@@ -44,9 +44,15 @@ runs in is named agent.cluster.
 {{- include "drover.configSecretsRefused" . }}
 {{- /* Left out rather than refused: the central release's values file serves an agent's install too. */}}
 {{- $config := omit (.Values.config | default dict) "slack" "alerts" }}
-{{- /* One cluster, the one it runs in, under its fleet name (clusters.impersonation.<agent.cluster> applies); no kubeconfig, no sandbox. */}}
+{{- /*
+One cluster, the one it runs in, under its fleet name; no kubeconfig, no
+sandbox. Of clusters.impersonation only this cluster's entry: Drover refuses
+to start with an entry for a cluster it does not have (the central ones).
+*/}}
 {{- $cluster := include "drover.agentCluster" . }}
+{{- $impersonation := pick (dig "clusters" "impersonation" dict $config) $cluster }}
 {{- $clusters := mergeOverwrite (deepCopy (get $config "clusters" | default dict)) (dict "sandbox" "off" "inClusterName" $cluster "default" $cluster "kubeconfig" list "allow" list) }}
+{{- $_ := set $clusters "impersonation" $impersonation }}
 {{- $chart := dict
   "http" (dict "host" "0.0.0.0" "port" 3000)
   "clusters" $clusters
@@ -54,7 +60,10 @@ runs in is named agent.cluster.
 {{- if .Values.runbooks.packs }}
 {{- $_ := set $chart "runbooks" (dict "packs" (include "drover.packsConfig" . | fromJsonArray) "packCacheDir" "/packs") }}
 {{- end }}
-{{- toYaml (mergeOverwrite (deepCopy $config) $chart) }}
+{{- $file := mergeOverwrite (deepCopy $config) $chart }}
+{{- /* Replaced, not merged: a deep merge would keep the other clusters' impersonation. */}}
+{{- $_ := set $file "clusters" $clusters }}
+{{- toYaml $file }}
 {{- end }}
 
 {{/*

@@ -9,6 +9,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../../src/config/load-config.js';
+import { checkImpersonatedClusters } from '../../../src/k8s/impersonation-settings.js';
 import { loadPolicyFile } from '../../../src/policy/index.js';
 import { helmBinary, helmLint, helmNotes } from '../../support/helm.js';
 import {
@@ -189,6 +190,17 @@ describe('Helm chart helm/drover: mode: agent', () => {
     expect(w.metadata.labels).toMatchObject({ region: 'eu' });
     expect(w.spec.template.metadata.labels).toMatchObject({ region: 'eu', 'app.kubernetes.io/component': 'agent' });
     expect(Object.keys(w.spec.selector.matchLabels)).not.toContain('region');
+  });
+
+  it("keeps only this cluster's impersonation settings: Drover refuses an entry for a cluster it does not have", async () => {
+    const identity = (user: string) => ({ automation: { user, groups: ['sre'] } });
+    const r = await render(AGENT, { config: { clusters: { requestTimeout: '10s', impersonation: { 'in-cluster': identity('central-bot'), 'store-1': identity('store-bot'), 'store-2': identity('other-bot') } } } });
+    const w = agentOf(r);
+    const config = loadConfig({ env: { ...resolveEnv(r, w).env, REDIS_URL: 'rediss://agent:pw@redis.example.com:6380' }, readFile: (p) => mountedFile(r, w, p) });
+    expect(Object.keys(config.clusters.impersonation)).toEqual(['store-1']);
+    expect(config.clusters.requestTimeout).toBe(10_000);
+    // What `drover agent` checks at start against the clusters it has (only its own, under its fleet name).
+    expect(() => checkImpersonatedClusters(config.clusters.impersonation, [config.clusters.inClusterName])).not.toThrow();
   });
 
   it('runs as non-root on a read-only root filesystem without capabilities, with its own ServiceAccount token', () => {
