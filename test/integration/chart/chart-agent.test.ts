@@ -7,11 +7,20 @@
  * the same runbook grants the central worker gets, and clear failures for
  * what an agent cannot do without. Central mode stays as it was.
  */
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { checkImpersonatedClusters } from '../../../src/k8s/impersonation-settings.js';
 import { loadPolicyFile } from '../../../src/policy/index.js';
+import { startK8sFake, seedSandbox } from '../../../src/testing/index.js';
+import { spawnDrover } from '../../support/cli-process.js';
+import { freePort } from '../../support/free-port.js';
 import { helmBinary, helmLint, helmNotes } from '../../support/helm.js';
+import { REDIS_URL, deletePrefix, redisClient } from '../../support/redis.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
   all,
   droverContainer,
@@ -321,6 +330,50 @@ describe('Helm chart helm/drover: mode: agent', () => {
     expect(notes).toContain('RBAC: runbooks may act in namespaces shop, payments');
     expect(notes).not.toMatch(/Slack|Alertmanager|helm test/);
   });
+
+  it('starts the real `drover agent` with the files and environment the chart renders, serving /readyz and /metrics and nothing of Slack or Alertmanager', async () => {
+    const prefix = `dt-chart-agent-${process.pid}-${Date.now().toString(36)}`;
+    const r = await render(AGENT, POLICY, { config: { redis: { prefix } } });
+    const w = agentOf(r);
+    const dir = await mkdtemp(join(tmpdir(), 'drover-chart-agent-'));
+    // The fake API server stands in for the pod's cluster (KUBECONFIG for its ServiceAccount), a free port for 3000.
+    const fake = await startK8sFake();
+    seedSandbox(fake);
+    const redis = redisClient();
+    try {
+      const env = resolveEnv(r, w).env;
+      for (const [name, file] of [['DROVER_CONFIG', 'config.yaml'], ['DROVER_POLICY', 'policy.yaml']] as const) {
+        await writeFile(join(dir, file), mountedFile(r, w, env[name]!));
+        env[name] = join(dir, file);
+      }
+      await writeFile(join(dir, 'kubeconfig'), fake.kubeConfigYaml({ contextName: 'store-1' }));
+      const port = await freePort();
+      const agentProcess = spawnDrover(droverContainer(w).args!, { ...env, REDIS_URL, PORT: String(port), KUBECONFIG: join(dir, 'kubeconfig') });
+      let output = '';
+      agentProcess.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+      agentProcess.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+      const exited = once(agentProcess, 'exit');
+      try {
+        const base = `http://127.0.0.1:${port}`;
+        await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok, `the agent's /readyz (output so far: ${output})`, 60_000).catch((err: unknown) => {
+          throw new Error(`${(err as Error).message}\n${output}`);
+        });
+        expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^drover_/m);
+        for (const path of ['/slack/events', '/webhooks/alertmanager']) expect((await fetch(`${base}${path}`, { method: 'POST', body: '{}' })).status).toBe(404);
+        // It took its place in the central Redis, under the central Drover's prefix, as cluster store-1.
+        expect(await redis.exists(`${prefix}:fleet:store-1:agents`)).toBe(1);
+      } finally {
+        agentProcess.kill('SIGTERM');
+        const [code] = (await exited) as [number | null];
+        expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+      }
+    } finally {
+      await fake.stop();
+      await deletePrefix(redis, prefix);
+      await redis.quit();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('leaves central mode as it was: the same objects, whether mode is given or not', async () => {
     // A fixed Redis password: a generated one differs between renders.
