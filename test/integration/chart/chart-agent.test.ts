@@ -328,7 +328,9 @@ describe('Helm chart helm/drover: mode: agent', () => {
     expect(notes).toContain('Drover agent 0.1.0 for cluster "store-1" is installed as ops-drover in namespace drover.');
     expect(notes).toContain(`URL from Secret ${SECRET}, key url`);
     expect(notes).toContain('RBAC: runbooks may act in namespaces shop, payments');
-    expect(notes).not.toMatch(/Slack|Alertmanager|helm test/);
+    expect(notes).not.toMatch(/Slack|Alertmanager|helm test|NOTE/);
+    // The `helm install` line `drover agent token create` prints has no policy: the notes say what that means.
+    expect(await helmNotes({ values: [AGENT] })).toContain('NOTE: the policy has no rules, so the agent denies every run');
   });
 
   it('starts the real `drover agent` with the files and environment the chart renders, serving /readyz and /metrics and nothing of Slack or Alertmanager', async () => {
