@@ -66,7 +66,7 @@ export function createAgent(deps: AgentDeps) {
   const now = deps.now ?? (() => new Date());
   const redactor = new Redactor(config.redaction.patterns);
   const ownQueueConnection = deps.queueConnection ? undefined : redis.duplicate({ enableAutoPipelining: false });
-  const queueConnection = deps.queueConnection ?? (ownQueueConnection as Redis);
+  const queueConnection = deps.queueConnection ?? ownQueueConnection ?? redis;
   const id = deps.id ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const startedAt = now().toISOString();
 

@@ -38,6 +38,8 @@ export function createCentralFleet(deps: CentralFleetDeps) {
     prefix,
     audit: deps.audit,
     registry,
+    // As an agent's own drain waits: a Kubernetes request held in its outbox may still be waiting for its answer.
+    settleMs: Math.max(120_000, 2 * config.clusters.requestTimeout),
     logger: deps.logger,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.now ? { now: deps.now } : {}),

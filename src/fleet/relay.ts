@@ -39,6 +39,8 @@ export interface FleetRelayDeps {
   sweepMs?: number;
   /** Events moved per round trip. */
   batch?: number;
+  /** How old an agent's outbox entry must be before the central side appends it for the agent (a request may still be in flight). */
+  settleMs?: number;
   now?: () => Date;
 }
 
@@ -93,18 +95,65 @@ export class FleetRelay {
     await this.running?.catch(() => undefined);
   }
 
-  /** Every agent cluster whose stream holds events (one pipelined XLEN per cluster). */
+  /**
+   * Every agent cluster whose stream holds events (one pipelined XLEN per
+   * cluster), and the events its agents left in its outbox when they died:
+   * a cluster whose agent never comes back still has them reach the chain.
+   */
   async sweep(): Promise<void> {
     const names = [...(await this.deps.registry.all()).keys()];
     for (let i = 0; i < names.length; i += 500) {
       const chunk = names.slice(i, i + 500);
       const pipeline = this.deps.redis.pipeline();
-      for (const name of chunk) pipeline.xlen(this.streamKey(name));
+      for (const name of chunk) pipeline.xlen(this.streamKey(name)).hlen(this.outboxKey(name));
       const lengths = (await pipeline.exec()) ?? [];
-      chunk.forEach((name, j) => {
-        if (Number(lengths[j]?.[1] ?? 0) > 0) this.wake(name);
-      });
+      for (const [j, name] of chunk.entries()) {
+        if (Number(lengths[2 * j]?.[1] ?? 0) > 0) this.wake(name);
+        if (Number(lengths[2 * j + 1]?.[1] ?? 0) > 0) await this.drainOutbox(name).catch((err: unknown) => this.deps.logger.warn({ err, cluster: name }, 'fleet relay: outbox drain failed'));
+      }
     }
+  }
+
+  private outboxKey(cluster: string): string {
+    return `${roomPrefix(this.deps.prefix, cluster)}:audit:outbox`;
+  }
+
+  /**
+   * Moves an agent cluster's outbox entries older than `settleMs` (their agent
+   * died between the change and its audit append; a request still in flight
+   * is younger) into the central outbox, then appends them: the same step as
+   * the agent's own drain, from the central side.
+   */
+  async drainOutbox(cluster: string): Promise<number> {
+    const { redis, audit } = this.deps;
+    const settleMs = this.deps.settleMs ?? 120_000;
+    // The agent's own drain takes the same lock: an entry is appended by one of them.
+    const moved = await withLock(redis, `${this.outboxKey(cluster)}:lock`, 30_000, async () => {
+      const before = this.now().getTime() - settleMs;
+      const held = Object.entries(await redis.hgetall(this.outboxKey(cluster)))
+        .map(([field, raw]) => {
+          try {
+            return { field, ...(JSON.parse(raw) as { t: number; e: Record<string, unknown> }) };
+          } catch {
+            return { field, t: 0, e: {} };
+          }
+        })
+        .filter((entry) => entry.t < before)
+        .sort((a, b) => a.t - b.t)
+        .slice(0, this.deps.batch ?? 500);
+      if (!held.length) return 0;
+      const bodies = held.map((entry) => this.checked(cluster, { ...entry.e }));
+      const fields = held.map((entry) => `fleet ${cluster} outbox ${entry.field}`);
+      const tx = redis.multi();
+      const at = this.now().getTime();
+      held.forEach((_, i) => tx.hset(audit.outbox.key, fields[i] as string, JSON.stringify({ t: at, e: bodies[i] })));
+      tx.hdel(this.outboxKey(cluster), ...held.map((entry) => entry.field));
+      await tx.exec();
+      await audit.appendMany(bodies, { release: fields });
+      await this.effects(bodies);
+      return held.length;
+    });
+    return moved ?? 0;
   }
 
   private streamKey(cluster: string): string {
@@ -148,7 +197,7 @@ export class FleetRelay {
   }
 
   private async move(cluster: string, entries: Array<[string, string[]]>): Promise<number> {
-    const { redis, prefix, audit } = this.deps;
+    const { redis, audit } = this.deps;
     const bodies: AuditEventBody[] = [];
     const fields: string[] = [];
     const tx = redis.multi();
@@ -177,6 +226,11 @@ export class FleetRelay {
     } catch {
       // An unreadable entry is refused below like any other.
     }
+    return this.checked(cluster, event);
+  }
+
+  /** An agent's event as the chain takes it (its own chain fields dropped), or the record of its refusal. */
+  private checked(cluster: string, event: Record<string, unknown>): AuditEventBody {
     for (const field of CHAIN_FIELDS) delete event[field];
     const why = refusal(cluster, event);
     if (!why) return event as unknown as AuditEventBody;

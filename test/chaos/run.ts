@@ -16,8 +16,9 @@ import { slackFaults } from './scenarios/slack-faults.js';
 import { auditKill } from './scenarios/audit-kill.js';
 import { idempotency } from './scenarios/idempotency.js';
 import { alertmanagerStorm } from './scenarios/alertmanager-storm.js';
+import { agentKill } from './scenarios/agent-kill.js';
 
-const SCENARIOS: Scenario[] = [workerKill, redisKill, alertmanagerStorm, sigterm, k8sFaults, fuzz, slackFaults, auditKill, idempotency];
+const SCENARIOS: Scenario[] = [workerKill, redisKill, alertmanagerStorm, sigterm, k8sFaults, fuzz, slackFaults, auditKill, idempotency, agentKill];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

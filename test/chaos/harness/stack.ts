@@ -113,6 +113,16 @@ export class Stack {
     return worker;
   }
 
+  /** `drover agent --cluster <cluster>` on this stack's fake cluster, as the agent's Redis user (`redisUrl`). */
+  async startAgent(cluster: string, redisUrl: string): Promise<DroverProcess> {
+    const port = await freePort();
+    const agent = new DroverProcess(`agent-${cluster}-${++this.workerCount}`, ['agent', '--cluster', cluster], { ...this.env, REDIS_URL: redisUrl, PORT: String(port) }, CANARIES);
+    this.workers.push(agent);
+    this.all.push(agent);
+    await agent.waitForOutput('agent started');
+    return agent;
+  }
+
   liveWorkers(): DroverProcess[] {
     return this.workers.filter((w) => w.alive);
   }
