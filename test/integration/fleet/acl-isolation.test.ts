@@ -282,6 +282,8 @@ describe('an agent ACL user against another cluster, the central keys and the wh
     expect(await admin.get(`${P}:approvals:binding-key`)).toBe('k'.repeat(64));
     expect(await admin.get(`${P}:lock:${B}:x`)).toBe('someone');
     expect(await admin.dbsize()).toBeGreaterThan(10);
+    // ACL LOG records refusals (so an empty one for the whole-job test means none happened).
+    expect((await deniedFor(creds[A]!.user)).length).toBeGreaterThan(10);
   });
 
   it(`has none of ${adminOnly.length} more server commands (ACL DRYRUN: some are refused earlier by the server's own settings)`, async () => {
