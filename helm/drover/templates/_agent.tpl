@@ -28,7 +28,7 @@ drover.agentMode); rbac.yaml and serviceaccount.yaml serve both.
 
 {{/* The Secret and key of the central Redis's URL (rediss://user:password@host:port), never the URL itself. */}}
 {{- define "drover.agentRedisRef" -}}
-{{- $name := required "agent.redis.existingSecret is required with mode: agent: a Secret holding the central Redis's URL with the agent's credentials (kubectl create secret generic drover-agent-redis --from-literal=url=rediss://...)" .Values.agent.redis.existingSecret }}
+{{- $name := required "agent.redis.existingSecret is required with mode: agent: a Secret holding the central Redis's URL with the agent's credentials, under the key agent.redis.urlKey (`drover agent token create NAME` prints the kubectl line that makes it)" .Values.agent.redis.existingSecret }}
 {{- dict "name" $name "key" (required "agent.redis.urlKey must name the key of agent.redis.existingSecret holding the URL" .Values.agent.redis.urlKey) | toJson }}
 {{- end }}
 

@@ -18,7 +18,7 @@ import { loadPolicyFile } from '../../../src/policy/index.js';
 import { startK8sFake, seedSandbox } from '../../../src/testing/index.js';
 import { spawnDrover } from '../../support/cli-process.js';
 import { freePort } from '../../support/free-port.js';
-import { helmBinary, helmLint, helmNotes } from '../../support/helm.js';
+import { CHART, helmBinary, helmLint, helmNotes, runHelm } from '../../support/helm.js';
 import { REDIS_URL, deletePrefix, redisClient } from '../../support/redis.js';
 import { waitFor } from '../../support/wait-for.js';
 import {
@@ -316,6 +316,10 @@ describe('Helm chart helm/drover: mode: agent', () => {
     // The values schema: in agent mode the Secret is required (if/then), and a mode is central or agent.
     await expect(render({ mode: 'agent', agent: { cluster: 'store-1' } })).rejects.toThrow("at '/agent/redis/existingSecret': minLength: got 0, want 1");
     await expect(render({ mode: 'satellite' })).rejects.toThrow("at '/mode': value must be one of 'central', 'agent'");
+    // Without the schema (--skip-schema-validation), the templates say it themselves.
+    const unchecked = (...set: string[]) => runHelm(['template', 'ops', CHART, '--skip-schema-validation', ...set.flatMap((v) => ['--set', v])]);
+    expect((await unchecked('mode=agent', 'agent.cluster=store-1')).stderr).toContain('agent.redis.existingSecret is required with mode: agent');
+    expect((await unchecked('mode=satellite')).stderr).toContain('mode must be central or agent, not "satellite"');
     // A password in the configuration file is refused as in central mode.
     await expect(render(AGENT, { config: { redis: { url: 'rediss://agent:pw@redis.example.com:6380' } } })).rejects.toThrow(/config\.redis\.url holds a password/);
   });
