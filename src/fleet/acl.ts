@@ -54,8 +54,10 @@ const COMMANDS = [
 /**
  * The rules of an agent cluster's ACL user, after `ACL SETUSER <user> reset on >password`:
  * its keys (`~`), the binding key read-only (`%R~`), its two channels (`&`), its commands.
+ * `clientSetinfo`: the server has CLIENT SETINFO (Redis 7.2+), which ioredis sends on
+ * every connect to name its library (its own connection only); 7.0 refuses a rule naming it.
  */
-export function agentAclRules(prefix: string, cluster: string): string[] {
+export function agentAclRules(prefix: string, cluster: string, options: { clientSetinfo?: boolean } = {}): string[] {
   const p = checkPrefix(prefix);
   const c = checkFleetClusterName(cluster);
   return [
@@ -68,7 +70,14 @@ export function agentAclRules(prefix: string, cluster: string): string[] {
     `&${fleetCancelChannel(p, c)}`,
     `&${fleetNotifyChannel(p)}`,
     ...COMMANDS,
+    ...(options.clientSetinfo ? ['+client|setinfo'] : []),
   ];
+}
+
+/** Whether the server knows CLIENT SETINFO (an unknown command in an ACL rule is an error). */
+async function hasClientSetinfo(redis: Redis): Promise<boolean> {
+  const info = (await redis.call('COMMAND', 'INFO', 'client|setinfo').catch(() => [null])) as unknown[];
+  return Array.isArray(info) && info[0] !== null && info[0] !== undefined;
 }
 
 export interface AgentUser {
@@ -144,7 +153,8 @@ async function persist(redis: Redis): Promise<boolean> {
  * not only at the next connect.
  */
 export async function createAgentUser(redis: Redis, options: { prefix: string; cluster: string; password?: string }): Promise<AgentUser> {
-  const rules = agentAclRules(options.prefix, options.cluster);
+  agentAclRules(options.prefix, options.cluster); // names checked before Redis is asked anything
+  const rules = agentAclRules(options.prefix, options.cluster, { clientSetinfo: await hasClientSetinfo(redis) });
   const user = agentUserName(options.prefix, options.cluster);
   const password = options.password ?? randomBytes(32).toString('hex');
   if (!password) throw new DroverError('params_invalid', 'An agent password cannot be empty.');

@@ -26,6 +26,11 @@ describe('agentAclRules', () => {
     expect(commands).toEqual(expect.arrayContaining(['-sort', '-sort_ro', '+acl|whoami', '+info', '+evalsha', '+script|load']));
   });
 
+  it('lets ioredis name its library (CLIENT SETINFO) only where the server has the command', () => {
+    expect(rules).not.toContain('+client|setinfo');
+    expect(agentAclRules('drover', 'store-1', { clientSetinfo: true }).at(-1)).toBe('+client|setinfo');
+  });
+
   it('refuses cluster names that could widen a pattern or split the rule', () => {
     for (const bad of ['*', 'a*', 'store?', 'st[ab]', 'a b', 'a\tb', 'a\\b', 'Store', '-a', 'a.b', 'a:b', '', 'x'.repeat(51)]) {
       expect(() => agentAclRules('drover', bad)).toThrow(/Invalid agent cluster name/);
