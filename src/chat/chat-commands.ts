@@ -43,7 +43,8 @@ export interface ChatActor {
 
 /** What the transport must do with a command's result. */
 export type ChatOutcome =
-  | { kind: 'reply'; message: ChatMessage; visibility: 'private' | 'channel' }
+  /** `rollout`: the message shows that rollout (Slack follows it there). */
+  | { kind: 'reply'; message: ChatMessage; visibility: 'private' | 'channel'; rollout?: string }
   | { kind: 'run'; run: RunRecord }
   | {
       kind: 'form';
@@ -62,6 +63,8 @@ export interface RunFormInput {
 }
 
 export interface ChatCommandsDeps {
+  /** `/drover rollout …`, `/drover rollouts` and the rollout buttons (RolloutChat); absent: not available. */
+  rollouts?: RolloutChatHandler;
   drover: {
     queue: RunQueue;
     /** Applies the policy: every run asked for in chat goes through it. */
@@ -88,6 +91,15 @@ export interface ChatCommandsDeps {
 
 const VERBS = ['help', 'runbooks', 'list', 'describe', 'run', 'status', 'cancel', 'approve', 'reject', 'history', 'audit', 'schedules'];
 
+/** Fleet rollouts in chat (src/fleet/rollout/rollout-chat.ts). */
+export interface RolloutChatHandler {
+  /** `verb` is `rollout` or `rollouts`; `text` the whole command. */
+  handle(verb: string, text: string, actor: ChatActor): Promise<ChatOutcome>;
+  act(verb: 'approve' | 'reject' | 'resume' | 'abort', rolloutId: string, hash: string, actor: ChatActor): Promise<ChatOutcome>;
+}
+
+const ROLLOUT_VERBS = ['rollout', 'rollouts'];
+
 const privately = (message: ChatMessage): ChatOutcome => ({ kind: 'reply', message, visibility: 'private' });
 
 /** Run ids derived from a chat request id, so that a redelivered request maps to the same run. */
@@ -106,7 +118,7 @@ export class ChatCommands {
     if (!this.deps.tracer) return this.handleUntraced(text, actor);
     // Only the known verbs name a span: whatever else was typed could be anything, a pasted token included.
     const typed = parseCommand(text).verb;
-    const verb = VERBS.includes(typed) ? typed : 'unknown';
+    const verb = VERBS.includes(typed) || ROLLOUT_VERBS.includes(typed) ? typed : 'unknown';
     return chatSpan(this.deps.tracer, verb, actor.requester, () => this.handleUntraced(text, actor));
   }
 
@@ -138,6 +150,9 @@ export class ChatCommands {
     const cmd = parseCommand(text);
     const { drover, command } = this.deps;
     const [first, ...rest] = cmd.args;
+    if (ROLLOUT_VERBS.includes(cmd.verb)) {
+      return this.deps.rollouts ? this.deps.rollouts.handle(cmd.verb, text, actor) : privately(errorMessage('Fleet rollouts are not available here.'));
+    }
     switch (cmd.verb) {
       case 'help':
         return privately(helpMessage(command));
@@ -289,6 +304,12 @@ export class ChatCommands {
     } catch (err) {
       return privately(errorMessage(asDroverError(err).message));
     }
+  }
+
+  /** A rollout message's button (approve, reject, resume, abort); the answer is for the clicker only. */
+  async rolloutAction(verb: 'approve' | 'reject' | 'resume' | 'abort', rolloutId: string, hash: string, actor: ChatActor): Promise<ChatOutcome> {
+    if (!this.deps.rollouts) return privately(errorMessage('Fleet rollouts are not available here.'));
+    return this.deps.rollouts.act(verb, rolloutId, hash, actor);
   }
 
   private async startRun(runbook: Runbook, pairs: string[], cluster: string | undefined, dryRun: boolean, actor: ChatActor): Promise<ChatOutcome> {

@@ -9,6 +9,7 @@ import type { ChatActor, ChatCommands, ChatOutcome } from '../chat/chat-commands
 import { RunNotifier } from '../chat/run-notifier.js';
 import { IDS, type ChatMessage } from '../chat/types.js';
 import { parseApprovalValue } from '../chat/blocks/approval.js';
+import { ROLLOUT_ACTIONS, parseRolloutValue, type RolloutVerb } from '../fleet/rollout/rollout-blocks.js';
 import { boltLogger } from './bolt-logger.js';
 import { bolt } from './bolt.js';
 import { EventDedupe } from './event-dedupe.js';
@@ -48,6 +49,8 @@ export interface SlackAppDeps {
   /** Everything bound for Slack goes through it (SlackOut takes nothing else). */
   redactor: Redactor;
   listClusters: () => Promise<{ names: string[]; defaultName?: string }>;
+  /** A rollout's message was posted: its progress updates that message and replies in its thread. */
+  onRolloutPosted?: (rolloutId: string, channel: string, ts: string) => Promise<void>;
 }
 
 /** Where a command came from, to answer in the right place. */
@@ -83,7 +86,7 @@ export function createSlackApp(deps: SlackAppDeps) {
     afterAck.push(() => work().catch((err: unknown) => logger.error({ err, what }, 'slack: handling failed')));
   }
   // The listeners below whose first act is an empty ack(): such requests are answered before Bolt processes them.
-  const ownActions = new Set<string>([IDS.cancelAction, IDS.approveAction, IDS.rejectAction]);
+  const ownActions = new Set<string>([IDS.cancelAction, IDS.approveAction, IDS.rejectAction, ...Object.values(ROLLOUT_ACTIONS)]);
   function acksAtOnce(body: SlackBody): boolean {
     // Classified as Bolt does (App.processEvent): an event, then a command, then an action (only the first is dispatched).
     const event = body.event as { type?: unknown } | null | undefined;
@@ -144,7 +147,10 @@ export function createSlackApp(deps: SlackAppDeps) {
     switch (outcome.kind) {
       case 'reply':
         if (outcome.visibility === 'private') return tellPrivately(origin, outcome.message);
-        await out.post(origin.channel, redactor.chat(outcome.message), origin.threadTs);
+        {
+          const ts = await out.post(origin.channel, redactor.chat(outcome.message), origin.threadTs);
+          if (ts && outcome.rollout) await deps.onRolloutPosted?.(outcome.rollout, origin.channel, ts);
+        }
         return;
       case 'run': {
         const { run } = outcome;
@@ -234,6 +240,22 @@ export function createSlackApp(deps: SlackAppDeps) {
           : verb === 'approve'
             ? await commands.approve(value.run, value.hash, who)
             : await commands.reject(value.run, who);
+        await deliver(outcome, { channel, user: body.user.id });
+      });
+    });
+  }
+
+  // A rollout message's buttons carry the rollout and the hash of the plan the clicker saw.
+  for (const [verb, actionId] of Object.entries(ROLLOUT_ACTIONS) as Array<[RolloutVerb, string]>) {
+    app.action(actionId, async ({ ack, body, action }) => {
+      await ack();
+      later(`rollout ${verb}`, async () => {
+        const value = parseRolloutValue('value' in action && typeof action.value === 'string' ? action.value : undefined);
+        const channel = 'channel' in body && body.channel?.id ? body.channel.id : '';
+        const who = actor({ id: body.user.id, ...('name' in body.user && body.user.name ? { name: body.user.name } : {}) }, channel, `rollout-${verb}:${value?.rollout ?? ''}`);
+        const outcome = value
+          ? await commands.rolloutAction(verb, value.rollout, value.hash, who)
+          : ({ kind: 'reply', visibility: 'private', message: errorMessage('This button is malformed; use the buttons on the rollout message.') } as const);
         await deliver(outcome, { channel, user: body.user.id });
       });
     });
