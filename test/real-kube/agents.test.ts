@@ -109,8 +109,8 @@ beforeAll(async () => {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok, 'central drover serve', 60_000);
   for (const cluster of ['kube-a', 'kube-b']) {
     namespaces[cluster] = await freshNamespace(kube(), cluster);
-    await seedWeb(namespaces[cluster] as string);
-    await startAgent(cluster, namespaces[cluster] as string);
+    await seedWeb(namespaces[cluster]);
+    await startAgent(cluster, namespaces[cluster]);
   }
 }, 180_000);
 
