@@ -122,7 +122,17 @@ export class RolloutController {
         news.push({ type: 'batch', batch, batches: batches.length, clusters });
         await rollouts.deps.audit.append({ type: 'rollout.batch.started', rolloutId: id, batch: batch + 1, batches: batches.length, clusters });
       }
-      await this.submit(rollout, clusters, targets, news);
+      if (await this.submit(rollout, clusters, targets, news)) {
+        // Aborted while this look queued the batch: what it queued and has not started is cancelled too.
+        const now = await store.get(id);
+        if (now && now.state !== 'running') {
+          for (const c of clusters) {
+            const runId = targets[c]?.runId;
+            if (runId) await rollouts.deps.queue.cancel(runId, { kind: 'system', id: `rollout:${id}`, name: `rollout ${id} (${now.state})` }, { unstartedOnly: true }).catch(() => undefined);
+          }
+          return;
+        }
+      }
       await this.refresh(clusters, targets, news);
       await store.progress(id, targets, batch);
       if (!clusters.every((c) => isDone(targets[c]))) break;
@@ -152,10 +162,13 @@ export class RolloutController {
     if (news.length || batch !== rollout.batch || JSON.stringify(targets) !== JSON.stringify(rollout.targets)) await this.tell({ ...rollout, targets, batch }, news);
   }
 
-  /** Queues the runs of a batch not queued yet (an existing run id returns that run: nothing is queued twice). */
-  private async submit(rollout: Rollout, clusters: string[], targets: Record<string, RolloutTarget>, news: RolloutNews[]): Promise<void> {
+  /**
+   * Queues the runs of a batch not queued yet (an existing run id returns that
+   * run: nothing is queued twice). True when it queued any.
+   */
+  private async submit(rollout: Rollout, clusters: string[], targets: Record<string, RolloutTarget>, news: RolloutNews[]): Promise<boolean> {
     const pending = clusters.filter((c) => targets[c]?.state === 'pending');
-    if (!pending.length) return;
+    if (!pending.length) return false;
     const { queue, gate, store } = this.options.rollouts.deps;
     const secrets = await store.secrets(rollout.id);
     const marker: RolloutMarker = {
@@ -191,6 +204,7 @@ export class RolloutController {
         news.push({ type: 'failed', cluster, error: e.message });
       }
     }
+    return true;
   }
 
   /** Reads the batch's runs into its clusters' progress. */

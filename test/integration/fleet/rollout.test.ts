@@ -207,6 +207,8 @@ it('completes after a controller crash mid-batch without running any cluster twi
   await waitFor(() => log.filter((e) => e.event === 'start').length === 2, 'the first batch to start');
   // The controller goes away mid-batch (its lock expires with it); another takes over.
   await first.close();
+  // As if it died holding the rollout's lock: the next controller waits for the lock to expire.
+  await t.redis.set(rollouts.deps.store.lockKey(r.id), 'dead-controller', 'PX', 600);
   controller = newController();
   await controller.tick();
   controller.start();
@@ -241,6 +243,20 @@ describe('approval of the whole plan', () => {
     expect(runs.every((run) => run?.rollout?.approval?.approvers[0]?.id === 'UBOB')).toBe(true);
     const audit = (await t.drover.audit.read()).filter((e) => 'rolloutId' in e && e.rolloutId === r.id).map((e) => e.type);
     expect(audit).toEqual(expect.arrayContaining(['rollout.proposed', 'rollout.refused', 'rollout.approved', 'rollout.finished']));
+  }, 40_000);
+
+  it('a plan changed in Redis after it was approved is void on the worker: nothing runs', async () => {
+    const r = await rollouts.start(await rollouts.plan(request({ runbook: 'fleet-guarded' })));
+    // Someone who can write Redis changes the params and the batch size behind the approvers' back.
+    const key = `${t.prefix}:rollout:${r.id}`;
+    const plan = JSON.parse((await t.redis.hget(key, 'plan')) as string) as { params: Record<string, unknown> };
+    await t.redis.hset(key, 'plan', JSON.stringify({ ...plan, params: { ...plan.params, label: 'evil' }, batchSize: 2 }));
+    await rollouts.approve(r.id, bob, r.hash);
+    const done = await settled(r.id, ['stopped', 'failed', 'succeeded']);
+    expect(done.state).toBe('stopped');
+    expect(done.targets['store-001']?.error).toMatch(/The rollout approval is void/);
+    expect(done.targets['store-003']).toEqual({ state: 'skipped' });
+    expect(log).toEqual([]);
   }, 40_000);
 
   it('the worker refuses a run whose record claims a rollout approval that does not bind it', async () => {
