@@ -13,10 +13,11 @@ import { regexDetector, type Detector } from './rule.js';
  * Key names whose value is a secret. A key may carry any prefix (`DB_PASSWORD`,
  * `client_secret`, `GITHUB_TOKEN`, `x-api-key`): the name is matched by how it
  * ends, not by a word boundary, which `_` would defeat. A Helm chart's
- * `existingSecret` names a Kubernetes Secret, as `secretName` does: not a secret.
+ * `existingSecret` and `caSecret` name a Kubernetes Secret, as `secretName`
+ * does: not a secret.
  */
 const SECRET_NAME =
-  '[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|pwd|(?<!existing)secret|token|api[_-]?key|apikey|[_.-]key|private[_-]?key|credentials?|cookie|session[_-]?id|signature)';
+  '[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|pwd|(?<!existing|ca)secret|token|api[_-]?key|apikey|[_.-]key|private[_-]?key|credentials?|cookie|session[_-]?id|signature)';
 
 /**
  * `key=value`, `key: value`, `"key": "value"`, and the same inside escaped

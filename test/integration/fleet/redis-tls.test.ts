@@ -1,9 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Command } from 'commander';
 import type { Redis } from 'ioredis';
+import { registerAgentTokenCommands } from '../../../src/cli/commands/agent-token.js';
+import { printer } from '../../../src/cli/output.js';
 import { connectRedis } from '../../../src/cli/redis-connect.js';
+import { Redactor } from '../../../src/redact/redactor.js';
 import { withStore } from '../../../src/cli/store-client.js';
 import { DroverError } from '../../../src/errors.js';
 import { freePort } from '../../support/free-port.js';
@@ -75,5 +80,21 @@ describe('Redis over TLS (rediss://) with a private CA', () => {
     await expect(connectRedis(`rediss://localhost:${tlsPort}`, 3000, join(dir, 'missing.pem'))).rejects.toThrow(/REDIS_CA_FILE \(redis.caFile\) .*missing.pem cannot be read/);
     await expect(connectRedis(`redis://localhost:${plainPort}`, 3000, certs.ca)).rejects.toThrow(/REDIS_URL is not rediss:\/\//);
     await expect(connectRedis(`rediss://localhost:${plainPort}`, 1000, certs.ca)).rejects.toThrow(/not answering .*check that the port is the server's TLS port/);
+  });
+
+  it('drover agent token create works over TLS and hands the agent a URL and the CA Secret to reach it', async () => {
+    const out: string[] = [];
+    const env = { REDIS_URL: `rediss://localhost:${tlsPort}`, REDIS_CA_FILE: certs.ca, DROVER_REDIS_PREFIX: 'tls' };
+    const deps = { env, cwd: dir, user: 'ops@laptop', stopSignal: new Promise<string>(() => undefined), input: Readable.from([]), interactive: false };
+    const program = new Command('drover').exitOverride();
+    let code = -1;
+    registerAgentTokenCommands(program.command('agent'), { ...deps, output: printer({ out: (l) => out.push(l), err: (l) => out.push(l) }, new Redactor()) }, (c) => (code = c));
+    await program.parseAsync(['agent', 'token', 'create', 'store-tls'], { from: 'user' });
+    expect(code).toBe(0);
+    expect(out).toContain(`  kubectl create secret generic drover-agent-redis-ca --from-file=ca.crt=${certs.ca}`);
+    expect(out.find((l) => l.startsWith('  helm install'))).toMatch(/--set agent\.redis\.existingSecret=drover-agent-redis --set agent\.redis\.caSecret=drover-agent-redis-ca$/);
+    const agent = await connectRedis(readFileSync(join(dir, 'drover-agent-store-tls.redis-url'), 'utf8'), 3000, certs.ca);
+    opened.push(agent);
+    expect(await agent.call('ACL', 'WHOAMI')).toBe('drover-agent:tls:store-tls');
   });
 });

@@ -27,9 +27,9 @@ describe('secret key names with a prefix', () => {
   });
 
   it('leaves ordinary words alone', () => {
-    for (const text of ['tokens=5', 'secretName: db-creds', 'kind: Secret', 'monkey=banana', 'passwordless=true', '--set agent.redis.existingSecret=drover-agent-redis', 'existingSecret: db-creds'])
+    for (const text of ['tokens=5', 'secretName: db-creds', 'kind: Secret', 'monkey=banana', 'passwordless=true', '--set agent.redis.existingSecret=drover-agent-redis', 'existingSecret: db-creds', '--set agent.redis.caSecret=redis-ca'])
       expect(r.text(text)).toBe(text);
-    expect(r.text('existing_secret=hunter2 clientSecret=hunter2')).not.toContain('hunter2');
+    expect(r.text('existing_secret=hunter2 ca_secret=hunter2 clientSecret=hunter2')).not.toContain('hunter2');
   });
 });
 
