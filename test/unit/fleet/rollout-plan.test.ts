@@ -1,6 +1,8 @@
 import { DroverError } from '../../../src/errors.js';
 import type { FleetCluster } from '../../../src/fleet/registry.js';
-import { batchesOf, describePlan, rolloutHash, rolloutRunId, type RolloutBindingInput, type RolloutPlan } from '../../../src/fleet/rollout/plan.js';
+import { batchesOf, describePlan, rolloutHash, rolloutRunId, type Rollout, type RolloutBindingInput, type RolloutPlan } from '../../../src/fleet/rollout/plan.js';
+import { rolloutLines } from '../../../src/fleet/rollout/rollout-text.js';
+import { newsReplies } from '../../../src/fleet/rollout/rollout-blocks.js';
 import { matches, parseSelector, selectClusters } from '../../../src/fleet/rollout/selector.js';
 
 const cluster = (name: string, labels: Record<string, string>): FleetCluster => ({ name, labels, createdAt: '2026-01-01T00:00:00Z', user: `u-${name}` });
@@ -110,5 +112,22 @@ describe('rollout plans', () => {
     ];
     for (const change of changed) expect(rolloutHash({ ...base, ...change }, key)).not.toBe(h);
     expect(rolloutHash(base, Buffer.alloc(32, 4))).not.toBe(h);
+  });
+});
+
+describe('rollout progress text', () => {
+  it('stays a few lines for 2,000 clusters: counts, the current batch, the first failures', () => {
+    const clusters = Array.from({ length: 2000 }, (_, i) => `c-${String(i).padStart(4, '0')}`);
+    const targets = Object.fromEntries(clusters.map((c, i) => [c, i < 1000 ? (i % 20 === 0 ? { state: 'failed' as const, runId: `${c}.o1`, error: 'no' } : { state: 'succeeded' as const }) : i < 1050 ? { state: 'running' as const, runId: `${c}.o1` } : { state: 'pending' as const }]));
+    const rollout: Rollout = { ...plan({ clusters, batchSize: 50, maxFailures: 100 }), hash: 'ab'.repeat(32), state: 'running', batch: 20, targets, updatedAt: '2026-01-01T00:00:00Z' };
+    const lines = rolloutLines(rollout);
+    expect(lines.length).toBeLessThanOrEqual(14);
+    expect(lines[1]).toBe('running: ✓ 950 succeeded, ✗ 50 failed, … 50 in progress, · 950 not started (of 2000).');
+    expect(lines[2]).toMatch(/^Batch 21 of 40: … c-1000 {2}… c-1001 .* \(\+30 more\)$/);
+    expect(lines.filter((l) => l.startsWith('✗ '))).toHaveLength(10);
+    expect(lines).toContain('… and 40 more failed.');
+    const replies = newsReplies(Array.from({ length: 30 }, (_, i) => ({ type: 'failed' as const, cluster: `c-${i}`, error: 'no' })));
+    expect(replies).toHaveLength(6);
+    expect(replies[5]).toBe('✗ … and 25 more cluster(s) failed (drover rollout status shows them).');
   });
 });
