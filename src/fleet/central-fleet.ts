@@ -41,7 +41,6 @@ export function createCentralFleet(deps: CentralFleetDeps) {
     // As an agent's own drain waits: a Kubernetes request held in its outbox may still be waiting for its answer.
     settleMs: Math.max(120_000, 2 * config.clusters.requestTimeout),
     logger: deps.logger,
-    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
 

@@ -4,7 +4,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEventBody } from '../audit/events.js';
 import { proposalExpiryKey } from '../jobs/run-store.js';
 import { runWakeKey } from '../jobs/run-wake.js';
-import type { Metrics } from '../metrics/metrics.js';
 import { withLock } from '../redis-lock.js';
 import { clusterOfRunId, fleetNotifyChannel, roomPrefix } from './names.js';
 import type { FleetRegistry } from './registry.js';
@@ -34,7 +33,6 @@ export interface FleetRelayDeps {
   audit: AuditLog;
   registry: FleetRegistry;
   logger: Logger;
-  metrics?: Metrics;
   /** How often every agent cluster's stream is looked at, in case a notification was missed. */
   sweepMs?: number;
   /** Events moved per round trip. */
@@ -240,13 +238,13 @@ export class FleetRelay {
 
   /** What the central Drover does on an agent's behalf: wake those waiting on an ended run, clock a proposal. */
   private async effects(bodies: AuditEventBody[]): Promise<void> {
-    const { redis, prefix, metrics } = this.deps;
+    const { redis, prefix } = this.deps;
     const tx = redis.multi();
     let any = false;
     for (const body of bodies) {
       if (body.type === 'run.finished') {
+        // (Counted in drover_runs_total by the agent that ran it, on its own /metrics.)
         tx.zadd(runWakeKey(prefix), 'XX', this.now().getTime(), body.runId);
-        metrics?.runs.inc({ runbook: body.runbook, outcome: body.outcome, dry_run: String(body.dryRun) });
         any = true;
       }
       if (body.type === 'approval.requested') {
