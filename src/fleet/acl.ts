@@ -139,11 +139,11 @@ async function disable(redis: Redis, user: string): Promise<number> {
 /** ACL SAVE when Redis has an aclfile; false when it has none (users then live in memory only). */
 async function persist(redis: Redis): Promise<boolean> {
   try {
-    await redis.call('ACL', 'SAVE');
+    await admin('save ACL users', () => redis.call('ACL', 'SAVE'));
     return true;
   } catch (err) {
     if (NO_ACLFILE.test(errorMessage(err))) return false;
-    return admin('save ACL users', () => Promise.reject(err instanceof Error ? err : new Error(String(err))));
+    throw err;
   }
 }
 
