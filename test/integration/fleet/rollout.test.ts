@@ -245,6 +245,16 @@ describe('approval of the whole plan', () => {
     expect(audit).toEqual(expect.arrayContaining(['rollout.proposed', 'rollout.refused', 'rollout.approved', 'rollout.finished']));
   }, 40_000);
 
+  it('an approval after the plan expired starts nothing, and the rollout ends expired', async () => {
+    const r = await rollouts.start(await rollouts.plan(request({ runbook: 'fleet-guarded' })));
+    const later = new Rollouts({ ...rollouts.deps, now: () => new Date(Date.now() + 7 * 86_400_000) });
+    await expect(later.approve(r.id, bob, r.hash)).rejects.toThrow(`The approval of rollout ${r.id} has expired; nothing was started.`);
+    const ended = await rollouts.get(r.id);
+    expect(ended.state).toBe('expired');
+    expect(Object.values(ended.targets).every((x) => x.state === 'skipped')).toBe(true);
+    expect(await t.redis.sismember(rollouts.deps.store.activeKey, r.id)).toBe(0);
+  }, 20_000);
+
   it('a plan changed in Redis after it was approved is void on the worker: nothing runs', async () => {
     const r = await rollouts.start(await rollouts.plan(request({ runbook: 'fleet-guarded' })));
     // Someone who can write Redis changes the params and the batch size behind the approvers' back.
