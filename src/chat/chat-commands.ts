@@ -260,7 +260,8 @@ export class ChatCommands {
     // Redacted as one text before it is split: a key and its value can be two words (`x-api-key: …`).
     const cmd = parseCommand(this.deps.drover.store.redacted(text));
     let args = cmd.args;
-    if (cmd.verb === 'run' && args[0]) {
+    // A rollout names its runbook where a run does: its secret params are masked the same way.
+    if ((cmd.verb === 'run' || cmd.verb === 'rollout') && args[0]) {
       let runbook: Runbook | undefined;
       try {
         runbook = this.deps.drover.runbooks.get(args[0]);

@@ -20,7 +20,7 @@ import { RolloutController } from '../../../src/fleet/rollout/rollout-controller
 import { ROLLOUT_ACTIONS } from '../../../src/fleet/rollout/rollout-blocks.js';
 import { rolloutSlack } from '../../../src/fleet/rollout/rollout-slack.js';
 import { RolloutStore } from '../../../src/fleet/rollout/rollout-store.js';
-import { defineRunbook, z, RunbookRefusal } from '../../../src/sdk/index.js';
+import { defineRunbook, secret, z, RunbookRefusal } from '../../../src/sdk/index.js';
 import type { Runbook } from '../../../src/runbook/types.js';
 import { redisClient } from '../../support/redis.js';
 import { allowAll, buildTestDrover, type TestDrover } from '../../support/test-drover.js';
@@ -35,7 +35,7 @@ const BOB = 'U0BOB';
 const CLUSTERS = ['shop-1', 'shop-2', 'shop-3'];
 
 const runbooks = [
-  defineRunbook({ id: 'fleet-touch', summary: 'Touches a cluster', params: z.object({}), run: () => Promise.resolve() }),
+  defineRunbook({ id: 'fleet-touch', summary: 'Touches a cluster', params: z.object({ launchCode: secret(z.string()).optional() }), run: () => Promise.resolve() }),
   defineRunbook({
     id: 'fleet-guarded',
     summary: 'Touches a cluster, with approval',
@@ -169,12 +169,17 @@ it('posts one message with the plan and buttons bound to it; the requester canno
 }, 40_000);
 
 it('without approval needed, shows the plan privately and starts only with --yes', async () => {
-  const preview = slashCommandBody({ text: 'rollout fleet-touch --clusters tier=shop', userId: ADA, userName: 'ada', channelId: CHANNEL, triggerId: 'trig-2' });
+  const preview = slashCommandBody({ text: 'rollout fleet-touch --clusters tier=shop launchCode=zebra-42', userId: ADA, userName: 'ada', channelId: CHANNEL, triggerId: 'trig-2' });
   slackFake.clear();
   expect((await send(preview, FORM)).status).toBe(200);
   const answer = await slackFake.waitForCall('chat.postEphemeral', (c) => c.args.user === ADA);
   expect(textOf(answer.args)).toContain('Nothing started: to start it, repeat the command with --yes.');
+  expect(textOf(answer.args)).not.toContain('zebra-42');
   expect(await t.redis.zcard(`${t.prefix}:rollouts`)).toBe(1);
+  // The command as audited masks the runbook's secret param, as a run's does.
+  const received = (await t.drover.audit.read()).filter((e) => e.type === 'command.received' && e.verb === 'rollout');
+  expect(JSON.stringify(received)).toContain('launchCode=');
+  expect(JSON.stringify(await t.drover.audit.read())).not.toContain('zebra-42');
   const bad = slashCommandBody({ text: 'rollout fleet-touch --clusters tier=shop --batch x', userId: ADA, userName: 'ada', channelId: CHANNEL, triggerId: 'trig-3' });
   slackFake.clear();
   await send(bad, FORM);
