@@ -46,9 +46,8 @@ const COMMANDS = [
   ...['multi', 'exec', 'discard', 'watch', 'unwatch'].map((c) => `+${c}`),
   ...['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'script|load', 'script|exists'].map((c) => `+${c}`),
   ...['subscribe', 'unsubscribe', 'publish'].map((c) => `+${c}`),
-  ...['ping', 'echo', 'hello', 'auth', 'select', 'quit', 'reset', 'time', 'info', 'client|setname', 'client|getname', 'client|id', 'client|info', 'acl|whoami'].map(
-    (c) => `+${c}`,
-  ),
+  // No RESET (ACLs cannot refuse it anyway: it makes the connection the default user's, which is why that one needs a password).
+  ...['ping', 'echo', 'auth', 'select', 'quit', 'time', 'info', 'client|setname', 'client|getname', 'client|id', 'client|info', 'acl|whoami'].map((c) => `+${c}`),
 ];
 
 /**
@@ -97,6 +96,17 @@ export interface Revoked {
   /** Connections cut. */
   disconnected: number;
   persisted: boolean;
+}
+
+/**
+ * Whether Redis's default user is on without a password: then whoever reaches
+ * Redis, an agent too, is that user (usually an admin) without any token.
+ */
+export async function defaultUserOpen(redis: Redis): Promise<boolean> {
+  const reply = (await admin('read ACL users', () => redis.call('ACL', 'GETUSER', 'default'))) as unknown[] | null;
+  if (!reply) return false;
+  const flags = reply[reply.indexOf('flags') + 1];
+  return Array.isArray(flags) && flags.includes('on') && flags.includes('nopass');
 }
 
 /** Redis's answer when it has no aclfile (ACL SAVE). */

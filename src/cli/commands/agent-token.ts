@@ -85,7 +85,7 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
     .option('-o, --out <file>', "where the agent's REDIS_URL (with its password) is written; default ./drover-agent-CLUSTER.redis-url")
     .addHelpText('after', CREATE_HELP)
     .action(async (cluster: string, opts: CreateOptions) => {
-      const [{ checkFleetClusterName }, { parseLabels }, { createAgentUser }, { FleetRegistry }] = await Promise.all([
+      const [{ checkFleetClusterName }, { parseLabels }, { createAgentUser, defaultUserOpen }, { FleetRegistry }] = await Promise.all([
         import('../../fleet/names.js'),
         import('../../fleet/cluster-text.js'),
         import('../../fleet/acl.js'),
@@ -106,7 +106,7 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
       const toStdout = outPath === '/dev/stdout';
       const say = (line: string) => (toStdout ? deps.output.err(line) : deps.output.out(line));
 
-      const { made, url, entry } = await withAdminRedis(config, async (redis) => {
+      const { made, url, entry, open } = await withAdminRedis(config, async (redis) => {
         const prefix = config.redis.prefix;
         const registry = new FleetRegistry(redis, prefix);
         // The ACL user first: a REDIS_URL user that may not make one is told so before anything changes.
@@ -114,7 +114,7 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
         const previous = await registry.get(cluster);
         const entry = { name: cluster, labels: labels ?? previous?.labels ?? {}, createdAt: previous?.createdAt ?? new Date().toISOString(), user: made.user };
         await registry.register(entry);
-        return { made, url: agentRedisUrl(base, made.user, made.password), entry };
+        return { made, url: agentRedisUrl(base, made.user, made.password), entry, open: await defaultUserOpen(redis) };
       });
       writeSecret(outPath, url);
 
@@ -141,6 +141,11 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
       );
       const warning = persistenceWarning(made.persisted, 'made');
       if (warning) deps.output.err(warning);
+      if (open) {
+        deps.output.err(
+          "Warning: Redis's default user needs no password, so anyone who reaches Redis (an agent too, without its token) has the default user's rights. Give it a password (requirepass, or ACL SETUSER default >PASSWORD) and use that in the central REDIS_URL.",
+        );
+      }
       setExit(EXIT.ok);
     });
 

@@ -17,6 +17,7 @@ const P = `acl${randomBytes(3).toString('hex')}`;
 const A = 'store-a';
 const B = 'store-b';
 const Q = `${P}:q`;
+const ADMIN_PASSWORD = randomBytes(16).toString('hex');
 
 interface Creds {
   user: string;
@@ -77,7 +78,11 @@ async function seed(cluster: string): Promise<void> {
 beforeAll(async () => {
   server = await startPrivateRedis();
   port = Number(new URL(server.url).port);
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
+  // As in production: the default user has a password (a fresh Redis's has none, and every connection would be it).
+  const boot = new Redis(server.url);
+  await boot.call('ACL', 'SETUSER', 'default', `>${ADMIN_PASSWORD}`);
+  boot.disconnect();
+  admin = new Redis(server.url, { password: ADMIN_PASSWORD, maxRetriesPerRequest: null });
   creds[A] = await createAgentUser(admin, { prefix: P, cluster: A });
   creds[B] = await createAgentUser(admin, { prefix: P, cluster: B });
   for (const c of [A, B]) await seed(c);
@@ -160,6 +165,11 @@ describe('an agent ACL user on its own cluster', () => {
     expect(await got).toBe(`${A}.r1`);
     await agent.publish(fleetNotifyChannel(P), A);
     expect(await agent.get(`${P}:approvals:binding-key`)).toBe('k'.repeat(64));
+
+    // What ioredis sends for a URL with a database and a connection name.
+    const named = new Redis({ port, host: '127.0.0.1', username: creds[A]!.user, password: creds[A]!.password, db: 1, connectionName: 'drover-agent-a', maxRetriesPerRequest: 0 });
+    opened.push(named);
+    expect(await named.call('CLIENT', 'GETNAME')).toBe('drover-agent-a');
 
     // Nothing along the way was refused.
     expect(await deniedFor(creds[A]!.user)).toEqual([]);
@@ -289,6 +299,13 @@ describe('an agent ACL user against another cluster, the central keys and the wh
   it(`has none of ${adminOnly.length} more server commands (ACL DRYRUN: some are refused earlier by the server's own settings)`, async () => {
     const answers = await Promise.all(adminOnly.map(async (cmd) => [cmd.join(' '), String(await admin.call('ACL', 'DRYRUN', creds[A]!.user, ...cmd))]));
     expect(answers.filter(([, answer]) => !/no permissions/.test(answer!))).toEqual([]);
+  });
+
+  it('RESET, which no ACL can refuse, leaves it unauthenticated rather than the default user', async () => {
+    const r = connectAs(creds[A]!);
+    expect(await r.call('RESET')).toBe('RESET');
+    await expect(r.call('ACL', 'WHOAMI')).rejects.toThrow(/NOAUTH/);
+    await expect(r.hgetall(`${P}:run:${B}.r1`)).rejects.toThrow(/NOAUTH/);
   });
 
   it("cannot subscribe to B's cancel channel or to a pattern", async () => {

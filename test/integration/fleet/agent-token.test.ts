@@ -94,6 +94,8 @@ describe('drover agent token', () => {
     expect(r.out).toContain('  helm install drover-agent helm/drover --set mode=agent --set agent.cluster=store-a --set agent.redis.existingSecret=drover-agent-redis');
     expect(r.out).toMatch(/Warning: the agent's URL is redis:\/\/ \(no TLS\)/);
     expect(r.err).toMatch(/no aclfile: ACL users live in memory/);
+    // This test's Redis is a fresh one: its default user has no password.
+    expect(r.err).toMatch(/Warning: Redis's default user needs no password/);
 
     expect(await new FleetRegistry(admin, P).get('store-a')).toMatchObject({ name: 'store-a', labels: { region: 'eu', tier: 'store' }, user: `drover-agent:${P}:store-a` });
     const agent = await connectWith(firstUrl);

@@ -20,7 +20,7 @@ describe('agentAclRules', () => {
     expect(commands[0]).toBe('-@all');
     expect(commands).not.toContain('+@all');
     const granted = commands.filter((r) => r.startsWith('+')).map((r) => r.slice(1).toLowerCase());
-    for (const forbidden of ['@keyspace', '@dangerous', '@admin', '@pubsub', '@scripting', '@connection', 'keys', 'scan', 'randomkey', 'dbsize', 'flushall', 'flushdb', 'swapdb', 'move', 'migrate', 'config', 'debug', 'monitor', 'client', 'client|list', 'client|kill', 'client|tracking', 'pubsub', 'psubscribe', 'function', 'fcall', 'script|flush', 'script|kill', 'acl', 'acl|setuser', 'shutdown', 'sort']) {
+    for (const forbidden of ['@keyspace', '@dangerous', '@admin', '@pubsub', '@scripting', '@connection', 'keys', 'scan', 'randomkey', 'dbsize', 'flushall', 'flushdb', 'swapdb', 'move', 'migrate', 'config', 'debug', 'monitor', 'client', 'client|list', 'client|kill', 'client|tracking', 'pubsub', 'psubscribe', 'function', 'fcall', 'script|flush', 'script|kill', 'acl', 'acl|setuser', 'shutdown', 'sort', 'reset']) {
       expect(granted).not.toContain(forbidden);
     }
     expect(commands).toEqual(expect.arrayContaining(['-sort', '-sort_ro', '+acl|whoami', '+info', '+evalsha', '+script|load']));
