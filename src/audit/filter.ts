@@ -104,6 +104,29 @@ export function describeEvent(e: AuditEvent): string {
     case 'alert.received':
       facts.push(`${e.alertname || `alert ${e.fingerprint}`} ${e.status} → ${e.outcome}${e.reason ? ` (${e.reason})` : ''}`);
       break;
+    case 'rollout.proposed':
+      facts.push(
+        `rollout=${e.rolloutId} ${e.runbook}${e.dryRun ? ' (dry run)' : ''} on ${e.clusters.length} cluster(s) matching ${e.selector} by ${e.actor.name ?? e.actor.id}; batches of ${e.batchSize}, stop after ${e.maxFailures} failure(s)${e.needed ? `; needs ${e.needed} approval(s)` : ''}`,
+      );
+      break;
+    case 'rollout.approved':
+      facts.push(`rollout=${e.rolloutId} by ${e.actor.name ?? e.actor.id} (${e.approvals}/${e.needed})`);
+      break;
+    case 'rollout.refused':
+      facts.push(`${e.rolloutId ? `rollout=${e.rolloutId}` : e.runbook} ${e.actor.name ?? e.actor.id}: ${e.reason}`);
+      break;
+    case 'rollout.batch.started':
+      facts.push(`rollout=${e.rolloutId} batch ${e.batch}/${e.batches}: ${e.clusters.length} cluster(s)`);
+      break;
+    case 'rollout.paused':
+      facts.push(`rollout=${e.rolloutId}: ${e.reason}`);
+      break;
+    case 'rollout.resumed':
+      facts.push(`rollout=${e.rolloutId} by ${e.actor.name ?? e.actor.id}`);
+      break;
+    case 'rollout.finished':
+      facts.push(`rollout=${e.rolloutId} ${e.outcome}: ${e.succeeded} succeeded, ${e.failed} failed, ${e.skipped} skipped`);
+      break;
     default:
       break;
   }

@@ -1,4 +1,5 @@
 import { DroverError } from '../../../src/errors.js';
+import { describeEvent } from '../../../src/audit/filter.js';
 import type { FleetCluster } from '../../../src/fleet/registry.js';
 import { batchesOf, describePlan, rolloutHash, rolloutRunId, type Rollout, type RolloutBindingInput, type RolloutPlan } from '../../../src/fleet/rollout/plan.js';
 import { rolloutLines } from '../../../src/fleet/rollout/rollout-text.js';
@@ -129,5 +130,15 @@ describe('rollout progress text', () => {
     const replies = newsReplies(Array.from({ length: 30 }, (_, i) => ({ type: 'failed' as const, cluster: `c-${i}`, error: 'no' })));
     expect(replies).toHaveLength(6);
     expect(replies[5]).toBe('✗ … and 25 more cluster(s) failed (drover rollout status shows them).');
+  });
+});
+
+describe('rollout audit events', () => {
+  it('read as one line each in drover audit', () => {
+    const at = { v: 1 as const, time: '2026-01-01T00:00:00Z', seq: 7, prev: '', hash: '' };
+    expect(describeEvent({ ...at, type: 'rollout.finished', rolloutId: 'o1', outcome: 'stopped', succeeded: 3, failed: 2, skipped: 35 })).toBe(
+      '2026-01-01T00:00:00Z #7 rollout.finished rollout=o1 stopped: 3 succeeded, 2 failed, 35 skipped',
+    );
+    expect(describeEvent({ ...at, type: 'rollout.batch.started', rolloutId: 'o1', batch: 2, batches: 8, clusters: ['a', 'b'] })).toBe('2026-01-01T00:00:00Z #7 rollout.batch.started rollout=o1 batch 2/8: 2 cluster(s)');
   });
 });
