@@ -12,6 +12,7 @@ import { registerPolicyCommands } from './commands/policy.js';
 import { registerScheduleCommands } from './commands/schedules.js';
 import { registerNewCommands } from './commands/new-runbook.js';
 import { registerAgentCommands } from './commands/agent.js';
+import { registerAgentTokenCommands } from './commands/agent-token.js';
 
 export type { CliDeps };
 
@@ -28,7 +29,7 @@ export function buildProgram(deps: CommandDeps, setExit: (code: number) => void)
   registerPolicyCommands(program, deps, setExit);
   registerScheduleCommands(program, deps);
   registerNewCommands(program, deps, setExit);
-  registerAgentCommands(program, deps, setExit);
+  registerAgentCommands(program, deps, setExit, (agent) => registerAgentTokenCommands(agent, deps, setExit));
   return program;
 }
 

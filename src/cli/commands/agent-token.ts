@@ -137,8 +137,10 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
       say(`  kubectl create secret generic ${SECRET} ${secretFrom}${made.rotated ? ' --dry-run=client -o yaml | kubectl apply -f -' : ''}`);
       if (caFile) say(`  kubectl create secret generic ${CA_SECRET} --from-file=ca.crt=${caFile}`);
       say(
-        `  helm ${made.rotated ? 'upgrade --install' : 'install'} drover-agent helm/drover --set mode=agent --set agent.cluster=${cluster} --set agent.redis.existingSecret=${SECRET}${caFile ? ` --set agent.redis.caSecret=${CA_SECRET}` : ''}`,
+        `  helm ${made.rotated ? 'upgrade --install' : 'install'} drover-agent helm/drover -f central-policy.yaml --set mode=agent --set agent.cluster=${cluster} --set agent.redis.existingSecret=${SECRET}${caFile ? ` --set agent.redis.caSecret=${CA_SECRET}` : ''}${config.redis.prefix === 'drover' ? '' : ` --set config.redis.prefix=${config.redis.prefix}`}`,
       );
+      // Without a policy the agent denies every run, and its ServiceAccount gets no permission (the chart derives RBAC from it).
+      say("  (central-policy.yaml: the central release's `policy:` values; the agent checks every run against it again and its RBAC follows it: docs/agents.md)");
       const warning = persistenceWarning(made.persisted, 'made');
       if (warning) deps.output.err(warning);
       if (open) {
