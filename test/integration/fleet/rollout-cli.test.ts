@@ -83,5 +83,8 @@ it('with --yes stores it awaiting approval; the requester cannot approve it, som
   expect(typed.err).toMatch(/may not approve it on store-001/);
   const rejected = await cli(['rollout', 'reject', id as string]);
   expect(rejected.out).toBe(`Rollout ${id as string} rejected; nothing was started.`);
-  expect((await cli(['rollout', 'status', id as string])).out).toContain('Withdrawn by dave@laptop.');
+  const after = await cli(['rollout', 'status', id as string, '--wait']);
+  expect(after.out).toContain('Withdrawn by dave@laptop.');
+  expect(after.code).toBe(6);
+  expect((await cli(['rollout', 'resume', id as string])).err).toContain(`Rollout ${id as string} is rejected, not paused; there is nothing to resume.`);
 }, 30_000);
