@@ -13,6 +13,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { describeEvent, filterEvents, type AuditFilter } from '../audit/filter.js';
 import {
   auditMessage,
+  clustersMessage,
   errorMessage,
   helpMessage,
   historyMessage,
@@ -23,6 +24,7 @@ import {
   statusMessage,
 } from './blocks/index.js';
 import type { ScheduleStatus } from '../schedules/schedules.js';
+import type { ClusterStatus } from '../fleet/agent-presence.js';
 import type { ChannelPolicy } from './channel-policy.js';
 import { parseCommand } from './parse-command.js';
 import { secretParamNames } from '../redact/secret-params.js';
@@ -87,9 +89,11 @@ export interface ChatCommandsDeps {
   audit?: AuditLog;
   /** Traces each command (the parent of the run it queues); absent when tracing is off. */
   tracer?: Tracer;
+  /** The agent clusters, for `/drover clusters` (FleetPresence.status). */
+  listFleet?: () => Promise<ClusterStatus[]>;
 }
 
-const VERBS = ['help', 'runbooks', 'list', 'describe', 'run', 'status', 'cancel', 'approve', 'reject', 'history', 'audit', 'schedules'];
+const VERBS = ['help', 'runbooks', 'list', 'describe', 'run', 'status', 'cancel', 'approve', 'reject', 'history', 'audit', 'schedules', 'clusters'];
 
 /** Fleet rollouts in chat (src/fleet/rollout/rollout-chat.ts). */
 export interface RolloutChatHandler {
@@ -200,6 +204,10 @@ export class ChatCommands {
       case 'schedules': {
         if (!drover.listSchedules) return privately(errorMessage('Schedules are not available here.'));
         return privately(schedulesMessage(await drover.listSchedules()));
+      }
+      case 'clusters': {
+        const [workers, fleet] = await Promise.all([drover.listClusters(), this.deps.listFleet?.()]);
+        return privately(clustersMessage({ workers, ...(fleet ? { fleet } : {}) }));
       }
       case 'audit': {
         if (!this.deps.audit) return privately(errorMessage('The audit log is not available here.'));

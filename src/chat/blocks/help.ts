@@ -27,6 +27,7 @@ const USAGES: Usage[] = [
   { usage: 'reject <run-id>', what: 'Reject a run waiting for approval; the requester may withdraw their own.', example: 'reject r1a2b3c4' },
   { usage: 'history [runbook]', what: 'Recent runs, newest first.', example: 'history restart-deployment' },
   { usage: 'schedules', what: "The runbooks' schedules: next fire in each one's time zone, the last fire and run.", example: 'schedules' },
+  { usage: 'clusters', what: 'Every cluster: those central workers serve, and the agent clusters with their agents, last seen and runs in flight.', example: 'clusters' },
   { usage: 'audit [runbook]', what: 'Recent audit events, and whether the log verifies.', example: 'audit scale-deployment' },
 ];
 

@@ -16,3 +16,4 @@ export { escapeMrkdwn } from './mrkdwn.js';
 export { LIMITS } from './limits.js';
 export { auditMessage } from './audit.js';
 export { schedulesMessage } from './schedules.js';
+export { clustersMessage } from './clusters.js';
