@@ -128,7 +128,12 @@ export class AgentHeartbeat {
   async stop(waitMs = 2000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    const bound = <T>(p: Promise<T>) => Promise.race([p.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs).unref())]);
+    const bound = async <T>(p: Promise<T>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs).unref()));
+      await Promise.race([p.catch(() => undefined), late]);
+      clearTimeout(timer);
+    };
     if (this.beating) await bound(this.beating);
     if (this.lastId) await bound(this.redis.hdel(this.key, this.lastId));
   }
