@@ -51,6 +51,10 @@ import { Schedules } from './schedules/schedules.js';
 import { ScheduleState } from './schedules/schedule-state.js';
 import { createCentralFleet } from './fleet/central-fleet.js';
 import { bindingKeyIn } from './approvals/binding-key.js';
+import { createRollouts } from './fleet/rollout/create-rollouts.js';
+import { RolloutChat } from './fleet/rollout/rollout-chat.js';
+import { RolloutController } from './fleet/rollout/rollout-controller.js';
+import { rolloutSlack } from './fleet/rollout/rollout-slack.js';
 
 export type { PolicySource } from './policy/index.js';
 
@@ -337,7 +341,15 @@ export function createDrover(deps: DroverDeps) {
     samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b),
   });
 
+  // Fleet rollouts: one runbook on the agent clusters a label selector picks, in batches (src/fleet/rollout/).
+  const rollouts = createRollouts({ config, queue, gate, store, policy, runbooks: deps.runbooks, audit, fleet }, redis, now);
+  // Set once Slack is built: a rollout asked for there is shown in one message, updated as it goes.
+  let rolloutUpdates: ReturnType<typeof rolloutSlack> | undefined;
+  const rolloutChat = new RolloutChat({ rollouts, command: config.slack.command, onChange: (r, news) => rolloutUpdates?.progress(r, news) ?? Promise.resolve() });
+  const rolloutController = new RolloutController({ rollouts, logger, onProgress: (r, news) => rolloutUpdates?.progress(r, news) });
+
   const chat = new ChatCommands({
+    rollouts: rolloutChat,
     // `schedules` is built below; it is there by the time a command arrives.
     drover: { queue, gate, approvals, store, runbooks: deps.runbooks, listClusters, listSchedules: () => schedules.list() },
     channels: new ChannelPolicy(config.slack.channels),
@@ -346,8 +358,19 @@ export function createDrover(deps: DroverDeps) {
     tracer: deps.tracer,
   });
   const slack = slackSettings
-    ? createSlackApp({ settings: slackSettings, commands: chat, store, redis, prefix, logger, redactor, listClusters })
+    ? createSlackApp({
+        settings: slackSettings,
+        commands: chat,
+        store,
+        redis,
+        prefix,
+        logger,
+        redactor,
+        listClusters,
+        onRolloutPosted: (id, channel, ts) => rolloutUpdates?.posted(id, channel, ts) ?? Promise.resolve(),
+      })
     : undefined;
+  if (slack) rolloutUpdates = rolloutSlack({ out: slack.out, redactor, store: rollouts.deps.store, logger });
   const inbound = deps.inbound !== false;
   if (inbound && slack?.requestListener) router.add('POST', '/slack/events', tracedRoute(deps.tracer, 'POST', '/slack/events', slack.requestListener));
   if (slack) {
@@ -497,6 +520,8 @@ export function createDrover(deps: DroverDeps) {
     presence,
     /** Agent clusters: registry, presence, relay. */
     fleet,
+    /** Fleet rollouts (drover rollout, /drover rollout); their controller runs with startHousekeeping. */
+    rollouts,
     queue,
     gate,
     approvals,
@@ -513,6 +538,7 @@ export function createDrover(deps: DroverDeps) {
     startHousekeeping() {
       watch.start();
       approvals.start();
+      rolloutController.start();
       if (retention) return;
       // Agents only read the approval binding key: it exists once a central process has started.
       void bindingKeyIn(redis, prefix)().catch((err: unknown) => logger.warn({ err }, 'approval binding key not made'));
@@ -537,6 +563,7 @@ export function createDrover(deps: DroverDeps) {
         const maxAge = config.audit.maxAge;
         if (maxAge) await audit.prune(maxAge);
         await store.pruneIndex(config.jobs.retention);
+        await rollouts.deps.store.pruneIndex(config.jobs.retention);
         for (const runbook of deps.runbooks.list()) await store.pruneIndex(config.jobs.retention, runbook.id);
       };
       const run = () => void prune().catch((err: unknown) => logger.warn({ err }, 'retention failed'));
@@ -574,6 +601,7 @@ export function createDrover(deps: DroverDeps) {
       if (retention) clearInterval(retention);
       if (outboxDrain) clearInterval(outboxDrain);
       await fleet.relay.stop();
+      await rolloutController.close();
       await withdraw();
       await slack?.stop();
       await Promise.all(workers.map((w) => w.close()));

@@ -6,7 +6,7 @@ import { createAgent, type Agent } from '../fleet/agent.js';
 import { agentClusterFrom, type AgentCluster } from '../fleet/agent-cluster.js';
 import { checkFleetClusterName } from '../fleet/names.js';
 import type { CommandDeps } from './deps.js';
-import type { AgentOptions } from './commands/agent.js';
+import type { AgentOptions } from './agent-options.js';
 import { configFrom, loggerFor, runbooksFrom } from './runtime.js';
 import { connectRedis } from './redis-connect.js';
 import { policySourceFrom } from './policy-from-config.js';

@@ -13,6 +13,7 @@ import { registerScheduleCommands } from './commands/schedules.js';
 import { registerNewCommands } from './commands/new-runbook.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerAgentTokenCommands } from './commands/agent-token.js';
+import { registerRolloutCommands } from './commands/rollout.js';
 
 export type { CliDeps };
 
@@ -30,6 +31,7 @@ export function buildProgram(deps: CommandDeps, setExit: (code: number) => void)
   registerScheduleCommands(program, deps);
   registerNewCommands(program, deps, setExit);
   registerAgentCommands(program, deps, setExit, (agent) => registerAgentTokenCommands(agent, deps, setExit));
+  registerRolloutCommands(program, deps, setExit);
   return program;
 }
 

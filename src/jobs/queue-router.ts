@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { fleetQueueName } from '../fleet/names.js';
-import type { JobData } from './run-queue.js';
+import type { TracedJobData as JobData } from '../tracing/queue-spans.js';
 
 /**
  * The queue a run's job goes to: the shared one that central workers take

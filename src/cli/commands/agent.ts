@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
 import type { CommandDeps } from '../deps.js';
+import type { AgentOptions } from '../agent-options.js';
 
 // The agent's code (the worker, the Kubernetes client) loads only when an agent starts.
 const runAgent = async (deps: CommandDeps, options: AgentOptions) => (await import('../agent-serve.js')).serveAgent(deps, options);
 
-export interface AgentOptions {
-  cluster?: string;
-  context?: string;
-}
 
 /** `drover agent`: the worker that lives in one cluster; its `token` sub-commands are run centrally. */
 export function registerAgentCommands(program: Command, deps: CommandDeps, setExit: (code: number) => void, more?: (agent: Command) => void): Command {

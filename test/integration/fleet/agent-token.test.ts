@@ -91,7 +91,9 @@ describe('drover agent token', () => {
     expect(r.out).toContain(`Agent cluster store-a registered (labels: region=eu,tier=store); Redis key prefix ${P}.`);
     expect(r.out).toContain(`ACL user drover-agent:${P}:store-a created.`);
     expect(r.out).toContain('  kubectl create secret generic drover-agent-redis --from-file=url=drover-agent-store-a.redis-url');
-    expect(r.out).toContain('  helm install drover-agent helm/drover --set mode=agent --set agent.cluster=store-a --set agent.redis.existingSecret=drover-agent-redis');
+    expect(r.out).toContain(`  helm install drover-agent helm/drover -f central-policy.yaml --set mode=agent --set agent.cluster=store-a --set agent.redis.existingSecret=drover-agent-redis --set config.redis.prefix=${P}`);
+    // Without the central policy the agent denies every run and gets no RBAC: the line says where it comes from.
+    expect(r.out).toMatch(/central-policy\.yaml: the central release's `policy:` values/);
     expect(r.out).toMatch(/Warning: the agent's URL is redis:\/\/ \(no TLS\)/);
     expect(r.err).toMatch(/no aclfile: ACL users live in memory/);
     // This test's Redis is a fresh one: its default user has no password.

@@ -92,7 +92,7 @@ describe('Redis over TLS (rediss://) with a private CA', () => {
     await program.parseAsync(['agent', 'token', 'create', 'store-tls'], { from: 'user' });
     expect(code).toBe(0);
     expect(out).toContain(`  kubectl create secret generic drover-agent-redis-ca --from-file=ca.crt=${certs.ca}`);
-    expect(out.find((l) => l.startsWith('  helm install'))).toMatch(/--set agent\.redis\.existingSecret=drover-agent-redis --set agent\.redis\.caSecret=drover-agent-redis-ca$/);
+    expect(out.find((l) => l.startsWith('  helm install'))).toMatch(/--set agent\.redis\.existingSecret=drover-agent-redis --set agent\.redis\.caSecret=drover-agent-redis-ca --set config\.redis\.prefix=tls$/);
     const agent = await connectRedis(readFileSync(join(dir, 'drover-agent-store-tls.redis-url'), 'utf8'), 3000, certs.ca);
     opened.push(agent);
     expect(await agent.call('ACL', 'WHOAMI')).toBe('drover-agent:tls:store-tls');
