@@ -20,6 +20,8 @@ export interface ScrapeReads {
   workers?: () => Promise<number>;
   /** Runs waiting at the approval gate. */
   approvalsPending?: () => Promise<number>;
+  /** Every registered agent cluster: its live agents and newest beat (FleetPresence.status). */
+  fleet?: () => Promise<Array<{ name: string; agents: readonly unknown[]; lastSeen: number | undefined }>>;
 }
 
 export interface MetricsOptions extends ScrapeReads {
@@ -152,6 +154,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   };
   fromRedis('drover_workers', 'Workers alive in Redis presence, as seen by this process (no sample when Redis does not answer).', reads.workers);
   fromRedis('drover_approvals_pending', 'Runs waiting at the approval gate, read from Redis when scraped.', reads.approvalsPending);
+  fleetGauges(registry, reads.fleet, readTimeoutMs);
   const auditChainValid = new OptionalGauge({
     name: 'drover_audit_chain_valid',
     help: "1 when this process's last periodic verification of the audit log found it intact, 0 when broken or not verifiable (no sample before the first).",
@@ -181,3 +184,45 @@ export function createMetrics(options: MetricsOptions = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * drover_fleet_agents and drover_fleet_agent_last_seen_seconds, per registered
+ * agent cluster (the registry bounds the label), from one read per scrape.
+ */
+function fleetGauges(registry: Registry, read: ScrapeReads['fleet'], readTimeoutMs: number): void {
+  type Clusters = Awaited<ReturnType<NonNullable<ScrapeReads['fleet']>>>;
+  let pending: Promise<Clusters | undefined> | undefined;
+  // A scrape collects both gauges at once: the second shares the first's read while it is under way.
+  const clusters = (): Promise<Clusters | undefined> => {
+    if (!read) return Promise.resolve(undefined);
+    if (!pending) {
+      const current = within(read, readTimeoutMs);
+      pending = current;
+      void current.finally(() => {
+        if (pending === current) pending = undefined;
+      });
+    }
+    return pending;
+  };
+  new Gauge({
+    name: 'drover_fleet_agents',
+    help: 'Live agents of each registered agent cluster (beat within fleet.agentStale), read from Redis when scraped (no sample when Redis does not answer).',
+    labelNames: ['cluster'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of (await clusters()) ?? []) this.set({ cluster: c.name }, c.agents.length);
+    },
+  });
+  new Gauge({
+    name: 'drover_fleet_agent_last_seen_seconds',
+    help: "Seconds since the newest heartbeat of any agent of each registered agent cluster (no sample for a cluster whose agent was never seen).",
+    labelNames: ['cluster'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const at = Date.now();
+      for (const c of (await clusters()) ?? []) if (c.lastSeen !== undefined) this.set({ cluster: c.name }, Math.max(0, (at - c.lastSeen) / 1000));
+    },
+  });
+}
