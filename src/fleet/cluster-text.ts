@@ -64,7 +64,7 @@ export function clusterRows(workers: WorkerInfo[], known: KnownClusters, fleet: 
       state: s.state,
     });
   }
-  return rows.sort((a, b) => a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind));
+  return rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.kind.localeCompare(b.kind));
 }
 
 /** `--label region=eu --label tier=store` (or `region=eu,tier=store`) as a selector; undefined entries are refused. */

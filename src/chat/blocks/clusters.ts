@@ -44,7 +44,9 @@ export function clustersMessage(input: ClustersMessageInput): ChatMessage {
   const limit = input.limit ?? CLUSTER_LINES;
   const fleet = input.fleet ?? [];
   const counts = stateCounts(fleet);
-  const workerNames = input.workers.names.map((name) => (name === input.workers.defaultName ? `${name} (default)` : name));
+  // A list of every cluster name may carry the agent clusters too: they are listed below.
+  const agentNames = new Set(fleet.map((s) => s.name));
+  const workerNames = input.workers.names.filter((name) => !agentNames.has(name)).map((name) => (name === input.workers.defaultName ? `${name} (default)` : name));
   const summary = input.fleet
     ? `${n(fleet.length)} agent cluster${fleet.length === 1 ? '' : 's'}: ${n(counts.up)} up, ${n(counts.absent)} absent, ${n(counts['never-seen'])} never seen`
     : 'Agent clusters: not available here';
@@ -53,7 +55,7 @@ export function clustersMessage(input: ClustersMessageInput): ChatMessage {
   list.add(header('Clusters'));
   list.add(section(`*${summary}*\n${escapeFit(workerLine, 1000)}`));
   const order: Record<ClusterStatus['state'], number> = { absent: 0, 'never-seen': 1, up: 2 };
-  const sorted = [...fleet].sort((a, b) => order[a.state] - order[b.state] || a.name.localeCompare(b.name));
+  const sorted = [...fleet].sort((a, b) => order[a.state] - order[b.state] || a.name.localeCompare(b.name, 'en', { numeric: true }));
   const shown = sorted.slice(0, limit);
   if (shown.length) list.lines(shown.map((s) => clusterLine(s, now)));
   const tail = sorted.length > shown.length ? [context(`and ${n(sorted.length - shown.length)} more; \`drover clusters\` lists all.`)] : [];
