@@ -5,7 +5,8 @@ import { DroverError } from '../errors.js';
 import { formatDuration } from '../config/duration.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RunStore } from '../jobs/run-store.js';
-import type { RunRecord } from '../jobs/run-record.js';
+import type { RunRecord, RunState } from '../jobs/run-record.js';
+import { planJobId } from '../jobs/run-queue.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ClusterStatus, FleetPresence } from './agent-presence.js';
 import { ago } from './cluster-text.js';
@@ -61,19 +62,23 @@ export interface AbsentAgentSweeperOptions {
   perPass?: number;
 }
 
-/** A queued job of an agent cluster's queue: its run id and when it was queued (ms). */
+/** A waiting job of an agent cluster's queue: its run, whether it is the run's plan (a dry run for approvers), when it was queued (ms). */
 interface Waiting {
   cluster: string;
+  jobId: string;
   runId: string;
+  plan: boolean;
   queuedAt: number | undefined;
 }
 
 /**
  * Fails the queued runs of agent clusters whose agent has been gone longer
  * than `fleet.agentWait` (since the run was queued, or the agent last seen,
- * whichever is later). Each run moves queued → failed with the run store's
- * compare-and-set, so a run an agent has taken meanwhile is never touched; its
- * job then goes from the cluster's queue. Central; several processes may run it.
+ * whichever is later), and the runs held for approval whose plan waits for
+ * that agent. Each run moves queued (or planning) → failed with the run
+ * store's compare-and-set, so a run an agent has taken meanwhile is never
+ * touched; its job then goes from the cluster's queue. Central; several
+ * processes may run it.
  */
 export class AbsentAgentSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -116,15 +121,18 @@ export class AbsentAgentSweeper {
     try {
       for (const [i, w] of due.entries()) {
         const run = runs[i];
-        if (!run || run.state !== 'queued' || run.cluster !== w.cluster) continue;
+        // A run's job while it is queued; its plan's while it is being planned (held for approval).
+        const from: RunState = w.plan ? 'planning' : 'queued';
+        if (!run || run.state !== from || run.cluster !== w.cluster) continue;
         const status = byName.get(w.cluster);
         const waited = now - Math.max(w.queuedAt ?? Date.parse(run.createdAt), status?.lastSeen ?? 0);
-        if (await this.fail(run, status, waited, now)) {
+        if (await this.fail(run, from, status, waited, now)) {
           failed.push(run.id);
+          if (w.plan) await this.options.store.forgetProposal(run.id).catch(() => undefined);
           let queue = queues.get(w.cluster);
           if (!queue) queues.set(w.cluster, (queue = this.queue(w.cluster)));
           // Failed first, then its job goes: an agent that takes the job meanwhile finds the run failed and leaves it.
-          await (await queue.getJob(run.id))?.remove().catch(() => undefined);
+          await (await queue.getJob(w.jobId))?.remove().catch(() => undefined);
         }
       }
     } finally {
@@ -154,7 +162,7 @@ export class AbsentAgentSweeper {
       pipeline.lrange(`${base(c)}:wait`, -each, -1).lrange(`${base(c)}:paused`, -each, -1).zrange(`${base(c)}:delayed`, 0, each - 1).zrange(`${base(c)}:prioritized`, 0, each - 1);
     }
     const replies = (await pipeline.exec()) ?? [];
-    const found: Array<{ cluster: string; runId: string }> = [];
+    const found: Array<{ cluster: string; jobId: string }> = [];
     clusters.forEach((cluster, i) => {
       const ids = new Set<string>();
       for (let k = 0; k < 4; k++) {
@@ -162,29 +170,31 @@ export class AbsentAgentSweeper {
         if (err) throw err;
         for (const id of list as string[]) ids.add(id);
       }
-      for (const runId of ids) found.push({ cluster, runId });
+      for (const jobId of ids) found.push({ cluster, jobId });
     });
     const bounded = found.slice(0, limit);
     if (!bounded.length) return [];
     const stamps = this.options.redis.pipeline();
-    for (const w of bounded) stamps.hget(`${base(w.cluster)}:${w.runId}`, 'timestamp');
+    for (const w of bounded) stamps.hget(`${base(w.cluster)}:${w.jobId}`, 'timestamp');
     const times = (await stamps.exec()) ?? [];
     return bounded.map((w, i) => {
       const raw = times[i]?.[1];
       const queuedAt = typeof raw === 'string' ? Number(raw) : undefined;
-      return { ...w, queuedAt: queuedAt !== undefined && Number.isFinite(queuedAt) ? queuedAt : undefined };
+      const runId = w.jobId.replace(/-plan$/, '');
+      return { ...w, runId, plan: planJobId(runId) === w.jobId, queuedAt: queuedAt !== undefined && Number.isFinite(queuedAt) ? queuedAt : undefined };
     });
   }
 
-  /** Fails one queued run, once; true when this call failed it. */
-  private async fail(run: RunRecord, status: ClusterStatus | undefined, waitedMs: number, now: number): Promise<boolean> {
+  /** Fails one run that waits for its cluster's agent (queued, or planning), once; true when this call failed it. */
+  private async fail(run: RunRecord, from: RunState, status: ClusterStatus | undefined, waitedMs: number, now: number): Promise<boolean> {
     const { store, audit, retentionMs } = this.options;
     const seen = status?.lastSeen !== undefined ? `its agent was last seen ${ago(now - status.lastSeen)}` : 'no agent has ever connected';
-    const message = `Cluster ${run.cluster} had no live agent for ${formatDuration(waitedMs)} while this run waited (${seen}); the run was not started. Check the drover-agent pod in that cluster.`;
+    const what = from === 'planning' ? 'the run was not planned' : 'the run was not started';
+    const message = `Cluster ${run.cluster} had no live agent for ${formatDuration(waitedMs)} while this run waited (${seen}); ${what}. Check the drover-agent pod in that cluster.`;
     const error = { code: 'cluster_unreachable', message };
     const event = { type: 'run.finished' as const, runId: run.id, runbook: run.runbook, cluster: run.cluster, outcome: 'failed' as const, durationMs: 0, dryRun: run.dryRun, error };
     const audited = { field: `run.finished ${run.id}`, event };
-    const refused = await store.transition(run.id, ['queued'], 'failed', { finishedAt: new Date(now).toISOString(), error }, audited, retentionMs);
+    const refused = await store.transition(run.id, [from], 'failed', { finishedAt: new Date(now).toISOString(), error }, audited, retentionMs);
     if (refused) return false;
     await audit.outbox.deliver(audited);
     this.options.metrics?.runs.inc({ runbook: run.runbook, outcome: 'failed', dry_run: String(run.dryRun) });

@@ -13,6 +13,7 @@ import { fleetQueueName, fleetRunId } from '../../../src/fleet/names.js';
 import { FleetRegistry } from '../../../src/fleet/registry.js';
 import type { RunRecord } from '../../../src/jobs/run-record.js';
 import { RunStore } from '../../../src/jobs/run-store.js';
+import { planJobId } from '../../../src/jobs/run-queue.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -36,7 +37,7 @@ describe('an agent cluster without a live agent', () => {
   };
 
   /** A queued run of store-7 with its job in that cluster's queue, as RunQueue would leave it. */
-  async function queuedRun(base: string): Promise<RunRecord> {
+  async function queuedRun(base: string, state: 'queued' | 'planning' = 'queued'): Promise<RunRecord> {
     const record: RunRecord = {
       id: fleetRunId('store-7', base),
       runbook: 'restart-deployment',
@@ -44,14 +45,15 @@ describe('an agent cluster without a live agent', () => {
       params: { namespace: 'shop', deployment: 'web' },
       dryRun: false,
       requester: { kind: 'cli', id: 'dave@laptop', name: 'dave' },
-      state: 'queued',
+      state,
       concurrencyKey: 'deployment/shop/web',
       timeoutMs: 60_000,
       createdAt: new Date().toISOString(),
       attempts: 0,
     };
     await store.createMany([{ record, secrets: {} }], 60_000);
-    await queue.add(record.runbook, { runId: record.id, runbook: record.runbook, cluster: record.cluster, dryRun: false }, { jobId: record.id });
+    const plan = state === 'planning';
+    await queue.add(record.runbook, { runId: record.id, runbook: record.runbook, cluster: record.cluster, dryRun: plan, ...(plan ? { phase: 'plan' } : {}) }, { jobId: plan ? planJobId(record.id) : record.id });
     return record;
   }
 
@@ -163,6 +165,16 @@ describe('an agent cluster without a live agent', () => {
       expect(after?.error).toBeUndefined();
       expect((await audit.read()).some((e) => e.type === 'run.finished')).toBe(false);
       expect(await queue.getJob(run.id)).toBeDefined();
+    });
+
+    it('fails a run held for approval whose plan waits for the agent: the plan job goes, and the proposal', async () => {
+      const run = await queuedRun('r6', 'planning');
+      await new Promise((r) => setTimeout(r, WAIT + 50));
+      expect(await sweeper().sweep()).toEqual([run.id]);
+      const failed = await store.get(run.id);
+      expect(failed?.state).toBe('failed');
+      expect(failed?.error?.message).toMatch(/while this run waited \(no agent has ever connected\); the run was not planned\./);
+      expect(await queue.getJob(planJobId(run.id))).toBeUndefined();
     });
 
     it('looks at a bounded number of runs per pass', async () => {
