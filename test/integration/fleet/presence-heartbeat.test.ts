@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { AgentHeartbeat, FleetPresence, type AgentBeat } from '../../../src/fleet/agent-presence.js';
 import { agentPresenceKey } from '../../../src/fleet/names.js';
 import { FleetRegistry } from '../../../src/fleet/registry.js';
+import { createAgentUser } from '../../../src/fleet/acl.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 import { startPrivateRedis } from '../../support/redis-server.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -157,6 +158,35 @@ describe('agent presence', () => {
     } finally {
       conn.disconnect();
       central.disconnect();
+      await server.stop();
+    }
+  });
+
+  it("an agent beats as its cluster's own ACL user, which may not write another cluster's presence", async () => {
+    const server = await startPrivateRedis();
+    const admin = redisClient(server.url);
+    let agentConn: Redis | undefined;
+    try {
+      const user = await createAgentUser(admin, { prefix, cluster: 'store-1' });
+      agentConn = new Redis(server.url, { username: user.user, password: user.password, maxRetriesPerRequest: 0 });
+      const errors: Error[] = [];
+      const hb = new AgentHeartbeat(agentConn, prefix, 'store-1', info('a1', 'store-1'), INTERVAL, (err) => errors.push(err));
+      beats.push(hb);
+      await hb.start();
+      const reg = new FleetRegistry(admin, prefix, 0);
+      await reg.register({ name: 'store-1', labels: {}, createdAt: '', user: user.user });
+      expect(errors).toEqual([]);
+      expect(await new FleetPresence(admin, prefix, reg, STALE).isLive('store-1')).toBe(true);
+      // Posing as another cluster's agent is refused by Redis.
+      const impostor = new AgentHeartbeat(agentConn, prefix, 'store-2', info('a9', 'store-2'), INTERVAL, (err) => errors.push(err));
+      expect(await impostor.beat()).toBe(false);
+      expect(errors[0]?.message).toMatch(/NOPERM/);
+      expect(await admin.exists(agentPresenceKey(prefix, 'store-2'))).toBe(0);
+      await hb.stop();
+      expect(await admin.hkeys(agentPresenceKey(prefix, 'store-1'))).toEqual([]);
+    } finally {
+      agentConn?.disconnect();
+      admin.disconnect();
       await server.stop();
     }
   });
