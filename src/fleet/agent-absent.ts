@@ -9,14 +9,14 @@ import type { RunRecord, RunState } from '../jobs/run-record.js';
 import { planJobId } from '../jobs/run-queue.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ClusterStatus, FleetPresence } from './agent-presence.js';
-import { ago } from './cluster-text.js';
+import { ago, versionText } from './cluster-text.js';
 import { fleetQueueName } from './names.js';
 
 /** Who the newest agent was: `agent v1.2 on host x`. */
 function lastAgentText(status: ClusterStatus, now: number): string {
   const last = status.last;
   if (!last || status.lastSeen === undefined) return '';
-  return `last seen ${ago(now - status.lastSeen)}; agent ${last.version} on host ${last.host}`;
+  return `last seen ${ago(now - status.lastSeen)}; agent ${versionText(last.version)} on host ${last.host}`;
 }
 
 /** Why a run for a cluster without a live agent was refused, for the person who asked. */

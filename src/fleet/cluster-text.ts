@@ -10,6 +10,11 @@ export function ago(ms: number): string {
   return `${Math.floor(s / 86_400)}d ago`;
 }
 
+/** A Drover version as people read it: `v1.2.0` (a `v` added unless it has one). */
+export function versionText(version: string): string {
+  return /^v\d/i.test(version) || !/^\d/.test(version) ? version : `v${version}`;
+}
+
 /** One cluster Drover knows, whoever serves it: central workers (a kubeconfig) or its own agents. */
 export interface ClusterRow {
   name: string;
@@ -90,7 +95,7 @@ export function labelsText(labels: Record<string, string>): string {
 
 /** The agents column: `2 (v1.2.0; k8s v1.29.3)`, `0`. */
 export function agentsText(row: ClusterRow): string {
-  const details = [row.versions.length ? row.versions.join(',') : '', row.kubernetesVersions.length ? `k8s ${row.kubernetesVersions.join(',')}` : ''].filter(Boolean);
+  const details = [row.versions.length ? row.versions.map(versionText).join(',') : '', row.kubernetesVersions.length ? `k8s ${row.kubernetesVersions.join(',')}` : ''].filter(Boolean);
   return details.length ? `${row.agents} (${details.join('; ')})` : String(row.agents);
 }
 

@@ -1,5 +1,5 @@
 import type { ClusterStatus } from '../../fleet/agent-presence.js';
-import { ago, labelsText, stateCounts } from '../../fleet/cluster-text.js';
+import { ago, labelsText, stateCounts, versionText } from '../../fleet/cluster-text.js';
 import type { ChatMessage } from '../types.js';
 import { BlockList, context, header, message, section } from './layout.js';
 import { escapeFit } from './mrkdwn.js';
@@ -14,11 +14,11 @@ const n = (value: number): string => value.toLocaleString('en-US');
 function clusterLine(s: ClusterStatus, now: number): string {
   const parts = [`${MARKER[s.state]} *${escapeFit(s.name, 60)}* ${s.state}`];
   if (s.state === 'up') {
-    parts.push(`${s.agents.length} agent${s.agents.length === 1 ? '' : 's'} (${escapeFit(s.versions.join(', '), 80)})`);
+    parts.push(`${s.agents.length} agent${s.agents.length === 1 ? '' : 's'} (${escapeFit(s.versions.map(versionText).join(', '), 80)})`);
     parts.push(`${s.inFlight}/${s.capacity} runs in flight`);
   }
   if (s.kubernetesVersions.length) parts.push(`k8s ${escapeFit(s.kubernetesVersions.join(', '), 60)}`);
-  if (s.lastSeen !== undefined) parts.push(`last seen ${ago(now - s.lastSeen)}${s.state !== 'up' && s.last ? ` (agent ${escapeFit(s.last.version, 40)} on ${escapeFit(s.last.host, 80)})` : ''}`);
+  if (s.lastSeen !== undefined) parts.push(`last seen ${ago(now - s.lastSeen)}${s.state !== 'up' && s.last ? ` (agent ${escapeFit(versionText(s.last.version), 40)} on ${escapeFit(s.last.host, 80)})` : ''}`);
   const labels = labelsText(s.labels);
   if (labels !== '-') parts.push(escapeFit(labels, 200));
   return parts.join(' · ');

@@ -93,7 +93,7 @@ describe('an agent cluster without a live agent', () => {
       await checkAgentPresent(presence, 'store-7', 'fail', WAIT);
       await hb.stop();
       await expect(checkAgentPresent(presence, 'store-7', 'fail', WAIT)).rejects.toThrow(
-        /^Cluster store-7 has no live agent \(last seen \d+s ago; agent 1\.2\.0 on host node-3\)\. The run was not queued\. Check the drover-agent pod in that cluster, or set fleet\.agentAbsent: wait\.$/,
+        /^Cluster store-7 has no live agent \(last seen \d+s ago; agent v1\.2\.0 on host node-3\)\. The run was not queued\. Check the drover-agent pod in that cluster, or set fleet\.agentAbsent: wait\.$/,
       );
     });
 

@@ -64,7 +64,7 @@ describe('/drover clusters', () => {
     // The live one is listed once the others fit.
     await Promise.all(Array.from({ length: 39 }, (_, i) => (i >= 3 ? registry.remove(`store-${i + 1}`) : Promise.resolve(false))));
     const short = replyText(await commands(() => presence.status()).handle('clusters', alice));
-    expect(short).toMatch(/store-3 up · 1 agent \(1\.2\.0\) · 2\/4 runs in flight · k8s v1\.29\.3 · last seen \ds ago · tier=store/);
+    expect(short).toMatch(/store-3 up · 1 agent \(v1\.2\.0\) · 2\/4 runs in flight · k8s v1\.29\.3 · last seen \ds ago · tier=store/);
   });
 
   it('in a process without the fleet it lists the cluster names it knows and says agent clusters are not available', async () => {

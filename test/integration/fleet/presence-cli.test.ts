@@ -82,7 +82,7 @@ describe('drover clusters', () => {
       ['edge-1', 'agent', 'never-seen', '0', 'never', '0', 'region=eu,tier=edge'],
       ['prod (default)', 'worker', 'up', '1', expect.stringMatching(/^\ds ago$/), '-', '-'],
       ['staging', 'worker', 'up', '1', expect.stringMatching(/^\ds ago$/), '-', '-'],
-      ['store-1', 'agent', 'up', '1 (1.2.0; k8s v1.29.3)', expect.stringMatching(/^\ds ago$/), '3/4', 'region=eu,tier=store'],
+      ['store-1', 'agent', 'up', '1 (v1.2.0; k8s v1.29.3)', expect.stringMatching(/^\ds ago$/), '3/4', 'region=eu,tier=store'],
       ['store-2', 'agent', 'never-seen', '0', 'never', '0', 'region=us,tier=store'],
     ]);
     expect(lines.at(-1)).toBe('5 cluster(s): 3 up, 0 absent, 2 never seen.');
@@ -110,7 +110,7 @@ describe('drover clusters', () => {
     await clusters();
     await beats[0]!.stop();
     const r = await clusters();
-    expect(r.out).toMatch(/^store-1\s+agent\s+absent\s+0 \(1\.2\.0; k8s v1\.29\.3\)\s+\ds ago\s+0\s+region=eu,tier=store$/m);
+    expect(r.out).toMatch(/^store-1\s+agent\s+absent\s+0 \(v1\.2\.0; k8s v1\.29\.3\)\s+\ds ago\s+0\s+region=eu,tier=store$/m);
     expect(r.out.split('\n').at(-1)).toBe('5 cluster(s): 2 up, 1 absent, 2 never seen.');
   });
 });

@@ -68,12 +68,12 @@ describe('drover clusters table', () => {
       [status('store-1', 'up'), status('store-2', 'absent'), status('store-3', 'never-seen')],
     );
     expect(clusterTable(rows, NOW)).toEqual([
-      'NAME            KIND    STATE       AGENTS                  LAST SEEN  IN FLIGHT  LABELS',
-      'old             worker  absent      0                       never      -          -',
-      'prod (default)  worker  up          1                       3s ago     -          -',
-      'store-1         agent   up          1 (1.2.0; k8s v1.29.3)  12s ago    1/4        region=eu',
-      'store-2         agent   absent      0 (1.2.0; k8s v1.29.3)  4m ago     0          region=eu',
-      'store-3         agent   never-seen  0                       never      0          region=eu',
+      'NAME            KIND    STATE       AGENTS                   LAST SEEN  IN FLIGHT  LABELS',
+      'old             worker  absent      0                        never      -          -',
+      'prod (default)  worker  up          1                        3s ago     -          -',
+      'store-1         agent   up          1 (v1.2.0; k8s v1.29.3)  12s ago    1/4        region=eu',
+      'store-2         agent   absent      0 (v1.2.0; k8s v1.29.3)  4m ago     0          region=eu',
+      'store-3         agent   never-seen  0                        never      0          region=eu',
     ]);
     expect(stateCounts(rows)).toEqual({ up: 2, absent: 2, 'never-seen': 1 });
   });
@@ -82,7 +82,7 @@ describe('drover clusters table', () => {
 describe('a run refused for an absent agent', () => {
   it('names the cluster, when and which agent was last seen, and what to do', () => {
     expect(absentMessage(status('store-7', 'absent'), NOW)).toBe(
-      'Cluster store-7 has no live agent (last seen 4m ago; agent 1.2.0 on host node-3). The run was not queued. Check the drover-agent pod in that cluster, or set fleet.agentAbsent: wait.',
+      'Cluster store-7 has no live agent (last seen 4m ago; agent v1.2.0 on host node-3). The run was not queued. Check the drover-agent pod in that cluster, or set fleet.agentAbsent: wait.',
     );
   });
 
@@ -101,8 +101,8 @@ describe('/drover clusters', () => {
     expect(text).toContain('Served by central workers: prod (default), staging');
     const lines = text.split('\n').filter((l) => /store-\d/.test(l));
     expect(lines.map((l) => /store-\d/.exec(l)?.[0])).toEqual(['store-2', 'store-3', 'store-1']);
-    expect(lines[0]).toContain('absent · k8s v1.29.3 · last seen 4m ago (agent 1.2.0 on node-3) · region=eu');
-    expect(lines[2]).toContain('up · 1 agent (1.2.0) · 1/4 runs in flight · k8s v1.29.3 · last seen 12s ago · region=eu');
+    expect(lines[0]).toContain('absent · k8s v1.29.3 · last seen 4m ago (agent v1.2.0 on node-3) · region=eu');
+    expect(lines[2]).toContain('up · 1 agent (v1.2.0) · 1/4 runs in flight · k8s v1.29.3 · last seen 12s ago · region=eu');
     expect(m.text).toMatch(/^3 agent clusters: 1 up, 1 absent, 1 never seen\./);
     expect(slackProblems(m)).toEqual([]);
   });
