@@ -9,6 +9,7 @@ import { benchSlackAck } from './parts/slack-ack.js';
 import { benchMemory } from './parts/memory.js';
 import { benchCli } from './parts/cli.js';
 import { benchScaleOut } from './parts/scale-out.js';
+import { benchFleet } from './parts/fleet.js';
 import { parseArgs } from './support/args.js';
 import { Children } from './support/children.js';
 import type { BenchContext } from './support/context.js';
@@ -24,6 +25,7 @@ const PARTS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   memory: benchMemory,
   cli: benchCli,
   'scale-out': benchScaleOut,
+  fleet: benchFleet,
 };
 
 const PART_LIMIT_MS = 15 * 60_000;
@@ -33,7 +35,8 @@ if (typeof args === 'string') {
   process.stderr.write(`${args}\n`);
   process.exit(2);
 }
-const chosen = args.parts.length ? args.parts : Object.keys(PARTS);
+// The fleet part (thousands of agents, several minutes) runs when named: `npm run bench -- fleet`.
+const chosen = args.parts.length ? args.parts : Object.keys(PARTS).filter((name) => name !== 'fleet');
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
 
@@ -58,7 +61,7 @@ try {
   const fake = await startFakeProcess(children);
   workspace.writeKubeconfig(fake.kubeConfigYaml);
   out(`own redis-server on 127.0.0.1:${redis.port}; Kubernetes API fake at ${fake.url} (cluster "bench"); logs in ${workspace.logDir}`);
-  const ctx: BenchContext = { quick: args.quick, heap: args.heap, profile: args.profile, children, redis, fake, workspace, log: out, row: (r) => rows.push(r), rows };
+  const ctx: BenchContext = { quick: args.quick, heap: args.heap, profile: args.profile, ...(args.clusters ? { clusters: args.clusters } : {}), children, redis, fake, workspace, log: out, row: (r) => rows.push(r), rows };
   for (const name of chosen) {
     out('');
     try {

@@ -14,6 +14,8 @@ export interface BenchContext {
   heap: boolean;
   /** CPU profiles of the processes under test, summarised (the storm parts). */
   profile: boolean;
+  /** The fleet part's number of simulated clusters, when given. */
+  clusters?: number;
   children: Children;
   redis: BenchRedis;
   fake: FakeProcess;

@@ -20,6 +20,8 @@ export async function startRedis(children: Children, dir: string): Promise<Bench
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no',
     // BullMQ's advice for a queue: never evict job keys.
     '--maxmemory-policy', 'noeviction',
+    // The fleet part connects thousands of agents (four connections each); Redis lowers this to what its file limit allows.
+    '--maxclients', '40000',
   ]);
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, retryStrategy: () => 200 });
