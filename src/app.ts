@@ -50,6 +50,7 @@ import { runMessage } from './chat/blocks/index.js';
 import { Schedules } from './schedules/schedules.js';
 import { ScheduleState } from './schedules/schedule-state.js';
 import { createCentralFleet } from './fleet/central-fleet.js';
+import { AbsentAgentSweeper } from './fleet/agent-absent.js';
 import { bindingKeyIn } from './approvals/binding-key.js';
 import { createRollouts } from './fleet/rollout/create-rollouts.js';
 import { RolloutChat } from './fleet/rollout/rollout-chat.js';
@@ -167,12 +168,15 @@ export function createDrover(deps: DroverDeps) {
     redisUp: whenUp(async () => (await redis.ping()) === 'PONG'),
     workers: whenUp(async () => (await presence.workers()).length),
     approvalsPending: whenUp(() => redis.zcard(proposalExpiryKey(prefix))),
+    fleet: whenUp(() => fleet.presence.status()),
   });
   const handover = new CountHandover(redis, prefix, metrics);
   const handoverTimer = deps.handOverCounts ? setInterval(() => void handover.flush().catch(() => undefined), 5000).unref() : undefined;
   const clusters = deps.clusters;
   // Agent clusters: their runs go to their own queue, for the agent in that cluster.
   const fleet = createCentralFleet({ redis, prefix, config, audit, logger, metrics, now });
+  // Runs waiting for an agent that does not come back fail after fleet.agentWait.
+  const absentAgents = new AbsentAgentSweeper({ redis, connection: queueConnection, prefix, presence: fleet.presence, store, audit, waitMs: config.fleet.agentWait, retentionMs: config.jobs.retention, metrics, logger });
   const clusterResolver = fleet.resolver(deps.clusterResolver ?? (clusters ? resolverFor(clusters) : presence.resolver(config.clusters.default)));
   const queue = new RunQueue({
     connection: queueConnection,
@@ -352,6 +356,7 @@ export function createDrover(deps: DroverDeps) {
     rollouts: rolloutChat,
     // `schedules` is built below; it is there by the time a command arrives.
     drover: { queue, gate, approvals, store, runbooks: deps.runbooks, listClusters, listSchedules: () => schedules.list() },
+    listFleet: () => fleet.presence.status(),
     channels: new ChannelPolicy(config.slack.channels),
     command: config.slack.command,
     audit,
@@ -543,6 +548,7 @@ export function createDrover(deps: DroverDeps) {
       // Agents only read the approval binding key: it exists once a central process has started.
       void bindingKeyIn(redis, prefix)().catch((err: unknown) => logger.warn({ err }, 'approval binding key not made'));
       void fleet.relay.start().catch((err: unknown) => logger.warn({ err }, 'fleet relay did not start'));
+      absentAgents.start();
       auditVerifier.start(config.audit.verifyInterval);
       if (!auditKey) logger.warn('no audit key (DROVER_AUDIT_KEY): the audit chain is plain SHA-256, which whoever can write Redis can recompute');
       if (shipper) {
@@ -601,6 +607,7 @@ export function createDrover(deps: DroverDeps) {
       if (retention) clearInterval(retention);
       if (outboxDrain) clearInterval(outboxDrain);
       await fleet.relay.stop();
+      await absentAgents.stop();
       await rolloutController.close();
       await withdraw();
       await slack?.stop();

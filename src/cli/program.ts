@@ -14,6 +14,7 @@ import { registerNewCommands } from './commands/new-runbook.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerAgentTokenCommands } from './commands/agent-token.js';
 import { registerRolloutCommands } from './commands/rollout.js';
+import { registerClusterCommands } from './commands/clusters.js';
 
 export type { CliDeps };
 
@@ -32,6 +33,7 @@ export function buildProgram(deps: CommandDeps, setExit: (code: number) => void)
   registerNewCommands(program, deps, setExit);
   registerAgentCommands(program, deps, setExit, (agent) => registerAgentTokenCommands(agent, deps, setExit));
   registerRolloutCommands(program, deps, setExit);
+  registerClusterCommands(program, deps, setExit);
   return program;
 }
 

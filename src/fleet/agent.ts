@@ -144,6 +144,7 @@ export function createAgent(deps: AgentDeps) {
       startedAt,
     }),
     deps.heartbeatMs ?? config.fleet.heartbeat,
+    (err) => logger.warn({ err: err.message }, 'heartbeat failed; the next beat tries again'),
   );
 
   const router = new Router((err, req) => logger.error({ err, url: req.url }, 'request failed'));

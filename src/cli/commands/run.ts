@@ -114,22 +114,4 @@ export function registerRunCommands(program: Command, deps: CommandDeps, setExit
         if (!runs.length) deps.output.out('No runs yet.');
       });
     });
-
-  program
-    .command('clusters')
-    .description('Clusters served by the running workers')
-    .action(async () => {
-      const { withStore } = await storeClient();
-      await withStore(deps, async ({ presence }) => {
-        const workers = await presence.workers();
-        if (!workers.length) {
-          deps.output.err('No worker is running.');
-          setExit(EXIT.unavailable);
-          return;
-        }
-        for (const w of workers) {
-          deps.output.out(`worker ${w.id} on ${w.host}: ${w.clusters.map((c) => (c === w.defaultCluster ? `${c} (default)` : c)).join(', ')}`);
-        }
-      });
-    });
 }

@@ -73,7 +73,7 @@ describe('drover CLI', () => {
 
   it('lists the clusters the workers serve', async () => {
     const r = await drover(t, ['clusters']);
-    expect(r.out).toMatch(/: test \(default\)$/m);
+    expect(r.out).toMatch(/^test \(default\)\s+worker\s+up\s+1\b/m);
   });
 
   it('an invalid configuration stops with every problem listed, exit 2', async () => {
