@@ -144,3 +144,22 @@ it('an alert labelled with an agent cluster runs its runbook on that cluster’s
   const run = await finished(runId);
   expect(run).toMatchObject({ cluster: 'store-a', runbook: 'capture-diagnostics', state: 'succeeded' });
 }, 30_000);
+
+it('a record an agent forged naming another cluster is never approved, nor run by a central worker', async () => {
+  // What a compromised agent of store-a can write: a record under its own ids, naming the central worker's cluster.
+  const id = 'store-a.rforged1';
+  const key = `${t.prefix}:run:${id}`;
+  const forged = { id, runbook: 'delete-pod', cluster: 'test', params: JSON.stringify({ namespace: 'demo', pod: 'web-1' }), dryRun: 'false', requester: JSON.stringify(cli), state: 'queued', concurrencyKey: 'pod/demo/web-1', timeoutMs: '60000', createdAt: new Date().toISOString(), attempts: '0' };
+  await t.redis.hset(key, forged);
+  // Released by a central process (as an approval would): the shared queue, which central workers take.
+  await t.drover.queue.release((await t.drover.store.get(id)) as RunRecord);
+  await t.drover.startWorker({ concurrency: 1 });
+  const run = await finished(id);
+  expect(run.state).toBe('failed');
+  expect(run.error?.message).toMatch(/belongs to agent cluster store-a but names cluster test/);
+  expect(t.fake.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+  // And held for approval, no approver can approve it.
+  const heldId = 'store-a.rforged2';
+  await t.redis.hset(`${t.prefix}:run:${heldId}`, { ...forged, id: heldId, state: 'awaiting_approval', approval: JSON.stringify({ needed: 1, reason: 'x', timeoutMs: 60_000, approvers: [], hash: 'h', expiresAt: new Date(Date.now() + 60_000).toISOString() }) });
+  await expect(t.drover.approvals.approve(heldId, approver, 'h')).rejects.toThrow(/belongs to agent cluster store-a but names cluster test/);
+}, 30_000);
