@@ -16,8 +16,17 @@ export interface Printer {
   err(line: string): void;
 }
 
+/**
+ * Controls other than newline and tab: what a terminal would act on (colours,
+ * a title, an OSC 8 link, a cleared screen). Lines carry what agents and
+ * alerts wrote (run records, heartbeats), so none reaches the terminal.
+ */
+// eslint-disable-next-line no-control-regex -- the controls are what it removes
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
 export function printer(output: Output, redactor: Redactor): Printer {
-  return { out: (line) => output.out(redactor.text(line)), err: (line) => output.err(redactor.text(line)) };
+  const printable = (line: string) => redactor.text(line.replace(CONTROLS, ''));
+  return { out: (line) => output.out(printable(line)), err: (line) => output.err(printable(line)) };
 }
 
 /** Exit codes of `drover run --wait` and friends. */

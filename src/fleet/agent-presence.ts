@@ -139,14 +139,59 @@ export class AgentHeartbeat {
   }
 }
 
-/** A beat as stored, or undefined when the entry is not one. */
-function parseBeat(raw: string): AgentBeat | undefined {
+/**
+ * How far ahead of the reader's clock a beat may claim to be (clocks differ a
+ * little). An agent can write its presence hash without the beat script: a
+ * beat from the future would keep its cluster "up" (and its alert quiet) for
+ * ever, and stick in the central record of the newest beat.
+ */
+const FUTURE_SKEW_MS = 60_000;
+
+/** C0/C1 controls (terminal escapes), and the invisible and bidi marks that make text read other than it is. */
+// eslint-disable-next-line no-control-regex -- the controls are what it removes
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** A beat's text as people may see it: a string, printable, bounded. */
+function beatText(value: unknown, max: number): string | undefined {
+  return typeof value === 'string' ? value.replace(UNPRINTABLE, '').slice(0, max) : undefined;
+}
+
+/** A beat's count: a finite integer in [0, max]. */
+function beatCount(value: unknown, max = 100_000): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(Math.floor(value), 0), max) : 0;
+}
+
+/**
+ * A beat as stored, or undefined when the entry is not one. Everything in it
+ * was written by an agent (which may be hostile): it is reduced to the beat's
+ * fields, with printable bounded text, sane counts, its own cluster's name
+ * (whatever the JSON says) and no time later than `notAfter`.
+ */
+export function parseBeat(raw: string, cluster: string, notAfter: number): AgentBeat | undefined {
+  let beat: Record<string, unknown>;
   try {
-    const beat = JSON.parse(raw) as AgentBeat;
-    return typeof beat === 'object' && beat !== null && typeof beat.seenAt === 'number' && typeof beat.id === 'string' ? beat : undefined;
+    beat = JSON.parse(raw) as Record<string, unknown>;
   } catch {
     return undefined;
   }
+  if (typeof beat !== 'object' || beat === null || Array.isArray(beat)) return undefined;
+  const id = beatText(beat.id, 200);
+  const seenAt = beat.seenAt;
+  if (!id || typeof seenAt !== 'number' || !Number.isFinite(seenAt) || seenAt > notAfter) return undefined;
+  const kubernetesVersion = beatText(beat.kubernetesVersion, 64);
+  return {
+    id,
+    cluster,
+    version: beatText(beat.version, 64) ?? 'unknown',
+    host: beatText(beat.host, 253) ?? 'unknown',
+    pid: beatCount(beat.pid, 2 ** 32),
+    capacity: beatCount(beat.capacity),
+    inFlight: beatCount(beat.inFlight),
+    ...(kubernetesVersion ? { kubernetesVersion } : {}),
+    runbooks: beatCount(beat.runbooks),
+    startedAt: beatText(beat.startedAt, 40) ?? '',
+    seenAt,
+  };
 }
 
 /** Agent clusters read per pipelined round trip. */
@@ -212,15 +257,16 @@ export class FleetPresence {
     for (const name of names) pipeline.hgetall(agentPresenceKey(this.prefix, name)).hget(this.seenKey, name);
     const replies = (await pipeline.exec()) ?? [];
     const cutoff = this.now() - this.staleMs;
+    const notAfter = this.now() + FUTURE_SKEW_MS;
     const record: string[] = [];
     const reads = names.map((name, i): ClusterRead => {
       const [hashErr, hash] = replies[2 * i] ?? [new Error('no reply')];
       const [seenErr, seen] = replies[2 * i + 1] ?? [new Error('no reply')];
       if (hashErr) throw hashErr;
       if (seenErr) throw seenErr;
-      const beats = Object.values(hash as Record<string, string>).flatMap((raw) => parseBeat(raw) ?? []);
+      const beats = Object.values(hash as Record<string, string>).flatMap((raw) => parseBeat(raw, name, notAfter) ?? []);
       const live = beats.filter((b) => b.seenAt >= cutoff).sort((a, b) => a.id.localeCompare(b.id));
-      const recorded = typeof seen === 'string' ? parseBeat(seen) : undefined;
+      const recorded = typeof seen === 'string' ? parseBeat(seen, name, notAfter) : undefined;
       const newest = beats.reduce<AgentBeat | undefined>((n, b) => (!n || b.seenAt > n.seenAt ? b : n), undefined);
       // Recorded at most every third of the staleness period: close enough for "last seen", and few writes.
       if (newest && (!recorded || newest.seenAt - recorded.seenAt >= this.staleMs / 3)) record.push(name, JSON.stringify(newest));

@@ -6,6 +6,7 @@ import type { PlannedChange } from '../k8s/types.js';
 import type { Requester } from '../runbook/types.js';
 import { runWakeKey } from './run-wake.js';
 import { clusterOfRunId, fleetCancelChannel } from '../fleet/names.js';
+import { deserialise, JSON_FIELDS } from './run-deserialise.js';
 import { isHeld, isTerminal, type RunEvent, type RunRecord, type RunState, type StoredRunEvent } from './run-record.js';
 
 /** Sorted set of proposals awaiting approval (run keys, scored by expiry in ms). */
@@ -13,8 +14,6 @@ export const proposalExpiryKey = (prefix: string): string => `${prefix}:approval
 
 /** A run's keys besides its record, in the order TRANSITION takes them. */
 const RUN_PARTS = ['events', 'steps', 'changes', 'plan', 'secrets'] as const;
-
-const JSON_FIELDS = ['params', 'requester', 'error', 'result', 'cancelRequestedBy', 'approval', 'pack', 'rollout'] as const;
 
 export interface StepCheckpoint {
   value: unknown;
@@ -108,13 +107,13 @@ export class RunStore {
     return ids.map((_, i) => {
       const [err, hash] = replies[i] ?? [new Error('no reply')];
       if (err) throw err;
-      return (hash as Record<string, string>).state ? deserialise(hash as Record<string, string>) : undefined;
+      return (hash as Record<string, string>).state ? deserialise(ids[i] as string, hash as Record<string, string>) : undefined;
     });
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
     const hash = await this.redis.hgetall(this.key(id));
-    return hash.state ? deserialise(hash) : undefined;
+    return hash.state ? deserialise(id, hash) : undefined;
   }
 
   /**
@@ -153,7 +152,7 @@ export class RunStore {
     const hash: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
     if (!hash.state) return undefined;
-    return { run: deserialise(hash), secrets: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} };
+    return { run: deserialise(id, hash), secrets: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} };
   }
 
   /**
@@ -312,16 +311,4 @@ function serialise(fields: Partial<RunRecord>): Record<string, string> {
     out[key] = typeof value === 'string' && !(JSON_FIELDS as readonly string[]).includes(key) ? value : JSON.stringify(value);
   }
   return out;
-}
-
-function deserialise(hash: Record<string, string>): RunRecord {
-  const record: Record<string, unknown> = { ...hash };
-  for (const key of JSON_FIELDS) if (hash[key] !== undefined) record[key] = JSON.parse(hash[key]);
-  record.dryRun = hash.dryRun === 'true';
-  // Lua's cjson writes an empty array as {}.
-  const approval = record.approval as { approvers?: unknown } | undefined;
-  if (approval && !Array.isArray(approval.approvers)) approval.approvers = [];
-  record.attempts = Number(hash.attempts ?? 0);
-  record.timeoutMs = Number(hash.timeoutMs ?? 0);
-  return record as unknown as RunRecord;
 }
