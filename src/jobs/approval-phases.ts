@@ -131,7 +131,10 @@ export class ApprovalPhases {
       dryRun: run.dryRun,
     };
     const current = rolloutHash(input, await this.deps.bindingKey());
-    if (clusters.includes(run.cluster) && typeof marker.hash === 'string' && current === marker.hash) return;
+    // The rollout's run on this cluster is the one run its approval covers (rolloutRunId): the same
+    // fields copied into another run, of another rollout or none, are not approved by it.
+    const ownRun = run.id === `${run.cluster}.${String(marker.id)}`;
+    if (ownRun && clusters.includes(run.cluster) && typeof marker.hash === 'string' && current === marker.hash) return;
     await this.deps.store.emit(run.id, { type: 'approval', action: 'voided', approvals: marker.approval?.approvers?.length ?? 0, needed: marker.approval?.needed ?? 0 });
     await this.deps.audit.append({ type: 'approval.voided', runId: run.id, approvedHash: String(marker.hash), currentHash: current, changes: [] });
     throw new DroverError(

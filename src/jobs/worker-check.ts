@@ -51,7 +51,9 @@ export async function workerRefusal(run: RunRecord, runbook: Runbook, deps: Work
   if (approvers.some((a) => key(a) === key(requester) || (deps.samePerson?.(a, requester) ?? false))) {
     return refuse('the requester is among its approvers.');
   }
-  const distinct = [...new Map(approvers.map((a) => [key(a), a])).values()];
+  // One person once, under whichever name (a Slack id and cli:<user> the operator mapped to one user).
+  const distinct: Requester[] = [];
+  for (const a of approvers) if (!distinct.some((d) => key(d) === key(a) || (deps.samePerson?.(d, a) ?? false))) distinct.push(a);
   if (distinct.length < needed) return refuse(`it has ${distinct.length} of the ${needed} approval(s) its policy requires.`);
   const requirement: ApprovalRequirement = decision.approval ?? {
     approvals: held.needed,
