@@ -8,6 +8,7 @@ import type { RunStore } from '../../jobs/run-store.js';
 import { sameListedUser } from '../../k8s/impersonation.js';
 import type { Policy } from '../../policy/index.js';
 import type { RunbookRegistry } from '../../runbook/registry.js';
+import type { FleetPresence } from '../agent-presence.js';
 import type { FleetRegistry } from '../registry.js';
 import { RolloutStore } from './rollout-store.js';
 import { Rollouts } from './rollouts.js';
@@ -21,7 +22,7 @@ export interface RolloutHost {
   policy: Policy;
   runbooks: RunbookRegistry;
   audit: AuditLog;
-  fleet: { registry: FleetRegistry };
+  fleet: { registry: FleetRegistry; presence?: FleetPresence };
 }
 
 /** Rollouts on a Drover's parts, with the installation's binding key and retention. */
@@ -42,6 +43,8 @@ export function createRollouts(drover: RolloutHost, redis: Redis, now?: () => Da
     retentionMs: config.jobs.retention,
     // One person under two names (a Slack id and cli:<user> mapped to one Kubernetes user) never approves their own rollout.
     samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b),
+    // A run under way on a cluster whose agent is gone would hold its batch for ever.
+    ...(drover.fleet.presence ? { presence: drover.fleet.presence, agentWaitMs: config.fleet.agentWait } : {}),
     ...(now ? { now } : {}),
   });
 }

@@ -20,6 +20,8 @@ export interface RolloutTarget {
   runId?: string;
   /** Why it failed (the run's error, or why no run was queued). */
   error?: string;
+  /** Since when (ms) its run under way has had no live agent, as the controller saw it. */
+  agentAbsentSince?: number;
 }
 
 /** What the rollout's approval is bound to: fixed when it is planned, never changed after. */

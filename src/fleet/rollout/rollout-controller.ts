@@ -217,11 +217,47 @@ export class RolloutController {
       if (!run) {
         targets[cluster] = { ...before, state: 'failed', error: 'Its run is gone from the store (expired?).' };
       } else {
-        targets[cluster] = { ...targetOf(run.state, FAILED_RUN(run)), runId: run.id };
+        const next: RolloutTarget = { ...targetOf(run.state, FAILED_RUN(run)), runId: run.id };
+        // Still under way: keep since when its agent has been missed (agentsGone).
+        if (next.state === 'running' && before.agentAbsentSince !== undefined) next.agentAbsentSince = before.agentAbsentSince;
+        targets[cluster] = next;
       }
       const after = targets[cluster];
       if (after?.state === 'failed') news.push({ type: 'failed', cluster, ...(after.runId ? { runId: after.runId } : {}), error: after.error ?? 'failed' });
     });
+    await this.agentsGone(clusters, targets, news);
+  }
+
+  /**
+   * A run taken by an agent that is gone (the cluster torn down, the pod
+   * killed for good) stays running: only an agent of that cluster could see
+   * it stalled. Once its cluster has had no live agent for fleet.agentWait
+   * (from its last beat, or from when this controller first found none: a
+   * stopped agent's entry is removed, a dead one's expires), it fails in the
+   * rollout, its run left as it is and its outcome unknown, so the batch ends
+   * and the rollout pauses or stops instead of waiting for ever.
+   */
+  private async agentsGone(clusters: string[], targets: Record<string, RolloutTarget>, news: RolloutNews[]): Promise<void> {
+    const { presence, agentWaitMs = 300_000 } = this.options.rollouts.deps;
+    if (!presence) return;
+    for (const cluster of clusters.filter((c) => targets[c]?.state === 'running')) {
+      const before = targets[cluster] as RolloutTarget;
+      const status = await presence.cluster(cluster);
+      if (status?.state === 'up') {
+        if (before.agentAbsentSince !== undefined) targets[cluster] = { state: before.state, ...(before.runId ? { runId: before.runId } : {}) };
+        continue;
+      }
+      const now = presence.now();
+      const since = before.agentAbsentSince ?? status?.lastSeen ?? now;
+      if (now - since < agentWaitMs) {
+        targets[cluster] = { ...before, agentAbsentSince: since };
+        continue;
+      }
+      const where = status ? 'its agent' : 'its agent (the cluster is no longer registered)';
+      const error = `Its run was under way when ${where} went away, and no agent has been live for ${Math.round((now - since) / 1000)} s; the run's outcome is unknown (it is left as it is).`;
+      targets[cluster] = { state: 'failed', ...(before.runId ? { runId: before.runId } : {}), error };
+      news.push({ type: 'failed', cluster, ...(before.runId ? { runId: before.runId } : {}), error });
+    }
   }
 
   private async tell(rollout: Rollout, news: RolloutNews[]): Promise<void> {

@@ -28,6 +28,8 @@ return 'OK'`);
 
 // Counts one approval of the plan with hash ARGV[2], atomically: awaiting approval, not expired,
 // the plan the approver saw, each person once. Enough approvals start it (running).
+// ARGV[6], when not empty, is how many approvers the caller saw: another count means the list
+// changed since (an approval under another name of the same person may have landed), so 'changed'.
 const APPROVE = new RedisScript(`
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing'} end
@@ -37,6 +39,7 @@ if tonumber(ARGV[3]) >= approval.expiresAtMs then return {'expired'} end
 if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[2] then return {'void'} end
 local approvers = approval.approvers
 if type(approvers) ~= 'table' then approvers = {} end
+if ARGV[6] ~= '' and #approvers ~= tonumber(ARGV[6]) then return {'changed'} end
 local me = cjson.decode(ARGV[1])
 -- One person, one approval: the same rule as a run's (personOf in policy/principal.ts).
 local function person(a)
@@ -61,7 +64,7 @@ if #approvers >= approval.needed then
 end
 return {'counted', tostring(#approvers)}`);
 
-export type RolloutApproveAnswer = { kind: 'approved' | 'counted' | 'duplicate'; approvals: number } | { kind: 'expired' | 'void' | 'missing' } | { kind: 'state'; state: RolloutState };
+export type RolloutApproveAnswer = { kind: 'approved' | 'counted' | 'duplicate'; approvals: number } | { kind: 'expired' | 'void' | 'missing' | 'changed' } | { kind: 'state'; state: RolloutState };
 
 /**
  * Rollouts in Redis: one hash per rollout (`P:rollout:<id>`: the plan, fixed
@@ -152,9 +155,11 @@ export class RolloutStore {
     await this.redis.hset(this.key(id), 'slack', JSON.stringify(slack));
   }
 
-  async approve(id: string, approver: Requester, hash: string, now: Date): Promise<RolloutApproveAnswer> {
+  /** `seen`: how many approvers the caller checked this one against (answers `changed` if the list differs now). */
+  async approve(id: string, approver: Requester, hash: string, now: Date, seen?: number): Promise<RolloutApproveAnswer> {
     const me = { kind: approver.kind, id: approver.id, ...(approver.name ? { name: approver.name } : {}) };
-    const [kind, value] = (await APPROVE.run(this.redis, [this.key(id), this.activeKey], [JSON.stringify(me), hash, now.getTime(), now.toISOString(), id])) as string[];
+    const args = [JSON.stringify(me), hash, now.getTime(), now.toISOString(), id, seen === undefined ? '' : seen];
+    const [kind, value] = (await APPROVE.run(this.redis, [this.key(id), this.activeKey], args)) as string[];
     switch (kind) {
       case 'approved':
       case 'counted':
@@ -165,6 +170,7 @@ export class RolloutStore {
       case 'expired':
       case 'void':
       case 'missing':
+      case 'changed':
         return { kind };
       default:
         throw new Error(`Unexpected answer from the rollout approve script: ${String(kind)}`);

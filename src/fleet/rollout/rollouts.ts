@@ -9,10 +9,11 @@ import type { RunStore } from '../../jobs/run-store.js';
 import { personOf, type Policy, type PolicySubject } from '../../policy/index.js';
 import type { RunbookRegistry } from '../../runbook/registry.js';
 import type { Requester } from '../../runbook/types.js';
+import type { FleetPresence } from '../agent-presence.js';
 import type { FleetRegistry } from '../registry.js';
 import { batchesOf, describePlan, isRolloutEnded, newRolloutId, rolloutRunId, type Rollout, type RolloutApproval, type RolloutTarget } from './plan.js';
 import { rolloutHash } from './rollout-hash.js';
-import type { RolloutStore } from './rollout-store.js';
+import type { RolloutApproveAnswer, RolloutStore } from './rollout-store.js';
 import { parseSelector, selectClusters } from './selector.js';
 
 export interface RolloutsDeps {
@@ -30,6 +31,10 @@ export interface RolloutsDeps {
   retentionMs: number;
   /** Whether two requesters are one person under two names (Slack and CLI). */
   samePerson?: (a: Requester, b: Requester) => boolean;
+  /** Agents' presence: a cluster whose agent is gone longer than `agentWaitMs` while its run is under way fails in the rollout. */
+  presence?: Pick<FleetPresence, 'cluster' | 'now'>;
+  /** `fleet.agentWait` (default 5 minutes). */
+  agentWaitMs?: number;
   now?: () => Date;
 }
 
@@ -247,7 +252,7 @@ export class Rollouts {
       const may = await this.deps.policy.mayApprove(approver, subject, decision.approval);
       if (!may.allowed) return this.refuse(rollout, approver, `${who(approver)} may not approve it on ${cluster}: ${may.reason}`);
     }
-    const answer = await this.deps.store.approve(id, approver, hash, this.now());
+    const answer = await this.countOnce(rollout, approver, hash);
     const needed = rollout.approval.needed;
     switch (answer.kind) {
       case 'expired':
@@ -257,6 +262,8 @@ export class Rollouts {
         throw new DroverError('approval_void', `This approval is for another plan than rollout ${id}'s; review the current one.`);
       case 'missing':
         throw new DroverError('run_not_found', `No rollout with id "${id}".`);
+      case 'changed':
+        throw new DroverError('internal', `Rollout ${id}'s approvals changed meanwhile; try again.`, { retryable: true });
       case 'state':
         throw new DroverError('run_not_pending', `Rollout ${id} is ${answer.state.replace('_', ' ')}; there is nothing to approve.`);
       case 'duplicate':
@@ -265,6 +272,26 @@ export class Rollouts {
         await this.deps.audit.append({ type: 'rollout.approved', rolloutId: id, actor: approver, planHash: hash, approvals: answer.approvals, needed });
         return { kind: answer.kind, rollout: await this.get(id), approvals: answer.approvals, needed };
     }
+  }
+
+  /**
+   * Counts an approval unless its approver is, by the operator's mapping, one
+   * of the approvers already counted under another name (a Slack id and
+   * cli:<user> listed as one Kubernetes user): one person, one approval. The
+   * store counts it only if the approvers are still those checked against.
+   */
+  private async countOnce(rollout: Rollout, approver: Requester, hash: string): Promise<RolloutApproveAnswer> {
+    const { store, samePerson } = this.deps;
+    if (!samePerson) return store.approve(rollout.id, approver, hash, this.now());
+    let approvers = rollout.approval?.approvers ?? [];
+    // Bounded: each retry means another approval landed meanwhile.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      if (approvers.some((a) => samePerson(a, approver))) return { kind: 'duplicate', approvals: approvers.length };
+      const answer = await store.approve(rollout.id, approver, hash, this.now(), approvers.length);
+      if (answer.kind !== 'changed') return answer;
+      approvers = (await this.get(rollout.id)).approval?.approvers ?? [];
+    }
+    throw new DroverError('internal', `Rollout ${rollout.id}'s approvals kept changing; try again.`, { retryable: true });
   }
 
   /** Rejects a rollout awaiting approval (someone who may approve it), or withdraws it (its requester). */
