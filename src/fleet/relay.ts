@@ -5,7 +5,7 @@ import type { AuditEventBody } from '../audit/events.js';
 import { proposalExpiryKey } from '../jobs/run-store.js';
 import { runWakeKey } from '../jobs/run-wake.js';
 import { withLock } from '../redis-lock.js';
-import { clusterOfRunId, fleetNotifyChannel, roomPrefix } from './names.js';
+import { clusterOfRunId, FLEET_CLUSTER_NAME, fleetNotifyChannel, roomPrefix } from './names.js';
 import type { FleetRegistry } from './registry.js';
 
 /** What an agent may say about its own runs; anything else from its stream is refused (and audited as refused). */
@@ -23,6 +23,22 @@ const AGENT_EVENTS: ReadonlySet<string> = new Set([
   'approval.requested',
   'approval.voided',
 ]);
+
+/**
+ * The largest event (its JSON) an agent may have appended to the chain. Its
+ * events are small (the largest, k8s.mutation, names an object); a bigger one
+ * is refused, so one agent cannot grow the central log (which every
+ * verification reads) by megabytes an event.
+ */
+export const MAX_AGENT_EVENT_CHARS = 64 * 1024;
+
+const OVERSIZED = `an event of more than ${MAX_AGENT_EVENT_CHARS} characters`;
+
+/** Rounds of `batch` events one cluster gets before the others waiting have their turn. */
+const ROUNDS_PER_TURN = 10;
+
+/** Clusters waiting for the relay: names beyond this many are left to the sweep (a flood of notifications). */
+const MAX_PENDING = 10_000;
 
 /** The chain's own fields in an agent's stream: the central chain links the event again. */
 const CHAIN_FIELDS = ['v', 'time', 'seq', 'prev', 'kid', 'hash', 'id'];
@@ -131,6 +147,7 @@ export class FleetRelay {
       const held = Object.entries(await redis.hgetall(this.outboxKey(cluster)))
         .map(([field, raw]) => {
           try {
+            if (raw.length > MAX_AGENT_EVENT_CHARS + 100) return { field, t: 0, e: {}, oversized: true };
             return { field, ...(JSON.parse(raw) as { t: number; e: Record<string, unknown> }) };
           } catch {
             return { field, t: 0, e: {} };
@@ -140,7 +157,7 @@ export class FleetRelay {
         .sort((a, b) => a.t - b.t)
         .slice(0, this.deps.batch ?? 500);
       if (!held.length) return 0;
-      const bodies = held.map((entry) => this.checked(cluster, { ...entry.e }));
+      const bodies = held.map((entry) => this.checked(cluster, { ...entry.e }, 'oversized' in entry ? OVERSIZED : undefined));
       const fields = held.map((entry) => `fleet ${cluster} outbox ${entry.field}`);
       const tx = redis.multi();
       const at = this.now().getTime();
@@ -158,9 +175,13 @@ export class FleetRelay {
     return `${roomPrefix(this.deps.prefix, cluster)}:audit`;
   }
 
-  /** A name on the channel is only a hint: a cluster not registered is ignored. */
+  /**
+   * A name on the channel is only a hint (any agent may publish anything
+   * there): one that is not a cluster name, or beyond what may wait, is
+   * dropped (the sweep finds its events); a cluster not registered is ignored.
+   */
   private wake(cluster: string): void {
-    if (this.stopped || cluster.length > 64) return;
+    if (this.stopped || !FLEET_CLUSTER_NAME.test(cluster) || (this.pending.size >= MAX_PENDING && !this.pending.has(cluster))) return;
     this.pending.add(cluster);
     this.running ??= this.drainPending().finally(() => {
       this.running = undefined;
@@ -179,18 +200,27 @@ export class FleetRelay {
     }
   }
 
-  /** Moves everything in one cluster's stream now; how many events. */
+  /**
+   * Moves one cluster's stream now, a turn's worth (`ROUNDS_PER_TURN` batches);
+   * how many events. A cluster with more left waits behind the others pending,
+   * so one agent's flood delays only its own events.
+   */
   async relay(cluster: string): Promise<number> {
     const { redis, prefix } = this.deps;
-    const moved = await withLock(redis, `${prefix}:fleet:relay-lock:${cluster}`, 60_000, async () => {
+    const batch = this.deps.batch ?? 500;
+    let more = false;
+    // Not under <prefix>:fleet:<name>:*, which a cluster named "relay-lock" would have its agent own.
+    const moved = await withLock(redis, `${prefix}:fleet-relay-lock:${cluster}`, 60_000, async () => {
       let total = 0;
-      for (let round = 0; round < 100 && !this.stopped; round++) {
-        const entries = await redis.xrange(this.streamKey(cluster), '-', '+', 'COUNT', this.deps.batch ?? 500);
-        if (!entries.length) break;
+      for (let round = 0; round < ROUNDS_PER_TURN && !this.stopped; round++) {
+        const entries = await redis.xrange(this.streamKey(cluster), '-', '+', 'COUNT', batch);
+        if (!entries.length) return total;
         total += await this.move(cluster, entries);
+        more = entries.length === batch;
       }
       return total;
     });
+    if (more) this.wake(cluster);
     return moved ?? 0;
   }
 
@@ -219,6 +249,7 @@ export class FleetRelay {
     let event: Record<string, unknown> = {};
     try {
       const json = raw[raw.indexOf('e') + 1] ?? raw[1] ?? '{}';
+      if (json.length > MAX_AGENT_EVENT_CHARS) return this.checked(cluster, {}, OVERSIZED);
       const parsed = JSON.parse(json) as unknown;
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) event = parsed as Record<string, unknown>;
     } catch {
@@ -228,9 +259,9 @@ export class FleetRelay {
   }
 
   /** An agent's event as the chain takes it (its own chain fields dropped), or the record of its refusal. */
-  private checked(cluster: string, event: Record<string, unknown>): AuditEventBody {
+  private checked(cluster: string, event: Record<string, unknown>, refused?: string): AuditEventBody {
     for (const field of CHAIN_FIELDS) delete event[field];
-    const why = refusal(cluster, event);
+    const why = refused ?? refusal(cluster, event);
     if (!why) return event as unknown as AuditEventBody;
     this.deps.logger.warn({ cluster, type: event.type, reason: why }, 'fleet relay refused an agent event');
     return { type: 'fleet.event.refused', cluster, eventType: typeof event.type === 'string' ? event.type.slice(0, 64) : 'untyped', reason: why.slice(0, 300) };

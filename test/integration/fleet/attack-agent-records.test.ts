@@ -1,0 +1,208 @@
+/**
+ * A compromised agent: its cluster's real ACL user, on a Redis of the test's
+ * own (the default user has a password), against the real central code. It
+ * writes what it may (its runs' records, its presence hash, its audit stream,
+ * the notify channel) as hostilely as it can. The central Drover must not
+ * crash for every cluster, be pointed at another run, page @channel, print
+ * terminal escapes, believe a beat from the future, or let one agent's flood
+ * crowd out the others' audit events.
+ */
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { createAgentUser } from '../../../src/fleet/acl.js';
+import { AgentHeartbeat, FleetPresence } from '../../../src/fleet/agent-presence.js';
+import { clusterRows, clusterTable } from '../../../src/fleet/cluster-text.js';
+import { FleetRelay, MAX_AGENT_EVENT_CHARS } from '../../../src/fleet/relay.js';
+import { historyMessage, runMessage, statusMessage } from '../../../src/chat/blocks/index.js';
+import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
+import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+import { waitFor } from '../../support/wait-for.js';
+
+const CLUSTER = 'store-evil';
+const OTHER = 'store-good';
+const cli = { kind: 'cli' as const, id: 'cli:alice', name: 'alice' };
+
+let server: PrivateRedis;
+let t: TestDrover;
+let evil: Redis;
+let beat: AgentHeartbeat;
+let goodBeat: AgentHeartbeat;
+
+const honest = (cluster: string, id: string) => () => ({ id, cluster, version: '1.0.0', host: 'h', pid: 1, capacity: 1, inFlight: 0, runbooks: 1, startedAt: new Date().toISOString() });
+
+beforeAll(async () => {
+  server = await startPrivateRedis();
+  const admin = new Redis(server.url);
+  await admin.config('SET', 'requirepass', 'admin-secret');
+  admin.disconnect();
+  t = await buildTestDrover({ redisUrl: server.url.replace('redis://', 'redis://:admin-secret@') });
+  const made = await createAgentUser(t.redis, { prefix: t.prefix, cluster: CLUSTER });
+  for (const name of [CLUSTER, OTHER]) await t.drover.fleet.registry.register({ name, labels: {}, createdAt: new Date().toISOString(), user: made.user });
+  evil = new Redis(server.url, { username: made.user, password: made.password, maxRetriesPerRequest: 1 });
+  expect(await evil.call('ACL', 'WHOAMI')).toBe(made.user);
+  // Its runs are taken (queue.submit checks the agent is live): it beats like an honest agent.
+  beat = new AgentHeartbeat(evil, t.prefix, CLUSTER, honest(CLUSTER, 'evil-1'), 1000);
+  goodBeat = new AgentHeartbeat(t.redis, t.prefix, OTHER, honest(OTHER, 'good-1'), 1000);
+  await beat.start();
+  await goodBeat.start();
+}, 30_000);
+
+afterAll(async () => {
+  await beat?.stop();
+  await goodBeat?.stop();
+  await evil?.quit().catch(() => undefined);
+  await t?.close();
+  await server?.stop();
+}, 30_000);
+
+/** A run the central Drover made for a cluster (so it is in the central index). */
+async function runOn(cluster: string): Promise<string> {
+  const run = await t.drover.queue.submit({ runbook: 'restart-deployment', cluster, params: { namespace: 'demo', deployment: 'web' }, requester: cli });
+  return run.id;
+}
+
+it('a record of its own that does not parse, names another run or a state Drover does not know: history and status still answer', async () => {
+  const good = await runOn(OTHER);
+  const id = await runOn(CLUSTER);
+  await evil.hset(`${t.prefix}:run:${id}`, {
+    id: `${OTHER}.rvictim`,
+    params: '{not json',
+    requester: 'null',
+    state: 'pwned',
+    error: '{"code":1,"message":{"x":1}}',
+    approval: JSON.stringify({ needed: 1, reason: 'x', approvers: [{ kind: 'slack', id: 'UCEO', name: 'ceo' }, 'junk', null] }),
+    pack: '{"name":1}',
+    timeoutMs: 'forever',
+  });
+  const runs = await t.drover.store.recent(20);
+  expect(runs.map((r) => r.id).sort()).toEqual([good, id].sort());
+  const forged = (await t.drover.store.get(id))!;
+  // The id is the key's, not the one written into the hash: nothing central is pointed at store-good's run.
+  expect(forged).toMatchObject({ id, state: 'failed', params: {}, requester: { kind: 'system', id: 'unknown' }, timeoutMs: 0 });
+  expect(forged.error).toEqual({ code: 'unknown', message: 'unreadable error' });
+  expect(forged.approval?.approvers).toEqual([{ kind: 'slack', id: 'UCEO', name: 'ceo' }]);
+  expect(forged.pack).toBeUndefined();
+  expect(() => historyMessage(runs)).not.toThrow();
+  expect(() => statusMessage(forged, [])).not.toThrow();
+  expect(() => runMessage(forged, { cancellable: true })).not.toThrow();
+  // Unreadable but present: noted as such.
+  await evil.hset(`${t.prefix}:run:${id}`, { error: 'garbage' });
+  expect((await t.drover.store.get(id))?.error).toMatchObject({ code: 'record_unreadable' });
+});
+
+it('mentions and links in its own run reach Slack escaped: no @channel, no link (a spoofed Slack requester is shown as its claim)', async () => {
+  const id = await runOn(CLUSTER);
+  await evil.hset(`${t.prefix}:run:${id}`, {
+    runbook: '<!channel> restart',
+    state: 'failed',
+    params: JSON.stringify({ namespace: '<!here>', deployment: '<https://evil.example|click me>' }),
+    requester: JSON.stringify({ kind: 'slack', id: 'U0CEO', name: '<!everyone> ceo' }),
+    error: JSON.stringify({ code: 'x', message: 'see <https://evil.example|the fix> <@U0CEO> <!subteam^S1>' }),
+  });
+  const run = (await t.drover.store.get(id))!;
+  for (const message of [runMessage(run, { cancellable: false }), statusMessage(run, []), historyMessage([run])]) {
+    const json = JSON.stringify(message);
+    expect(json).not.toMatch(/<!(channel|here|everyone|subteam)/);
+    expect(json).not.toMatch(/<https?:/);
+    // The mention in its error text is escaped; its requester is its claim (accepted: the
+    // central chain's run.queued keeps who really asked, and an agent owns its runs anyway).
+    expect((json.match(/<@U0CEO>/g) ?? []).length).toBeLessThanOrEqual(1);
+  }
+});
+
+it('a heartbeat written without the beat script (lying, hostile, from the future) is reduced or not believed', async () => {
+  const key = `${t.prefix}:fleet:${CLUSTER}:agents`;
+  const presence = new FleetPresence(t.redis, t.prefix, t.drover.fleet.registry, 30_000);
+  await evil.hset(key, {
+    liar: JSON.stringify({
+      id: 'liar\u001b[2J',
+      cluster: OTHER,
+      version: { x: 1 },
+      host: '\u001b]8;;http://evil.example\u0007click\u001b]8;;\u0007'.padEnd(5000, 'x'),
+      pid: 'x',
+      capacity: 1e300,
+      inFlight: -5,
+      seenAt: Date.now(),
+      kubernetesVersion: '\u202eevil',
+      runbooks: 'many',
+    }),
+    future: JSON.stringify({ id: 'future', cluster: CLUSTER, version: '9', host: 'h', seenAt: 9e15 }),
+  });
+  const [status] = (await presence.status()).filter((s) => s.name === CLUSTER);
+  const liar = status!.agents.find((a) => a.id.startsWith('liar'))!;
+  expect(liar).toMatchObject({ id: 'liar[2J', cluster: CLUSTER, version: 'unknown', pid: 0, capacity: 100_000, inFlight: 0, kubernetesVersion: 'evil', runbooks: 0 });
+  expect(liar.host.length).toBeLessThanOrEqual(253);
+  expect(status!.agents.map((a) => a.id)).not.toContain('future');
+  expect(status!.lastSeen).toBeLessThan(Date.now() + 60_000);
+  const table = clusterTable(clusterRows([], { names: [] }, [status!]), Date.now()).join('\n');
+  // eslint-disable-next-line no-control-regex -- what must not be there
+  expect(table).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+  // The central record of its newest beat is not from the future either.
+  const seen = JSON.parse((await t.redis.hget(`${t.prefix}:fleet:seen`, CLUSTER))!) as { seenAt: number };
+  expect(seen.seenAt).toBeLessThan(Date.now() + 60_000);
+  await evil.hdel(key, 'liar', 'future');
+});
+
+it('a beat from the future does not keep a dead cluster up (nor its absent-agent alert quiet)', async () => {
+  await beat.stop();
+  const presence = new FleetPresence(t.redis, t.prefix, t.drover.fleet.registry, 30_000);
+  await evil.hset(`${t.prefix}:fleet:${CLUSTER}:agents`, 'ghost', JSON.stringify({ id: 'ghost', cluster: CLUSTER, version: '1', host: 'h', seenAt: Date.now() + 3_600_000 }));
+  expect(await presence.isLive(CLUSTER)).toBe(false);
+  await evil.hdel(`${t.prefix}:fleet:${CLUSTER}:agents`, 'ghost');
+  await beat.start();
+});
+
+describe('the relay', () => {
+  let relay: FleetRelay;
+  const stream = (cluster: string) => `${t.prefix}:fleet:${cluster}:audit`;
+  const event = (cluster: string, n: number) => JSON.stringify({ type: 'run.started', runId: `${cluster}.r${n}`, runbook: 'x', cluster, attempt: 1, resumed: false });
+
+  beforeEach(() => {
+    relay = new FleetRelay({ redis: t.redis, prefix: t.prefix, audit: t.drover.audit, registry: t.drover.fleet.registry, logger: pino({ level: 'silent' }), batch: 50, sweepMs: 60_000 });
+  });
+  afterEach(async () => {
+    await relay.stop();
+  });
+
+  it('refuses an oversized event (recorded as refused, not appended), so one agent cannot grow the central log by megabytes', async () => {
+    const huge = JSON.stringify({ type: 'run.started', runId: `${CLUSTER}.r1`, runbook: 'x'.repeat(MAX_AGENT_EVENT_CHARS), cluster: CLUSTER, attempt: 1, resumed: false });
+    await evil.xadd(stream(CLUSTER), '*', 'e', huge);
+    expect(await relay.relay(CLUSTER)).toBe(1);
+    const last = (await t.drover.audit.read()).at(-1) as unknown as Record<string, unknown>;
+    expect(last).toMatchObject({ type: 'fleet.event.refused', cluster: CLUSTER, reason: expect.stringMatching(/more than 65536 characters/) as unknown });
+    expect(JSON.stringify(last).length).toBeLessThan(2000);
+  });
+
+  it('one agent’s flood takes turns with the others: a relay turn is bounded, and the rest follows', async () => {
+    const pipeline = evil.pipeline();
+    for (let i = 0; i < 1200; i++) pipeline.xadd(stream(CLUSTER), '*', 'e', event(CLUSTER, i));
+    await pipeline.exec();
+    await t.redis.xadd(stream(OTHER), '*', 'e', event(OTHER, 1));
+    // One turn: 10 batches of 50, not the whole stream.
+    expect(await relay.relay(CLUSTER)).toBe(500);
+    expect(await t.redis.xlen(stream(CLUSTER))).toBe(700);
+    await relay.start();
+    // Garbage on the notify channel (the agent may publish there): ignored.
+    for (const junk of ['', 'x'.repeat(100_000), 'STORE-GOOD', '../etc', 'not-registered', '\u0000']) await evil.publish(`${t.prefix}:fleet:notify`, junk);
+    await evil.publish(`${t.prefix}:fleet:notify`, CLUSTER);
+    await evil.publish(`${t.prefix}:fleet:notify`, OTHER);
+    await waitFor(async () => (await t.redis.xlen(stream(OTHER))) === 0 && (await t.redis.xlen(stream(CLUSTER))) === 0, 'both streams relayed', 20_000);
+    expect((await t.drover.audit.verify()).ok).toBe(true);
+  }, 30_000);
+});
+
+it('an agent cluster named like a central key under <prefix>:fleet: (relay-lock) cannot hold the relay’s locks of the other clusters', async () => {
+  const made = await createAgentUser(t.redis, { prefix: t.prefix, cluster: 'relay-lock' });
+  const squatter = new Redis(server.url, { username: made.user, password: made.password, maxRetriesPerRequest: 1 });
+  try {
+    // What its ACL user owns by its name...
+    expect(await squatter.set(`${t.prefix}:fleet:relay-lock:${OTHER}`, 'mine', 'PX', 3_600_000)).toBe('OK');
+    // ...is not where the relay locks a cluster any more.
+    await expect(squatter.set(`${t.prefix}:fleet-relay-lock:${OTHER}`, 'mine')).rejects.toThrow(/NOPERM/);
+    await t.redis.xadd(`${t.prefix}:fleet:${OTHER}:audit`, '*', 'e', JSON.stringify({ type: 'run.started', runId: `${OTHER}.rlock`, runbook: 'x', cluster: OTHER, attempt: 1, resumed: false }));
+    const relay = new FleetRelay({ redis: t.redis, prefix: t.prefix, audit: t.drover.audit, registry: t.drover.fleet.registry, logger: pino({ level: 'silent' }) });
+    expect(await relay.relay(OTHER)).toBe(1);
+  } finally {
+    await squatter.quit();
+  }
+});
