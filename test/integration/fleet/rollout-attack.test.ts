@@ -320,3 +320,23 @@ it('a secret param is kept apart: not in the rollout record, its plan text or au
   expect(audit).not.toContain(value);
   expect(audit).toContain('rollout.proposed');
 }, 40_000);
+
+it('a cluster deregistered mid-rollout fails with a clear message, and one deregistered and registered again runs; nothing hangs', async () => {
+  hold = deferred();
+  const r = await rollouts.start(await rollouts.plan(request({ runbook: 'atk-one', pauseOnFailure: false, maxFailures: 2 })));
+  // Deregistered while awaiting approval: the approval still counts for the plan as it was (its cluster list is frozen).
+  await t.drover.fleet.registry.remove('eu-2');
+  await expect(rollouts.approve(r.id, bob, r.hash)).resolves.toMatchObject({ kind: 'approved' });
+  await waitFor(() => started.includes('eu-1'), 'eu-1 to start');
+  // eu-3 is rebuilt meanwhile: gone from the registry, then back under the same name before its batch.
+  await t.drover.fleet.registry.remove('eu-3');
+  await t.drover.fleet.registry.register({ name: 'eu-3', labels: { region: 'eu' }, createdAt: new Date().toISOString(), user: 'test' });
+  hold.resolve();
+  const done = await settled(r.id, ['failed', 'stopped', 'succeeded']);
+  expect(done.state).toBe('failed');
+  expect(done.targets['eu-2']?.state).toBe('failed');
+  expect(done.targets['eu-2']?.error).toMatch(/^Unknown cluster "eu-2"\./);
+  expect(done.targets['eu-3']?.state).toBe('succeeded');
+  expect(started).toEqual(['eu-1', 'eu-3']);
+  await t.drover.fleet.registry.register({ name: 'eu-2', labels: { region: 'eu' }, createdAt: new Date().toISOString(), user: 'test' });
+}, 40_000);
