@@ -66,6 +66,25 @@ const HOLD_RECHECK_MS = 5;
  * interval. Threads are recorded in Redis, so a restarted (or another)
  * Drover instance carries on where this one stopped, without posting twice.
  */
+/** The largest event shown; an agent cluster's runs' events are written by its agent. */
+const MAX_EVENT_CHARS = 64 * 1024;
+
+/**
+ * A stored event, or undefined when it is not one (skipped: one run's
+ * unreadable event, from an agent that writes its own runs' streams, must not
+ * stop every thread); an oversized one is shown as a report saying so.
+ */
+function readEvent(raw: string | undefined): Omit<StoredRunEvent, 'id'> | undefined {
+  if (!raw) return undefined;
+  if (raw.length > MAX_EVENT_CHARS) return { type: 'report', text: `(an event of ${raw.length} characters, not shown)`, time: '' } as Omit<StoredRunEvent, 'id'>;
+  try {
+    const event = JSON.parse(raw) as unknown;
+    return event && typeof event === 'object' && typeof (event as { type?: unknown }).type === 'string' ? (event as Omit<StoredRunEvent, 'id'>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class RunNotifier {
   private readonly threads = new Map<string, Live>();
   private readonly lastSent = new Map<string, number>();
@@ -155,7 +174,8 @@ export class RunNotifier {
           const thread = live[keys.indexOf(key)];
           if (!thread) continue;
           for (const [id, fields] of entries) {
-            thread.buffer.push({ ...(JSON.parse(fields[1] ?? '{}') as Omit<StoredRunEvent, 'id'>), id } as StoredRunEvent);
+            const event = readEvent(fields[1]);
+            if (event) thread.buffer.push({ ...event, id } as StoredRunEvent);
             thread.cursor = id;
           }
         }

@@ -37,6 +37,15 @@ function items(events: StoredRunEvent[]): Item[] {
     if (e.type === 'step' && e.phase !== 'started') lastResult.set(e.step, i);
   });
   events.forEach((e, i) => {
+    try {
+      item(e, i);
+    } catch {
+      // An event not of the shape Drover writes (an agent writes its own runs' streams): not shown.
+    }
+  });
+  return out;
+
+  function item(e: StoredRunEvent, i: number): void {
     switch (e.type) {
       case 'step': {
         const text = stepLine(e, (lastResult.get(e.step) ?? -1) > i);
@@ -71,8 +80,7 @@ function items(events: StoredRunEvent[]): Item[] {
         // The parent message shows the state.
         return;
     }
-  });
-  return out;
+  }
 }
 
 /**

@@ -14,6 +14,9 @@ import { AgentHeartbeat, FleetPresence } from '../../../src/fleet/agent-presence
 import { clusterRows, clusterTable } from '../../../src/fleet/cluster-text.js';
 import { FleetRelay, MAX_AGENT_EVENT_CHARS } from '../../../src/fleet/relay.js';
 import { historyMessage, runMessage, statusMessage } from '../../../src/chat/blocks/index.js';
+import type { ChatSink } from '../../../src/chat/chat-sink.js';
+import { RunNotifier } from '../../../src/chat/run-notifier.js';
+import { Redactor } from '../../../src/redact/redactor.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -206,3 +209,32 @@ it('an agent cluster named like a central key under <prefix>:fleet: (relay-lock)
     await squatter.quit();
   }
 });
+
+it('garbage and huge events in its own run’s stream do not stop the chat threads of the other runs', async () => {
+  const writes: string[] = [];
+  const sink: ChatSink = {
+    name: 'attack',
+    post: (_channel, message) => Promise.resolve(void writes.push(message.text)).then(() => '1.000002'),
+    update: () => Promise.resolve(),
+  };
+  const notifier = new RunNotifier({ redis: t.redis, prefix: t.prefix, store: t.drover.store, sink, redactor: new Redactor([]), logger: pino({ level: 'silent' }), minIntervalMs: 0, blockMs: 50 });
+  const mine = await runOn(CLUSTER);
+  const theirs = await runOn(OTHER);
+  notifier.start();
+  try {
+    await notifier.follow(mine, 'C0OPS', '1.000001', 'queued');
+    await notifier.follow(theirs, 'C0OPS', '1.000003', 'queued');
+    const events = `${t.prefix}:run:${mine}:events`;
+    await evil.xadd(events, '*', 'e', 'not json');
+    await evil.xadd(events, '*', 'e', JSON.stringify({ type: 'report', text: 'x'.repeat(1_000_000) }));
+    await evil.xadd(events, '*', 'e', JSON.stringify({ type: 'step', phase: 'failed', step: { not: 'a string' } }));
+    await evil.xadd(events, '*', 'e', JSON.stringify({ type: 'report', text: 'mine after the garbage <!channel>' }));
+    await t.drover.store.emit(theirs, { type: 'report', text: 'theirs goes on' });
+    await waitFor(() => writes.some((w) => w.includes('theirs goes on')), 'the other run’s thread', 5000);
+    await waitFor(() => writes.some((w) => w.includes('mine after the garbage')), 'its own later event', 5000);
+    expect(writes.join('\n')).not.toMatch(/<!channel>/);
+    expect(Math.max(...writes.map((w) => w.length))).toBeLessThan(10_000);
+  } finally {
+    await notifier.stop();
+  }
+}, 20_000);
