@@ -85,6 +85,9 @@ export async function benchFleet(ctx: BenchContext): Promise<void> {
         `(of which connection buffers ${((b.clientsMemory - base.clientsMemory) / clusters / 1024).toFixed(1)} KiB; ${((b.keys - base.keys) / clusters).toFixed(1)} keys per cluster); floor ${(floor.bytesPerCluster / 1024).toFixed(1)} KiB per queue`,
     );
     ctx.log(`    agent processes' RSS: ${rss.map(mb).join(', ')} (${mb(rss.reduce((s, r) => s + r, 0) / clusters)} per agent in-process)`);
+    // Each agent's cancel subscriber: a cluster without one would never hear a cancel.
+    const cancelChannels = ((await ctx.redis.client.call('PUBSUB', 'CHANNELS', `${PREFIX}:cancel:*`)) as string[]).length;
+    ctx.log(`    cancel subscriptions live: ${cancelChannels}/${clusters} clusters' channels have a subscriber`);
     const presenceStarted = performance.now();
     const status = await rt.drover.fleet.presence.status();
     ctx.log(`    central presence read of all clusters (drover clusters): ${status.filter((s) => s.state === 'up').length}/${clusters} up, in ${ms(performance.now() - presenceStarted)}; presence hash ${String(await ctx.redis.client.call('MEMORY', 'USAGE', agentPresenceKey(PREFIX, clusterName(1))))} B`);
