@@ -238,3 +238,35 @@ it('garbage and huge events in its own run’s stream do not stop the chat threa
     await notifier.stop();
   }
 }, 20_000);
+
+it('a record of its own whose id field names no cluster (so it would not read as an agent run) naming the central worker’s cluster: never approved, never run centrally', async () => {
+  const approver = { kind: 'slack' as const, id: 'UBOB', name: 'bob' };
+  const id = `${CLUSTER}.rforgedid`;
+  const forged = {
+    id: 'rplain',
+    runbook: 'delete-pod',
+    cluster: 'test',
+    params: JSON.stringify({ namespace: 'demo', pod: 'web-1' }),
+    dryRun: 'false',
+    requester: JSON.stringify(cli),
+    state: 'awaiting_approval',
+    concurrencyKey: 'pod/demo/web-1',
+    timeoutMs: '60000',
+    createdAt: new Date().toISOString(),
+    attempts: '0',
+    approval: JSON.stringify({ needed: 1, reason: 'x', timeoutMs: 60_000, approvers: [], hash: 'h', expiresAt: new Date(Date.now() + 60_000).toISOString() }),
+  };
+  await evil.hset(`${t.prefix}:run:${id}`, forged);
+  await expect(t.drover.approvals.approve(id, approver, 'h')).rejects.toThrow(/belongs to agent cluster store-evil but names cluster test/);
+  // Released anyway (as a central process would): the shared queue, whose central worker refuses it too.
+  expect((await t.drover.store.get(id))!.id).toBe(id);
+  await evil.hset(`${t.prefix}:run:${id}`, { state: 'queued' });
+  await t.drover.queue.release((await t.drover.store.get(id))!);
+  await t.drover.startWorker({ concurrency: 1 });
+  const failed = await waitFor(async () => {
+    const run = await t.drover.store.get(id);
+    return run?.state === 'failed' ? run : undefined;
+  }, 'the central worker to refuse it', 15_000);
+  expect(failed.error?.message).toMatch(/belongs to agent cluster store-evil but names cluster test/);
+  expect(t.fake.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+}, 30_000);
