@@ -89,6 +89,12 @@ export class Approvals {
     // An agent cluster's agent can write its runs' records: one that names another cluster was forged there.
     if (owner !== undefined && owner !== run.cluster) return this.refuse(run, approver, `Run ${run.id} belongs to agent cluster ${owner} but names cluster ${run.cluster}; it cannot be approved.`);
     if (this.isRequester(approver, run)) return this.refuse(run, approver, 'You asked for this run; someone else must approve it.');
+    // One person under another name (a Slack id and cli:<user> mapped to one user) counts once, as the worker counts them.
+    const counted = run.approval?.approvers ?? [];
+    if (counted.some((a) => this.deps.samePerson?.(a, approver) ?? false)) {
+      metrics?.approvals.inc({ runbook: run.runbook, outcome: 'duplicate' });
+      return { kind: 'duplicate', run, approvals: counted.length, needed: requirement.approvals };
+    }
     const may = await this.deps.policy.mayApprove(approver, subject, requirement);
     if (!may.allowed) return this.refuse(run, approver, may.reason);
     if (run.state === 'planning') throw new DroverError('run_not_pending', `Run ${runId} is still being planned; approve it once its plan is shown.`);

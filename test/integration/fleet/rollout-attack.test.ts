@@ -51,6 +51,7 @@ const runbooks: Runbook[] = [
   defineRunbook({ id: 'atk-touch', summary: 'Touches a cluster', params, concurrencyKey: () => 'touch', async run(ctx) { await touch(ctx); } }),
   defineRunbook({ id: 'atk-two', summary: 'Touches a cluster, with two approvals', params, approval: { required: 'always', approvers: 2 }, concurrencyKey: () => 'touch', async run(ctx) { await touch(ctx); } }),
   defineRunbook({ id: 'atk-one', summary: 'Touches a cluster, with one approval', params, approval: { required: 'always', approvers: 1 }, concurrencyKey: () => 'touch', async run(ctx) { await touch(ctx); } }),
+  defineRunbook({ id: 'atk-two-noop', summary: 'Does nothing, with two approvals', params, approval: { required: 'always', approvers: 2 }, async run() {} }),
 ] as Runbook[];
 
 const EU = ['eu-1', 'eu-2', 'eu-3'];
@@ -105,6 +106,8 @@ beforeAll(async () => {
   });
   for (const name of EU) await t.drover.fleet.registry.register({ name, labels: { region: 'eu' }, createdAt: new Date().toISOString(), user: 'test' });
   await t.drover.fleet.registry.register({ name: 'lost-1', labels: { region: 'ap' }, createdAt: new Date().toISOString(), user: 'test' });
+  // As a serving process makes it when it starts: agents only read it.
+  await bindingKeyIn(t.redis, t.prefix)();
   for (const name of [...EU, 'lost-1']) await startAgent(name);
   rollouts = newRollouts({ presence: t.drover.fleet.presence, agentWaitMs: 1500 });
   controller = new RolloutController({ rollouts, logger: pino({ level: 'silent' }), intervalMs: 100 });
@@ -340,3 +343,16 @@ it('a cluster deregistered mid-rollout fails with a clear message, and one dereg
   expect(started).toEqual(['eu-1', 'eu-3']);
   await t.drover.fleet.registry.register({ name: 'eu-2', labels: { region: 'eu' }, createdAt: new Date().toISOString(), user: 'test' });
 }, 40_000);
+
+it('a single run’s approvals count one person under two names once too (centrally, as the agent counts them)', async () => {
+  const run = await t.drover.gate.submit({ runbook: 'atk-two-noop', params: { label: 'x' }, cluster: 'eu-1', requester: ada });
+  const held = await waitFor(async () => {
+    const now = await t.drover.store.get(run.id);
+    return now?.state === 'awaiting_approval' ? now : undefined;
+  }, 'the run to await approval');
+  const hash = held.approval?.hash ?? '';
+  await expect(t.drover.approvals.approve(run.id, carolSlack, hash)).resolves.toMatchObject({ kind: 'counted', approvals: 1 });
+  await expect(t.drover.approvals.approve(run.id, carolCli, hash)).resolves.toMatchObject({ kind: 'duplicate', approvals: 1 });
+  expect((await t.drover.store.get(run.id))?.state).toBe('awaiting_approval');
+  await t.drover.approvals.reject(run.id, ada);
+}, 30_000);
