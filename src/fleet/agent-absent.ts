@@ -10,7 +10,7 @@ import { planJobId } from '../jobs/run-queue.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ClusterStatus, FleetPresence } from './agent-presence.js';
 import { ago, versionText } from './cluster-text.js';
-import { fleetQueueName } from './names.js';
+import { clusterOfRunId, fleetQueueName } from './names.js';
 
 /** Who the newest agent was: `agent v1.2 on host x`. */
 function lastAgentText(status: ClusterStatus, now: number): string {
@@ -123,7 +123,8 @@ export class AbsentAgentSweeper {
         const run = runs[i];
         // A run's job while it is queued; its plan's while it is being planned (held for approval).
         const from: RunState = w.plan ? 'planning' : 'queued';
-        if (!run || run.state !== from || run.cluster !== w.cluster) continue;
+        // Its queue is its agent's to write: a job there naming a run that is not this cluster's own is not acted on.
+        if (!run || run.state !== from || run.cluster !== w.cluster || clusterOfRunId(run.id) !== w.cluster) continue;
         const status = byName.get(w.cluster);
         const waited = now - Math.max(w.queuedAt ?? Date.parse(run.createdAt), status?.lastSeen ?? 0);
         if (await this.fail(run, from, status, waited, now)) {

@@ -156,10 +156,11 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
     .description("Delete an agent cluster's ACL user (its agents are cut off at once) and its registration")
     .option('--keep-registration', 'keep the cluster registered (its runs then wait for, or fail without, an agent)')
     .action(async (cluster: string, opts: { keepRegistration?: boolean }) => {
-      const [{ checkFleetClusterName }, { revokeAgentUser }, { FleetRegistry }] = await Promise.all([
+      const [{ checkFleetClusterName }, { revokeAgentUser }, { FleetRegistry }, { failRevokedRuns }] = await Promise.all([
         import('../../fleet/names.js'),
         import('../../fleet/acl.js'),
         import('../../fleet/registry.js'),
+        import('../../fleet/revoked-runs.js'),
       ]);
       checkFleetClusterName(cluster);
       const config = configFrom(deps);
@@ -176,6 +177,9 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
         const user = revoked.existed ? `ACL user ${revoked.user} deleted, ${revoked.disconnected} connection(s) cut` : `it had no ACL user (${revoked.user})`;
         const registration = removed ? 'registration removed' : registered ? 'still registered (--keep-registration)' : 'it was not registered';
         deps.output.out(`Revoked agent cluster ${cluster}: ${user}; ${registration}.`);
+        // Unregistered, its unended runs would wait for ever: nothing looks at its queue any more.
+        const failed = removed ? await failRevokedRuns({ redis, prefix: config.redis.prefix, cluster, retentionMs: config.jobs.retention }) : [];
+        if (failed.length) deps.output.out(`${failed.length} run(s) it had not finished failed (cluster_unreachable): ${failed.slice(0, 20).join(', ')}${failed.length > 20 ? ', …' : ''}.`);
         const warning = revoked.existed ? persistenceWarning(revoked.persisted, 'deleted') : undefined;
         if (warning) deps.output.err(warning);
         setExit(EXIT.ok);
