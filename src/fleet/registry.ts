@@ -18,6 +18,7 @@ export interface FleetCluster {
 export class FleetRegistry {
   readonly key: string;
   private cache: { at: number; clusters: Map<string, FleetCluster> } | undefined;
+  private readonly one = new Map<string, { at: number; cluster: FleetCluster | undefined }>();
 
   constructor(
     private readonly redis: Redis,
@@ -33,10 +34,12 @@ export class FleetRegistry {
     checkFleetClusterName(cluster.name);
     await this.redis.hset(this.key, cluster.name, JSON.stringify(cluster));
     this.cache = undefined;
+    this.one.delete(cluster.name);
   }
 
   async remove(name: string): Promise<boolean> {
     this.cache = undefined;
+    this.one.delete(name);
     return (await this.redis.hdel(this.key, name)) === 1;
   }
 
@@ -56,12 +59,25 @@ export class FleetRegistry {
     return clusters;
   }
 
+  /** One cluster: from the whole registry's read when fresh, else one HGET (a submission must not read thousands of entries). */
   async get(name: string): Promise<FleetCluster | undefined> {
-    return (await this.all()).get(name);
+    if (this.cache && this.now() - this.cache.at < this.cacheMs) return this.cache.clusters.get(name);
+    const known = this.one.get(name);
+    if (known && this.now() - known.at < this.cacheMs) return known.cluster;
+    const raw = await this.redis.hget(this.key, name);
+    let cluster: FleetCluster | undefined;
+    try {
+      cluster = raw ? (JSON.parse(raw) as FleetCluster) : undefined;
+    } catch {
+      cluster = undefined;
+    }
+    if (this.one.size >= 10_000) this.one.clear();
+    this.one.set(name, { at: this.now(), cluster });
+    return cluster;
   }
 
   async has(name: string): Promise<boolean> {
-    return (await this.all()).has(name);
+    return (await this.get(name)) !== undefined;
   }
 
   async list(): Promise<FleetCluster[]> {
