@@ -23,6 +23,8 @@ import { rolloutRunId, type Rollout } from '../../../src/fleet/rollout/plan.js';
 import { defineRunbook, secret, z } from '../../../src/sdk/index.js';
 import type { Runbook } from '../../../src/runbook/types.js';
 import { redisClient } from '../../support/redis.js';
+import { createDrover, type Drover } from '../../../src/app.js';
+import { ClusterRegistry } from '../../../src/k8s/clusters.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { loadPolicyFile, type PolicySource } from '../../../src/policy/index.js';
 import { deferred, waitFor, type Deferred } from '../../support/wait-for.js';
@@ -356,3 +358,49 @@ it('a single run’s approvals count one person under two names once too (centra
   expect((await t.drover.store.get(run.id))?.state).toBe('awaiting_approval');
   await t.drover.approvals.reject(run.id, ada);
 }, 30_000);
+
+it('two serving processes (two createDrover on one prefix): one cut off mid-batch, the other finishes the rollout; nothing queued or started twice', async () => {
+  await controller.close();
+  const serving: Array<{ drover: Drover; redis: Redis }> = [];
+  for (let i = 0; i < 2; i += 1) {
+    const redis = redisClient();
+    const drover = createDrover({
+      config: t.config,
+      redis,
+      logger: pino({ level: 'silent' }),
+      runbooks: t.drover.runbooks,
+      clusters: new ClusterRegistry({ extra: [{ name: 'test', source: 'sandbox', server: fake.url, kubeConfig: fake.kubeConfig() }] }),
+      policy: policy(),
+    });
+    drover.startHousekeeping();
+    serving.push({ drover, redis });
+  }
+  const [a, b] = serving as [{ drover: Drover; redis: Redis }, { drover: Drover; redis: Redis }];
+  try {
+    hold = deferred();
+    const r = await a.drover.rollouts.start(await a.drover.rollouts.plan(request({ selector: 'region=eu' })));
+    await waitFor(() => started.includes('eu-1'), 'eu-1 to start', 15_000);
+    // One process loses Redis for good mid-batch (as a crash would, without closing).
+    b.redis.disconnect();
+    hold.resolve();
+    const t0 = Date.now();
+    const done = await waitFor(async () => {
+      const now = await rollouts.get(r.id);
+      return ['succeeded', 'failed', 'stopped'].includes(now.state) ? now : undefined;
+    }, 'the rollout to end on the other process', 30_000);
+    expect(done.state).toBe('succeeded');
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(started).toEqual(EU);
+    const events = await t.drover.audit.read();
+    expect(events.filter((e) => e.type === 'run.queued' && e.runId.endsWith(`.${r.id}`))).toHaveLength(3);
+    expect(events.filter((e) => e.type === 'rollout.batch.started' && e.rolloutId === r.id)).toHaveLength(3);
+    expect(events.filter((e) => e.type === 'rollout.finished' && e.rolloutId === r.id)).toHaveLength(1);
+  } finally {
+    hold?.resolve();
+    await a.drover.close();
+    await b.drover.close().catch(() => undefined);
+    await a.redis.quit().catch(() => undefined);
+    controller = new RolloutController({ rollouts, logger: pino({ level: 'silent' }), intervalMs: 100 });
+    controller.start();
+  }
+}, 60_000);
