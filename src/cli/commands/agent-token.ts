@@ -68,6 +68,7 @@ function persistenceWarning(persisted: boolean, change: 'made' | 'deleted'): str
 
 interface CreateOptions {
   label: string[];
+  takeOver?: boolean;
   agentRedisUrl?: string;
   redisUrlForAgents?: string;
   out?: string;
@@ -82,6 +83,7 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
     .option('-l, --label <key=value>', 'a label fleet operations select the cluster by (repeatable, or comma-separated)', collect, [])
     .option('--agent-redis-url <url>', "the central Redis as agents reach it (rediss://HOST:PORT); default: REDIS_URL's address")
     .option('--redis-url-for-agents <url>', 'the same as --agent-redis-url')
+    .option('--take-over', 'the cluster is one central workers serve (a kubeconfig context of that name): its runs and target locks go to the agent from now on')
     .option('-o, --out <file>', "where the agent's REDIS_URL (with its password) is written; default ./drover-agent-CLUSTER.redis-url")
     .addHelpText('after', CREATE_HELP)
     .action(async (cluster: string, opts: CreateOptions) => {
@@ -109,6 +111,18 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
       const { made, url, entry, open } = await withAdminRedis(config, async (redis) => {
         const prefix = config.redis.prefix;
         const registry = new FleetRegistry(redis, prefix);
+        // A name central workers serve: the agent would take that cluster's runs and its target locks (<prefix>:lock:<name>:*).
+        // (A REDIS_URL user that may not read them may not make ACL users either: it is told so just below.)
+        if (!opts.takeOver && !(await registry.has(cluster).catch(() => true))) {
+          const { Presence } = await import('../../jobs/presence.js');
+          const known = await new Presence(redis, prefix).known().catch(() => ({ names: [] as string[] }));
+          if (known.names.includes(cluster)) {
+            throw new DroverError(
+              'params_invalid',
+              `Cluster ${cluster} is served by central workers (a kubeconfig context of that name): an agent cluster of the same name would take its runs, and its agent the target locks the workers hold there. Pick another name, or pass --take-over if this agent replaces those workers for it.`,
+            );
+          }
+        }
         // The ACL user first: a REDIS_URL user that may not make one is told so before anything changes.
         const made = await createAgentUser(redis, { prefix, cluster });
         const previous = await registry.get(cluster);
