@@ -104,6 +104,9 @@ export class RolloutController {
     const news: RolloutNews[] = [];
     const batches = batchesOf(rollout);
     const targets = { ...rollout.targets };
+    // A look ends well inside its lock: a batch too large to queue in that time is queued over several looks
+    // (each run's id is fixed, so another process's look after the lock expired would queue nothing twice, but would repeat work).
+    const deadline = Date.now() + this.lockMs / 2;
     let batch = rollout.batch;
     // Bounded: at most one pass per batch in one look.
     for (let pass = 0; pass <= batches.length; pass += 1) {
@@ -122,7 +125,7 @@ export class RolloutController {
         news.push({ type: 'batch', batch, batches: batches.length, clusters });
         await rollouts.deps.audit.append({ type: 'rollout.batch.started', rolloutId: id, batch: batch + 1, batches: batches.length, clusters });
       }
-      if (await this.submit(rollout, clusters, targets, news)) {
+      if (await this.submit(rollout, clusters, targets, news, deadline)) {
         // Aborted while this look queued the batch: what it queued and has not started is cancelled too.
         const now = await store.get(id);
         if (now && now.state !== 'running') {
@@ -166,7 +169,7 @@ export class RolloutController {
    * Queues the runs of a batch not queued yet (an existing run id returns that
    * run: nothing is queued twice). True when it queued any.
    */
-  private async submit(rollout: Rollout, clusters: string[], targets: Record<string, RolloutTarget>, news: RolloutNews[]): Promise<boolean> {
+  private async submit(rollout: Rollout, clusters: string[], targets: Record<string, RolloutTarget>, news: RolloutNews[], deadline: number): Promise<boolean> {
     const pending = clusters.filter((c) => targets[c]?.state === 'pending');
     if (!pending.length) return false;
     const { queue, gate, store } = this.options.rollouts.deps;
@@ -183,7 +186,9 @@ export class RolloutController {
         ? { approval: { needed: rollout.approval.needed, ...(rollout.approval.group ? { group: rollout.approval.group } : {}), reason: rollout.approval.reason, timeoutMs: rollout.approval.timeoutMs, approvers: rollout.approval.approvers } }
         : {}),
     };
-    for (const cluster of pending) {
+    for (const [i, cluster] of pending.entries()) {
+      // The rest wait for the next look (their clusters stay pending, so the batch is not done); each look queues one at least.
+      if (i > 0 && Date.now() > deadline) break;
       const runId = rolloutRunId(rollout.id, cluster);
       try {
         const prepared = await queue.prepare({ runbook: rollout.runbook, params: { ...rollout.params, ...secrets }, cluster, dryRun: rollout.dryRun, requester: rollout.requester, runId });

@@ -6,6 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
+import { createRollouts } from '../../../src/fleet/rollout/create-rollouts.js';
+import { RolloutController } from '../../../src/fleet/rollout/rollout-controller.js';
 import { drover } from '../../support/cli.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 
@@ -14,7 +17,7 @@ let dir: string;
 let denyPolicy: string;
 
 beforeAll(async () => {
-  t = await buildTestDrover();
+  t = await buildTestDrover({ configure: (c) => { c.fleet.agentAbsent = 'wait'; } });
   dir = mkdtempSync(join(tmpdir(), 'drover-rollout-attack-'));
   denyPolicy = join(dir, 'deny.yaml');
   // Only hq may be touched: a rollout over the eu clusters is refused.
@@ -87,3 +90,21 @@ it('a rollout over 1,000 of 2,000 clusters: its plan is one line, its status a f
   expect(table.out.split('\n')).toHaveLength(1002);
   expect(Date.now() - t0).toBeLessThan(10_000);
 }, 60_000);
+
+it('a batch too large to queue within half the controller\'s lock is queued over several looks, each run once', async () => {
+  const rollouts = createRollouts(t.drover, t.redis);
+  const r = await rollouts.start(await rollouts.plan({ runbook: 'restart-deployment', params: { namespace: 'shop', deployment: 'web' }, selector: 'region=us', batchSize: 1000, canary: false, requester: { kind: 'slack', id: 'UX' } }));
+  const controller = new RolloutController({ rollouts, logger: pino({ level: 'silent' }), lockMs: 400 });
+  const queued = async () => Object.values((await rollouts.get(r.id)).targets).filter((x) => x.state === 'queued').length;
+  const t0 = Date.now();
+  await controller.advance(r.id);
+  expect(Date.now() - t0).toBeLessThan(2000);
+  const first = await queued();
+  expect(first).toBeGreaterThan(0);
+  expect(first).toBeLessThan(1000);
+  for (let look = 0; look < 200 && (await queued()) < 1000; look += 1) await controller.advance(r.id);
+  expect(await queued()).toBe(1000);
+  const events = await t.drover.audit.read();
+  expect(events.filter((e) => e.type === 'run.queued' && e.runId.endsWith(`.${r.id}`))).toHaveLength(1000);
+  expect(events.filter((e) => e.type === 'rollout.batch.started' && e.rolloutId === r.id)).toHaveLength(1);
+}, 120_000);
