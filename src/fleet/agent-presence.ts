@@ -194,6 +194,9 @@ export function parseBeat(raw: string, cluster: string, notAfter: number): Agent
   };
 }
 
+/** Agents of one cluster read at most (far more than any cluster runs). */
+const MAX_AGENTS = 1000;
+
 /** Agent clusters read per pipelined round trip. */
 const BATCH = 250;
 
@@ -254,7 +257,9 @@ export class FleetPresence {
   private async read(names: string[]): Promise<ClusterRead[]> {
     if (!names.length) return [];
     const pipeline = this.redis.pipeline();
-    for (const name of names) pipeline.hgetall(agentPresenceKey(this.prefix, name)).hget(this.seenKey, name);
+    // At most MAX_AGENTS entries a cluster: its agent writes the hash, and a million fields there
+    // must not slow every scrape, `drover clusters` and the absent-agent sweep for all clusters.
+    for (const name of names) pipeline.hrandfield(agentPresenceKey(this.prefix, name), MAX_AGENTS, 'WITHVALUES').hget(this.seenKey, name);
     const replies = (await pipeline.exec()) ?? [];
     const cutoff = this.now() - this.staleMs;
     const notAfter = this.now() + FUTURE_SKEW_MS;
@@ -264,7 +269,8 @@ export class FleetPresence {
       const [seenErr, seen] = replies[2 * i + 1] ?? [new Error('no reply')];
       if (hashErr) throw hashErr;
       if (seenErr) throw seenErr;
-      const beats = Object.values(hash as Record<string, string>).flatMap((raw) => parseBeat(raw, name, notAfter) ?? []);
+      const flat = (hash ?? []) as string[];
+      const beats = flat.flatMap((raw, k) => (k % 2 === 1 ? (parseBeat(raw, name, notAfter) ?? []) : []));
       const live = beats.filter((b) => b.seenAt >= cutoff).sort((a, b) => a.id.localeCompare(b.id));
       const recorded = typeof seen === 'string' ? parseBeat(seen, name, notAfter) : undefined;
       const newest = beats.reduce<AgentBeat | undefined>((n, b) => (!n || b.seenAt > n.seenAt ? b : n), undefined);

@@ -270,3 +270,18 @@ it('a record of its own whose id field names no cluster (so it would not read as
   expect(failed.error?.message).toMatch(/belongs to agent cluster store-evil but names cluster test/);
   expect(t.fake.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
 }, 30_000);
+
+it('a presence hash flooded with beats is read at most 1,000 entries a cluster: one agent does not slow every scrape and sweep', async () => {
+  const key = `${t.prefix}:fleet:${CLUSTER}:agents`;
+  const now = Date.now();
+  const fields: string[] = [];
+  for (let i = 0; i < 20_000; i++) fields.push(`f${i}`, JSON.stringify({ id: `f${i}`, cluster: CLUSTER, version: '1', host: 'h', seenAt: now }));
+  await evil.hset(key, ...fields);
+  const presence = new FleetPresence(t.redis, t.prefix, t.drover.fleet.registry, 30_000);
+  const [status] = (await presence.status()).filter((s) => s.name === CLUSTER);
+  expect(status!.agents.length).toBeLessThanOrEqual(1000);
+  expect(status!.state).toBe('up');
+  await evil.del(key);
+  await beat.stop();
+  await beat.start();
+});
