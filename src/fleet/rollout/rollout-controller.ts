@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { asDroverError } from '../../errors.js';
 import type { RolloutMarker, RunRecord } from '../../jobs/run-record.js';
 import { withLock } from '../../redis-lock.js';
+import type { ClusterStatus } from '../agent-presence.js';
 import { batchesOf, rolloutRunId, type Rollout, type RolloutTarget } from './plan.js';
 import { countTargets, targetOf, type Rollouts } from './rollouts.js';
 
@@ -37,6 +38,8 @@ export class RolloutController {
   private ticking: Promise<void> | undefined;
   private readonly intervalMs: number;
   private readonly lockMs: number;
+  /** The last read of every cluster's presence, shared by the looks of this process. */
+  private presenceRead: { at: number; statuses: Map<string, ClusterStatus> } | undefined;
 
   constructor(private readonly options: RolloutControllerOptions) {
     this.intervalMs = options.intervalMs ?? 2000;
@@ -244,15 +247,21 @@ export class RolloutController {
    */
   private async agentsGone(clusters: string[], targets: Record<string, RolloutTarget>, news: RolloutNews[]): Promise<void> {
     const { presence, agentWaitMs = 300_000 } = this.options.rollouts.deps;
-    if (!presence) return;
-    for (const cluster of clusters.filter((c) => targets[c]?.state === 'running')) {
+    const running = clusters.filter((c) => targets[c]?.state === 'running');
+    if (!presence || !running.length) return;
+    // One read of every cluster's presence (a few round trips for thousands), at most every few seconds per process.
+    const now = presence.now();
+    if (!this.presenceRead || now - this.presenceRead.at >= Math.min(10_000, agentWaitMs / 3)) {
+      this.presenceRead = { at: now, statuses: new Map((await presence.status()).map((s) => [s.name, s])) };
+    }
+    const { statuses } = this.presenceRead;
+    for (const cluster of running) {
       const before = targets[cluster] as RolloutTarget;
-      const status = await presence.cluster(cluster);
+      const status = statuses.get(cluster);
       if (status?.state === 'up') {
         if (before.agentAbsentSince !== undefined) targets[cluster] = { state: before.state, ...(before.runId ? { runId: before.runId } : {}) };
         continue;
       }
-      const now = presence.now();
       const since = before.agentAbsentSince ?? status?.lastSeen ?? now;
       if (now - since < agentWaitMs) {
         targets[cluster] = { ...before, agentAbsentSince: since };

@@ -32,7 +32,7 @@ export interface RolloutsDeps {
   /** Whether two requesters are one person under two names (Slack and CLI). */
   samePerson?: (a: Requester, b: Requester) => boolean;
   /** Agents' presence: a cluster whose agent is gone longer than `agentWaitMs` while its run is under way fails in the rollout. */
-  presence?: Pick<FleetPresence, 'cluster' | 'now'>;
+  presence?: Pick<FleetPresence, 'status' | 'now'>;
   /** `fleet.agentWait` (default 5 minutes). */
   agentWaitMs?: number;
   now?: () => Date;

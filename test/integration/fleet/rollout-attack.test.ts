@@ -244,10 +244,7 @@ it('an agent that is back before agentWait keeps its run: the cluster is not fai
   const flaky = newRollouts({
     presence: {
       now: () => Date.now(),
-      cluster: async (name) => {
-        const real = await t.drover.fleet.presence.cluster(name);
-        return real && away ? { ...real, state: 'absent', agents: [], lastSeen: Date.now() - 1000 } : real;
-      },
+      status: async () => (await t.drover.fleet.presence.status()).map((real) => (away ? { ...real, state: 'absent', agents: [], lastSeen: Date.now() - 1000 } : real)),
     },
     agentWaitMs: 2500,
   });
