@@ -136,7 +136,12 @@ export class RunWorker {
     const { store, audit, runbooks, locks, logger } = this.options;
     const { runId } = job.data;
     // The record and its secrets in one round trip; the cancel flag is a field of the record.
-    const loaded = await store.load(runId);
+    const loaded = await store.load(runId).catch((err: unknown) => {
+      // An agent's ACL user reads its own cluster's runs only: a job in its queue naming another run was
+      // forged there, and no retry will read it (whatever attempts the job asks for).
+      if (err instanceof Error && err.message.startsWith('NOPERM')) throw new UnrecoverableError(`Run ${runId} is not this worker's to read: ${err.message}`);
+      throw err;
+    });
     if (!loaded) throw new UnrecoverableError(`Run ${runId} is not in the run store (expired?).`);
     const { run, secrets } = loaded;
     if (isTerminal(run.state)) return { state: run.state };
