@@ -32,6 +32,10 @@ export function rolloutLines(rollout: Rollout): string[] {
     const more = current.length > 20 ? ` (+${current.length - 20} more)` : '';
     lines.push(`Batch ${Math.min(rollout.batch, batches.length - 1) + 1} of ${batches.length}: ${shown.join('  ')}${more}`);
   }
+  // Runs under way on a cluster whose agent is gone: the controller fails them after fleet.agentWait.
+  const orphaned = Object.entries(rollout.targets).filter(([, t]) => t.state === 'running' && t.agentAbsentSince !== undefined);
+  for (const [name, t] of orphaned.slice(0, 5)) lines.push(`? ${name}: its run is under way, but no agent has been live since ${new Date(t.agentAbsentSince as number).toISOString()}.`);
+  if (orphaned.length > 5) lines.push(`? … and ${orphaned.length - 5} more clusters without a live agent.`);
   const failed = Object.entries(rollout.targets).filter(([, t]) => t.state === 'failed');
   for (const [name, t] of failed.slice(0, MAX_FAILURES_SHOWN)) lines.push(`✗ ${name}${t.runId ? ` (run ${t.runId})` : ''}: ${t.error ?? 'failed'}`);
   if (failed.length > MAX_FAILURES_SHOWN) lines.push(`… and ${failed.length - MAX_FAILURES_SHOWN} more failed.`);

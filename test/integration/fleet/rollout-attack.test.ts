@@ -19,6 +19,7 @@ import { RolloutStore } from '../../../src/fleet/rollout/rollout-store.js';
 import { Rollouts, type RolloutRequest, type RolloutsDeps } from '../../../src/fleet/rollout/rollouts.js';
 import { RolloutController } from '../../../src/fleet/rollout/rollout-controller.js';
 import { parseSelector } from '../../../src/fleet/rollout/selector.js';
+import { rolloutLines } from '../../../src/fleet/rollout/rollout-text.js';
 import { rolloutRunId, type Rollout } from '../../../src/fleet/rollout/plan.js';
 import { defineRunbook, secret, z } from '../../../src/sdk/index.js';
 import type { Runbook } from '../../../src/runbook/types.js';
@@ -255,7 +256,12 @@ it('an agent that is back before agentWait keeps its run: the cluster is not fai
     const r = await flaky.start(await flaky.plan(request({ selector: 'region=eu', batchSize: 3 })));
     c2.start();
     await waitFor(() => started.length === 3, 'the batch to start');
-    await waitFor(async () => Object.values((await flaky.get(r.id)).targets).some((x) => x.agentAbsentSince !== undefined), 'the absence to be noted');
+    const noted = await waitFor(async () => {
+      const now = await flaky.get(r.id);
+      return Object.values(now.targets).some((x) => x.agentAbsentSince !== undefined) ? now : undefined;
+    }, 'the absence to be noted');
+    // drover rollout status (and the Slack message) say so.
+    expect(rolloutLines(noted).some((l) => /^\? eu-\d: its run is under way, but no agent has been live since \d{4}-/.test(l))).toBe(true);
     away = false;
     await new Promise((res) => setTimeout(res, 2500));
     const mid = await flaky.get(r.id);
