@@ -39,7 +39,7 @@ export async function failRevokedRuns(options: RevokedRunsOptions): Promise<stri
   const queue = new Queue<{ runId?: unknown }>(fleetQueueName(cluster), { connection: redis, prefix: `${prefix}:q` });
   queue.on('error', () => undefined);
   try {
-    const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children'], 0, 10_000);
+    const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'], 0, 10_000);
     const fromJobs = jobs.map((job) => (typeof job?.data?.runId === 'string' ? job.data.runId : String(job?.id ?? '').replace(/-plan$/, '')));
     const held = (await redis.zrange(proposalExpiryKey(prefix), 0, -1)).map((key) => key.slice(`${prefix}:run:`.length));
     const ids = [...new Set([...fromJobs, ...held])].filter((id) => clusterOfRunId(id) === cluster);
