@@ -102,7 +102,8 @@ describe('promtool check metrics', () => {
     const has = (name: string, type: string) =>
       lines.some((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) || (type === 'histogram' && l.startsWith(`${name}_`)));
     // Node's pending requests by type: none while the process is idle; GC durations: none before the first collection (a flake).
-    const idle = ['drover_nodejs_active_requests', 'drover_nodejs_gc_duration_seconds'];
+    // The fleet gauges: one sample per registered agent cluster, and this Drover has none (test/integration/fleet/presence-metrics.test.ts has them).
+    const idle = ['drover_nodejs_active_requests', 'drover_nodejs_gc_duration_seconds', 'drover_fleet_agents', 'drover_fleet_agent_last_seen_seconds'];
     expect(families.filter(({ name, type }) => !idle.includes(name) && !has(name, type)).map((f) => f.name)).toEqual([]);
     for (const name of ['drover_runs_total', 'drover_run_duration_seconds', 'drover_run_retries_total', 'drover_runs_enqueued_total', 'drover_k8s_api_calls_total', 'drover_alerts_total', 'drover_alert_remediations_total', 'drover_policy_decisions_total', 'drover_approvals_total', 'drover_schedule_fires_total', 'drover_queue_depth', 'drover_redis_up', 'drover_workers', 'drover_approvals_pending', 'drover_audit_chain_valid', 'drover_audit_verifications_total', 'drover_build_info', 'drover_process_cpu_seconds_total', 'drover_nodejs_eventloop_lag_seconds']) {
       expect(families.map((f) => f.name)).toContain(name);
