@@ -58,12 +58,31 @@ export interface FleetRelayDeps {
   now?: () => Date;
 }
 
+/**
+ * Fields readers of the chain use as what their type says (`drover audit`
+ * slices a hash, counts changes): an event appended without them would break
+ * every later reading of the log, which keeps it for good.
+ */
+const SHAPES: Record<string, Record<string, 'string' | 'array' | 'object'>> = {
+  'approval.requested': { planHash: 'string', expiresAt: 'string', changes: 'array', actor: 'object' },
+  'approval.voided': { approvedHash: 'string', currentHash: 'string', changes: 'array' },
+  'run.finished': { outcome: 'string' },
+  'run.refused': { actor: 'object' },
+};
+
+function shapeOf(value: unknown): string {
+  return Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+}
+
 /** Why an agent's event is refused, or undefined when it is about this cluster's own runs. */
 export function refusal(cluster: string, event: Record<string, unknown>): string | undefined {
   const type = typeof event.type === 'string' ? event.type : '';
   if (!AGENT_EVENTS.has(type)) return `an agent may not record "${type || 'untyped'}" events`;
   if (typeof event.runId !== 'string' || clusterOfRunId(event.runId) !== cluster) return `run ${String(event.runId)} is not a run of cluster ${cluster}`;
   if ('cluster' in event && event.cluster !== cluster) return `the event names cluster ${String(event.cluster)}`;
+  for (const [field, shape] of Object.entries(SHAPES[type] ?? {})) {
+    if (shapeOf(event[field]) !== shape) return `its ${field} is not a${shape === 'object' || shape === 'array' ? 'n' : ''} ${shape}`;
+  }
   return undefined;
 }
 

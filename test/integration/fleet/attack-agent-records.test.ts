@@ -17,6 +17,7 @@ import { historyMessage, runMessage, statusMessage } from '../../../src/chat/blo
 import type { ChatSink } from '../../../src/chat/chat-sink.js';
 import { RunNotifier } from '../../../src/chat/run-notifier.js';
 import { Redactor } from '../../../src/redact/redactor.js';
+import { describeEvent } from '../../../src/audit/filter.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -174,6 +175,23 @@ describe('the relay', () => {
     const last = (await t.drover.audit.read()).at(-1) as unknown as Record<string, unknown>;
     expect(last).toMatchObject({ type: 'fleet.event.refused', cluster: CLUSTER, reason: expect.stringMatching(/more than 65536 characters/) as unknown });
     expect(JSON.stringify(last).length).toBeLessThan(2000);
+  });
+
+  it('refuses events of its kinds without the fields readers use: the chain keeps them for good, and drover audit must still read it', async () => {
+    const base = { runId: `${CLUSTER}.r2`, runbook: 'x', cluster: CLUSTER };
+    for (const e of [
+      { ...base, type: 'approval.requested', actor: cli, needed: 1, reason: 'r', params: {} },
+      { ...base, type: 'approval.voided', approvedHash: 7, currentHash: null },
+      { ...base, type: 'run.finished', outcome: { x: 1 } },
+    ]) await evil.xadd(stream(CLUSTER), '*', 'e', JSON.stringify(e));
+    expect(await relay.relay(CLUSTER)).toBe(3);
+    const last = (await t.drover.audit.read()).slice(-3) as unknown as Array<Record<string, unknown>>;
+    expect(last.map((e) => [e.type, e.eventType])).toEqual([
+      ['fleet.event.refused', 'approval.requested'],
+      ['fleet.event.refused', 'approval.voided'],
+      ['fleet.event.refused', 'run.finished'],
+    ]);
+    for (const e of await t.drover.audit.read()) expect(() => describeEvent(e)).not.toThrow();
   });
 
   it('one agent’s flood takes turns with the others: a relay turn is bounded, and the rest follows', async () => {
