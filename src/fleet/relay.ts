@@ -34,6 +34,30 @@ export const MAX_AGENT_EVENT_CHARS = 64 * 1024;
 
 const OVERSIZED = `an event of more than ${MAX_AGENT_EVENT_CHARS} characters`;
 
+/** Entries of an agent's outbox read at once (its agent's requests in flight: a handful). */
+const OUTBOX_READ = 5000;
+
+/** Refusals of one batch recorded one by one; the last of them counts the rest. */
+const REFUSALS_KEPT = 10;
+
+/**
+ * The events of a batch to append (undefined: left out): every accepted one,
+ * and the first REFUSALS_KEPT refusals, the last saying how many more there
+ * were. An agent writing garbage by the million must not fill the central
+ * log with records of its refusal (the log keeps a bounded number of events:
+ * they would push everyone's history out).
+ */
+export function fewRefusals(bodies: AuditEventBody[]): Array<AuditEventBody | undefined> {
+  const total = bodies.filter((b) => b.type === 'fleet.event.refused').length;
+  let seen = 0;
+  return bodies.map((body) => {
+    if (body.type !== 'fleet.event.refused') return body;
+    seen += 1;
+    if (seen > REFUSALS_KEPT) return undefined;
+    return seen === REFUSALS_KEPT && total > REFUSALS_KEPT ? { ...body, reason: `${body.reason} (and ${total - REFUSALS_KEPT} more of its events refused in this batch, not recorded one by one)` } : body;
+  });
+}
+
 /** Rounds of `batch` events one cluster gets before the others waiting have their turn. */
 const ROUNDS_PER_TURN = 10;
 
@@ -163,7 +187,9 @@ export class FleetRelay {
     // The agent's own drain takes the same lock: an entry is appended by one of them.
     const moved = await withLock(redis, `${this.outboxKey(cluster)}:lock`, 30_000, async () => {
       const before = this.now().getTime() - settleMs;
-      const held = Object.entries(await redis.hgetall(this.outboxKey(cluster)))
+      // At most OUTBOX_READ entries a look (all of them but in a flood: the agent writes this hash).
+      const flat = (await redis.hrandfield(this.outboxKey(cluster), OUTBOX_READ, 'WITHVALUES')) as string[];
+      const held = Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i] as string, flat[2 * i + 1] as string] as const)
         .map(([field, raw]) => {
           try {
             if (raw.length > MAX_AGENT_EVENT_CHARS + 100) return { field, t: 0, e: {}, oversized: true };
@@ -176,11 +202,12 @@ export class FleetRelay {
         .sort((a, b) => a.t - b.t)
         .slice(0, this.deps.batch ?? 500);
       if (!held.length) return 0;
-      const bodies = held.map((entry) => this.checked(cluster, { ...entry.e }, 'oversized' in entry ? OVERSIZED : undefined));
-      const fields = held.map((entry) => `fleet ${cluster} outbox ${entry.field}`);
+      const kept = fewRefusals(held.map((entry) => this.checked(cluster, { ...entry.e }, 'oversized' in entry ? OVERSIZED : undefined)));
+      const bodies = kept.filter((body): body is AuditEventBody => body !== undefined);
+      const fields = held.flatMap((entry, i) => (kept[i] ? [`fleet ${cluster} outbox ${entry.field}`] : []));
       const tx = redis.multi();
       const at = this.now().getTime();
-      held.forEach((_, i) => tx.hset(audit.outbox.key, fields[i] as string, JSON.stringify({ t: at, e: bodies[i] })));
+      bodies.forEach((body, i) => tx.hset(audit.outbox.key, fields[i] as string, JSON.stringify({ t: at, e: body })));
       tx.hdel(this.outboxKey(cluster), ...held.map((entry) => entry.field));
       await tx.exec();
       await audit.appendMany(bodies, { release: fields });
@@ -249,18 +276,20 @@ export class FleetRelay {
     const fields: string[] = [];
     const tx = redis.multi();
     const at = this.now().getTime();
-    for (const [entryId, raw] of entries) {
-      const body = this.bodyOf(cluster, raw);
+    const kept = fewRefusals(entries.map(([, raw]) => this.bodyOf(cluster, raw)));
+    entries.forEach(([entryId], i) => {
+      const body = kept[i];
+      if (!body) return;
       const field = `fleet ${cluster} ${entryId}`;
       tx.hset(audit.outbox.key, field, JSON.stringify({ t: at, e: body }));
       bodies.push(body);
       fields.push(field);
-    }
+    });
     tx.xdel(this.streamKey(cluster), ...entries.map(([entryId]) => entryId));
     await tx.exec();
     await audit.appendMany(bodies, { release: fields });
     await this.effects(bodies);
-    return bodies.length;
+    return entries.length;
   }
 
   /** The event to append: the agent's, without its chain fields, or a record of its refusal. */

@@ -194,6 +194,27 @@ describe('the relay', () => {
     for (const e of await t.drover.audit.read()) expect(() => describeEvent(e)).not.toThrow();
   });
 
+  it('a flood of garbage is recorded as a few refusals a batch, not one each (they would push everyone’s history out of the bounded log), in the stream and the outbox alike', async () => {
+    const before = (await t.drover.audit.read()).length;
+    const pipeline = evil.pipeline();
+    for (let i = 0; i < 200; i++) pipeline.xadd(stream(CLUSTER), '*', 'e', 'garbage');
+    await pipeline.exec();
+    expect(await relay.relay(CLUSTER)).toBe(200);
+    const fields: string[] = [];
+    for (let i = 0; i < 20_000; i++) fields.push(`g${i}`, 'garbage');
+    await evil.hset(`${t.prefix}:fleet:${CLUSTER}:audit:outbox`, ...fields);
+    const started = Date.now();
+    expect(await relay.drainOutbox(CLUSTER)).toBe(50);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const added = (await t.drover.audit.read()).slice(before) as unknown as Array<Record<string, unknown>>;
+    // 4 stream batches of 50 and one outbox batch: at most 10 records each.
+    expect(added.length).toBeLessThanOrEqual(50);
+    expect(added.every((e) => e.type === 'fleet.event.refused')).toBe(true);
+    expect(added.some((e) => /40 more of its events refused in this batch/.test(String(e.reason)))).toBe(true);
+    await evil.del(`${t.prefix}:fleet:${CLUSTER}:audit:outbox`);
+    expect((await t.drover.audit.verify()).ok).toBe(true);
+  }, 30_000);
+
   it('one agent’s flood takes turns with the others: a relay turn is bounded, and the rest follows', async () => {
     const pipeline = evil.pipeline();
     for (let i = 0; i < 1200; i++) pipeline.xadd(stream(CLUSTER), '*', 'e', event(CLUSTER, i));
