@@ -194,6 +194,9 @@ export function parseBeat(raw: string, cluster: string, notAfter: number): Agent
   };
 }
 
+/** A reply error about one key's type (an agent's own key made into something else), not about Redis. */
+export const wrongType = (err: Error): boolean => err.message.startsWith('WRONGTYPE');
+
 /** Agents of one cluster read at most (far more than any cluster runs). */
 const MAX_AGENTS = 1000;
 
@@ -267,9 +270,10 @@ export class FleetPresence {
     const reads = names.map((name, i): ClusterRead => {
       const [hashErr, hash] = replies[2 * i] ?? [new Error('no reply')];
       const [seenErr, seen] = replies[2 * i + 1] ?? [new Error('no reply')];
-      if (hashErr) throw hashErr;
+      // Its agent may have made its presence key something else (WRONGTYPE): that cluster has no beat, the others still read.
+      if (hashErr && !wrongType(hashErr)) throw hashErr;
       if (seenErr) throw seenErr;
-      const flat = (hash ?? []) as string[];
+      const flat = (hashErr ? [] : (hash ?? [])) as string[];
       const beats = flat.flatMap((raw, k) => (k % 2 === 1 ? (parseBeat(raw, name, notAfter) ?? []) : []));
       const live = beats.filter((b) => b.seenAt >= cutoff).sort((a, b) => a.id.localeCompare(b.id));
       const recorded = typeof seen === 'string' ? parseBeat(seen, name, notAfter) : undefined;

@@ -13,6 +13,7 @@ import { createAgentUser } from '../../../src/fleet/acl.js';
 import { AgentHeartbeat, FleetPresence } from '../../../src/fleet/agent-presence.js';
 import { clusterRows, clusterTable } from '../../../src/fleet/cluster-text.js';
 import { FleetRelay, MAX_AGENT_EVENT_CHARS } from '../../../src/fleet/relay.js';
+import { AbsentAgentSweeper } from '../../../src/fleet/agent-absent.js';
 import { historyMessage, runMessage, statusMessage } from '../../../src/chat/blocks/index.js';
 import type { ChatSink } from '../../../src/chat/chat-sink.js';
 import { RunNotifier } from '../../../src/chat/run-notifier.js';
@@ -323,4 +324,30 @@ it('a presence hash flooded with beats is read at most 1,000 entries a cluster: 
   await evil.del(key);
   await beat.stop();
   await beat.start();
+});
+
+it('its presence hash or queue list made into another type leaves its cluster out of presence and the absent-agent sweep, not every cluster', async () => {
+  const presenceKey = `${t.prefix}:fleet:${CLUSTER}:agents`;
+  const waitKey = `${t.prefix}:q:cluster.${CLUSTER}:wait`;
+  const waiting = await runOn(OTHER);
+  await beat.stop();
+  await goodBeat.stop();
+  await evil.del(presenceKey);
+  await evil.set(presenceKey, 'not a hash');
+  await evil.del(waitKey);
+  await evil.set(waitKey, 'not a list');
+  try {
+    const presence = new FleetPresence(t.redis, t.prefix, t.drover.fleet.registry, 1);
+    const status = await presence.status();
+    expect(status.find((s) => s.name === CLUSTER)?.agents).toEqual([]);
+    expect(status.find((s) => s.name === OTHER)).toBeDefined();
+    await new Promise((r) => setTimeout(r, 5));
+    const sweeper = new AbsentAgentSweeper({ redis: t.redis, connection: t.redis, prefix: t.prefix, presence, store: t.drover.store, audit: t.drover.audit, waitMs: 0, retentionMs: 60_000 });
+    expect(await sweeper.sweep()).toContain(waiting);
+    expect((await t.drover.store.get(waiting))?.error?.code).toBe('cluster_unreachable');
+  } finally {
+    await evil.del(presenceKey, waitKey);
+    await beat.start();
+    await goodBeat.start();
+  }
 });
