@@ -106,6 +106,8 @@ export class RunStore {
     const replies = (await pipeline.exec()) ?? [];
     return ids.map((_, i) => {
       const [err, hash] = replies[i] ?? [new Error('no reply')];
+      // An agent cluster's run key its agent made into another type: that run reads as missing, the others still read.
+      if (err?.message.startsWith('WRONGTYPE')) return undefined;
       if (err) throw err;
       return (hash as Record<string, string>).state ? deserialise(ids[i] as string, hash as Record<string, string>) : undefined;
     });

@@ -351,3 +351,13 @@ it('its presence hash or queue list made into another type leaves its cluster ou
     await goodBeat.start();
   }
 });
+
+it('its run key made into another type reads as a missing run: history still lists the others', async () => {
+  const good = await runOn(OTHER);
+  const mine = await runOn(CLUSTER);
+  await evil.del(`${t.prefix}:run:${mine}`);
+  await evil.set(`${t.prefix}:run:${mine}`, 'not a hash');
+  const ids = (await t.drover.store.recent(50)).map((r) => r.id);
+  expect(ids).toContain(good);
+  expect(ids).not.toContain(mine);
+});
