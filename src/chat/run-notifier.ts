@@ -182,6 +182,11 @@ export class RunNotifier {
         await this.flush(false);
       } catch (err) {
         if (!this.running) return;
+        // One run's events key made into another type (its agent writes it) fails the read of every thread: drop that thread.
+        if (err instanceof Error && err.message.startsWith('WRONGTYPE')) {
+          await this.dropUnreadable().catch(() => undefined);
+          continue;
+        }
         logger.warn({ err }, 'run notifier: read failed; retrying');
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -248,6 +253,21 @@ export class RunNotifier {
   private async lastEventId(runId: string): Promise<string> {
     const last = await this.options.redis.xrevrange(`${this.options.prefix}:run:${runId}:events`, '+', '-', 'COUNT', 1);
     return last[0]?.[0] ?? '0';
+  }
+
+  /** Forgets the threads whose run's events key is not a stream (nor absent). */
+  private async dropUnreadable(): Promise<void> {
+    const live = [...this.threads.values()];
+    const pipeline = this.options.redis.pipeline();
+    for (const t of live) pipeline.type(`${this.options.prefix}:run:${t.runId}:events`);
+    const types = (await pipeline.exec()) ?? [];
+    for (const [i, thread] of live.entries()) {
+      const type = types[i]?.[1];
+      if (type !== 'stream' && type !== 'none') {
+        this.options.logger.warn({ runId: thread.runId, type }, 'run notifier: the run\'s events are not a stream; giving up on its thread');
+        await this.forget(thread);
+      }
+    }
   }
 
   private async forget(thread: Thread): Promise<void> {

@@ -272,6 +272,13 @@ it('garbage and huge events in its own run’s stream do not stop the chat threa
     await t.drover.store.emit(theirs, { type: 'report', text: 'theirs goes on' });
     await waitFor(() => writes.some((w) => w.includes('theirs goes on')), 'the other run’s thread', 5000);
     await waitFor(() => writes.some((w) => w.includes('mine after the garbage')), 'its own later event', 5000);
+    // Its events key made into another type: its thread is given up, the other goes on.
+    await evil.del(events);
+    await evil.set(events, 'not a stream');
+    // Past the read that was already blocked when the key changed: the next ones meet the wrong type.
+    await new Promise((r) => setTimeout(r, 400));
+    await t.drover.store.emit(theirs, { type: 'report', text: 'theirs still goes on' });
+    await waitFor(() => writes.some((w) => w.includes('theirs still goes on')), 'the other run’s thread after WRONGTYPE', 5000);
     expect(writes.join('\n')).not.toMatch(/<!channel>/);
     expect(Math.max(...writes.map((w) => w.length))).toBeLessThan(10_000);
   } finally {
