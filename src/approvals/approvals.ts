@@ -189,7 +189,8 @@ export class Approvals {
   async sweep(): Promise<number> {
     let expired = 0;
     for (const runId of await this.deps.proposals.due(this.now())) {
-      if (await this.expire(runId)) expired += 1;
+      // One run's failure (an agent cluster's record is its agent's to write) must not stop the others' expiry.
+      if (await this.expire(runId).catch((err: unknown) => void this.deps.logger.warn({ err, runId }, 'approvals: expiring a proposal failed'))) expired += 1;
     }
     await this.releaseStranded();
     return expired;

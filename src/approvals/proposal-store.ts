@@ -68,13 +68,17 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
 if state ~= 'planning' and state ~= 'awaiting_approval' then return state end
 local raw = redis.call('HGET', KEYS[1], 'approval')
+-- An agent writes its runs' records: an approval that does not decode to a table, or has no
+-- expiry in ms, is no proposal anyone can approve (it expires now), and must not fail the script
+-- (nor stay due for ever): either would stop the expiry sweep of every cluster's proposals.
+local ok, a = false, nil
+if raw then ok, a = pcall(cjson.decode, raw) end
+if not ok or type(a) ~= 'table' then a = nil end
 if ARGV[5] == '1' then
   if state ~= 'awaiting_approval' or not raw then return state end
-  local a = cjson.decode(raw)
-  if not a.expiresAtMs or tonumber(ARGV[6]) < a.expiresAtMs then return 'pending' end
+  if a and type(a.expiresAtMs) == 'number' and tonumber(ARGV[6]) < a.expiresAtMs then return 'pending' end
 end
-if raw and ARGV[4] ~= '' then
-  local a = cjson.decode(raw)
+if a and ARGV[4] ~= '' then
   a.rejectedBy = cjson.decode(ARGV[4])
   if type(a.approvers) ~= 'table' or next(a.approvers) == nil then a.approvers = nil end
   redis.call('HSET', KEYS[1], 'approval', cjson.encode(a))

@@ -368,3 +368,24 @@ it('its run key made into another type reads as a missing run: history still lis
   expect(ids).toContain(good);
   expect(ids).not.toContain(mine);
 });
+
+it('held proposals of its own with an approval that is not one (or no expiry) do not stop the expiry of every cluster’s proposals', async () => {
+  const relay = new FleetRelay({ redis: t.redis, prefix: t.prefix, audit: t.drover.audit, registry: t.drover.fleet.registry, logger: pino({ level: 'silent' }) });
+  const past = Date.now() - 60_000;
+  const record = (approval: string) => ({ runbook: 'delete-pod', cluster: CLUSTER, params: '{}', requester: JSON.stringify(cli), state: 'awaiting_approval', createdAt: new Date().toISOString(), approval });
+  const poisons = { [`${CLUSTER}.rp1`]: '{garbage', [`${CLUSTER}.rp2`]: '5', [`${CLUSTER}.rp3`]: JSON.stringify({ needed: 1, approvers: [], expiresAtMs: 'soon' }) };
+  const honest = `${CLUSTER}.rp4`;
+  for (const [id, approval] of Object.entries(poisons)) await evil.hset(`${t.prefix}:run:${id}`, record(approval));
+  await evil.hset(`${t.prefix}:run:${honest}`, record(JSON.stringify({ needed: 1, reason: 'r', timeoutMs: 1000, approvers: [], hash: 'h', expiresAt: new Date(past).toISOString(), expiresAtMs: past })));
+  // Their expiries reach the central set through the relay (approval.requested), the poisons first.
+  for (const [i, id] of [...Object.keys(poisons), honest].entries()) {
+    const e = { type: 'approval.requested', runId: id, runbook: 'delete-pod', cluster: CLUSTER, params: {}, actor: cli, planHash: 'h', needed: 1, reason: 'r', expiresAt: new Date(past - 1000 + i).toISOString(), changes: [] };
+    await evil.xadd(`${t.prefix}:fleet:${CLUSTER}:audit`, '*', 'e', JSON.stringify(e));
+  }
+  await relay.relay(CLUSTER);
+  expect(await t.redis.zcard(`${t.prefix}:approvals:expiry`)).toBeGreaterThanOrEqual(4);
+  await t.drover.approvals.sweep();
+  expect((await t.drover.store.get(honest))?.state).toBe('expired');
+  for (const id of Object.keys(poisons)) expect((await t.drover.store.get(id))?.state).toBe('expired');
+  expect(await t.redis.zscore(`${t.prefix}:approvals:expiry`, `${t.prefix}:run:${honest}`)).toBeNull();
+});
