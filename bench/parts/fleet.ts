@@ -9,7 +9,7 @@
 // runbook rolled out to every cluster until its audit events are in the chain.
 import { type BenchContext, resetRedis } from '../support/context.js';
 import { startDrover } from '../support/drover-process.js';
-import { BENCH_REQUESTER, openCentral, recordsOf, untilRelayed, untilTerminal } from '../support/fleet-central.js';
+import { BENCH_REQUESTER, openCentral, recordsOf, untilFinishedInChain, untilRelayed, untilTerminal } from '../support/fleet-central.js';
 import { controllerRollout } from '../support/fleet-rollout.js';
 import { fleetFloor, sampleClusters, type FleetSizes } from '../support/fleet-floor.js';
 import { clusterLabels, clusterName } from '../support/fleet-names.js';
@@ -131,21 +131,17 @@ export async function benchFleet(ctx: BenchContext): Promise<void> {
       enqueueManyMs.push(performance.now() - e0);
     }
     const enqueueMs = performance.now() - rolloutStarted;
-    const states = await untilTerminal(rt, ids, sizes.timeoutMs);
-    const terminalMs = performance.now() - rolloutStarted;
-    // Relayed: nothing left in any cluster's stream or outbox, and every run's run.finished in the chain.
+    // Watched through the chain (a few reads), not by polling 2,000 records, so that the commands counted are the rollout's.
     const rolloutIds = new Set(ids);
-    let unrelayed = 0;
-    let events: Awaited<ReturnType<typeof rt.drover.audit.read>> = [];
-    let finishedEvents = 0;
-    const relayDeadline = Date.now() + sizes.timeoutMs;
-    do {
-      unrelayed = await untilRelayed(rt, PREFIX, clusters, Math.max(0, relayDeadline - Date.now()));
-      events = await rt.drover.audit.read({ after: mark, count: 10_000_000 });
-      finishedEvents = events.filter((e) => e.type === 'run.finished' && 'runId' in e && rolloutIds.has(e.runId)).length;
-    } while (finishedEvents < ids.length && Date.now() < relayDeadline && (await sleep(200), true));
-    const relayedMs = performance.now() - rolloutStarted;
+    const chain = await untilFinishedInChain(rt, mark, rolloutIds, sizes.timeoutMs);
+    const finishedEvents = chain.finished;
+    const relayedMs = chain.at - rolloutStarted;
     const r1 = await redisSnapshot(ctx.redis.client);
+    // Then, once: nothing left behind in any cluster's stream or outbox, every record terminal, and when the last one ended.
+    const unrelayed = await untilRelayed(rt, PREFIX, clusters, 10_000);
+    const states = await untilTerminal(rt, ids, 10_000);
+    const lastFinish = Math.max(...(await recordsOf(rt, ids)).map((r) => (r?.finishedAt ? Date.parse(r.finishedAt) : 0)));
+    const terminalMs = lastFinish - (performance.timeOrigin + rolloutStarted);
     const rollout = deltaOf(r0, r1);
     const verifyStarted = performance.now();
     const verified = await rt.drover.audit.verify();
@@ -155,7 +151,7 @@ export async function benchFleet(ctx: BenchContext): Promise<void> {
         `all terminal in ${(terminalMs / 1000).toFixed(1)} s, all audit events relayed in ${(relayedMs / 1000).toFixed(1)} s; states ${JSON.stringify(states)}${refused.length ? `; refused ${refused.length}: ${refused[0]}` : ''}`,
     );
     ctx.log(`      per batch of ${sizes.rolloutBatch}: prepareMany ${prepareMs.map((t) => t.toFixed(0)).join(', ')} ms; enqueueMany ${enqueueManyMs.map((t) => t.toFixed(0)).join(', ')} ms`);
-    ctx.log(`      central chain: ${events.length} events appended since the rollout began (${(events.length / clusters).toFixed(1)} per run), run.finished for ${finishedEvents}/${clusters}; ${unrelayed} left unrelayed; audit verify ${verified.ok ? 'ok' : `FAILED: ${JSON.stringify(verified).slice(0, 300)}`} (${verified.ok ? '' : 'not '}whole chain, ${ms(verifyMs)})`);
+    ctx.log(`      central chain: ${chain.events} events appended since the rollout began (${(chain.events / clusters).toFixed(1)} per run), run.finished for ${finishedEvents}/${clusters}; ${unrelayed} left unrelayed; audit verify ${verified.ok ? 'ok' : `FAILED: ${JSON.stringify(verified).slice(0, 300)}`} (${verified.ok ? '' : 'not '}whole chain, ${ms(verifyMs)})`);
     ctx.log(`      Redis during the rollout, per run (the idle fleet's traffic in that time included): ${describeCost(rollout.cost, clusters, 'run', 10)}; Redis CPU ${(rollout.cpu * 100).toFixed(0)}% of a core`);
     ctx.log(`      floor: one raw job on each queue, all processed in ${(floor.rolloutMs / 1000).toFixed(1)} s`);
 

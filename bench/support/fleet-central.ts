@@ -51,3 +51,31 @@ export async function untilRelayed(rt: Runtime, prefix: string, clusters: number
   }, timeoutMs, 100);
   return left;
 }
+
+/**
+ * Follows the central chain from stream id `after` until each of `ids` has its
+ * run.finished there (a few reads of 1,000 events, not a look at every run);
+ * the events read and the ms (performance.now()) the last one was seen.
+ */
+export async function untilFinishedInChain(rt: Runtime, after: string, ids: Set<string>, timeoutMs: number): Promise<{ finished: number; events: number; at: number }> {
+  let cursor = after;
+  let finished = 0;
+  let events = 0;
+  let at = performance.now();
+  await waitFor(async () => {
+    for (let round = 0; round < 1000; round++) {
+      const batch = await rt.drover.audit.read({ after: cursor, count: 1000 });
+      if (!batch.length) break;
+      events += batch.length;
+      for (const e of batch) {
+        if (e.type === 'run.finished' && 'runId' in e && ids.has(e.runId)) {
+          finished++;
+          at = performance.now();
+        }
+      }
+      cursor = batch.at(-1)?.id ?? cursor;
+    }
+    return finished >= ids.size;
+  }, timeoutMs, 100);
+  return { finished, events, at };
+}
