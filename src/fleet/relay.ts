@@ -37,6 +37,9 @@ const OVERSIZED = `an event of more than ${MAX_AGENT_EVENT_CHARS} characters`;
 /** Entries of an agent's outbox read at once (its agent's requests in flight: a handful). */
 const OUTBOX_READ = 5000;
 
+/** Default of FleetRelayDeps.eventsPerMinute: a busy agent writes a few hundred (a run, a dozen or two). */
+const EVENTS_PER_MINUTE = 6000;
+
 /** Refusals of one batch recorded one by one; the last of them counts the rest. */
 const REFUSALS_KEPT = 10;
 
@@ -77,6 +80,13 @@ export interface FleetRelayDeps {
   sweepMs?: number;
   /** Events moved per round trip. */
   batch?: number;
+  /**
+   * Events of one cluster appended per minute at most; the rest waits in its
+   * stream. The central log keeps a bounded number of events: an agent
+   * writing well-formed events about its own runs by the million would
+   * otherwise push everyone's history out of it within minutes.
+   */
+  eventsPerMinute?: number;
   /** How old an agent's outbox entry must be before the central side appends it for the agent (a request may still be in flight). */
   settleMs?: number;
   now?: () => Date;
@@ -259,15 +269,35 @@ export class FleetRelay {
     const moved = await withLock(redis, `${prefix}:fleet-relay-lock:${cluster}`, 60_000, async () => {
       let total = 0;
       for (let round = 0; round < ROUNDS_PER_TURN && !this.stopped; round++) {
-        const entries = await redis.xrange(this.streamKey(cluster), '-', '+', 'COUNT', batch);
+        const left = await this.budgetLeft(cluster);
+        if (left <= 0) {
+          // Left in its stream (its agent's memory) until the next minute's sweep: the chain is not pushed.
+          this.deps.logger.warn({ cluster, perMinute: this.deps.eventsPerMinute ?? EVENTS_PER_MINUTE }, 'fleet relay: the cluster is over its audit event budget; the rest waits');
+          more = false;
+          return total;
+        }
+        const entries = await redis.xrange(this.streamKey(cluster), '-', '+', 'COUNT', Math.min(batch, left));
         if (!entries.length) return total;
+        await redis.incrby(this.budgetKey(cluster), entries.length);
         total += await this.move(cluster, entries);
-        more = entries.length === batch;
+        more = entries.length === Math.min(batch, left);
       }
       return total;
     });
     if (more) this.wake(cluster);
     return moved ?? 0;
+  }
+
+  /** This minute's counter of a cluster's relayed events (central: no agent's ACL reaches it). */
+  private budgetKey(cluster: string): string {
+    return `${this.deps.prefix}:fleet-relay-budget:${cluster}:${Math.floor(this.now().getTime() / 60_000)}`;
+  }
+
+  /** Events a cluster may still have relayed this minute. */
+  private async budgetLeft(cluster: string): Promise<number> {
+    const key = this.budgetKey(cluster);
+    const [[, used] = [null, 0]] = ((await this.deps.redis.multi().incrby(key, 0).pexpire(key, 120_000).exec()) ?? []) as Array<[Error | null, unknown]>;
+    return (this.deps.eventsPerMinute ?? EVENTS_PER_MINUTE) - Number(used);
   }
 
   private async move(cluster: string, entries: Array<[string, string[]]>): Promise<number> {

@@ -216,6 +216,23 @@ describe('the relay', () => {
     expect((await t.drover.audit.verify()).ok).toBe(true);
   }, 30_000);
 
+  it('well-formed events about its own runs are appended at most eventsPerMinute a minute; the rest waits in its stream', async () => {
+    let at = Date.parse('2030-01-01T00:00:00Z');
+    const limited = new FleetRelay({ redis: t.redis, prefix: t.prefix, audit: t.drover.audit, registry: t.drover.fleet.registry, logger: pino({ level: 'silent' }), batch: 50, eventsPerMinute: 120, now: () => new Date(at) });
+    const pipeline = evil.pipeline();
+    for (let i = 0; i < 300; i++) pipeline.xadd(stream(CLUSTER), '*', 'e', event(CLUSTER, i));
+    await pipeline.exec();
+    expect(await limited.relay(CLUSTER)).toBe(120);
+    expect(await limited.relay(CLUSTER)).toBe(0);
+    expect(await t.redis.xlen(stream(CLUSTER))).toBe(180);
+    at += 60_000;
+    expect(await limited.relay(CLUSTER)).toBe(120);
+    at += 60_000;
+    expect(await limited.relay(CLUSTER)).toBe(60);
+    expect(await t.redis.xlen(stream(CLUSTER))).toBe(0);
+    await limited.stop();
+  });
+
   it('one agent’s flood takes turns with the others: a relay turn is bounded, and the rest follows', async () => {
     const pipeline = evil.pipeline();
     for (let i = 0; i < 1200; i++) pipeline.xadd(stream(CLUSTER), '*', 'e', event(CLUSTER, i));
