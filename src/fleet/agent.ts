@@ -115,6 +115,8 @@ export function createAgent(deps: AgentDeps) {
     metrics,
     concurrency: deps.concurrency ?? config.worker.concurrency,
     lockDurationMs: config.worker.lockDuration,
+    // Thousands of idle agents on one Redis: each empty-queue poll is a command (a new job still wakes it at once).
+    drainDelaySeconds: 25,
     backoffMs: config.jobs.backoff,
     maxBackoffMs: config.jobs.maxBackoff,
     retentionMs: config.jobs.retention,
@@ -179,14 +181,16 @@ export function createAgent(deps: AgentDeps) {
       await heartbeat.start();
       // Audit events whose writer died before appending them (as the central drain does, on this cluster's outbox).
       const settleMs = Math.max(120_000, 2 * config.clusters.requestTimeout);
+      // Only entries older than settleMs are taken: once a minute, and only when the outbox holds any (one HLEN).
       drainTimer = setInterval(() => {
-        void audit.outbox
-          .drain(new Date(now().getTime() - settleMs))
+        void redis
+          .hlen(audit.outbox.key)
+          .then((held) => (held ? audit.outbox.drain(new Date(now().getTime() - settleMs)) : 0))
           .then((n) => {
             if (n) notify();
           })
           .catch((err: unknown) => logger.warn({ err }, 'agent audit outbox drain failed'));
-      }, 5000);
+      }, 60_000);
       drainTimer.unref();
       // What an agent that died left in its stream reaches the chain now.
       notify();
