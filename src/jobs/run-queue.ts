@@ -26,8 +26,6 @@ export interface FleetRouting {
   checkAgent?(cluster: string): Promise<void>;
 }
 
-
-
 export interface RunRequest {
   runbook: string;
   params: Record<string, unknown>;
@@ -309,7 +307,9 @@ export class RunQueue {
       const byQueue = new Map<Queue<JobData>, RunRecord[]>();
       for (const run of queued) {
         const queue = this.queueOf(run);
-        byQueue.set(queue, [...(byQueue.get(queue) ?? []), run]);
+        const group = byQueue.get(queue);
+        if (group) group.push(run);
+        else byQueue.set(queue, [run]);
       }
       for (const [queue, group] of byQueue) {
         await sendSpan(this.options.tracer, { queue: queue.name, runs: group }, (traced) =>
