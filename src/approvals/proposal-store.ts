@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { PERSON_LUA } from './person-lua.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { OutboxEntry } from '../audit/audit-outbox.js';
 import type { AuditEventBody } from '../audit/events.js';
@@ -30,15 +31,7 @@ if approval.hash ~= ARGV[2] then return {'void'} end
 local approvers = approval.approvers
 if type(approvers) ~= 'table' then approvers = {} end
 local me = cjson.decode(ARGV[1])
--- One person, one approval: a CLI user is their user name on any host, in any case (personOf in policy/principal.ts).
-local function person(a)
-  if a.kind ~= 'cli' then return tostring(a.kind) .. ':' .. tostring(a.id) end
-  local id = tostring(a.id)
-  local at = string.find(id, '@', 1, true)
-  local user = at and string.sub(id, 1, at - 1) or id
-  user = string.gsub(string.gsub(user, '^%s+', ''), '%s+$', '')
-  return 'cli:' .. string.lower(user)
-end
+${PERSON_LUA}
 local mine = person(me)
 for _, a in ipairs(approvers) do
   if person(a) == mine then return {'duplicate', tostring(#approvers)} end

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { PERSON_LUA } from '../../approvals/person-lua.js';
 import { RedisScript } from '../../redis-script.js';
 import type { Requester } from '../../runbook/types.js';
 import type { Rollout, RolloutApproval, RolloutPlan, RolloutState, RolloutTarget } from './plan.js';
@@ -41,15 +42,7 @@ local approvers = approval.approvers
 if type(approvers) ~= 'table' then approvers = {} end
 if ARGV[6] ~= '' and #approvers ~= tonumber(ARGV[6]) then return {'changed'} end
 local me = cjson.decode(ARGV[1])
--- One person, one approval: the same rule as a run's (personOf in policy/principal.ts).
-local function person(a)
-  if a.kind ~= 'cli' then return tostring(a.kind) .. ':' .. tostring(a.id) end
-  local id = tostring(a.id)
-  local at = string.find(id, '@', 1, true)
-  local user = at and string.sub(id, 1, at - 1) or id
-  user = string.gsub(string.gsub(user, '^%s+', ''), '%s+$', '')
-  return 'cli:' .. string.lower(user)
-end
+${PERSON_LUA}
 local mine = person(me)
 for _, a in ipairs(approvers) do
   if person(a) == mine then return {'duplicate', tostring(#approvers)} end
