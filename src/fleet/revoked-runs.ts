@@ -1,6 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AuditLog } from '../audit/audit-log.js';
+import type { AuditKey } from '../audit/audit-key.js';
+import type { Redactor } from '../redact/redactor.js';
 import { isTerminal, type RunRecord } from '../jobs/run-record.js';
 import { proposalExpiryKey, RunStore } from '../jobs/run-store.js';
 import { clusterOfRunId, fleetQueueName } from './names.js';
@@ -11,6 +13,9 @@ export interface RevokedRunsOptions {
   cluster: string;
   /** How long ended runs are kept (config jobs.retention). */
   retentionMs: number;
+  /** The installation's audit key: the run.finished events go into a keyed chain as the serving processes' do. */
+  auditKey?: AuditKey;
+  redactor?: Redactor;
   now?: () => Date;
 }
 
@@ -43,8 +48,9 @@ export async function failRevokedRuns(options: RevokedRunsOptions): Promise<stri
     const fromJobs = jobs.map((job) => (typeof job?.data?.runId === 'string' ? job.data.runId : String(job?.id ?? '').replace(/-plan$/, '')));
     const held = (await redis.zrange(proposalExpiryKey(prefix), 0, -1)).map((key) => key.slice(`${prefix}:run:`.length));
     const ids = [...new Set([...fromJobs, ...held])].filter((id) => clusterOfRunId(id) === cluster);
-    const store = new RunStore({ redis, prefix, now });
-    const audit = new AuditLog({ redis, prefix, now });
+    const redactor = options.redactor;
+    const store = new RunStore({ redis, prefix, now, ...(redactor ? { redactor } : {}) });
+    const audit = new AuditLog({ redis, prefix, now, ...(options.auditKey ? { key: options.auditKey } : {}), ...(redactor ? { redactor } : {}) });
     const failed: string[] = [];
     for (const [i, run] of (await store.getMany(ids)).entries()) {
       if (!run || isTerminal(run.state) || run.cluster !== cluster) continue;

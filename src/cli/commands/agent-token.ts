@@ -192,7 +192,12 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
         const registration = removed ? 'registration removed' : registered ? 'still registered (--keep-registration)' : 'it was not registered';
         deps.output.out(`Revoked agent cluster ${cluster}: ${user}; ${registration}.`);
         // Unregistered, its unended runs would wait for ever: nothing looks at its queue any more.
-        const failed = removed ? await failRevokedRuns({ redis, prefix: config.redis.prefix, cluster, retentionMs: config.jobs.retention }) : [];
+        // Keyed as the serving processes key the chain: an unkeyed event after keyed ones would break its verification.
+        const [{ auditKeyFrom }, { Redactor }, { readFileSync }] = await Promise.all([import('../../audit/audit-key.js'), import('../../redact/redactor.js'), import('node:fs')]);
+        const auditKey = auditKeyFrom(config.audit, (path) => readFileSync(path, 'utf8'));
+        const failed = removed
+          ? await failRevokedRuns({ redis, prefix: config.redis.prefix, cluster, retentionMs: config.jobs.retention, redactor: new Redactor(config.redaction.patterns), ...(auditKey ? { auditKey } : {}) })
+          : [];
         if (failed.length) deps.output.out(`${failed.length} run(s) it had not finished failed (cluster_unreachable): ${failed.slice(0, 20).join(', ')}${failed.length > 20 ? ', …' : ''}.`);
         const warning = revoked.existed ? persistenceWarning(revoked.persisted, 'deleted') : undefined;
         if (warning) deps.output.err(warning);

@@ -22,6 +22,8 @@ import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const CLUSTER = 'store-gone';
+// A keyed chain: the CLI's run.finished events must be keyed as the serving processes' are, or verification breaks.
+const AUDIT_KEY = 'revoke-test-audit-key-0123456789abcdef';
 const cli = { kind: 'cli' as const, id: 'cli:alice', name: 'alice' };
 
 let server: PrivateRedis;
@@ -32,7 +34,12 @@ let worker: Worker | undefined;
 
 beforeAll(async () => {
   server = await startPrivateRedis();
-  t = await buildTestDrover({ redisUrl: server.url });
+  t = await buildTestDrover({
+    redisUrl: server.url,
+    configure: (c) => {
+      c.audit.key = AUDIT_KEY;
+    },
+  });
   const made = await createAgentUser(t.redis, { prefix: t.prefix, cluster: CLUSTER });
   await t.drover.fleet.registry.register({ name: CLUSTER, labels: {}, createdAt: new Date().toISOString(), user: made.user });
   agentRedis = new Redis(server.url, { username: made.user, password: made.password, maxRetriesPerRequest: null });
@@ -53,7 +60,7 @@ async function revoke(cluster: string): Promise<{ code: number; out: string }> {
   const out: string[] = [];
   let code = 0;
   const deps: CommandDeps = {
-    env: { REDIS_URL: server.url, DROVER_REDIS_PREFIX: t.prefix },
+    env: { REDIS_URL: server.url, DROVER_REDIS_PREFIX: t.prefix, DROVER_AUDIT_KEY: AUDIT_KEY },
     cwd: process.cwd(),
     user: 'ops@laptop',
     stopSignal: new Promise(() => undefined),
@@ -101,6 +108,9 @@ it('revoking a cluster with runs queued, being planned and running fails each of
   // Each end is in the central chain.
   const finished = (await t.drover.audit.read()).filter((e) => e.type === 'run.finished').map((e) => (e as { runId: string }).runId);
   expect(finished).toEqual(expect.arrayContaining([running.id, queued.id, planning.id]));
+  const verified = await t.drover.audit.verify();
+  expect(verified.ok).toBe(true);
+  expect(verified.unkeyed).toBe(0);
   expect(await t.redis.exists(`${t.prefix}:q:cluster.${CLUSTER}:wait`, `${t.prefix}:q:cluster.${CLUSTER}:active`, `${t.prefix}:q:cluster.${CLUSTER}:meta`)).toBe(0);
   // And the agent is cut off.
   await expect(agentRedis.ping()).rejects.toThrow();
