@@ -72,22 +72,6 @@ export function clusterRows(workers: WorkerInfo[], known: KnownClusters, fleet: 
   return rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.kind.localeCompare(b.kind));
 }
 
-/** `--label region=eu --label tier=store` (or `region=eu,tier=store`) as a selector; undefined entries are refused. */
-export function parseLabels(words: string[]): Record<string, string> {
-  const selector: Record<string, string> = {};
-  for (const pair of words.flatMap((w) => w.split(','))) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`"${pair}" is not a label selector: use key=value.`);
-    selector[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-  }
-  return selector;
-}
-
-/** Whether a row carries every label of the selector. */
-export function matches(row: { labels: Record<string, string> }, selector: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => row.labels[k] === v);
-}
-
 export function labelsText(labels: Record<string, string>): string {
   const pairs = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
   return pairs.length ? pairs.map(([k, v]) => `${k}=${v}`).join(',') : '-';

@@ -87,16 +87,16 @@ export function registerAgentTokenCommands(agent: Command, deps: CommandDeps, se
     .option('-o, --out <file>', "where the agent's REDIS_URL (with its password) is written; default ./drover-agent-CLUSTER.redis-url")
     .addHelpText('after', CREATE_HELP)
     .action(async (cluster: string, opts: CreateOptions) => {
-      const [{ checkFleetClusterName }, { parseLabels }, { createAgentUser, defaultUserOpen }, { FleetRegistry }] = await Promise.all([
+      const [{ checkFleetClusterName }, { parseLabelSet }, { createAgentUser, defaultUserOpen }, { FleetRegistry }] = await Promise.all([
         import('../../fleet/names.js'),
-        import('../../fleet/cluster-text.js'),
+        import('../../fleet/rollout/selector.js'),
         import('../../fleet/acl.js'),
         import('../../fleet/registry.js'),
       ]);
       checkFleetClusterName(cluster);
       let labels: Record<string, string> | undefined;
       try {
-        labels = opts.label.length ? parseLabels(opts.label) : undefined;
+        labels = opts.label.length ? parseLabelSet(opts.label) : undefined;
       } catch (err) {
         deps.output.err(`error: --label: ${errorMessage(err)}`);
         return setExit(EXIT.usage);

@@ -14,7 +14,7 @@ export function registerClusterCommands(program: Command, deps: CommandDeps, set
     .command('clusters')
     .description('Every cluster Drover knows: served by central workers (kubeconfig) or by its own agent, with agents, last seen and runs in flight')
     .option('--json', 'print JSON')
-    .option('-l, --label <key=value>', 'only clusters with this label (repeatable, or comma-separated)', collect, [])
+    .option('-l, --label <key=value>', 'only clusters whose labels match: key=value, key!=value or key (repeatable, or comma-separated; as drover rollout --clusters)', collect, [])
     .action(async (opts: { json?: boolean; label: string[] }) => {
       const [{ withStore }, { FleetRegistry }, { FleetPresence }, text] = await Promise.all([
         import('../store-client.js'),
@@ -22,9 +22,11 @@ export function registerClusterCommands(program: Command, deps: CommandDeps, set
         import('../../fleet/agent-presence.js'),
         import('../../fleet/cluster-text.js'),
       ]);
-      let selector: Record<string, string>;
+      const { parseSelector, matches } = await import('../../fleet/rollout/selector.js');
+      // The selector `drover rollout --clusters` takes: key=value, key!=value, key.
+      let selector: ReturnType<typeof parseSelector> | undefined;
       try {
-        selector = text.parseLabels(opts.label);
+        selector = opts.label.length ? parseSelector(opts.label.join(',')) : undefined;
       } catch (err) {
         deps.output.err(`error: ${(err as Error).message}`);
         setExit(EXIT.usage);
@@ -34,10 +36,10 @@ export function registerClusterCommands(program: Command, deps: CommandDeps, set
         const prefix = config.redis.prefix;
         const fleet = new FleetPresence(redis, prefix, new FleetRegistry(redis, prefix), config.fleet.agentStale);
         const [workers, known, agents] = await Promise.all([presence.workers(), presence.known(), fleet.status()]);
-        const rows = text.clusterRows(workers, known, agents).filter((row) => text.matches(row, selector));
+        const rows = text.clusterRows(workers, known, agents).filter((row) => !selector || matches(selector, row.labels));
         if (opts.json) return deps.output.out(JSON.stringify(rows, null, 2));
         if (!rows.length) {
-          const filtered = Object.keys(selector).length ? ` with labels ${text.labelsText(selector)}` : '';
+          const filtered = selector ? ` with labels ${selector.text}` : '';
           return deps.output.out(`No cluster${filtered}: no worker has announced one and no agent cluster is registered (\`drover agent token create NAME\`).`);
         }
         const counts = text.stateCounts(rows);

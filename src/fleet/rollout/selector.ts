@@ -53,6 +53,21 @@ export function parseSelector(input: string): ClusterSelector {
   return { text, terms };
 }
 
+/**
+ * Labels to set (`drover agent token create --label region=eu --label tier=store`):
+ * only `key=value` terms, spelled as a selector must spell them, so a cluster
+ * can always be selected by the labels it was given.
+ */
+export function parseLabelSet(words: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (!words.length) return labels;
+  for (const term of parseSelector(words.join(',')).terms) {
+    if (term.op !== '=') throw new DroverError('params_invalid', `Invalid label ${shown(term.op === 'exists' ? term.key : `${term.key}!=${term.value}`)}: a label is set as key=value.`);
+    labels[term.key] = term.value;
+  }
+  return labels;
+}
+
 /** Whether a cluster's labels satisfy every term. */
 export function matches(selector: ClusterSelector, labels: Record<string, string>): boolean {
   const has = (key: string) => Object.prototype.hasOwnProperty.call(labels, key);

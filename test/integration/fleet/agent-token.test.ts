@@ -172,7 +172,7 @@ describe('drover agent token', () => {
     const r = await token(['revoke', 'nope']);
     expect(r).toMatchObject({ code: 1, err: 'error: no agent cluster nope: registered are store-tls.' });
     expect(await token(['create', 'Store_A'])).toMatchObject({ code: 2, err: expect.stringMatching(/Invalid agent cluster name "Store_A"/) as unknown });
-    expect(await token(['create', 'store-c', '--label', 'oops'])).toMatchObject({ code: 2, err: expect.stringMatching(/--label: "oops" is not a label selector/) as unknown });
+    expect(await token(['create', 'store-c', '--label', 'oops'])).toMatchObject({ code: 2, err: expect.stringMatching(/--label: Invalid label "oops": a label is set as key=value/) as unknown });
     expect(existsSync(join(cwd, 'drover-agent-store-c.redis-url'))).toBe(false);
   });
 

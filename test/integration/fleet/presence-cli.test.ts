@@ -101,9 +101,15 @@ describe('drover clusters', () => {
     const none = await clusters(['--label', 'region=mars']);
     expect(none.code).toBe(EXIT.ok);
     expect(none.out).toMatch(/^No cluster with labels region=mars/);
-    const bad = await clusters(['--label', 'region']);
+    // The grammar of drover rollout --clusters: key!=value and key (has the label) too.
+    const notEdge = await clusters(['--label', 'region=eu,tier!=edge']);
+    expect(notEdge.out.split('\n').slice(1, -1).map((l) => l.split(/\s+/)[0])).toEqual(['store-1']);
+    const labelled = JSON.parse((await clusters(['--label', 'region', '--json'])).out) as Array<{ name: string }>;
+    expect(labelled.map((r) => r.name)).toEqual(expect.arrayContaining(['edge-1', 'store-1']));
+    expect(labelled.map((r) => r.name)).not.toContain('prod');
+    const bad = await clusters(['--label', '=eu']);
     expect(bad.code).toBe(EXIT.usage);
-    expect(bad.err).toBe('error: "region" is not a label selector: use key=value.');
+    expect(bad.err).toMatch(/^error: Invalid cluster selector: "" is not a label key\./);
   });
 
   it('an agent that has gone is absent, with when it was last seen', async () => {

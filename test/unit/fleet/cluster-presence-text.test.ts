@@ -5,7 +5,8 @@
 import { blocksToText, clustersMessage } from '../../../src/chat/blocks/index.js';
 import { absentMessage } from '../../../src/fleet/agent-absent.js';
 import type { AgentBeat, ClusterStatus } from '../../../src/fleet/agent-presence.js';
-import { ago, clusterRows, clusterTable, matches, parseLabels, stateCounts } from '../../../src/fleet/cluster-text.js';
+import { ago, clusterRows, clusterTable, stateCounts } from '../../../src/fleet/cluster-text.js';
+import { matches, parseLabelSet, parseSelector } from '../../../src/fleet/rollout/selector.js';
 import { slackProblems } from '../chat-blocks/support/slack-limits.js';
 
 const NOW = Date.parse('2026-12-06T21:00:00Z');
@@ -44,19 +45,21 @@ describe('ago', () => {
   ])('%d ms is %s', (ms, text) => expect(ago(ms)).toBe(text));
 });
 
-describe('label selectors', () => {
-  it('reads repeated and comma-separated key=value pairs, and refuses anything else', () => {
-    expect(parseLabels(['region=eu', 'tier=store,zone=a'])).toEqual({ region: 'eu', tier: 'store', zone: 'a' });
-    expect(parseLabels([])).toEqual({});
-    expect(() => parseLabels(['region'])).toThrow('"region" is not a label selector: use key=value.');
-    expect(() => parseLabels(['=eu'])).toThrow(/not a label selector/);
+describe('labels set by token create, and drover clusters --label', () => {
+  it('reads repeated and comma-separated key=value pairs, and refuses anything else (a label a selector could not name too)', () => {
+    expect(parseLabelSet(['region=eu', 'tier=store,zone=a'])).toEqual({ region: 'eu', tier: 'store', zone: 'a' });
+    expect(parseLabelSet([])).toEqual({});
+    expect(() => parseLabelSet(['region'])).toThrow('Invalid label "region": a label is set as key=value.');
+    expect(() => parseLabelSet(['tier!=edge'])).toThrow(/a label is set as key=value/);
+    expect(() => parseLabelSet(['=eu'])).toThrow(/Invalid cluster selector/);
+    expect(() => parseLabelSet(['tier=store front'])).toThrow(/is not a label value/);
   });
 
-  it('a row matches when it carries every label', () => {
-    const row = { labels: { region: 'eu', tier: 'store' } };
-    expect(matches(row, {})).toBe(true);
-    expect(matches(row, { region: 'eu' })).toBe(true);
-    expect(matches(row, { region: 'eu', tier: 'edge' })).toBe(false);
+  it('a row matches when it carries every label of the selector', () => {
+    const labels = { region: 'eu', tier: 'store' };
+    expect(matches(parseSelector('region=eu'), labels)).toBe(true);
+    expect(matches(parseSelector('region=eu,tier=edge'), labels)).toBe(false);
+    expect(matches(parseSelector('tier!=edge'), labels)).toBe(true);
   });
 });
 
