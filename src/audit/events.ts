@@ -2,6 +2,7 @@ import type { PackIdentity, Requester } from '../runbook/types.js';
 import type { MutationRecord } from '../k8s/types.js';
 import type { PromQueryRecord } from '../prometheus/types.js';
 import type { HttpRequestRecord } from '../outbound/http-types.js';
+import type { RolloutBatching } from '../fleet/rollout/batching.js';
 
 /** What became of one alert Drover received: each alert ends in exactly one. */
 export type AlertOutcome = 'enqueued' | 'deduplicated' | 'unmatched' | 'breaker_open' | 'approval_required' | 'denied' | 'resolved' | 'rejected';
@@ -137,17 +138,12 @@ export type AuditEventBody =
   /** An agent's stream held an event the central relay would not append as it was: not about its own cluster's runs, or not an agent's to record. */
   | { type: 'fleet.event.refused'; cluster: string; eventType: string; reason: string }
   /** A fleet rollout was planned and stored: what its approval (if any) is bound to (`planHash`). */
-  | {
+  | ({
       type: 'rollout.proposed';
       rolloutId: string;
       runbook: string;
       params: Record<string, unknown>;
       selector: string;
-      clusters: string[];
-      batchSize: number;
-      canary: boolean;
-      pauseOnFailure: boolean;
-      maxFailures: number;
       dryRun: boolean;
       actor: Requester;
       planHash: string;
@@ -155,7 +151,7 @@ export type AuditEventBody =
       group?: string;
       reason?: string;
       pack?: PackIdentity;
-    }
+    } & RolloutBatching)
   /** A rollout the policy refused (some cluster denied), or an approval, resume or abort of one that was refused. */
   | { type: 'rollout.refused'; rolloutId?: string; runbook: string; selector?: string; actor: Requester; reason: string }
   /** One approval of a rollout's whole plan counted. */

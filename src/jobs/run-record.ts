@@ -1,4 +1,5 @@
 import type { PlannedChange } from '../k8s/types.js';
+import type { RolloutBatching } from '../fleet/rollout/batching.js';
 import type { PackIdentity, Requester } from '../runbook/types.js';
 import type { RunOutcome } from '../audit/events.js';
 
@@ -52,14 +53,9 @@ export interface RunError {
  * cluster's keys): the plan fields the hash binds besides the run's own
  * runbook, params and cluster, the hash, and who approved.
  */
-export interface RolloutMarker {
+export interface RolloutMarker extends RolloutBatching {
   id: string;
   hash: string;
-  clusters: string[];
-  batchSize: number;
-  canary: boolean;
-  pauseOnFailure: boolean;
-  maxFailures: number;
   /** The rollout's approval requirement and approvers; absent when it needed none. */
   approval?: { needed: number; group?: string; reason: string; timeoutMs: number; approvers: Requester[] };
 }

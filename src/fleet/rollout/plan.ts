@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { PackIdentity, Requester } from '../../runbook/types.js';
+import type { RolloutBatching } from './batching.js';
 
 /**
  * awaiting_approval → running, or rejected | expired | cancelled;
@@ -25,7 +26,7 @@ export interface RolloutTarget {
 }
 
 /** What the rollout's approval is bound to: fixed when it is planned, never changed after. */
-export interface RolloutPlan {
+export interface RolloutPlan extends RolloutBatching {
   id: string;
   runbook: string;
   /** The runbook's pack, version and content hash when planned. */
@@ -34,15 +35,6 @@ export interface RolloutPlan {
   params: Record<string, unknown>;
   /** The selector as given (normalised); the clusters below are what it matched when planned. */
   selector: string;
-  /** Sorted; frozen at plan time (a cluster registered later is not added). */
-  clusters: string[];
-  /** Clusters per batch after the first. */
-  batchSize: number;
-  /** The first batch is one cluster (a canary), when the batch size is above 1. */
-  canary: boolean;
-  pauseOnFailure: boolean;
-  /** Stop (skip every batch not started) once this many clusters have failed. */
-  maxFailures: number;
   dryRun: boolean;
   requester: Requester;
   createdAt: string;

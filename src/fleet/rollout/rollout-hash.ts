@@ -1,17 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { canonicalJson } from '../../audit/chain.js';
+import type { RolloutBatching } from './batching.js';
 
-export interface RolloutBindingInput {
+export interface RolloutBindingInput extends RolloutBatching {
   id: string;
   runbook: string;
   runbookDigest?: string;
   params: Record<string, unknown>;
   secrets: Record<string, unknown>;
-  clusters: string[];
-  batchSize: number;
-  canary: boolean;
-  pauseOnFailure: boolean;
-  maxFailures: number;
   dryRun: boolean;
 }
 
