@@ -2,16 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { registerAgentTokenCommands } from '../../../src/cli/commands/agent-token.js';
-import type { CommandDeps } from '../../../src/cli/deps.js';
-import { printer } from '../../../src/cli/output.js';
-import { DroverError } from '../../../src/errors.js';
 import { createAgentUser } from '../../../src/fleet/acl.js';
 import { FleetRegistry } from '../../../src/fleet/registry.js';
-import { Redactor } from '../../../src/redact/redactor.js';
+import { drover } from '../../support/cli.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
 
 // Its own redis-server: the ACL users made here must not reach the shared Redis.
@@ -21,30 +15,9 @@ let admin: Redis;
 let cwd: string;
 const opened: Redis[] = [];
 
-/** `drover agent token …` in-process, as the CLI runs it: output through the redactor, a DroverError as `error: …`. */
-async function token(args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  const deps: CommandDeps = {
-    env: { REDIS_URL: server.url, DROVER_REDIS_PREFIX: P, ...env },
-    cwd,
-    user: 'ops@laptop',
-    stopSignal: new Promise(() => undefined),
-    input: Readable.from([]),
-    interactive: false,
-    output: printer({ out: (l) => out.push(l), err: (l) => err.push(l) }, new Redactor()),
-  };
-  const program = new Command('drover').exitOverride();
-  registerAgentTokenCommands(program.command('agent'), deps, (c) => (code = c));
-  try {
-    await program.parseAsync(['agent', 'token', ...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof DroverError)) throw e;
-    err.push(`error: ${e.message}`);
-    code = e.code === 'permission_denied' ? 7 : 2;
-  }
-  return { code, out: out.join('\n'), err: err.join('\n') };
+/** `drover agent token …` in-process through the real CLI (output through the redactor, a DroverError as `error: …`). */
+function token(args: string[], env: Record<string, string> = {}) {
+  return drover(undefined, ['agent', 'token', ...args], { REDIS_URL: server.url, DROVER_REDIS_PREFIX: P, ...env }, cwd);
 }
 
 async function connectWith(url: string): Promise<Redis | string> {

@@ -7,16 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { registerAgentTokenCommands } from '../../../src/cli/commands/agent-token.js';
-import type { CommandDeps } from '../../../src/cli/deps.js';
-import { printer } from '../../../src/cli/output.js';
-import { DroverError } from '../../../src/errors.js';
 import { FleetRegistry } from '../../../src/fleet/registry.js';
 import { Presence } from '../../../src/jobs/presence.js';
-import { Redactor } from '../../../src/redact/redactor.js';
+import { drover } from '../../support/cli.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
 
 const P = 'opmistakes';
@@ -24,29 +18,8 @@ let server: PrivateRedis;
 let admin: Redis;
 let cwd: string;
 
-async function token(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  const deps: CommandDeps = {
-    env: { REDIS_URL: server.url, DROVER_REDIS_PREFIX: P },
-    cwd,
-    user: 'ops@laptop',
-    stopSignal: new Promise(() => undefined),
-    input: Readable.from([]),
-    interactive: false,
-    output: printer({ out: (l) => out.push(l), err: (l) => err.push(l) }, new Redactor()),
-  };
-  const program = new Command('drover').exitOverride();
-  registerAgentTokenCommands(program.command('agent'), deps, (c) => (code = c));
-  try {
-    await program.parseAsync(['agent', 'token', ...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof DroverError)) throw e;
-    err.push(`error: ${e.message}`);
-    code = 2;
-  }
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function token(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return drover(undefined, ['agent', 'token', ...args], { REDIS_URL: server.url, DROVER_REDIS_PREFIX: P }, cwd);
 }
 
 beforeAll(async () => {

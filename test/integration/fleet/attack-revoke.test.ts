@@ -6,17 +6,12 @@
  * for stalled jobs): its runs stayed queued or running for ever, silently.
  * `drover agent token revoke` now fails them, saying why, and empties the queue.
  */
-import { Readable } from 'node:stream';
 import { Worker } from 'bullmq';
-import { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { registerAgentTokenCommands } from '../../../src/cli/commands/agent-token.js';
-import type { CommandDeps } from '../../../src/cli/deps.js';
-import { printer } from '../../../src/cli/output.js';
 import { createAgentUser } from '../../../src/fleet/acl.js';
 import { AgentHeartbeat } from '../../../src/fleet/agent-presence.js';
 import { RunStore } from '../../../src/jobs/run-store.js';
-import { Redactor } from '../../../src/redact/redactor.js';
+import { drover } from '../../support/cli.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
 import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -56,22 +51,8 @@ afterAll(async () => {
   await server?.stop();
 }, 30_000);
 
-async function revoke(cluster: string): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  let code = 0;
-  const deps: CommandDeps = {
-    env: { REDIS_URL: server.url, DROVER_REDIS_PREFIX: t.prefix, DROVER_AUDIT_KEY: AUDIT_KEY },
-    cwd: process.cwd(),
-    user: 'ops@laptop',
-    stopSignal: new Promise(() => undefined),
-    input: Readable.from([]),
-    interactive: false,
-    output: printer({ out: (l) => out.push(l), err: (l) => out.push(l) }, new Redactor()),
-  };
-  const program = new Command('drover').exitOverride();
-  registerAgentTokenCommands(program.command('agent'), deps, (c) => (code = c));
-  await program.parseAsync(['agent', 'token', 'revoke', cluster], { from: 'user' });
-  return { code, out: out.join('\n') };
+function revoke(cluster: string): Promise<{ code: number; out: string }> {
+  return drover(undefined, ['agent', 'token', 'revoke', cluster], { REDIS_URL: server.url, DROVER_REDIS_PREFIX: t.prefix, DROVER_AUDIT_KEY: AUDIT_KEY }).then((r) => ({ code: r.code, out: `${r.out}\n${r.err}` }));
 }
 
 it('revoking a cluster with runs queued, being planned and running fails each of them with the reason, and empties its queue', async () => {

@@ -2,16 +2,12 @@
  * `drover clusters` against a real Redis: the clusters central workers serve
  * and the agent clusters, with their agents, last seen and runs in flight.
  */
-import { Readable } from 'node:stream';
-import { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import { registerClusterCommands } from '../../../src/cli/commands/clusters.js';
-import type { CommandDeps } from '../../../src/cli/deps.js';
 import { EXIT } from '../../../src/cli/output.js';
 import { AgentHeartbeat } from '../../../src/fleet/agent-presence.js';
 import { FleetRegistry } from '../../../src/fleet/registry.js';
 import { Presence } from '../../../src/jobs/presence.js';
-import { ROOT } from '../../support/test-drover.js';
+import { drover } from '../../support/cli.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 
 describe('drover clusters', () => {
@@ -20,25 +16,9 @@ describe('drover clusters', () => {
   let workers: Presence;
   const beats: AgentHeartbeat[] = [];
 
-  /** Runs `drover clusters …` as the CLI does, with this test's prefix. */
-  async function clusters(args: string[] = []) {
-    const out: string[] = [];
-    const err: string[] = [];
-    let code: number = EXIT.ok;
-    const deps: CommandDeps = {
-      env: { DROVER_REDIS_PREFIX: prefix },
-      cwd: ROOT,
-      user: 'dave@laptop',
-      stopSignal: new Promise(() => undefined),
-      input: Readable.from([]),
-      interactive: false,
-      output: { out: (l) => out.push(l), err: (l) => err.push(l) },
-    };
-    const program = new Command('drover').exitOverride();
-    registerClusterCommands(program, deps, (c) => (code = c));
-    await program.parseAsync(['clusters', ...args], { from: 'user' });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  /** `drover clusters …` through the real CLI, with this test's prefix. */
+  const clusters = (args: string[] = []) => drover(undefined, ['clusters', ...args], { DROVER_REDIS_PREFIX: prefix });
+
 
   beforeEach(async () => {
     redis = redisClient();
