@@ -5,16 +5,12 @@
  * refusal for the agent's user along the way. This is what settles the ACL's
  * command list for Drover's side (acl-isolation.test.ts settles BullMQ's).
  */
-import { Redis } from 'ioredis';
-import pino from 'pino';
-import { createAgent, type Agent } from '../../../src/fleet/agent.js';
-import { createAgentUser } from '../../../src/fleet/acl.js';
+import type { Redis } from 'ioredis';
 import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
-import type { K8sOpsFactory } from '../../../src/jobs/run-worker.js';
-import { createK8sOps } from '../../../src/k8s/ops.js';
 import { seedSandbox, startK8sFake, type K8sFake } from '../../../src/testing/index.js';
+import { aclDenials, startAclAgent, type AclAgent } from '../../support/fleet-agent.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
-import { allowAll, buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const CLUSTER = 'store-acl';
@@ -24,7 +20,7 @@ const approver = { kind: 'slack' as const, id: 'UBOB', name: 'bob' };
 let server: PrivateRedis;
 let t: TestDrover;
 let fake: K8sFake;
-let agent: Agent;
+let acl: AclAgent;
 let agentRedis: Redis;
 let user: string;
 
@@ -37,11 +33,7 @@ async function finished(id: string): Promise<RunRecord> {
 
 /** Denials Redis logged for the agent's user (ACL LOG), as `context object` lines. */
 async function denied(): Promise<string[]> {
-  const log = (await t.redis.call('ACL', 'LOG', '128')) as unknown[][];
-  return log
-    .map((entry) => Object.fromEntries(Array.from({ length: entry.length / 2 }, (_, i) => [String(entry[2 * i]), entry[2 * i + 1]])) as Record<string, unknown>)
-    .filter((e) => e.username === user)
-    .map((e) => `${String(e.context)} ${String(e.object)}`);
+  return (await aclDenials(t.redis, [user])).map((line) => line.slice(user.length + 1));
 }
 
 beforeAll(async () => {
@@ -49,20 +41,14 @@ beforeAll(async () => {
   t = await buildTestDrover({ redisUrl: server.url });
   fake = await startK8sFake();
   seedSandbox(fake);
-  const made = await createAgentUser(t.redis, { prefix: t.prefix, cluster: CLUSTER });
-  user = made.user;
-  await t.drover.fleet.registry.register({ name: CLUSTER, labels: {}, createdAt: new Date().toISOString(), user });
   await t.redis.call('ACL', 'LOG', 'RESET');
   t.drover.startHousekeeping();
-  agentRedis = new Redis(server.url, { username: made.user, password: made.password, maxRetriesPerRequest: null });
-  const k8s: K8sOpsFactory = ({ dryRun, hooks }) => createK8sOps({ cluster: CLUSTER, kubeConfig: fake.kubeConfig(), dryRun, hooks, requestTimeoutMs: 5000 });
-  agent = createAgent({ config: t.config, redis: agentRedis, cluster: CLUSTER, runbooks: t.drover.runbooks, k8s, logger: pino({ level: 'silent' }), policy: allowAll(), heartbeatMs: 500 });
-  await agent.start();
+  acl = await startAclAgent(t, server.url, { cluster: CLUSTER, fake });
+  ({ redis: agentRedis, user } = acl);
 }, 30_000);
 
 afterAll(async () => {
-  await agent?.close(true).catch(() => undefined);
-  await agentRedis?.quit().catch(() => undefined);
+  await acl?.close();
   await t?.close();
   await fake?.stop();
   await server?.stop();

@@ -7,15 +7,11 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import pino from 'pino';
-import { createAgentUser } from '../../../src/fleet/acl.js';
-import { createAgent, type Agent } from '../../../src/fleet/agent.js';
 import { isTerminal } from '../../../src/jobs/run-record.js';
-import type { K8sOpsFactory } from '../../../src/jobs/run-worker.js';
-import { createK8sOps } from '../../../src/k8s/ops.js';
 import { seedSandbox, startK8sFake, type K8sFake } from '../../../src/testing/index.js';
+import { startAclAgent, type AclAgent } from '../../support/fleet-agent.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
-import { allowAll, buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const CLUSTER = 'store-q';
@@ -23,8 +19,7 @@ const cli = { kind: 'cli' as const, id: 'cli:alice', name: 'alice' };
 let server: PrivateRedis;
 let t: TestDrover;
 let fake: K8sFake;
-let agent: Agent;
-let agentRedis: Redis;
+let acl: AclAgent;
 let forger: Redis;
 
 beforeAll(async () => {
@@ -32,18 +27,13 @@ beforeAll(async () => {
   t = await buildTestDrover({ redisUrl: server.url });
   fake = await startK8sFake();
   seedSandbox(fake);
-  const made = await createAgentUser(t.redis, { prefix: t.prefix, cluster: CLUSTER });
-  await t.drover.fleet.registry.register({ name: CLUSTER, labels: {}, createdAt: new Date().toISOString(), user: made.user });
-  agentRedis = new Redis(server.url, { username: made.user, password: made.password, maxRetriesPerRequest: null });
-  forger = new Redis(server.url, { username: made.user, password: made.password, maxRetriesPerRequest: null });
-  const k8s: K8sOpsFactory = ({ dryRun, hooks }) => createK8sOps({ cluster: CLUSTER, kubeConfig: fake.kubeConfig(), dryRun, hooks, requestTimeoutMs: 5000 });
-  agent = createAgent({ config: t.config, redis: agentRedis, cluster: CLUSTER, runbooks: t.drover.runbooks, k8s, logger: pino({ level: 'silent' }), policy: allowAll(), heartbeatMs: 500 });
-  await agent.start();
+  acl = await startAclAgent(t, server.url, { cluster: CLUSTER, fake });
+  // Another connection with the same (leaked) credentials.
+  forger = new Redis(server.url, { username: acl.user, password: acl.password, maxRetriesPerRequest: null });
 }, 30_000);
 
 afterAll(async () => {
-  await agent?.close(true).catch(() => undefined);
-  await agentRedis?.quit().catch(() => undefined);
+  await acl?.close();
   await forger?.quit().catch(() => undefined);
   await t?.close();
   await fake?.stop();

@@ -6,12 +6,9 @@
  * logs no refusal for either agent. A run claiming that approval for other
  * params is refused by the agent.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
-import { createAgent, type Agent } from '../../../src/fleet/agent.js';
-import { createAgentUser } from '../../../src/fleet/acl.js';
 import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
-import { createK8sOps } from '../../../src/k8s/ops.js';
 import { createRollouts } from '../../../src/fleet/rollout/create-rollouts.js';
 import { RolloutController } from '../../../src/fleet/rollout/rollout-controller.js';
 import type { Rollout } from '../../../src/fleet/rollout/plan.js';
@@ -20,7 +17,8 @@ import { defineRunbook, secret, z } from '../../../src/sdk/index.js';
 import type { Runbook } from '../../../src/runbook/types.js';
 import { startK8sFake, type K8sFake } from '../../../src/testing/index.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis-server.js';
-import { allowAll, buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+import { buildTestDrover, type TestDrover } from '../../support/test-drover.js';
+import { aclDenials, startAclAgent, type AclAgent } from '../../support/fleet-agent.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const CLUSTERS = ['acl-a', 'acl-b'];
@@ -48,16 +46,13 @@ let t: TestDrover;
 let fake: K8sFake;
 let rollouts: Rollouts;
 let controller: RolloutController;
-const agents: Agent[] = [];
-const connections: Redis[] = [];
-const users: string[] = [];
+const agents: AclAgent[] = [];
 
-async function denied(): Promise<string[]> {
-  const log = (await t.redis.call('ACL', 'LOG', '128')) as unknown[][];
-  return log
-    .map((entry) => Object.fromEntries(Array.from({ length: entry.length / 2 }, (_, i) => [String(entry[2 * i]), entry[2 * i + 1]])) as Record<string, unknown>)
-    .filter((e) => users.includes(String(e.username)))
-    .map((e) => `${String(e.username)} ${String(e.context)} ${String(e.object)}`);
+function denied(): Promise<string[]> {
+  return aclDenials(
+    t.redis,
+    agents.map((a) => a.user),
+  );
 }
 
 beforeAll(async () => {
@@ -65,25 +60,7 @@ beforeAll(async () => {
   fake = await startK8sFake();
   t = await buildTestDrover({ redisUrl: server.url, runbooks, fake });
   t.drover.startHousekeeping();
-  for (const cluster of CLUSTERS) {
-    const made = await createAgentUser(t.redis, { prefix: t.prefix, cluster });
-    users.push(made.user);
-    await t.drover.fleet.registry.register({ name: cluster, labels: { tier: 'acl' }, createdAt: new Date().toISOString(), user: made.user });
-    const redis = new Redis(server.url, { username: made.user, password: made.password, maxRetriesPerRequest: null });
-    connections.push(redis);
-    const agent = createAgent({
-      config: t.config,
-      redis,
-      cluster,
-      runbooks: t.drover.runbooks,
-      k8s: ({ dryRun, hooks }) => createK8sOps({ cluster, kubeConfig: fake.kubeConfig(), dryRun, hooks, requestTimeoutMs: 5000 }),
-      logger: pino({ level: 'silent' }),
-      policy: allowAll(),
-      heartbeatMs: 500,
-    });
-    await agent.start();
-    agents.push(agent);
-  }
+  for (const cluster of CLUSTERS) agents.push(await startAclAgent(t, server.url, { cluster, fake, labels: { tier: 'acl' } }));
   await t.redis.call('ACL', 'LOG', 'RESET');
   rollouts = createRollouts(t.drover, t.redis);
   controller = new RolloutController({ rollouts, logger: pino({ level: 'silent' }), intervalMs: 100 });
@@ -92,8 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await controller?.close();
-  for (const agent of agents) await agent.close(true).catch(() => undefined);
-  for (const redis of connections) await redis.quit().catch(() => undefined);
+  for (const agent of agents) await agent.close();
   await t?.close();
   await fake?.stop();
   await server?.stop();
@@ -111,7 +87,7 @@ it('agents under their ACL users check the rollout approval themselves and run i
   expect(ran.sort()).toEqual(['acl-a:x:4711', 'acl-b:x:4711']);
   expect(await denied()).toEqual([]);
   // What the agent checked it against is out of its reach.
-  await expect((connections[0] as Redis).hgetall(`${t.prefix}:rollout:${r.id}`)).rejects.toThrow(/NOPERM/);
+  await expect((agents[0]?.redis as Redis).hgetall(`${t.prefix}:rollout:${r.id}`)).rejects.toThrow(/NOPERM/);
 
   // A run on acl-a claiming this approval for another secret is refused by acl-a's agent.
   const genuine = (await t.drover.store.get(`acl-a.${r.id}`)) as RunRecord;
