@@ -1,4 +1,4 @@
-import { clusterOfRunId } from '../fleet/names.js';
+import { foreignRecord } from '../fleet/names.js';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { formatDuration } from '../config/duration.js';
@@ -85,9 +85,8 @@ export class Approvals {
     const { proposals, store, metrics } = this.deps;
     const { run, subject, requirement } = await this.pending(runId);
     if (!approver.id.trim()) return this.refuse(run, approver, 'An approval needs a person behind it.');
-    const owner = clusterOfRunId(run.id);
-    // An agent cluster's agent can write its runs' records: one that names another cluster was forged there.
-    if (owner !== undefined && owner !== run.cluster) return this.refuse(run, approver, `Run ${run.id} belongs to agent cluster ${owner} but names cluster ${run.cluster}; it cannot be approved.`);
+    const foreign = foreignRecord(run);
+    if (foreign) return this.refuse(run, approver, `${foreign}; it cannot be approved.`);
     if (this.isRequester(approver, run)) return this.refuse(run, approver, 'You asked for this run; someone else must approve it.');
     // One person under another name (a Slack id and cli:<user> mapped to one user) counts once, as the worker counts them.
     const counted = run.approval?.approvers ?? [];

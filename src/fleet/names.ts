@@ -40,6 +40,17 @@ export function isAgentRun(run: { id: string; cluster: string }): boolean {
   return clusterOfRunId(run.id) === run.cluster;
 }
 
+/**
+ * Why a run record cannot be trusted, or undefined: an agent cluster's agent
+ * can write its runs' records, so one whose id names agent cluster X but whose
+ * record names another cluster was forged there (an agent reaching for a
+ * cluster it does not live in).
+ */
+export function foreignRecord(run: { id: string; cluster: string }): string | undefined {
+  const owner = clusterOfRunId(run.id);
+  return owner !== undefined && owner !== run.cluster ? `Run ${run.id} belongs to agent cluster ${owner} but names cluster ${run.cluster}` : undefined;
+}
+
 /** The BullMQ queue an agent cluster's runs go to (its keys: `<prefix>:q:cluster.<name>:*`). */
 export function fleetQueueName(cluster: string): string {
   return `cluster.${cluster}`;

@@ -20,7 +20,7 @@ import { ApprovalPhases } from './approval-phases.js';
 import { errorOf, literalScrubber, scrubChange } from './run-errors.js';
 import { bindingKeyIn, type BindingKey } from '../approvals/binding-key.js';
 import { workerRefusal, type WorkerCheckDeps } from './worker-check.js';
-import { clusterOfRunId } from '../fleet/names.js';
+import { foreignRecord } from '../fleet/names.js';
 import type { Tracer } from '@opentelemetry/api';
 import { processSpan, setOutcome } from '../tracing/queue-spans.js';
 import { k8sCallSpans } from '../tracing/k8s-spans.js';
@@ -155,11 +155,9 @@ export class RunWorker {
     if (!loaded) throw new UnrecoverableError(`Run ${runId} is not in the run store (expired?).`);
     const { run, secrets } = loaded;
     if (isTerminal(run.state)) return { state: run.state };
-    const owner = clusterOfRunId(run.id);
-    if (owner !== undefined && owner !== run.cluster) {
-      // `<cluster>.<id>` is an agent cluster's run, whose record that cluster's agent can write: one naming
-      // another cluster was forged there (an agent reaching for a cluster it does not live in). Never acted on.
-      const error = { code: 'permission_denied', message: `Run ${run.id} belongs to agent cluster ${owner} but names cluster ${run.cluster}: refused, nothing was changed.` };
+    const foreign = foreignRecord(run);
+    if (foreign) {
+      const error = { code: 'permission_denied', message: `${foreign}: refused, nothing was changed.` };
       await this.options.audit.append({ type: 'run.refused', runId: run.id, runbook: run.runbook, cluster: run.cluster, actor: run.requester, by: 'worker', code: error.code, reason: error.message });
       await this.finish(run, 'failed', { error });
       throw new UnrecoverableError(error.message);

@@ -7,9 +7,8 @@
 import pino from 'pino';
 import { createAgent, type Agent } from '../../../src/fleet/agent.js';
 import { startK8sFake, seedSandbox, type K8sFake } from '../../../src/testing/index.js';
-import { createK8sOps } from '../../../src/k8s/ops.js';
-import type { K8sOpsFactory } from '../../../src/jobs/run-worker.js';
 import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
+import { k8sOnFake } from '../../support/fleet-agent.js';
 import { redisClient } from '../../support/redis.js';
 import { allowAll, buildTestDrover, type TestDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -24,15 +23,11 @@ const fakes = new Map<string, K8sFake>();
 const agents: Agent[] = [];
 const connections: Redis[] = [];
 
-function k8sOn(cluster: string, fake: K8sFake): K8sOpsFactory {
-  return ({ dryRun, hooks }) => createK8sOps({ cluster, kubeConfig: fake.kubeConfig(), dryRun, hooks, requestTimeoutMs: 5000 });
-}
-
 async function startAgent(cluster: string): Promise<Agent> {
   const fake = fakes.get(cluster) as K8sFake;
   const redis = redisClient();
   connections.push(redis);
-  const agent = createAgent({ config: t.config, redis, cluster, runbooks: t.drover.runbooks, k8s: k8sOn(cluster, fake), logger: pino({ level: 'silent' }), policy: allowAll(), heartbeatMs: 500 });
+  const agent = createAgent({ config: t.config, redis, cluster, runbooks: t.drover.runbooks, k8s: k8sOnFake(cluster, fake), logger: pino({ level: 'silent' }), policy: allowAll(), heartbeatMs: 500 });
   await agent.start();
   agents.push(agent);
   return agent;
