@@ -50,6 +50,22 @@ export type ErrorCode =
   | 'harness_timeout'
   /** The runbook test harness replayed an alert payload Drover's webhook did not take. */
   | 'harness_alert_rejected'
+  /** A mutation of an object Argo CD or Flux manages was refused by its GitOps mode (refuse, or direct without the policy's leave). */
+  | 'gitops_refused'
+  /** GitOps mode propose/suspend needs a repository Drover has no configuration (or credentials) for. */
+  | 'gitops_unconfigured'
+  /** The field to change could not be found (or set unambiguously) in the GitOps repository. */
+  | 'gitops_no_source'
+  /** A git command failed (clone, fetch, push). */
+  | 'gitops_git_failed'
+  /** The forge (GitHub, GitLab) refused or did not answer. */
+  | 'gitops_forge_failed'
+  /** The pull request was closed without being merged. */
+  | 'gitops_rejected'
+  /** The pull request was not merged, or the reconciler did not sync it, in time. */
+  | 'gitops_timed_out'
+  /** After the sync, the live object does not hold the value git now says. */
+  | 'gitops_not_verified'
   | 'internal';
 
 export interface DroverErrorOptions {
