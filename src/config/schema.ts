@@ -3,6 +3,7 @@ import { parseDuration } from './duration.js';
 import { impersonationSchema } from '../k8s/impersonation-settings.js';
 import { allowEntrySchema } from '../outbound/allow-list.js';
 import { prometheusSchema } from '../prometheus/settings.js';
+import { gitopsSchema } from '../gitops/settings.js';
 import { checkPackNames, packSchema } from '../runbook/packs/pack-config.js';
 
 const duration = z
@@ -68,6 +69,8 @@ export const configSchema = z
       .default({ allow: [], timeout: 10_000, maxResponseBytes: 1024 * 1024 }),
     /** The Prometheus ctx.prometheus queries (per cluster if need be); absent: runbooks' queries fail as prometheus_not_configured. */
     prometheus: prometheusSchema,
+    /** GitOps repositories Drover proposes changes to when Argo CD or Flux owns an object (docs/gitops.md). */
+    gitops: gitopsSchema,
     clusters: z
       .object({
         /** Kubeconfig files, merged in order as kubectl does. */

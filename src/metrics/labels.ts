@@ -54,6 +54,14 @@ const ERROR_CODES = {
   http_too_large: true,
   harness_timeout: true,
   harness_alert_rejected: true,
+  gitops_refused: true,
+  gitops_unconfigured: true,
+  gitops_no_source: true,
+  gitops_git_failed: true,
+  gitops_forge_failed: true,
+  gitops_rejected: true,
+  gitops_timed_out: true,
+  gitops_not_verified: true,
   internal: true,
 } satisfies Record<ErrorCode, true>;
 
