@@ -44,7 +44,8 @@ function manifest(crd: GitOpsCrd): V1CustomResourceDefinition {
           served: true,
           storage: true,
           subresources: { status: {} },
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          // The client spells x-kubernetes-preserve-unknown-fields this way and serialises it back.
+          schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
         },
       ],
     },
