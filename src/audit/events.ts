@@ -3,6 +3,7 @@ import type { MutationRecord } from '../k8s/types.js';
 import type { PromQueryRecord } from '../prometheus/types.js';
 import type { HttpRequestRecord } from '../outbound/http-types.js';
 import type { RolloutBatching } from '../fleet/rollout/batching.js';
+import type { GitOpsStageRecord } from '../gitops/stage-record.js';
 
 /** What became of one alert Drover received: each alert ends in exactly one. */
 export type AlertOutcome = 'enqueued' | 'deduplicated' | 'unmatched' | 'breaker_open' | 'approval_required' | 'denied' | 'resolved' | 'rejected';
@@ -48,7 +49,8 @@ export type AuditEventBody =
       runId: string;
       step: string;
       attempt: number;
-      outcome: 'succeeded' | 'failed' | 'replayed' | 'skipped';
+      /** `parked`: the step waits outside Drover (a pull request, a reconciler) and runs again when the run wakes. */
+      outcome: 'succeeded' | 'failed' | 'replayed' | 'skipped' | 'parked';
       durationMs: number;
       error?: { code: string; message: string };
     }
@@ -58,6 +60,10 @@ export type AuditEventBody =
   /** A ctx.http request: sent, or (a write in a dry run) planned only. */
   | ({ type: 'http.request'; runId: string } & HttpRequestRecord)
   | { type: 'run.retrying'; runId: string; attempt: number; delayMs: number; error: { code: string; message: string } }
+  /** A running run waits outside Drover until `until` (recorded when what it waits for changes, not at every look). */
+  | { type: 'run.parked'; runId: string; until: string; reason: string }
+  /** One stage of a change to an object git owns (docs/gitops.md). */
+  | ({ type: 'gitops.stage'; runId: string } & GitOpsStageRecord)
   | { type: 'run.cancel.requested'; runId: string; actor: Requester }
   | {
       type: 'command.received';

@@ -8,6 +8,7 @@ import type { RunRecord } from './run-record.js';
 import type { RunStore } from './run-store.js';
 import type { Tracer } from '@opentelemetry/api';
 import { stepSpan, type StepEnd } from '../tracing/step-span.js';
+import { isRunParked } from './run-parked.js';
 
 export interface RunContextDeps {
   run: RunRecord;
@@ -103,6 +104,12 @@ export function createRunContext(deps: RunContextDeps): RunContext {
       return stored as T;
     } catch (err) {
       const durationMs = Math.round(performance.now() - started);
+      if (isRunParked(err) && !signal.aborted) {
+        // Not a failure: the step runs again when the run wakes.
+        outcome('parked');
+        await audit.append({ type: 'run.step.finished', runId: run.id, step: key, attempt, outcome: 'parked', durationMs });
+        throw err;
+      }
       const e = asDroverError(signal.aborted && signal.reason !== undefined ? signal.reason : err);
       const error = { code: e.code, message: scrub(e.message) };
       outcome('failed', error);

@@ -89,6 +89,10 @@ export interface RunRecord {
   pack?: PackIdentity;
   /** Set when a fleet rollout queued the run: what the worker checks the rollout's approval against. */
   rollout?: RolloutMarker;
+  /** A running run waiting outside Drover (RunParked): when it looks again (ISO); cleared when it wakes. */
+  parkedUntil?: string;
+  /** What it last waited for (kept after it wakes, so the same wait is told once). */
+  parkedReason?: string;
 }
 
 /** What followers of a run (CLI --wait, a Slack thread) see, in order. */

@@ -36,10 +36,18 @@ return 'OK'
 // the allowed states, with fields and its state event. KEYS: the run, its
 // events. ARGV: allowed states, the event, field/value pairs. Answers
 // {attempt, 'OK' or the state that refused, or '!missing'}.
+// A parked run (parkedUntil set) waking up is no new attempt: the count stays,
+// and followers are not told it is running again.
 export const START = new RedisScript(`
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return {0, '!missing'} end
-local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+local parked = current == 'running' and redis.call('HGET', KEYS[1], 'parkedUntil')
+local attempt
+if parked then
+  attempt = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '1') or 1
+else
+  attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+end
 local allowed = false
 for state in string.gmatch(ARGV[1], '[^,]+') do
   if state == current then allowed = true end
@@ -47,7 +55,11 @@ end
 if not allowed then return {attempt, current} end
 redis.call('HSET', KEYS[1], 'state', 'running')
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', '10000', '*', 'e', ARGV[2])
+if parked then
+  redis.call('HDEL', KEYS[1], 'parkedUntil')
+else
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', '10000', '*', 'e', ARGV[2])
+end
 return {attempt, 'OK'}
 `);
 

@@ -158,6 +158,19 @@ export class RunStore {
   }
 
   /**
+   * Parks a running run until `until` (RunParked): answers the reason it
+   * was parked for before, so a wait that goes on is told once.
+   */
+  async park(id: string, until: Date, reason: string): Promise<string | undefined> {
+    const [[, previous]] = (await this.redis
+      .multi()
+      .hget(this.key(id), 'parkedReason')
+      .hset(this.key(id), 'parkedUntil', until.toISOString(), 'parkedReason', reason)
+      .exec()) as [[Error | null, string | null]];
+    return previous ?? undefined;
+  }
+
+  /**
    * Starts an attempt in one atomic step: counts it and, if the run is in one
    * of `from`, moves it to running with `fields`. The attempt's number, and
    * the state that refused the move (or 'missing') if it did.

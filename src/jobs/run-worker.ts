@@ -25,6 +25,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { processSpan, setOutcome } from '../tracing/queue-spans.js';
 import { k8sCallSpans } from '../tracing/k8s-spans.js';
 import type { CtxServicesFactory } from './ctx-services.js';
+import { isRunParked, type RunParked } from './run-parked.js';
 
 /** Builds ctx.k8s for a run; `requester` decides the Kubernetes identity on an impersonating cluster (may throw permission_denied). */
 export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -217,14 +218,18 @@ export class RunWorker {
     let startedAudit: Promise<unknown> = Promise.resolve();
 
     try {
-      const resumed = run.state === 'running';
+      // A parked run waking up goes on with the same attempt, already started and audited as such.
+      const woke = run.state === 'running' && run.parkedUntil !== undefined;
+      const resumed = run.state === 'running' && !woke;
       const startedAt = run.startedAt ?? this.now().toISOString();
       const started = await store.start(runId, ['queued', 'running'], { startedAt, ...(runbook.pack ? { pack: runbook.pack } : {}) });
       attempt = started.attempt;
       if (started.refused) return { state: started.refused };
-      // Appended while the first step begins: that step's own audit event, and so any side effect, waits for it.
-      startedAudit = audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed, ...(runbook.pack ? { pack: runbook.pack } : {}) });
-      startedAudit.catch(() => undefined);
+      if (!woke) {
+        // Appended while the first step begins: that step's own audit event, and so any side effect, waits for it.
+        startedAudit = audit.append({ type: 'run.started', runId, runbook: run.runbook, cluster: run.cluster, attempt, resumed, ...(runbook.pack ? { pack: runbook.pack } : {}) });
+        startedAudit.catch(() => undefined);
+      }
       if (resumed) await store.emit(runId, { type: 'report', text: `Resumed on attempt ${attempt}; completed steps are not repeated.` });
 
       await this.approvals.verify(run, runbook, params, attempt, controller.signal);
@@ -275,6 +280,7 @@ export class RunWorker {
     } catch (thrown) {
       // What ends the attempt is recorded after its run.started (an audit that failed fails the attempt, to be retried).
       await startedAudit;
+      if (isRunParked(thrown) && !controller.signal.aborted) await this.park(job, token, runId, thrown);
       const err = asDroverError(controller.signal.aborted ? controller.signal.reason : thrown);
       const current = (await store.get(runId)) ?? run;
       if (err.code === 'run_cancelled') {
@@ -304,6 +310,22 @@ export class RunWorker {
       const waiters = await lock.release().catch(() => []);
       if (waiters.length) await this.wakeNextWaiter(run.cluster, run.concurrencyKey, waiters).catch(() => undefined);
     }
+  }
+
+  /**
+   * Puts a run that waits outside Drover back in the queue until it should
+   * look again; the run stays running, its slot and target lock are freed.
+   * Told (report and audit) when what it waits for changes, not at each look.
+   */
+  private async park(job: Job<JobData>, token: string | undefined, runId: string, parked: RunParked): Promise<never> {
+    const until = new Date(Math.max(parked.untilMs, this.now().getTime() + 1000));
+    const previous = await this.options.store.park(runId, until, parked.reason);
+    if (previous !== parked.reason) {
+      await this.options.audit.append({ type: 'run.parked', runId, until: until.toISOString(), reason: parked.reason });
+      await this.options.store.emit(runId, { type: 'report', text: `Waiting for ${parked.reason} (next look ${until.toISOString()}).` });
+    }
+    await job.moveToDelayed(until.getTime(), token);
+    throw new DelayedError();
   }
 
   /**

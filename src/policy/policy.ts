@@ -103,6 +103,16 @@ export function createPolicy(doc: PolicyDocument, options: CreatePolicyOptions):
     async groupsOf(requester) {
       return membership(requester).all();
     },
+
+    gitopsMode(target) {
+      for (const [i, entry] of doc.gitops.entries()) {
+        if (entry.runbooks && !firstMatch(entry.runbooks, target.runbook)) continue;
+        if (entry.clusters && !firstMatch(entry.clusters, target.cluster)) continue;
+        if (entry.namespaces && !namespaceMatch(entry.namespaces, target.namespace)) continue;
+        return { mode: entry.mode, entry: `gitops[${i}]` };
+      }
+      return undefined;
+    },
   };
 }
 
@@ -127,6 +137,7 @@ export function sandboxPolicy(defaultTimeoutMs: number): Policy {
     groups: { everyone: ['*', 'cli:*', 'alertmanager', 'schedule:*'] },
     rules: [{ groups: ['everyone'], runbooks: ['*'], clusters: ['*'], namespaces: ['*'], dryRunOnly: false }],
     approvals: [],
+    gitops: [],
   };
   return createPolicy(doc, { defaultTimeoutMs });
 }

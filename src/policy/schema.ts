@@ -65,12 +65,26 @@ const approval = z.strictObject({
     .default({ approvals: 1 }),
 });
 
-/** The policy file: groups of people, allow rules, and which runs need approval. */
+/**
+ * What happens to a mutation of an object Argo CD or Flux owns, for matching
+ * runs: the first matching entry wins over the runbook's own `gitops` mode.
+ * `direct` is honoured only when an entry says it.
+ */
+const gitops = z.strictObject({
+  runbooks: globs.optional(),
+  clusters: globs.optional(),
+  namespaces: namespaces.optional(),
+  mode: z.enum(['propose', 'suspend', 'direct', 'refuse']),
+});
+
+/** The policy file: groups of people, allow rules, which runs need approval, and GitOps modes. */
 export const policySchema = z.strictObject({
   groups: z.record(groupName, z.array(member)).default({}),
   rules: z.array(rule),
   approvals: z.array(approval).default([]),
+  gitops: z.array(gitops).default([]),
 });
 
 export type PolicyDocument = z.output<typeof policySchema>;
 export type ApprovalEntry = PolicyDocument['approvals'][number];
+export type GitOpsEntry = PolicyDocument['gitops'][number];

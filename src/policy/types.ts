@@ -1,3 +1,4 @@
+import type { GitOpsMode } from '../gitops/types.js';
 import type { Requester, Runbook } from '../runbook/types.js';
 
 /** One run somebody asks for, as the policy sees it. */
@@ -44,6 +45,16 @@ export interface Policy {
   mayApprove(approver: Requester, subject: PolicySubject, requirement: ApprovalRequirement): Promise<{ allowed: boolean; reason: string }>;
   /** Groups the requester belongs to (for explanations). */
   groupsOf(requester: Requester): Promise<string[]>;
+  /** The GitOps mode the policy sets for a mutation of an object git owns (its first matching `gitops` entry), or undefined when no entry matches. */
+  gitopsMode?(target: GitOpsTarget): { mode: GitOpsMode; entry: string } | undefined;
+}
+
+/** A mutation the GitOps mode is decided for. */
+export interface GitOpsTarget {
+  runbook: string;
+  cluster: string;
+  /** The changed object's namespace (none for a cluster-scoped object). */
+  namespace?: string;
 }
 
 /** Members of a Slack user group (S…), from Slack; may throw. */

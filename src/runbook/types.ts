@@ -3,6 +3,7 @@ import type { Duration } from '../config/duration.js';
 import type { K8sOps, PlannedChange } from '../k8s/types.js';
 import type { PrometheusOps } from '../prometheus/types.js';
 import type { HttpOps } from '../outbound/http-types.js';
+import type { GitOpsMode } from '../gitops/types.js';
 
 /** Any zod object schema: a runbook's parameters are always named. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -117,6 +118,23 @@ export interface RateLimit {
   cooldown?: Duration;
 }
 
+/**
+ * What the runbook does when a mutation touches an object Argo CD or Flux
+ * owns (docs/gitops.md). Objects git does not own are changed as always.
+ * The policy file can override it (its `gitops` entries win), and `direct`
+ * is only honoured where a policy entry says `direct`.
+ *
+ * @example gitops: { mode: 'propose', clusters: { dev: 'suspend' }, window: '20m' }
+ */
+export interface RunbookGitOps {
+  /** `propose` (a pull request), `suspend` (pause the reconciler, change, pull request, resume), `direct` or `refuse`. */
+  mode: GitOpsMode;
+  /** Per cluster name: another mode. */
+  clusters?: Record<string, GitOpsMode>;
+  /** `suspend`: how long the reconciler may stay suspended (at most gitops.suspendWindow). */
+  window?: Duration;
+}
+
 /** Options of one step. */
 export interface StepOptions {
   /**
@@ -222,6 +240,8 @@ export interface RunbookSpec<S extends ParamsSchema> {
   rateLimit?: RateLimit;
   /** Per attempt; defaults to the configured jobs.defaultTimeout (10m). */
   timeout?: Duration;
+  /** Objects git owns (Argo CD, Flux): propose a pull request, suspend the reconciler, refuse, or (where the policy allows) change directly. Default: refuse. */
+  gitops?: RunbookGitOps;
   /**
    * The target the run acts on, shared across runbooks: two runs with the same
    * key on the same cluster never overlap (the second waits). Defaults to the

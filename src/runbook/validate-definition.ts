@@ -57,6 +57,14 @@ export const definitionSchema = z.object({
     .strict()
     .optional(),
   timeout: duration.optional(),
+  gitops: z
+    .object({
+      mode: z.enum(['propose', 'suspend', 'direct', 'refuse']),
+      clusters: z.record(z.string().min(1), z.enum(['propose', 'suspend', 'direct', 'refuse'])).optional(),
+      window: duration.optional(),
+    })
+    .strict()
+    .optional(),
   concurrencyKey: fn('must be a function of the params').optional(),
   run: fn('must be an async function run(ctx, params)'),
 }).superRefine((definition, ctx) => {

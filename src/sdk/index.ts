@@ -21,6 +21,7 @@ export type {
   RunContext,
   RunLogger,
   Runbook,
+  RunbookGitOps,
   RunbookSpec,
   StepContext,
   StepOptions,
@@ -41,6 +42,8 @@ export type {
 } from '../k8s/types.js';
 /** Drains and rollouts: what ctx.k8s.planDrain, evictPod and rolloutStatus answer. */
 export type { DrainOptions, DrainPlan, DrainPod, EvictionResult, RolloutStatus } from '../k8s/types.js';
+/** GitOps modes a runbook's `gitops` may name. */
+export type { GitOpsMode } from '../gitops/types.js';
 /** Kubernetes quantities (`10Gi`, `1536Mi`): parse, compare, grow. */
 export { compareQuantities, grownSize, parseQuantity } from '../k8s/quantity.js';
 /** Any kind (ctx.k8s.get/list/apply/patch): objects, manifests and options. */
