@@ -1,0 +1,88 @@
+/**
+ * A YAML file parsed for editing: every document with its syntax tree (for
+ * source ranges) and its plain value (for matching), or marked broken.
+ */
+import { parseAllDocuments, type Document } from 'yaml';
+
+export type Segment = string | number;
+
+export interface ParsedDoc {
+  index: number;
+  doc: Document.Parsed;
+  /** The document's plain value; undefined when `broken`. */
+  value: unknown;
+  /** The document has syntax errors, duplicate keys, or expands too many aliases. */
+  broken: boolean;
+  /** Best-effort plain value of a broken document, to tell whether it was the one wanted. */
+  salvaged?: unknown;
+}
+
+const OPTIONS = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
+
+export function parseYaml(text: string): ParsedDoc[] {
+  const parsed = parseAllDocuments(text, OPTIONS);
+  const docs = Array.isArray(parsed) ? parsed : [];
+  return docs.map((doc, index) => {
+    if (doc.errors.length > 0) {
+      let salvaged: unknown;
+      try {
+        salvaged = doc.toJS({ maxAliasCount: 100 });
+      } catch {
+        salvaged = undefined;
+      }
+      return { index, doc, value: undefined, broken: true, salvaged };
+    }
+    try {
+      return { index, doc, value: doc.toJS({ maxAliasCount: 100 }) as unknown, broken: false };
+    } catch {
+      return { index, doc, value: undefined, broken: true };
+    }
+  });
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The plain value at `path`, or undefined. */
+export function getPath(value: unknown, path: readonly Segment[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
+    else if (isRecord(current) && typeof segment === 'string' && Object.prototype.hasOwnProperty.call(current, segment)) current = current[segment];
+    else return undefined;
+  }
+  return current;
+}
+
+/** A copy of `value` with `path` set (creating maps on the way). */
+export function setPath(value: unknown, path: readonly Segment[], next: unknown): unknown {
+  if (path.length === 0) return next;
+  const [head, ...rest] = path;
+  if (Array.isArray(value) && typeof head === 'number') {
+    const copy = [...(value as unknown[])];
+    copy[head] = setPath(copy[head], rest, next);
+    return copy;
+  }
+  const base = isRecord(value) ? { ...value } : {};
+  Object.defineProperty(base, String(head), { value: setPath(base[String(head)], rest, next), enumerable: true, writable: true, configurable: true });
+  return base;
+}
+
+export function dotted(path: readonly Segment[]): string {
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/** 1-based line of a character offset. */
+export function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** `apps/v1` → `apps`; `v1` → ''. */
+export function groupOf(apiVersion: unknown): string {
+  if (typeof apiVersion !== 'string') return '';
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
