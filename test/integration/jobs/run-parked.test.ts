@@ -37,9 +37,7 @@ const quick = defineRunbook({
   summary: 'returns at once',
   params: z.object({}),
   risk: 'low',
-  async run() {
-    return 'done';
-  },
+  run: () => Promise.resolve('done'),
 });
 
 async function finished(t: TestDrover, runId: string): Promise<RunRecord> {
