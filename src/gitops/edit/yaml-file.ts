@@ -28,16 +28,26 @@ export function parseYaml(text: string): ParsedDoc[] {
       try {
         salvaged = doc.toJS({ maxAliasCount: 100 });
       } catch {
-        salvaged = undefined;
+        salvaged = identity(doc);
       }
       return { index, doc, value: undefined, broken: true, salvaged };
     }
     try {
       return { index, doc, value: doc.toJS({ maxAliasCount: 100 }) as unknown, broken: false };
     } catch {
-      return { index, doc, value: undefined, broken: true };
+      return { index, doc, value: undefined, broken: true, salvaged: identity(doc) };
     }
   });
+}
+
+/** apiVersion, kind, name and namespace read from the tree alone, for documents that do not evaluate. */
+function identity(doc: Document.Parsed): unknown {
+  try {
+    const get = (path: string[]): unknown => doc.getIn(path);
+    return { apiVersion: get(['apiVersion']), kind: get(['kind']), metadata: { name: get(['metadata', 'name']), namespace: get(['metadata', 'namespace']) } };
+  } catch {
+    return undefined;
+  }
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
