@@ -20,11 +20,25 @@ function forms(secret: string): string[] {
   return [...out].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
 }
 
+const BASE64_RUN = /[A-Za-z0-9+/_-]{12,}={0,2}/g;
+
+/** Whether a base64 run decodes (from any of its first four characters) to text holding one of the secrets. */
+function encodesSecret(run: string, secrets: readonly string[]): boolean {
+  for (let shift = 0; shift < 4 && run.length - shift >= 8; shift++) {
+    const part = run.slice(shift);
+    const decoded = Buffer.from(part, /[-_]/.test(part) ? 'base64url' : 'base64').toString('latin1');
+    if (secrets.some((s) => decoded.includes(s))) return true;
+  }
+  return false;
+}
+
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text.replace(USERINFO, '$1***@').replace(AUTH_HEADER, '$1 ***').replace(PRIVATE_TOKEN, '$1 ***');
-  for (const secret of secrets) {
-    if (!secret) continue;
+  const real = secrets.filter((s) => s && s.length >= 4);
+  for (const secret of real) {
     for (const form of forms(secret)) out = out.split(form).join('***');
   }
+  // The token inside any other base64 (user:token with another user name, a header echoed back).
+  if (real.length) out = out.replace(BASE64_RUN, (run) => (encodesSecret(run, real) ? '***' : run));
   return out;
 }
