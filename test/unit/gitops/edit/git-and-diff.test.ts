@@ -1,15 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { editRepository, renderDiff } from '../../../../src/gitops/edit/index.js';
+import { git as runGit } from '../../../support/git-repo.js';
 import { deployment, makeRepo, request, type Repo } from './fixture.js';
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Drover Test', '-c', 'user.email=drover@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, GIT_CONFIG_NOSYSTEM: '1' },
-  });
+  return runGit(cwd, '-c', 'core.autocrlf=false', ...args);
 }
 
 /** `git diff` without the blob line and the function context git adds after a hunk header. */
@@ -39,8 +35,8 @@ describe('editRepository with real git', () => {
       'apps/web/deployment.yaml': `# web\n${deployment('3')}`,
       'apps/web/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\n',
     });
-    expect(numstat).toBe('1\t1\tapps/web/deployment.yaml\n');
-    expect(plan).toBe(gitPlan(diff));
+    expect(numstat).toBe('1\t1\tapps/web/deployment.yaml');
+    expect(plan.trimEnd()).toBe(gitPlan(diff));
     expect(plan).toContain('--- a/apps/web/deployment.yaml\n+++ b/apps/web/deployment.yaml\n@@ -4,7 +4,7 @@');
     expect(plan).toContain('-  replicas: 3\n+  replicas: 5\n');
   });
@@ -48,14 +44,14 @@ describe('editRepository with real git', () => {
   it('CRLF, no final newline, an inline kustomize patch: still one line', async () => {
     const k = 'resources: [d.yaml]\r\npatches:\r\n  - target: {kind: Deployment, name: web}\r\n    patch: |-\r\n      - op: replace\r\n        path: /spec/replicas\r\n        value: 2';
     const { numstat, diff, plan } = await editAndDiff({ 'apps/web/kustomization.yaml': k, 'apps/web/d.yaml': deployment('1') });
-    expect(numstat).toBe('1\t1\tapps/web/kustomization.yaml\n');
-    expect(plan).toBe(gitPlan(diff));
+    expect(numstat).toBe('1\t1\tapps/web/kustomization.yaml');
+    expect(plan.trimEnd()).toBe(gitPlan(diff));
     expect(plan).toContain('\\ No newline at end of file');
   });
 
   it('an insertion adds one line', async () => {
     const { numstat } = await editAndDiff({ 'apps/web/d.yaml': deployment(undefined) });
-    expect(numstat).toBe('1\t0\tapps/web/d.yaml\n');
+    expect(numstat).toBe('1\t0\tapps/web/d.yaml');
   });
 });
 
