@@ -45,7 +45,13 @@ describe('apiBase', () => {
 
 describe('createForge', () => {
   it('needs a token and a known type', () => {
-    expect(() => createForge({ type: 'github', apiUrl: 'https://api.github.com', project: 'a/b', token: '' })).toThrow(expect.objectContaining({ code: 'gitops_unconfigured' }));
+    let missing: unknown;
+    try {
+      createForge({ type: 'github', apiUrl: 'https://api.github.com', project: 'a/b', token: '' });
+    } catch (err) {
+      missing = err;
+    }
+    expect(missing).toMatchObject({ code: 'gitops_unconfigured' });
     expect(() => createForge({ type: 'bitbucket' as 'github', apiUrl: 'https://x', project: 'a/b', token: 't' })).toThrow(/Unknown forge type/);
     expect(createForge({ type: 'gitlab', apiUrl: 'https://gitlab.com', project: 'a/b', token: 't' }).kind).toBe('gitlab');
   });
