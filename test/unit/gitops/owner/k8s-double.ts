@@ -48,28 +48,24 @@ export class K8sDouble {
     return this.objects.get(this.key(apiVersion, kind, namespace, name));
   }
 
-  private check(apiVersion: string, kind: string): void {
-    if (!this.served.has(apiVersion)) throw new DroverError('k8s_api_missing', `does not serve kind ${kind} in ${apiVersion}`);
-    if (this.forbidden.has(kind)) throw new DroverError('k8s_forbidden', `forbidden: ${kind}`);
+  /** Why the call fails before the object is looked at, if it does. */
+  private refusal(apiVersion: string, kind: string): DroverError | undefined {
+    if (!this.served.has(apiVersion)) return new DroverError('k8s_api_missing', `does not serve kind ${kind} in ${apiVersion}`);
+    if (this.forbidden.has(kind)) return new DroverError('k8s_forbidden', `forbidden: ${kind}`);
+    return undefined;
   }
 
   get = <T extends KubeObject = KubeObject>(apiVersion: string, kind: string, name: string, options: ObjectOptions = {}): Promise<T> => {
     this.reads.push(`${apiVersion} ${kind} ${options.namespace ?? ''}/${name}`);
-    try {
-      this.check(apiVersion, kind);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const refused = this.refusal(apiVersion, kind);
+    if (refused) return Promise.reject(refused);
     const found = this.objects.get(this.key(apiVersion, kind, options.namespace, name));
     return found ? Promise.resolve(structuredClone(found) as T) : Promise.reject(new DroverError('k8s_not_found', `${kind} ${name} not found`));
   };
 
   list = <T extends KubeObject = KubeObject>(apiVersion: string, kind: string, options: GenericListOptions = {}): Promise<T[]> => {
-    try {
-      this.check(apiVersion, kind);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const refused = this.refusal(apiVersion, kind);
+    if (refused) return Promise.reject(refused);
     const items = [...this.objects.values()].filter((o) => o.apiVersion === apiVersion && o.kind === kind && (!options.namespace || o.metadata.namespace === options.namespace));
     return Promise.resolve(items.map((o) => structuredClone(o) as T));
   };
