@@ -429,11 +429,15 @@ export function startReconcilerDouble(options: ReconcilerDoubleOptions): Reconci
     if (spec.suspend === true) return;
     const generation = isObj(ks.metadata) ? ks.metadata.generation : undefined;
     let revision: string | undefined;
+    // Flux says BuildFailed when kustomize cannot build the path, ReconciliationFailed when applying fails.
+    let reason = 'BuildFailed';
     try {
       const sha = await head();
       revision = `${repo.branch}@sha1:${sha}`;
       const targetNamespace = typeof spec.targetNamespace === 'string' ? spec.targetNamespace : undefined;
-      const objects = await prepare(owner, await render(sha, typeof spec.path === 'string' ? spec.path : '', true), { override: targetNamespace });
+      const manifests = await render(sha, typeof spec.path === 'string' ? spec.path : '', true);
+      reason = 'ReconciliationFailed';
+      const objects = await prepare(owner, manifests, { override: targetNamespace });
       for (const o of objects) await apply(o, FLUX.manager);
       keep(applied, { owner, sha, objects: objects.map(refOf) });
       await writeStatus(FLUX, namespace, name, ks.status, {
@@ -450,7 +454,7 @@ export function startReconcilerDouble(options: ReconcilerDoubleOptions): Reconci
       await writeStatus(FLUX, namespace, name, ks.status, {
         observedGeneration: generation,
         ...(revision ? { lastAttemptedRevision: revision } : {}),
-        conditions: [condition(status.conditions, 'Ready', 'False', 'ReconciliationFailed', message)],
+        conditions: [condition(status.conditions, 'Ready', 'False', reason, message)],
       });
     }
   }

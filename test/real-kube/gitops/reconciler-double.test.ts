@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { createK8sOps } from '../../../src/k8s/ops.js';
 import { createGitOpsRepo, type GitOpsRepo } from '../../support/gitops-repo.js';
 import { startReconcilerDouble, type DoubleOwner, type ReconcilerDouble } from '../../support/reconciler-double.js';
@@ -247,23 +247,25 @@ describe('as Flux', () => {
     const good = repo.head();
     await double.reconcileNow();
 
-    const cases: Array<[Record<string, string | null>, RegExp]> = [
-      [{ 'apps/web/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: [unclosed\n' }, /apps\/web\/deployment\.yaml: invalid YAML/],
-      [{ 'apps/web/deployment.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../secrets\n' }, /metadata\.name "\.\.\/\.\.\/secrets" is missing or invalid/],
-      [{ 'apps/web/deployment.yaml': null, 'apps/web/kustomization.yaml': 'resources:\n  - ../../../../etc/passwd\n' }, /leaves the repository/],
-      [{ 'apps/web/kustomization.yaml': 'resources: []\nconfigMapGenerator:\n  - name: x\n' }, /configMapGenerator not supported by the reconciler double/],
-      [{ 'apps/web/kustomization.yaml': 'resources:\n  - https://example.com/evil.yaml\n' }, /remote resource/],
-      [{ 'apps/web/deployment.yaml': deploymentYaml(2) }, /Deployment\/web namespace not specified/],
+    const cases: Array<[Record<string, string | null>, RegExp, string]> = [
+      [{ 'apps/web/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: [unclosed\n' }, /apps\/web\/deployment\.yaml: invalid YAML/, 'BuildFailed'],
+      [{ 'apps/web/deployment.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../secrets\n' }, /metadata\.name "\.\.\/\.\.\/secrets" is missing or invalid/, 'BuildFailed'],
+      [{ 'apps/web/deployment.yaml': null, 'apps/web/kustomization.yaml': 'resources:\n  - ../../../../etc/passwd\n' }, /leaves the repository/, 'BuildFailed'],
+      [{ 'apps/web/kustomization.yaml': 'resources: []\nconfigMapGenerator:\n  - name: x\n' }, /configMapGenerator not supported by the reconciler double/, 'BuildFailed'],
+      [{ 'apps/web/kustomization.yaml': 'resources:\n  - https://example.com/evil.yaml\n' }, /remote resource/, 'BuildFailed'],
+      [{ 'apps/web/deployment.yaml': deploymentYaml(2) }, /Deployment\/web namespace not specified/, 'ReconciliationFailed'],
+      // The API server refuses it (a Deployment without a selector): its own words, not the whole HTTP answer.
+      [{ 'apps/web/deployment.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\nspec:\n  replicas: 7\n` }, /^422: .*selector/, 'ReconciliationFailed'],
     ];
     let previous = repo.head();
-    for (const [files, reason] of cases) {
+    for (const [files, message, reason] of cases) {
       // Each case starts from the good tree.
-      repo.commit({ 'apps/web/kustomization.yaml': null, ...files }, `break: ${String(reason)}`);
+      repo.commit({ 'apps/web/kustomization.yaml': null, ...files }, `break: ${String(message)}`);
       const sha = repo.head();
-      await waitFor(async () => (await statusOf(FLUX, ns, 'web')).lastAttemptedRevision === `main@sha1:${sha}`, `the attempt at ${String(reason)}`, TICK_WAIT_MS);
+      await waitFor(async () => (await statusOf(FLUX, ns, 'web')).lastAttemptedRevision === `main@sha1:${sha}`, `the attempt at ${String(message)}`, TICK_WAIT_MS);
       const status = await statusOf(FLUX, ns, 'web');
       expect(status.lastAppliedRevision).toBe(`main@sha1:${good}`);
-      expect(status.conditions[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'ReconciliationFailed', message: expect.stringMatching(reason) as unknown });
+      expect(status.conditions[0]).toMatchObject({ type: 'Ready', status: 'False', reason, message: expect.stringMatching(message) as unknown });
       expect(await replicas(ns)).toBe(2);
       repo.commit({ 'apps/web/kustomization.yaml': null, 'apps/web/deployment.yaml': deploymentYaml(2, ns) }, 'restore');
       previous = repo.head();
@@ -339,6 +341,36 @@ describe('as Argo CD', () => {
       conditions: [{ type: 'ComparisonError', message: expect.stringMatching(/apps\/web\/deployment\.yaml: invalid YAML/) as unknown }],
     });
   });
+});
+
+test('one double, two owners on two paths of one repository: each applies its own, marked its own way', async () => {
+  const ns = await freshNamespace(kube(), 'both');
+  const repo = repoWith({
+    'apps/web/deployment.yaml': deploymentYaml(2, ns),
+    'apps/api/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  level: info\n',
+  });
+  const flux = await fluxKustomization(ns, repo, 'apps/web');
+  await custom().createNamespacedCustomObject({
+    ...ARGO,
+    namespace: ns,
+    body: {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'api' },
+      spec: { source: { repoURL: repo.url, path: 'apps/api' }, destination: { namespace: ns }, syncPolicy: { automated: { selfHeal: true } } },
+    },
+  });
+  const argo: DoubleOwner = { tool: 'argocd', application: { namespace: ns, name: 'api' } };
+  const double = startReconcilerDouble({ kubeConfig: kube().kubeConfig(), repo: { bare: repo.bare, branch: 'main' }, owners: [flux, argo], argocdTracking: 'annotation+label' });
+  cleanups.push(() => double.stop());
+  await double.reconcileNow();
+  expect(double.errors).toEqual([]);
+  const config = await kube().kubeConfig().makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: ns, name: 'api' });
+  expect(config.metadata?.labels).toEqual({ 'app.kubernetes.io/instance': 'api' });
+  expect(config.metadata?.annotations).toEqual({ 'argocd.argoproj.io/tracking-id': `api:/ConfigMap:${ns}/api` });
+  expect((await readDeployment(ns)).metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toBeUndefined();
+  expect(new Set(double.applied.map((a) => a.owner))).toEqual(new Set([flux, argo]));
+  expect((await statusOf(ARGO, ns, 'api')).sync).toEqual({ status: 'Synced', revision: repo.head() });
 });
 
 test('stop is bounded and final: no tick after it, reconcileNow refused', async () => {
