@@ -144,7 +144,7 @@ export class ForgeHttp {
       return this.fail(`${name} did not allow ${details.request} on ${target} (HTTP 403${words}): the token lacks a permission (pull requests / merge requests: write, contents: write); check ${this.secretHint}`, { details });
     }
     if (status === 404) {
-      return this.fail(`${name} found no ${details.request.startsWith('GET') ? 'such object' : 'target'} for ${details.request} on ${target} (HTTP 404): the ${target} does not exist, or the token cannot see it; check the GitOps repository's configuration and ${this.secretHint}`, { details });
+      return this.fail(`${name} answered 404 to ${details.request} on ${target}: the ${target} (or the request asked for) does not exist, or the token cannot see it; check the GitOps repository's configuration and ${this.secretHint}`, { details });
     }
     if (status >= 500) return this.fail(`${name} failed on ${details.request} (HTTP ${status}); Drover will try again`, { retryable: true, details });
     return this.fail(`${name} refused ${details.request} on ${target} (HTTP ${status}${words})`, { details });

@@ -69,6 +69,8 @@ const TRANSIENT = [
   /gnutls|ssl_read|ssl_connect|tls connection/i,
   /unable to access .*: (recv|send) failure/i,
   /index\.lock': file exists/i,
+  // Another process fetching into the same cached clone (several workers sharing one cache directory).
+  /cannot lock ref|unable to create '.*\.lock'/i,
 ];
 const AUTH = [/authentication failed/i, /returned error: (401|403)/i, /could not read username/i, /terminal prompts disabled/i, /\b(401|403)\b/];
 

@@ -13,7 +13,7 @@ import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DroverError } from '../../errors.js';
 import type { FileEdit } from '../types.js';
-import { GitRunner, type GitAuth, type GitRunnerOptions, type GitRunOptions } from './git-runner.js';
+import { gitFailure, GitRunner, type GitAuth, type GitRunnerOptions, type GitRunOptions } from './git-runner.js';
 import { KeyLock } from './key-lock.js';
 import { checkBranch, checkCloneUrl, isCommitId } from './names.js';
 import { writeEdits } from './safe-write.js';
@@ -131,7 +131,8 @@ export class GitWorkspace {
       // Someone pushed the branch between our look and our push: judge what is there now.
       const raced = await this.existingBranch(cwd, url, auth, branch, tree);
       if (raced) return raced;
-      throw new DroverError('gitops_git_failed', `git push of ${branch} was rejected by the remote.`, { retryable: true, details: { command: 'push', branch } });
+      const failure = gitFailure('push', pushed, auth ? [auth.token] : []);
+      throw new DroverError('gitops_git_failed', failure.message, { retryable: true, details: { ...failure.details, branch } });
     });
   }
 
