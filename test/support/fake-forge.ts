@@ -17,7 +17,7 @@
  *   branch does not exist in the repository.
  * - GET /repos/{o}/{r}/pulls/{n}: `state` open|closed, `merged`, `merged_at`, `merged_by.login`,
  *   `merge_commit_sha` (before the merge: a test-merge id that is not on the base branch).
- * - GET /repos/{o}/{r}/pulls/{n}/reviews?per_page: chronological, state APPROVED | CHANGES_REQUESTED | COMMENTED.
+ * - GET /repos/{o}/{r}/pulls/{n}/reviews?per_page&page: chronological, paged, state APPROVED | CHANGES_REQUESTED | COMMENTED.
  * - POST /repos/{o}/{r}/issues/{n}/comments {body} → 201.
  *
  * GitLab (REST v4):
@@ -246,7 +246,9 @@ export async function startFakeForge(options: { kind: 'github' | 'gitlab'; bareR
     if (rest[0] === 'pulls' && rest[2] === 'reviews' && rest.length === 3 && method === 'GET') {
       if (!pull) return notFound;
       const reviews = pull.reviews.map((v) => ({ id: v.id, user: { login: v.login, type: 'User' }, body: '', state: v.state, submitted_at: v.at, commit_id: branchSha(pull.head) }));
-      return [200, reviews.slice(0, Number(query.per_page ?? 30))];
+      const perPage = Number(query.per_page ?? 30);
+      const page = Number(query.page ?? 1);
+      return [200, reviews.slice((page - 1) * perPage, page * perPage)];
     }
     if (rest[0] === 'issues' && rest[2] === 'comments' && rest.length === 3 && method === 'POST') {
       const issue = rest[1] ? store.get(Number(rest[1])) : undefined;

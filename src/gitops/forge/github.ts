@@ -35,6 +35,8 @@ const reviewSchema = z.object({
 
 type Pull = z.infer<typeof pullSchema>;
 
+const MAX_REVIEW_PAGES = 10;
+
 export function parseGitHubProject(project: string): { owner: string; repo: string } {
   const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(project ?? '');
   if (!match?.[1] || !match[2] || match[2] === '.' || match[2] === '..') {
@@ -120,8 +122,15 @@ export class GitHubForge implements Forge {
     checkNumber(number);
     const { data } = await this.http.request('GET', `${this.repoPath}/pulls/${number}`);
     const pull = parse(pullSchema, data, 'GET pull');
-    const reviews = await this.http.request('GET', `${this.repoPath}/pulls/${number}/reviews?per_page=100`);
-    return toPullRequest(pull, reviewVerdicts(parse(z.array(reviewSchema), reviews.data, 'GET reviews')));
+    const reviews: Array<z.infer<typeof reviewSchema>> = [];
+    // Chronological, 100 a page; a pull with more than 1,000 reviews is judged by its first 1,000.
+    for (let page = 1; page <= MAX_REVIEW_PAGES; page++) {
+      const answer = await this.http.request('GET', `${this.repoPath}/pulls/${number}/reviews?per_page=100&page=${page}`);
+      const batch = parse(z.array(reviewSchema), answer.data, 'GET reviews');
+      reviews.push(...batch);
+      if (batch.length < 100) break;
+    }
+    return toPullRequest(pull, reviewVerdicts(reviews));
   }
 
   async comment(number: number, text: string): Promise<void> {

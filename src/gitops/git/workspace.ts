@@ -9,7 +9,7 @@
  * a branch holding anything else is refused rather than overwritten.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { access, mkdir, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DroverError } from '../../errors.js';
 import type { FileEdit } from '../types.js';
@@ -47,6 +47,8 @@ export interface GitWorkspaceOptions {
   runner?: GitRunnerOptions;
   /** Timeout of each git command (default 120 s). */
   timeoutMs?: number;
+  /** Worktrees older than this that no checkout of this process holds are leftovers of a crash, removed on first use (default 6 h). */
+  staleAfterMs?: number;
 }
 
 interface Held {
@@ -69,6 +71,8 @@ export class GitWorkspace {
   private readonly git: GitRunner;
   private readonly lock = new KeyLock();
   private readonly held = new WeakMap<GitCheckout, Held>();
+  private readonly live = new Set<string>();
+  private readonly swept = new Set<string>();
 
   constructor(private readonly options: GitWorkspaceOptions) {
     this.git = new GitRunner({ ...options.runner, timeoutMs: options.timeoutMs ?? options.runner?.timeoutMs });
@@ -98,6 +102,7 @@ export class GitWorkspace {
         release: () => this.release(checkout),
       };
       this.held.set(checkout, { repo: { ...repo, cloneUrl: url }, key, released: false });
+      this.live.add(dir);
       return checkout;
     });
   }
@@ -174,6 +179,7 @@ export class GitWorkspace {
         // Removed by hand below; prune forgets it.
       }
       await rm(checkout.dir, { recursive: true, force: true, maxRetries: 2 });
+      this.live.delete(checkout.dir);
       await this.run(['worktree', 'prune'], { cwd: bare, timeoutMs: RELEASE_TIMEOUT_MS }).catch(() => undefined);
     });
   }
@@ -221,12 +227,29 @@ export class GitWorkspace {
     const bare = join(this.options.root, key, 'repo.git');
     try {
       await access(join(bare, 'HEAD'));
-      return bare;
     } catch {
       await mkdir(bare, { recursive: true });
       await this.run(['init', '--quiet', '--bare', bare], { cwd: bare });
-      return bare;
     }
+    if (!this.swept.has(key)) {
+      this.swept.add(key);
+      await this.sweep(key, bare);
+    }
+    return bare;
+  }
+
+  /** Removes worktrees a crashed process left behind (old, and not held here). */
+  private async sweep(key: string, bare: string): Promise<void> {
+    const parent = join(this.options.root, key, 'wt');
+    const before = Date.now() - (this.options.staleAfterMs ?? 6 * 3600_000);
+    const names = await readdir(parent).catch(() => [] as string[]);
+    for (const name of names) {
+      const dir = join(parent, name);
+      if (this.live.has(dir)) continue;
+      const st = await stat(dir).catch(() => undefined);
+      if (st && st.mtimeMs < before) await rm(dir, { recursive: true, force: true, maxRetries: 2 });
+    }
+    await this.run(['worktree', 'prune'], { cwd: bare, timeoutMs: RELEASE_TIMEOUT_MS }).catch(() => undefined);
   }
 
   private auth(repo: GitRepoRef): GitAuth | undefined {

@@ -107,6 +107,13 @@ describe.each(['github', 'gitlab'] as const)('%s forge client', (kind) => {
     expect(later.changesRequestedBy).toEqual(kind === 'github' ? ['alice'] : []);
   });
 
+  it('reads every page of reviews', async () => {
+    const pr = await forge.open(request());
+    for (let i = 0; i < 120; i++) fake.review(pr.number, `r${i}`, 'COMMENTED');
+    fake.review(pr.number, 'late', 'APPROVED');
+    expect((await forge.get(pr.number)).approvedBy).toEqual(['late']);
+  });
+
   it('reports a real merge: the commit on the base branch and who merged', async () => {
     const pr = await forge.open(request());
     expect((await forge.get(pr.number)).mergeSha).toBeUndefined();

@@ -3,7 +3,7 @@
  * smart HTTP (git-http-backend) behind a token, checkouts, pushes and their
  * idempotency, hostile paths and branch names, concurrency and the timeout.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,6 +54,20 @@ describe('checkout and push over file://', () => {
     await c.release();
     expect(existsSync(c.dir)).toBe(false);
     await c.release();
+  });
+
+  it('removes worktrees a crashed process left behind, on first use', async () => {
+    const crashed = await checkout();
+    held.splice(held.indexOf(crashed), 1);
+    const old = new Date(Date.now() - 7 * 3600_000);
+    utimesSync(crashed.dir, old, old);
+    const restarted = new GitWorkspace({ root: join(root, 'cache'), runner, timeoutMs: 20_000 });
+    const fresh = await restarted.checkout({ cloneUrl: `file://${remote.url}` });
+    held.push(fresh);
+    expect(existsSync(crashed.dir)).toBe(false);
+    expect(existsSync(fresh.dir)).toBe(true);
+    const list = git(join(root, 'cache', readdirOne(join(root, 'cache')), 'repo.git'), 'worktree', 'list', '--porcelain');
+    expect(list).not.toContain(crashed.dir);
   });
 
   it('fetches new commits into the cached clone for the next checkout', async () => {
