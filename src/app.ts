@@ -248,7 +248,11 @@ export function createDrover(deps: DroverDeps) {
   async function startOneWorker(overrides: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number; id?: string }) {
     const k8s = await k8sFactory();
     if (!k8s) throw new Error('A worker needs clusters (or a k8s factory).');
-    const [{ RunWorker }, { TargetLocks }] = await Promise.all([import('./jobs/run-worker.js'), import('./jobs/target-lock.js')]);
+    const [{ RunWorker }, { TargetLocks }, { gitopsFromConfig }] = await Promise.all([
+      import('./jobs/run-worker.js'),
+      import('./jobs/target-lock.js'),
+      import('./gitops/gitops-from-config.js'),
+    ]);
     const worker = new RunWorker({
       connection: queueConnection,
       redis,
@@ -272,6 +276,8 @@ export function createDrover(deps: DroverDeps) {
       check: { policy, samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b) },
       tracer: deps.tracer,
       services: deps.services ?? ctxServicesFrom(config),
+      // Objects Argo CD or Flux own follow their GitOps mode (docs/gitops.md).
+      gitops: gitopsFromConfig(config.gitops, policy, now),
       now,
     });
     await worker.start();

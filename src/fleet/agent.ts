@@ -12,6 +12,7 @@ import { RunStore } from '../jobs/run-store.js';
 import { RunWorker, type K8sOpsFactory } from '../jobs/run-worker.js';
 import { TargetLocks } from '../jobs/target-lock.js';
 import { runWakeKey } from '../jobs/run-wake.js';
+import { gitopsFromConfig } from '../gitops/gitops-from-config.js';
 import { ctxServicesFrom, type CtxServicesFactory } from '../jobs/ctx-services.js';
 import { ProposalStore } from '../approvals/proposal-store.js';
 import { bindingKeyIn } from '../approvals/binding-key.js';
@@ -125,6 +126,8 @@ export function createAgent(deps: AgentDeps) {
     check: { policy, samePerson: (a, b) => sameListedUser(config.clusters.impersonation, a, b) },
     services: deps.services ?? ctxServicesFrom(config),
     ...(deps.tracer ? { tracer: deps.tracer } : {}),
+    // The agent's cluster is where Argo CD or Flux run: its own GitOps settings and repositories.
+    gitops: gitopsFromConfig(config.gitops, policy, now),
     now,
   });
 

@@ -25,15 +25,10 @@ const repository = z
       .strict(),
     /** A file holding the token (a mounted Secret), read when it is needed so a rotated token is picked up. It must be able to push branches and open pull requests. */
     tokenFile: z.string().min(1).optional(),
-    /** Or the name of an environment variable holding it (read at start). */
-    tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
     /** The branch pull requests go to; default the branch the reconciler follows. */
     baseBranch: z.string().min(1).optional(),
   })
-  .strict()
-  .superRefine((r, ctx) => {
-    if (r.tokenFile !== undefined && r.tokenEnv !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenEnv'], message: 'set tokenFile or tokenEnv, not both' });
-  });
+  .strict();
 
 export const gitopsSchema = z
   .object({

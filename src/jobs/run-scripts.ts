@@ -4,7 +4,7 @@ import { RedisScript } from '../redis-script.js';
 
 // Moves a run from one of the allowed states to another, atomically, sets
 // fields and appends the state event. KEYS: the run, the audit outbox, the
-// run-wake set, then the run's events, steps, changes, plan and secrets.
+// run-wake set, then the run's events, steps, changes, plan, secrets and gitops progress.
 // ARGV: allowed states, new state, outbox field and entry ('' for none), wake
 // score ('' for none), run id, the event, retention ms ('' to keep the keys),
 // then field/value pairs.
@@ -26,6 +26,7 @@ redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10000', '*', 'e', ARGV[7])
 -- An ended run's keys expire after the retention period; its secrets go now.
 if ARGV[8] ~= '' then
   for i = 4, 7 do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
+  if KEYS[9] then redis.call('PEXPIRE', KEYS[9], ARGV[8]) end
   redis.call('PEXPIRE', KEYS[1], ARGV[8])
   redis.call('DEL', KEYS[8])
 end

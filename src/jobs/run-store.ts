@@ -13,7 +13,7 @@ import { isHeld, isTerminal, type RunEvent, type RunRecord, type RunState, type 
 export const proposalExpiryKey = (prefix: string): string => `${prefix}:approvals:expiry`;
 
 /** A run's keys besides its record, in the order TRANSITION takes them. */
-const RUN_PARTS = ['events', 'steps', 'changes', 'plan', 'secrets'] as const;
+const RUN_PARTS = ['events', 'steps', 'changes', 'plan', 'secrets', 'gitops'] as const;
 
 export interface StepCheckpoint {
   value: unknown;
@@ -155,6 +155,22 @@ export class RunStore {
     for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
     if (!hash.state) return undefined;
     return { run: deserialise(id, hash), secrets: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} };
+  }
+
+  /** Where a change to a git-owned object stands (GitOps flow), by the change's key; undefined before it began. */
+  async gitopsProgress(id: string, change: string): Promise<Record<string, unknown> | undefined> {
+    const raw = await this.redis.hget(this.key(id, 'gitops'), change);
+    if (!raw) return undefined;
+    try {
+      const value = JSON.parse(raw) as unknown;
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async setGitopsProgress(id: string, change: string, progress: Record<string, unknown>): Promise<void> {
+    await this.redis.hset(this.key(id, 'gitops'), change, JSON.stringify(progress));
   }
 
   /**

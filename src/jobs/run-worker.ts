@@ -26,6 +26,7 @@ import { processSpan, setOutcome } from '../tracing/queue-spans.js';
 import { k8sCallSpans } from '../tracing/k8s-spans.js';
 import type { CtxServicesFactory } from './ctx-services.js';
 import { isRunParked, type RunParked } from './run-parked.js';
+import type { GitOpsWrap } from '../gitops/run-gitops.js';
 
 /** Builds ctx.k8s for a run; `requester` decides the Kubernetes identity on an impersonating cluster (may throw permission_denied). */
 export type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -67,6 +68,8 @@ export interface RunWorkerOptions {
   tracer?: Tracer;
   /** Builds ctx.prometheus and ctx.http per run (see ctxServicesFrom); by default none configured. */
   services?: CtxServicesFactory;
+  /** Makes ctx.k8s GitOps-aware (objects Argo CD or Flux own follow their GitOps mode); absent: mutations go straight to the cluster. */
+  gitops?: GitOpsWrap;
   now?: () => Date;
 }
 
@@ -234,7 +237,20 @@ export class RunWorker {
 
       await this.approvals.verify(run, runbook, params, attempt, controller.signal);
       const runLogger = logger.child({ runId, runbook: run.runbook, cluster: run.cluster });
-      const k8s = this.options.k8s({ cluster: run.cluster, dryRun: run.dryRun, hooks: this.k8sHooks(runId, scrub), requester: run.requester });
+      const plainK8s = this.options.k8s({ cluster: run.cluster, dryRun: run.dryRun, hooks: this.k8sHooks(runId, scrub), requester: run.requester });
+      const k8s = this.options.gitops
+        ? this.options.gitops(plainK8s, {
+            run,
+            runbook,
+            store,
+            scrub,
+            // After the run's run.started, as every event of the run.
+            audit: async (body) => {
+              await startedAudit;
+              return audit.append(body);
+            },
+          })
+        : plainK8s;
       const ctx = createRunContext({
         run,
         attempt,

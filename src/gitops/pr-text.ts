@@ -1,0 +1,74 @@
+/**
+ * The words of a proposed change: branch name, commit message, pull request
+ * title and body. The body tells a reviewer what the run wanted, who asked,
+ * for which alert, and what merging it means.
+ */
+import { createHash } from 'node:crypto';
+import type { Requester } from '../runbook/types.js';
+import type { GitOpsOwner } from './types.js';
+
+export interface ProposalFacts {
+  runId: string;
+  runbook: string;
+  cluster: string;
+  requester: Requester;
+  /** `Deployment shop/web` */
+  object: string;
+  /** `spec.replicas 3 → 5`, one per field. */
+  fields: string[];
+  /** `apps/web/deployment.yaml:9 spec.replicas 3 → 5`, one per field. */
+  lines: string[];
+  owner: GitOpsOwner;
+  mode: 'propose' | 'suspend';
+  /** Set for `suspend`: until when the reconciler is suspended. */
+  suspendedUntil?: string;
+}
+
+/** `drover/<run id>-<8 hex of the change>`: one branch per change of a run, the same on every retry. */
+export function branchFor(runId: string, changeKey: string): string {
+  const id = runId.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'run';
+  return `drover/${id}-${createHash('sha256').update(changeKey).digest('hex').slice(0, 8)}`;
+}
+
+function who(r: Requester): string {
+  const kind = r.kind === 'alert' ? 'Alertmanager alert' : r.kind === 'schedule' ? 'schedule' : r.kind === 'cli' ? 'CLI user' : r.kind === 'slack' ? 'Slack user' : 'system';
+  return `${kind} ${r.name ? `${r.name} (${r.id})` : r.id}`;
+}
+
+/** Markdown inline code that a backtick in the text cannot break out of. */
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+export function commitMessage(f: ProposalFacts): string {
+  return `${f.object}: ${f.fields.join(', ')}\n\nProposed by Drover run ${f.runId} (runbook ${f.runbook} on cluster ${f.cluster}), asked by ${who(f.requester)}.\n`;
+}
+
+export function prTitle(f: ProposalFacts): string {
+  const title = `drover: ${f.object} ${f.fields.join(', ')}`;
+  return title.length > 200 ? `${title.slice(0, 199)}…` : title;
+}
+
+export function prBody(f: ProposalFacts): string {
+  const lines = [
+    `Drover run ${code(f.runId)} (runbook ${code(f.runbook)} on cluster ${code(f.cluster)}) asks for this change, requested by ${who(f.requester)}.`,
+    '',
+    `**Change:** ${f.fields.map(code).join(', ')} on ${code(f.object)}`,
+    '',
+    `**Owner:** ${f.owner.text}`,
+    '',
+    '**Files:**',
+    ...f.lines.map((l) => `- ${code(l)}`),
+    '',
+  ];
+  if (f.mode === 'suspend') {
+    lines.push(
+      `The change is already live: ${f.owner.tool === 'flux' ? 'Flux' : 'Argo CD'} ${f.owner.kind} ${code(`${f.owner.namespace}/${f.owner.name}`)} is suspended until ${f.suspendedUntil ?? 'the window ends'} so it does not undo it. Merging brings git up to date and resumes it; if the window ends first, it resumes and puts the old value back.`,
+    );
+  } else {
+    lines.push(
+      `Nothing changes in the cluster until this is merged. After the merge Drover waits for ${f.owner.tool === 'flux' ? 'Flux' : 'Argo CD'} to apply it, then checks the cluster, and reports each stage in the run (${code(`drover status ${f.runId}`)}). Closing it without merging rejects the change.`,
+    );
+  }
+  return lines.join('\n');
+}
