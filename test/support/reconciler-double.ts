@@ -60,6 +60,12 @@ export interface ReconcilerDoubleOptions {
   intervalMs?: number;
   /** How Argo CD marks what it applied: the tracking-id annotation (default), the instance label, or both. */
   argocdTracking?: 'annotation' | 'label' | 'annotation+label';
+  /**
+   * Argo CD's own namespace (default `argocd`). An Application elsewhere
+   * ("apps in any namespace") is named `<namespace>_<name>` in its tracking
+   * id and instance label, as Argo CD does.
+   */
+  argocdNamespace?: string;
 }
 
 const FLUX = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', manager: 'kustomize-controller' } as const;
@@ -326,6 +332,7 @@ export function startReconcilerDouble(options: ReconcilerDoubleOptions): Reconci
   const { kubeConfig, repo } = options;
   const intervalMs = options.intervalMs ?? 200;
   const tracking = options.argocdTracking ?? 'annotation';
+  const argocdNamespace = options.argocdNamespace ?? 'argocd';
   const objectsApi = kubeConfig.makeApiClient(ObjectApi);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const abort = new AbortController();
@@ -375,7 +382,8 @@ export function startReconcilerDouble(options: ReconcilerDoubleOptions): Reconci
       if (owner.tool === 'flux') {
         metadata.labels = { ...metadata.labels, 'kustomize.toolkit.fluxcd.io/name': owner.kustomization.name, 'kustomize.toolkit.fluxcd.io/namespace': owner.kustomization.namespace };
       } else {
-        const app = owner.application.name;
+        const { namespace: appNamespace, name: appName } = owner.application;
+        const app = appNamespace === argocdNamespace ? appName : `${appNamespace}_${appName}`;
         if (tracking !== 'label') {
           const id = `${app}:${groupOf(o.apiVersion)}/${o.kind}:${metadata.namespace ?? ''}/${o.metadata.name}`;
           metadata.annotations = { ...metadata.annotations, 'argocd.argoproj.io/tracking-id': id };
@@ -466,7 +474,8 @@ export function startReconcilerDouble(options: ReconcilerDoubleOptions): Reconci
     const status = isObj(app.status) ? app.status : {};
     const source = isObj(spec.source) ? spec.source : {};
     const destination = isObj(spec.destination) ? spec.destination : {};
-    const automated = isObj(spec.syncPolicy) && isObj(spec.syncPolicy.automated) ? spec.syncPolicy.automated : undefined;
+    // Auto-sync is on with an automated block, unless it says enabled: false (Argo CD 3).
+    const automated = isObj(spec.syncPolicy) && isObj(spec.syncPolicy.automated) && spec.syncPolicy.automated.enabled !== false ? spec.syncPolicy.automated : undefined;
     const lastSynced = isObj(status.operationState) && isObj(status.operationState.syncResult) ? status.operationState.syncResult.revision : undefined;
     let sha: string | undefined;
     let attempted = false;

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { findOwner, readReconcilerStatus, resumeOwner, suspendOwner } from '../../../src/gitops/owner/index.js';
 import { createK8sOps } from '../../../src/k8s/ops.js';
 import { createGitOpsRepo, type GitOpsRepo } from '../../support/gitops-repo.js';
 import { startReconcilerDouble, type DoubleOwner, type ReconcilerDouble } from '../../support/reconciler-double.js';
@@ -276,7 +277,7 @@ describe('as Flux', () => {
 });
 
 describe('as Argo CD', () => {
-  test('with self-heal: applies with the tracking annotation and status, reverts drift, applies new commits', async () => {
+  test('with self-heal: applies with the tracking annotation (apps in any namespace) and status, reverts drift, applies new commits', async () => {
     const ns = await freshNamespace(kube(), 'argo');
     const repo = repoWith({ 'apps/web/deployment.yaml': deploymentYaml(2) });
     const owner = await argoApplication(ns, repo, { selfHeal: true, prune: false });
@@ -286,7 +287,8 @@ describe('as Argo CD', () => {
     await double.reconcileNow();
     const live = await readDeployment(ns);
     expect(live.spec?.replicas).toBe(2);
-    expect(live.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toBe(`web:apps/Deployment:${ns}/web`);
+    // The Application is not in Argo CD's own namespace (argocd): its name in the id is `<namespace>_<name>`.
+    expect(live.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toBe(`${ns}_web:apps/Deployment:${ns}/web`);
     expect(live.metadata?.managedFields?.map((f) => [f.manager, f.operation])).toContainEqual(['argocd-controller', 'Apply']);
     expect(await statusOf(ARGO, ns, 'web')).toMatchObject({
       sync: { status: 'Synced', revision: first },
@@ -343,7 +345,56 @@ describe('as Argo CD', () => {
   });
 });
 
-test('one double, two owners on two paths of one repository: each applies its own, marked its own way', async () => {
+describe('what Drover reads from it (the double speaks the language the product reads)', () => {
+  const ops = () => createK8sOps({ cluster: 'real', kubeConfig: kube().kubeConfig(), dryRun: false });
+
+  test('Flux: findOwner names the Kustomization, its repository and path; the status reads as the revision; suspend and resume stop and restart reverting', async () => {
+    const ns = await freshNamespace(kube(), 'flux');
+    const repo = repoWith({ 'apps/web/deployment.yaml': deploymentYaml(2, ns) });
+    const double = start(repo, await fluxKustomization(ns, repo));
+    await double.reconcileNow();
+    const owner = await findOwner(ops(), await ops().get('apps/v1', 'Deployment', 'web', { namespace: ns }));
+    expect(owner).toMatchObject({ tool: 'flux', kind: 'Kustomization', namespace: ns, name: 'web', repoUrl: repo.url, path: 'apps/web', suspended: false });
+    expect(await readReconcilerStatus(ops(), owner!)).toEqual({ revision: repo.head(), ready: true });
+
+    await suspendOwner(ops(), owner!, { runId: 'run-1', until: new Date(Date.now() + 60_000) });
+    await double.reconcileNow();
+    await scale(ns, 5);
+    await twoTicks(double);
+    expect(await replicas(ns)).toBe(5);
+
+    const merged = repo.commit({ 'apps/web/deployment.yaml': deploymentYaml(5, ns) }, 'Scale web to 5');
+    await resumeOwner(ops(), owner!, { runId: 'run-1' });
+    await waitFor(async () => (await readReconcilerStatus(ops(), owner!)).revision === merged, 'the merged revision reported', TICK_WAIT_MS);
+    expect(await readReconcilerStatus(ops(), owner!)).toEqual({ revision: merged, ready: true });
+    expect(await replicas(ns)).toBe(5);
+  });
+
+  test('Argo CD: findOwner follows the tracking id to the Application; suspend takes auto-sync away, resume gives it back and the new commit syncs', async () => {
+    const ns = await freshNamespace(kube(), 'argo');
+    const repo = repoWith({ 'apps/web/deployment.yaml': deploymentYaml(2) });
+    const double = start(repo, await argoApplication(ns, repo, { selfHeal: true }));
+    await double.reconcileNow();
+    const owner = await findOwner(ops(), await ops().get('apps/v1', 'Deployment', 'web', { namespace: ns }));
+    expect(owner).toMatchObject({ tool: 'argocd', kind: 'Application', namespace: ns, name: 'web', repoUrl: repo.url, path: 'apps/web', suspended: false });
+    expect(await readReconcilerStatus(ops(), owner!)).toEqual({ revision: repo.head(), ready: true });
+
+    await suspendOwner(ops(), owner!, { runId: 'run-2', until: new Date(Date.now() + 60_000) });
+    await double.reconcileNow();
+    await scale(ns, 5);
+    await twoTicks(double);
+    expect(await replicas(ns)).toBe(5);
+    expect(await readReconcilerStatus(ops(), owner!)).toMatchObject({ ready: false });
+
+    const merged = repo.commit({ 'apps/web/deployment.yaml': deploymentYaml(5) }, 'Scale web to 5');
+    await resumeOwner(ops(), owner!, { runId: 'run-2' });
+    await waitFor(async () => (await readReconcilerStatus(ops(), owner!)).revision === merged, 'the merged revision reported', TICK_WAIT_MS);
+    await waitFor(async () => (await readReconcilerStatus(ops(), owner!)).ready, 'the Application Synced', TICK_WAIT_MS);
+    expect(await replicas(ns)).toBe(5);
+  });
+});
+
+test('one double, two owners on two paths of one repository: each applies its own, marked its own way (an Application in Argo CD\'s namespace named plainly)', async () => {
   const ns = await freshNamespace(kube(), 'both');
   const repo = repoWith({
     'apps/web/deployment.yaml': deploymentYaml(2, ns),
@@ -361,7 +412,7 @@ test('one double, two owners on two paths of one repository: each applies its ow
     },
   });
   const argo: DoubleOwner = { tool: 'argocd', application: { namespace: ns, name: 'api' } };
-  const double = startReconcilerDouble({ kubeConfig: kube().kubeConfig(), repo: { bare: repo.bare, branch: 'main' }, owners: [flux, argo], argocdTracking: 'annotation+label' });
+  const double = startReconcilerDouble({ kubeConfig: kube().kubeConfig(), repo: { bare: repo.bare, branch: 'main' }, owners: [flux, argo], argocdTracking: 'annotation+label', argocdNamespace: ns });
   cleanups.push(() => double.stop());
   await double.reconcileNow();
   expect(double.errors).toEqual([]);
