@@ -54,9 +54,11 @@ function cgi(req: IncomingMessage, res: ServerResponse, projectRoot: string, rem
     GATEWAY_INTERFACE: 'CGI/1.1',
   };
   if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
-  if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = req.headers['content-encoding'];
-  const protocol = req.headers['git-protocol'];
-  if (typeof protocol === 'string') env.GIT_PROTOCOL = protocol;
+  // CGI: every request header as HTTP_<NAME> (git-http-backend reads HTTP_CONTENT_ENCODING and HTTP_GIT_PROTOCOL), the credentials excepted.
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value !== 'string' || name === 'authorization' || name === 'proxy-authorization') continue;
+    env[`HTTP_${name.toUpperCase().replace(/-/g, '_')}`] = value;
+  }
   const child = spawn(BACKEND, [], { env, stdio: ['pipe', 'pipe', 'ignore'] });
   req.pipe(child.stdin);
   child.stdin.on('error', () => undefined);

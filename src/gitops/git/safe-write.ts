@@ -3,7 +3,7 @@
  * checked (checkRelativeFile), no directory on the way and not the file itself
  * may be a symbolic link (a link committed to the repository could point at
  * /etc or at another checkout), and the file must still hold the text the edit
- * was computed from.
+ * was computed from (or already the text it sets).
  */
 import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,7 +48,8 @@ export async function writeEdits(root: string, edits: readonly FileEdit[]): Prom
     if (st?.isSymbolicLink()) throw refuse(file, 'it is a symbolic link');
     if (st && !st.isFile()) throw refuse(file, 'it is not a regular file');
     const current = st ? await readFile(path, 'utf8') : '';
-    if (current !== edit.before) {
+    // Already written (commitAndPush called again on the same checkout after a failed push) is fine.
+    if (current !== edit.before && current !== edit.after) {
       throw new DroverError('gitops_git_failed', `${file} changed in the repository since the edit was computed; compute the edit again on a fresh checkout.`, {
         retryable: true,
         details: { reason: 'stale_edit', file },

@@ -124,9 +124,13 @@ export class GitWorkspace {
       const files = await writeEdits(cwd, request.edits);
       await this.run(['add', '--', ...files], { cwd, env: { GIT_LITERAL_PATHSPECS: '1' } });
       const staged = await this.run(['diff', '--cached', '--quiet'], { cwd, okCodes: [1] });
-      if (staged.code === 0) throw new DroverError('gitops_git_failed', 'The edits change nothing in the repository; there is nothing to propose.', { details: { reason: 'no_change' } });
-      const identity = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
-      await this.run(['-c', 'core.hooksPath=/dev/null', 'commit', '--quiet', '--no-verify', '--no-gpg-sign', '-F', '-'], { cwd, env: identity, input: request.message });
+      if (staged.code === 1) {
+        const identity = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
+        await this.run(['-c', 'core.hooksPath=/dev/null', 'commit', '--quiet', '--no-verify', '--no-gpg-sign', '-F', '-'], { cwd, env: identity, input: request.message });
+      } else if ((await this.run(['rev-parse', 'HEAD'], { cwd })).stdout.trim() === checkout.baseSha) {
+        throw new DroverError('gitops_git_failed', 'The edits change nothing in the repository; there is nothing to propose.', { details: { reason: 'no_change' } });
+      }
+      // else: committed by an earlier call on this checkout whose push failed; push that commit.
       const sha = (await this.run(['rev-parse', 'HEAD'], { cwd })).stdout.trim();
       const tree = (await this.run(['rev-parse', 'HEAD^{tree}'], { cwd })).stdout.trim();
       const existing = await this.existingBranch(cwd, url, auth, branch, tree);

@@ -114,6 +114,16 @@ describe('checkout and push over file://', () => {
     expect(git(remote.url, 'rev-parse', 'refs/heads/drover/r1')).toBe(first.sha);
   });
 
+  it('pushes the commit of an earlier call on the same checkout whose push failed', async () => {
+    const c = await checkout();
+    const edits = scaled(c, 6);
+    await expect(ws.commitAndPush(c, { branch: 'bad..name', message: 'm', author, edits })).rejects.toMatchObject({ details: { reason: 'invalid_branch' } });
+    const first = await ws.commitAndPush(c, { branch: 'drover/same', message: 'm', author, edits });
+    const again = await ws.commitAndPush(c, { branch: 'drover/same', message: 'm', author, edits });
+    expect(again).toEqual({ sha: first.sha, reused: true });
+    expect(git(remote.url, 'rev-list', '--count', 'refs/heads/drover/same')).toBe('2');
+  });
+
   it('refuses edits that change nothing or were computed from other text', async () => {
     const c = await checkout();
     await expect(ws.commitAndPush(c, { branch: 'drover/x', message: 'm', author, edits: [{ file: 'README.md', before: 'fleet\n', after: 'fleet\n' }] })).rejects.toMatchObject({ details: { reason: 'no_change' } });
