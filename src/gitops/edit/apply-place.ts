@@ -42,13 +42,13 @@ interface Target {
 
 async function target(files: RepoFiles, place: Place): Promise<Target> {
   const text = await files.read(place.file);
-  const parsed = parseYaml(text)[place.docIndex];
+  const parsed = parseYaml(text, place.file)[place.docIndex];
   if (!parsed || parsed.broken) throw noSource(`${place.file} is not valid YAML (document ${place.docIndex + 1}); fix it first.`);
   if (!place.embedded) return { text, doc: parsed.doc, map: (n) => n, embedded: false };
   const holder = locate(parsed.doc, place.embedded.path, place.file);
   if (holder.kind !== 'scalar') throw noSource(`${place.file}: the inline patch could not be found again.`);
   const { inner, map } = blockLiteralMap(text, holder.node, place.file);
-  const innerDoc = parseYaml(inner)[place.embedded.docIndex];
+  const innerDoc = parseYaml(inner, `${place.file} (inline patch)`)[place.embedded.docIndex];
   if (!innerDoc || innerDoc.broken) throw noSource(`${place.file}: the inline patch is not valid YAML.`);
   return { text, doc: innerDoc.doc, map, embedded: true };
 }

@@ -61,7 +61,7 @@ export async function valueFiles(files: RepoFiles, dir: string, names: string[])
     }
     const found = await files.resolve(name, dir);
     if (!found || found.isDir) throw noSource(`The values file "${name}" is not in the repository under ${dir || '.'}.`);
-    const docs = parseYaml(await files.read(found.rel));
+    const docs = parseYaml(await files.read(found.rel), found.rel);
     if (docs.some((d) => d.broken)) throw noSource(`${found.rel} is not valid YAML; fix it first.`);
     const real = docs.filter((d) => d.value !== null);
     if (real.length > 1) throw noSource(`${found.rel} holds several YAML documents; edit it by hand.`);

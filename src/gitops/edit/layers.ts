@@ -33,7 +33,7 @@ export async function loadLayer(files: RepoFiles, dir: string, ancestors: string
     for (const sub of found.stoppedDirs) layer.children.push(await loadLayer(files, sub, inner));
     return layer;
   }
-  const docs = parseYaml(await files.read(kfile)).filter((d) => d.broken || d.value !== null);
+  const docs = parseYaml(await files.read(kfile), kfile).filter((d) => d.broken || d.value !== null);
   const value = docs[0]?.value;
   if (docs.length !== 1 || docs[0]!.broken || !isRecord(value)) throw noSource(`${kfile} is not a valid kustomization; fix it first.`);
   layer.kustomization = { file: kfile, value };

@@ -37,13 +37,13 @@ export async function findObject(files: RepoFiles, root: Layer, object: ObjectRe
   const visit = async (layer: Layer, outer: Layer[]): Promise<void> => {
     const chain = [layer, ...outer];
     for (const file of layer.files) {
-      let text: string;
+      let docs;
       try {
-        text = await files.read(file);
+        docs = parseYaml(await files.read(file), file);
       } catch {
-        continue; // too big or unreadable: not one of ours to edit
+        continue; // too big, unreadable or hostile: not a file to edit
       }
-      for (const d of parseYaml(text)) {
+      for (const d of docs) {
         if (d.broken) {
           if (defines(d.salvaged, object, chain)) throw noSource(`${file} defines ${describe(object)} but is not valid YAML; fix it first.`);
           continue;

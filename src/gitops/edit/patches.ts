@@ -125,8 +125,8 @@ async function sources(files: RepoFiles, layer: Layer): Promise<Source[]> {
 export async function patchHits(files: RepoFiles, layer: Layer, id: Identity, path: readonly Segment[], label: string): Promise<Place[]> {
   const hits: Place[] = [];
   for (const source of await sources(files, layer)) {
-    const docs = parseYaml(source.text);
     const where = `${source.file}${source.inline ? ` (${source.entry})` : ''}`;
+    const docs = parseYaml(source.text, where);
     for (const d of docs) {
       if (d.broken) throw noSource(`${where}: a patch is not valid YAML; fix it first.`);
       const place = (inner: Segment[]): Place =>

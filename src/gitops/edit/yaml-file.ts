@@ -2,7 +2,8 @@
  * A YAML file parsed for editing: every document with its syntax tree (for
  * source ranges) and its plain value (for matching), or marked broken.
  */
-import { parseAllDocuments, type Document } from 'yaml';
+import { noSource } from './repo-files.js';
+import { isCollection, isPair, Lexer, parseAllDocuments, type Document } from 'yaml';
 
 export type Segment = string | number;
 
@@ -19,10 +20,59 @@ export interface ParsedDoc {
 
 const OPTIONS = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
 
-export function parseYaml(text: string): ParsedDoc[] {
+/** Deeper than any manifest; evaluating a much deeper tree can exhaust the stack or the heap of the whole process. */
+export const MAX_DEPTH = 128;
+
+/** Whether the tree nests deeper than MAX_DEPTH, found without recursion. */
+function tooDeep(doc: Document.Parsed): boolean {
+  const stack: Array<[unknown, number]> = [[doc.contents, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > MAX_DEPTH) return true;
+    if (isCollection(node)) {
+      for (const item of node.items) {
+        if (isPair(item)) stack.push([item.key, depth + 1], [item.value, depth + 1]);
+        else stack.push([item, depth + 1]);
+      }
+    }
+  }
+  return false;
+}
+
+const MAX_FLOW_DEPTH = 64;
+const MAX_INDENT = 512;
+const MAX_COMPACT = 32;
+
+/**
+ * Why `text` is refused before the parser composes it, if it is: nesting deep
+ * enough to exhaust the parser's stack can take the whole process down (V8
+ * then fails to compile a regular expression and aborts). Flow brackets are
+ * counted on the lexer's tokens (which know quotes and comments); block
+ * nesting is judged from each line's indentation and compact `- ` items.
+ */
+export function hostileShape(text: string): string | undefined {
+  let flow = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      if (++flow > MAX_FLOW_DEPTH) return 'nests brackets too deeply';
+    } else if ((token === ']' || token === '}') && flow > 0) flow--;
+  }
+  for (const line of text.split('\n')) {
+    const lead = /^[ \t]*(?:[-?:][ \t]+)*/.exec(line)![0];
+    if (lead.length > MAX_INDENT) return 'is indented too deeply';
+    if ((lead.match(/[-?:][ \t]/g)?.length ?? 0) > MAX_COMPACT) return 'nests list items too deeply on one line';
+  }
+  return undefined;
+}
+
+/** Every document of `text`; throws gitops_no_source when its shape is hostile (see hostileShape). */
+export function parseYaml(text: string, file = 'a YAML file'): ParsedDoc[] {
+  const hostile = hostileShape(text);
+  if (hostile) throw noSource(`${file} ${hostile} to be read safely.`);
   const parsed = parseAllDocuments(text, OPTIONS);
   const docs = Array.isArray(parsed) ? parsed : [];
   return docs.map((doc, index) => {
+    if (tooDeep(doc)) return { index, doc, value: undefined, broken: true };
     if (doc.errors.length > 0) {
       let salvaged: unknown;
       try {

@@ -111,6 +111,18 @@ describe('editRepository: refusals and hostile repositories', () => {
     await expect(editRepository(repo.root, request())).rejects.toMatchObject(refused(/kustomization\.yaml is not a valid kustomization/));
   });
 
+  it('survives files nested deep enough to exhaust the parser, skipping them or naming them', async () => {
+    repo.write({
+      'apps/web/flow.yaml': '{'.repeat(100_000),
+      'apps/web/seq.yaml': '- '.repeat(50_000) + 'x\n',
+      'apps/web/indent.yaml': 'a:\n' + Array.from({ length: 2000 }, (_, i) => ' '.repeat(i + 1) + 'b:').join('\n'),
+      'apps/web/d.yaml': deployment('3'),
+    });
+    expect((await editRepository(repo.root, request())).edits.map((e) => e.file)).toEqual(['apps/web/d.yaml']);
+    repo.write({ 'apps/web/kustomization.yaml': 'resources: [d.yaml]\npatchesStrategicMerge: [flow.yaml]\n' });
+    await expect(editRepository(repo.root, request())).rejects.toMatchObject(refused(/flow\.yaml nests brackets too deeply/));
+  });
+
   it('refuses a path with .. and a path that does not exist', async () => {
     repo.write({ 'apps/web/d.yaml': deployment('3') });
     await expect(editRepository(repo.root, request({ path: 'apps/../../etc' }))).rejects.toMatchObject(refused(/leaves the repository/));
