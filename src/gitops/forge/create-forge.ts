@@ -20,6 +20,10 @@ export interface ForgeConfig {
 
 export function createForge(config: ForgeConfig, options: ForgeHttpOptions = {}): Forge {
   if (!config.token) throw new DroverError('gitops_unconfigured', `No ${config.type === 'gitlab' ? 'GitLab' : 'GitHub'} token is configured for ${config.project}; set the forge token in the GitOps repository's secret.`);
+  if (!/^[\x21-\x7e]+$/.test(config.token)) {
+    // It would break (or inject into) the Authorization header; never shown.
+    throw new DroverError('gitops_unconfigured', `The forge token for ${config.project} holds spaces, line breaks or non-ASCII characters; check the secret.`);
+  }
   switch (config.type) {
     case 'github':
       return new GitHubForge(config, options);

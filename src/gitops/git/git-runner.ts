@@ -149,6 +149,10 @@ export class GitRunner {
 
   /** Runs `git <args>`; throws gitops_git_failed (scrubbed) unless it exits 0 or with one of `okCodes`. */
   async run(args: string[], run: GitRunOptions): Promise<GitResult> {
+    if (run.auth && (!/^[\x21-\x7e]+$/.test(run.auth.token) || !/^[\x21-\x39\x3b-\x7e]*$/.test(run.auth.user))) {
+      // A line break would inject another header into every request; the token is never shown.
+      throw new DroverError('gitops_git_failed', "The git token holds spaces, line breaks or non-ASCII characters (or the user name a colon); check the GitOps repository's secret.", { details: { reason: 'invalid_token' } });
+    }
     const secrets = run.auth ? [run.auth.token, Buffer.from(`${run.auth.user}:${run.auth.token}`).toString('base64')] : [];
     const what = args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? 'git';
     const timeoutMs = run.timeoutMs ?? this.timeoutMs;

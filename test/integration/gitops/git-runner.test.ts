@@ -53,6 +53,12 @@ it('sends the token as a header git-http-backend accepts, and scrubs it from fai
   }
 });
 
+it('refuses a token that would inject a header, without showing it', async () => {
+  const err = await new GitRunner().run(['version'], { cwd: root, auth: { token: 'abc\nX-Evil: yes', user: 'oauth2' } }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'gitops_git_failed', details: { reason: 'invalid_token' } });
+  expect((err as Error).message).not.toContain('X-Evil');
+});
+
 it('refuses protocols it is not given', async () => {
   const remote = gitRemote(root);
   remote.commit({ 'a.txt': 'a\n' }, 'first');

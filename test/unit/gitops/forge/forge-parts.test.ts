@@ -52,6 +52,10 @@ describe('createForge', () => {
       missing = err;
     }
     expect(missing).toMatchObject({ code: 'gitops_unconfigured' });
+    for (const token of ['zq9\r\nX-Evil: 1', 'zq9 en', 'zq9ö']) {
+      expect(() => createForge({ type: 'gitlab', apiUrl: 'https://gitlab.com', project: 'a/b', token })).toThrow(/spaces, line breaks/);
+      expect(() => createForge({ type: 'gitlab', apiUrl: 'https://gitlab.com', project: 'a/b', token })).not.toThrow(/zq9/);
+    }
     expect(() => createForge({ type: 'bitbucket' as 'github', apiUrl: 'https://x', project: 'a/b', token: 't' })).toThrow(/Unknown forge type/);
     expect(createForge({ type: 'gitlab', apiUrl: 'https://gitlab.com', project: 'a/b', token: 't' }).kind).toBe('gitlab');
   });
