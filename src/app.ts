@@ -15,6 +15,7 @@ import { Presence } from './jobs/presence.js';
 import { RunQueue } from './jobs/run-queue.js';
 import { RunStore } from './jobs/run-store.js';
 import type { RunWorker, K8sOpsFactory } from './jobs/run-worker.js';
+import type { SuspensionSweeper } from './gitops/suspension-sweeper.js';
 import { ctxServicesFrom, type CtxServicesFactory } from './jobs/ctx-services.js';
 import { resolverFor, type ClusterRegistry, type ClusterResolver } from './k8s/clusters.js';
 import { checkIdentity, identityFor, sameListedUser } from './k8s/impersonation.js';
@@ -282,6 +283,23 @@ export function createDrover(deps: DroverDeps) {
     });
     await worker.start();
     workers.push(worker);
+    if (!suspensions && clusters) {
+      // Reconcilers a `suspend` run left suspended (cancelled, lost) are resumed once their window is over.
+      const { SuspensionSweeper } = await import('./gitops/suspension-sweeper.js');
+      const system = { kind: 'system' as const, id: 'drover-gitops' };
+      suspensions = new SuspensionSweeper({
+        clusters: () => clusters.names(),
+        k8sFor: (cluster, runId) =>
+          k8s({ cluster, dryRun: false, requester: system, hooks: { onMutation: async (record) => void (await audit.append({ type: 'k8s.mutation', runId, ...record })) } }),
+        runs: store,
+        audit: (body) => audit.append(body),
+        logger,
+        graceMs: Math.max(60_000, 2 * config.gitops.pollInterval),
+        intervalMs: 60_000,
+        now,
+      });
+      suspensions.start();
+    }
     // One announcement per process: its workers serve the same clusters.
     if (clusters && !presenceId) {
       presenceId = overrides.id ?? `${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -297,6 +315,7 @@ export function createDrover(deps: DroverDeps) {
 
   let workersStarting = 0;
   const workers: RunWorker[] = [];
+  let suspensions: SuspensionSweeper | undefined;
   let presenceId: string | undefined;
   /** Stops announcing this process's clusters, once it runs no worker. */
   async function withdraw(): Promise<void> {
@@ -598,6 +617,8 @@ export function createDrover(deps: DroverDeps) {
     },
     /** Stops this process's workers, letting runs in progress finish. */
     async stopWorkers() {
+      await suspensions?.stop();
+      suspensions = undefined;
       await withdraw();
       await Promise.all(workers.splice(0).map((w) => w.close()));
     },
@@ -614,6 +635,7 @@ export function createDrover(deps: DroverDeps) {
       if (outboxDrain) clearInterval(outboxDrain);
       await fleet.relay.stop();
       await absentAgents.stop();
+      await suspensions?.stop();
       await rolloutController.close();
       await withdraw();
       await slack?.stop();
