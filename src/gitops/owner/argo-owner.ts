@@ -8,6 +8,7 @@ import type { DesiredStateSource } from '../types.js';
 import { at, bool, record, ref, text } from './fields.js';
 import { blockedText, type FoundOwner } from './found-owner.js';
 import { APPLICATION, getServed } from './kinds.js';
+import { suspendedByWords } from './marks.js';
 import { escapesRepository, normalisePath, safeRepoUrl } from './repo-url.js';
 import type { AppRef } from './argo-tracking.js';
 
@@ -48,7 +49,12 @@ function syncFacts(app: KubeObject): SyncFacts {
   const automated = record(at(app, 'spec', 'syncPolicy', 'automated'));
   // Argo CD 3 can keep the automated block and switch it off with enabled: false.
   if (!automated || automated.enabled === false) {
-    return { suspended: true, policy: 'auto-sync off', revert: '; auto-sync is off, so a direct change lasts until someone syncs the Application' };
+    const by = suspendedByWords(app);
+    return {
+      suspended: true,
+      policy: by ? `auto-sync suspended${by}` : 'auto-sync off',
+      revert: by ? '; a direct change stays until auto-sync is resumed' : '; auto-sync is off, so a direct change lasts until someone syncs the Application',
+    };
   }
   if (bool(automated.selfHeal) === true) {
     return {

@@ -5,6 +5,7 @@
  * apply). Reads go through ctx.k8s, so they are audited and made as the
  * run's identity.
  */
+import { DroverError } from '../../errors.js';
 import type { K8sOps, KubeObject } from '../../k8s/types.js';
 import { appListsObject, labelledApp, trackedBy } from './argo-tracking.js';
 import { applicationOwner, DEFAULT_ARGOCD_NAMESPACES, findApplication } from './argo-owner.js';
@@ -35,8 +36,11 @@ export async function findOwner(
   object: KubeObject,
   options: FindOwnerOptions = {},
 ): Promise<FoundOwner | undefined> {
-  const meta = object.metadata;
-  if (!meta || typeof meta !== 'object') return undefined;
+  const meta = object?.metadata;
+  // Without them the tracking id and the Application's resource list cannot be checked: failing is safer than "unmanaged".
+  if (!meta || typeof meta !== 'object' || typeof object.apiVersion !== 'string' || typeof object.kind !== 'string' || typeof meta.name !== 'string') {
+    throw new DroverError('params_invalid', 'findOwner needs the object as the API server returns it: apiVersion, kind and metadata.name (items of a typed list lack apiVersion and kind)');
+  }
   if (Array.isArray(meta.ownerReferences) && meta.ownerReferences.length > 0) return undefined;
   const namespaces = options.argocdNamespaces ?? DEFAULT_ARGOCD_NAMESPACES;
 

@@ -10,6 +10,7 @@ import { at, objectName, ref, text } from './fields.js';
 import { blockedText, fluxRevertText, type FoundOwner } from './found-owner.js';
 import { fluxSourceFacts } from './flux-source.js';
 import { getServed, HELM_RELEASE, KUSTOMIZATION } from './kinds.js';
+import { suspendedByWords } from './marks.js';
 
 export const KUSTOMIZE_LABELS = { name: 'kustomize.toolkit.fluxcd.io/name', namespace: 'kustomize.toolkit.fluxcd.io/namespace' } as const;
 export const HELM_LABELS = { name: 'helm.toolkit.fluxcd.io/name', namespace: 'helm.toolkit.fluxcd.io/namespace' } as const;
@@ -46,7 +47,7 @@ async function readKustomization(k8s: Pick<K8sOps, 'get'>, at_: { namespace: str
     source: { type: 'manifests' },
     ...(revertsWithinMs !== undefined ? { revertsWithinMs } : {}),
     suspended,
-    text: `managed by Flux Kustomization ${name} ${facts.where}${fluxRevertText(suspended, revertsWithinMs)}${blockedText(facts.blocked)}`,
+    text: `managed by Flux Kustomization ${name} ${facts.where}${fluxRevertText(suspended, revertsWithinMs, suspendedByWords(ks))}${blockedText(facts.blocked)}`,
     ...(facts.blocked ? { proposeBlocked: facts.blocked } : {}),
   };
   return { owner, where: facts.where };
@@ -85,7 +86,7 @@ export async function helmReleaseOwner(k8s: Pick<K8sOps, 'get'>, at_: { namespac
   }
 
   let revert: string;
-  if (suspended) revert = fluxRevertText(true, undefined);
+  if (suspended) revert = fluxRevertText(true, undefined, suspendedByWords(hr));
   else if (corrects) revert = interval === undefined ? '; a direct change is reverted at its next reconciliation (drift detection enabled)' : `; a direct change is reverted within ${formatDuration(interval)} (drift detection enabled)`;
   else revert = `; drift detection is ${driftMode === 'warn' ? 'warn-only' : 'off'}, so a direct change lasts until the next Helm upgrade (new values or chart)`;
 

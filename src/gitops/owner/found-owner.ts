@@ -12,8 +12,8 @@ export interface FoundOwner extends GitOpsOwner {
 }
 
 /** `; a direct change is reverted within 10m` and its variants, for Flux. */
-export function fluxRevertText(suspended: boolean, revertsWithinMs: number | undefined): string {
-  if (suspended) return '; it is suspended (spec.suspend), so nothing is reverted until it is resumed';
+export function fluxRevertText(suspended: boolean, revertsWithinMs: number | undefined, suspendedBy = ''): string {
+  if (suspended) return `; it is suspended (spec.suspend)${suspendedBy}, so nothing is reverted until it is resumed`;
   if (revertsWithinMs === undefined) return '; a direct change is reverted at its next reconciliation (its interval is unreadable)';
   return `; a direct change is reverted within ${formatDuration(revertsWithinMs)}`;
 }

@@ -7,7 +7,7 @@ import type { K8sOps } from '../../k8s/types.js';
 import type { GitOpsTool } from '../types.js';
 import { objectName, text } from './fields.js';
 import { listServed, SUSPENDABLE } from './kinds.js';
-import { SUSPENDED_BY, SUSPENDED_UNTIL } from './suspension.js';
+import { SUSPENDED_BY, SUSPENDED_UNTIL } from './marks.js';
 
 export interface Suspension {
   owner: { tool: GitOpsTool; kind: 'Kustomization' | 'HelmRelease' | 'Application'; apiVersion: string; namespace: string; name: string };

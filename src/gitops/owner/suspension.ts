@@ -11,14 +11,9 @@ import type { K8sOps, KubeObject, PlannedChange } from '../../k8s/types.js';
 import type { GitOpsOwner } from '../types.js';
 import { at, record, ref } from './fields.js';
 
-export const SUSPENDED_BY = 'drover.dev/suspended-by';
-export const SUSPENDED_UNTIL = 'drover.dev/suspended-until';
-/** Argo CD: the spec.syncPolicy.automated the suspension took away, as JSON. */
-export const SUSPENDED_AUTOMATED = 'drover.dev/suspended-automated';
-/** Flux reconciles at once when this annotation changes. */
-export const FLUX_REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
-/** Argo CD refreshes the Application when it sees this. */
-export const ARGO_REFRESH = 'argocd.argoproj.io/refresh';
+import { ARGO_REFRESH, FLUX_REQUESTED_AT, SUSPENDED_AUTOMATED, SUSPENDED_BY, SUSPENDED_UNTIL } from './marks.js';
+
+export { ARGO_REFRESH, FLUX_REQUESTED_AT, SUSPENDED_AUTOMATED, SUSPENDED_BY, SUSPENDED_UNTIL };
 
 type Ops = Pick<K8sOps, 'get' | 'patch'> & Partial<Pick<K8sOps, 'dryRun'>>;
 type OwnerRef = Pick<GitOpsOwner, 'tool' | 'kind' | 'apiVersion' | 'namespace' | 'name'>;

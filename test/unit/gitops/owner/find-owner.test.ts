@@ -284,3 +284,11 @@ test('an object nobody manages: undefined, and nothing is read', async () => {
   expect(await findOwner(k8s, deployment({ app: 'web' }))).toBeUndefined();
   expect(k8s.reads).toEqual([]);
 });
+
+test('an object without apiVersion, kind or name (a typed list item) is refused, not called unmanaged', async () => {
+  const k8s = new K8sDouble();
+  const { apiVersion: _a, ...noApiVersion } = deployment(KS_LABELS);
+  await expect(findOwner(k8s, noApiVersion as KubeObject)).rejects.toMatchObject({ code: 'params_invalid' });
+  await expect(findOwner(k8s, { ...deployment(), kind: undefined } as unknown as KubeObject)).rejects.toMatchObject({ code: 'params_invalid' });
+  await expect(findOwner(k8s, { apiVersion: 'v1', kind: 'Pod' } as KubeObject)).rejects.toMatchObject({ code: 'params_invalid' });
+});

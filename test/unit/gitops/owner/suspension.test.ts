@@ -24,6 +24,7 @@ describe('Flux', () => {
       metadata: { resourceVersion: '1', annotations: { 'drover.dev/suspended-by': 'run-1', 'drover.dev/suspended-until': '2026-12-07T02:00:00.000Z' } },
       spec: { suspend: true },
     });
+    expect((await findOwner(k8s, deployment(KS_LABELS)))?.text).toContain('suspended (spec.suspend) by Drover run run-1 until 2026-12-07T02:00:00.000Z, so nothing is reverted');
     expect(await listSuspensions(k8s)).toEqual([
       { owner: { tool: 'flux', kind: 'Kustomization', apiVersion: 'kustomize.toolkit.fluxcd.io/v1', namespace: 'flux-system', name: 'apps' }, runId: 'run-1', until: '2026-12-07T02:00:00.000Z' },
     ]);
@@ -87,7 +88,9 @@ describe('Argo CD', () => {
     const suspended = k8s.object('argoproj.io/v1alpha1', 'Application', 'argocd', 'web')!;
     expect(suspended.spec).toMatchObject({ syncPolicy: { syncOptions: ['CreateNamespace=true'] } });
     expect((suspended.spec as { syncPolicy: Record<string, unknown> }).syncPolicy.automated).toBeUndefined();
-    expect((await findOwner(k8s, deployment({}, TRACK)))?.suspended).toBe(true);
+    const during = await findOwner(k8s, deployment({}, TRACK));
+    expect(during?.suspended).toBe(true);
+    expect(during?.text).toContain(`(auto-sync suspended by Drover run run-9 until ${UNTIL.toISOString()})`);
 
     // Retried: the stored automated block survives.
     await suspendOwner(k8s, app, { runId: 'run-9', until: UNTIL });
