@@ -1,0 +1,289 @@
+/**
+ * The whole GitOps loop for the end-to-end suites, every part real where it
+ * can be: the real kube-apiserver with the Flux/Argo CD CRDs, a real bare git
+ * repository served over HTTP behind a token (git-http-backend), the fake
+ * GitHub forge over that same repository (its merge is a real git merge), the
+ * reconciler double applying the repository's head to the API server, and a
+ * whole Drover (queue, worker, audit) configured as an operator would: a
+ * `gitops` section naming the repository by its public URL, cloning it from
+ * the HTTP server with the token from a file.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { AuditEvent } from '../../../src/audit/events.js';
+import type { PolicySource } from '../../../src/app.js';
+import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
+import { parsePolicy } from '../../../src/policy/index.js';
+import type { Runbook } from '../../../src/runbook/types.js';
+import { WEBHOOK_TOKEN } from '../../support/alerts.js';
+import { startFakeForge, type FakeForge } from '../../support/fake-forge.js';
+import { serveGitOverHttp, type GitHttpServer } from '../../support/git-http.js';
+import { git } from '../../support/git-repo.js';
+import { createGitOpsRepo, type GitOpsRepo } from '../../support/gitops-repo.js';
+import { startReconcilerDouble, type DoubleOwner, type ReconcilerDouble } from '../../support/reconciler-double.js';
+import { deletePrefix } from '../../support/redis.js';
+import { buildDroverOn, shippedRunbooks, type ClusterDrover } from '../../support/test-drover.js';
+import { waitFor } from '../../support/wait-for.js';
+import type { RealKube } from '../cluster.js';
+import { freshNamespace } from '../support.js';
+
+/** The URL the reconcilers name (Flux GitRepository spec.url, Argo CD repoURL) and the config's `url` matches. */
+export const PUBLIC_URL = 'https://github.com/acme/fleet';
+export const PROJECT = 'acme/fleet';
+export const MANIFEST = 'apps/web/deployment.yaml';
+const FLUX = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
+const ARGO = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications' };
+
+export function deploymentYaml(namespace: string, replicas: number): string {
+  return [
+    '# The web front end; replicas are set here, not by hand.',
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: web',
+    `  namespace: ${namespace}`,
+    '  labels:',
+    '    app: web',
+    'spec:',
+    `  replicas: ${replicas} # scaled through git`,
+    '  selector:',
+    '    matchLabels: { app: web }',
+    '  template:',
+    '    metadata:',
+    '      labels: { app: web }',
+    '    spec:',
+    '      containers:',
+    '        - name: web',
+    '          image: nginx:1.25',
+    '',
+  ].join('\n');
+}
+
+/** A policy that allows every run (as the allow-all fixture) plus the given `gitops` entries (YAML lines). */
+export function policyWith(gitopsEntries: string[] = []): PolicySource {
+  const text = ['groups:', "  everyone: ['*', alertmanager]", 'rules:', '  - groups: [everyone]', "    runbooks: ['*']", "    clusters: ['*']", ...(gitopsEntries.length ? ['gitops:', ...gitopsEntries.map((e) => `  - ${e}`)] : [])].join('\n');
+  return { document: parsePolicy(text, 'e2e policy') };
+}
+
+/** The shipped scale-deployment, with a GitOps mode of its own when given. */
+export async function scaleDeployment(gitops?: Runbook['gitops']): Promise<Runbook> {
+  const shipped = (await shippedRunbooks()).find((r) => r.id === 'scale-deployment');
+  if (!shipped) throw new Error('the shipped scale-deployment runbook is missing');
+  return gitops ? { ...shipped, gitops } : shipped;
+}
+
+export interface WorldOptions {
+  tool: 'flux' | 'argocd';
+  runbooks: Runbook[];
+  policy?: PolicySource;
+  /** Replicas in git at first (default 1). */
+  replicas?: number;
+  /** Serve drover.router on a loopback port with the alert webhook on (for alert-driven runs). */
+  alerts?: boolean;
+  /** Default 20s. */
+  syncTimeoutMs?: number;
+  /** Default 60s. */
+  mergeTimeoutMs?: number;
+}
+
+export interface World {
+  ns: string;
+  repo: GitOpsRepo;
+  http: GitHttpServer;
+  forge: FakeForge;
+  double: ReconcilerDouble;
+  owner: DoubleOwner;
+  /** The git and forge token (to prove it appears nowhere). */
+  token: string;
+  t: ClusterDrover;
+  /** The webhook base URL (with `alerts`). */
+  base?: string;
+  replicas(): Promise<number | undefined>;
+  /** Waits for the run to end (bounded). */
+  finished(id: string, timeoutMs?: number): Promise<RunRecord>;
+  /** The run's audit events, oldest first. */
+  audit(id: string): Promise<AuditEvent[]>;
+  /** The texts of the run's reports, oldest first. */
+  reports(id: string): Promise<string[]>;
+  /** Branches of the bare repository. */
+  branches(): string[];
+  /** A new Drover process on the same Redis prefix and queue (the old one closed): a restart. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, 3_000);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Everything of one test: namespace, repository, git server, forge, owner, double and Drover with its worker. */
+export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promise<World> {
+  const cleanups: Array<() => unknown> = [];
+  const close = async () => {
+    for (const clean of cleanups.splice(0).reverse()) await Promise.resolve(clean()).catch(() => undefined);
+  };
+  try {
+    const kc = kube.kubeConfig();
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const ns = await freshNamespace(kube, options.tool);
+    const dir = await mkdtemp(join('/tmp', 'drover-gitops-e2e-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const repo = createGitOpsRepo({ dir, files: { [MANIFEST]: deploymentYaml(ns, options.replicas ?? 1), 'README.md': '# fleet\n' } });
+    cleanups.push(() => repo.close());
+
+    const token = `ghp_${randomBytes(18).toString('hex')}`;
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+    const http = await serveGitOverHttp({ projectRoot: dirname(repo.bare), token });
+    cleanups.push(() => http.close());
+    const forge = await startFakeForge({ kind: 'github', bareRepo: repo.bare, project: PROJECT, token });
+    cleanups.push(() => forge.close());
+
+    let owner: DoubleOwner;
+    if (options.tool === 'flux') {
+      await custom.createNamespacedCustomObject({
+        group: 'source.toolkit.fluxcd.io',
+        version: 'v1',
+        namespace: ns,
+        plural: 'gitrepositories',
+        body: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet' }, spec: { url: `${PUBLIC_URL}.git`, interval: '1m', ref: { branch: 'main' } } },
+      });
+      await custom.createNamespacedCustomObject({
+        ...FLUX,
+        namespace: ns,
+        body: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'web' }, spec: { interval: '10m', path: './apps/web', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } } },
+      });
+      owner = { tool: 'flux', kustomization: { namespace: ns, name: 'web' } };
+    } else {
+      await custom.createNamespacedCustomObject({
+        ...ARGO,
+        namespace: ns,
+        body: {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name: 'web' },
+          spec: {
+            project: 'default',
+            source: { repoURL: PUBLIC_URL, path: 'apps/web', targetRevision: 'main' },
+            destination: { server: 'https://kubernetes.default.svc', namespace: ns },
+            syncPolicy: { automated: { prune: true, selfHeal: true } },
+          },
+        },
+      });
+      owner = { tool: 'argocd', application: { namespace: ns, name: 'web' } };
+    }
+    const double = startReconcilerDouble({ kubeConfig: kc, repo: { bare: repo.bare, branch: 'main' }, owners: [owner], intervalMs: 200, argocdTracking: 'annotation' });
+    cleanups.push(() => double.stop());
+    await double.reconcileNow();
+    const apps = kc.makeApiClient(AppsV1Api);
+    const replicas = async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas;
+    await waitFor(async () => (await replicas()) === (options.replicas ?? 1), 'the double to apply the first commit', 10_000);
+
+    const workDir = join(dir, 'work');
+    const build = async (prefix?: string) => {
+      const built = await buildDroverOn(
+        { server: kube.url, kubeConfig: kc },
+        {
+          runbooks: options.runbooks,
+          ...(options.policy ? { policy: options.policy } : { policy: policyWith() }),
+          configure: (c) => {
+            // A restart keeps the first process's prefix (and so its queue, runs and audit).
+            if (prefix) c.redis.prefix = prefix;
+            c.gitops = {
+              ...c.gitops,
+              repositories: [{ url: PUBLIC_URL, cloneUrl: `${http.url}/repo.git`, forge: { type: 'github', apiUrl: forge.apiUrl, project: PROJECT }, tokenFile }],
+              pollInterval: 200,
+              mergeTimeout: options.mergeTimeoutMs ?? 60_000,
+              syncTimeout: options.syncTimeoutMs ?? 20_000,
+              workDir,
+              protocols: ['http'],
+            };
+            if (options.alerts) c.alerts.webhookToken = WEBHOOK_TOKEN;
+          },
+        },
+      );
+      await built.drover.startWorker({ concurrency: 2 });
+      return built;
+    };
+    let t = await build();
+    const prefix = t.config.redis.prefix;
+    // Not the wrapper's close, which would delete only its own fresh prefix: this world owns `prefix`.
+    const stopDrover = async () => {
+      await t.drover.close();
+      await t.redis.quit().catch(() => t.redis.disconnect());
+    };
+    cleanups.push(async () => {
+      await t.drover.close();
+      await deletePrefix(t.redis, prefix).catch(() => undefined);
+      await t.redis.quit().catch(() => t.redis.disconnect());
+    });
+
+    let base: string | undefined;
+    if (options.alerts) {
+      const server = createServer((req, res) => t.drover.router.listener(req, res));
+      base = await listen(server);
+      cleanups.push(() => closeServer(server));
+    }
+
+    const world: World = {
+      ns,
+      repo,
+      http,
+      forge,
+      double,
+      owner,
+      token,
+      get t() {
+        return t;
+      },
+      ...(base ? { base } : {}),
+      replicas,
+      finished: (id, timeoutMs = 45_000) =>
+        waitFor(
+          async () => {
+            const run = await t.drover.store.get(id);
+            return run && isTerminal(run.state) ? run : undefined;
+          },
+          `run ${id} to end`,
+          timeoutMs,
+        ),
+      audit: async (id) => (await t.drover.audit.read({ count: 100_000 })).filter((e) => (e as { runId?: string }).runId === id),
+      reports: async (id) =>
+        (await t.drover.store.events(id)).flatMap((e) => (e.type === 'report' ? [e.text] : [])),
+      branches: () => git(repo.bare, 'for-each-ref', '--format=%(refname:short)', 'refs/heads').split('\n').filter(Boolean),
+      async restart() {
+        await stopDrover();
+        t = await build(prefix);
+      },
+      close,
+    };
+    return world;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** `git diff --numstat base...head` in the bare repository: added, removed, path per line. */
+export function numstat(repo: GitOpsRepo, head: string, base = 'main'): string {
+  return git(repo.bare, 'diff', '--numstat', `${base}...${head}`);
+}
