@@ -35,14 +35,18 @@ function show(value: unknown): string {
 
 interface Target {
   text: string;
-  doc: Document.Parsed;
+  /** Undefined when the file holds no document yet (empty, or comments only). */
+  doc: Document.Parsed | undefined;
   map: OffsetMap;
   embedded: boolean;
 }
 
 async function target(files: RepoFiles, place: Place): Promise<Target> {
   const text = await files.read(place.file);
-  const parsed = parseYaml(text, place.file)[place.docIndex];
+  const docs = parseYaml(text, place.file);
+  const parsed = docs[place.docIndex];
+  const blank = docs.length === 0 || (docs.length === 1 && !docs[0]!.broken && docs[0]!.doc.contents === null);
+  if (blank && place.docIndex === 0 && !place.embedded) return { text, doc: undefined, map: (n) => n, embedded: false };
   if (!parsed || parsed.broken) throw noSource(`${place.file} is not valid YAML (document ${place.docIndex + 1}); fix it first.`);
   if (!place.embedded) return { text, doc: parsed.doc, map: (n) => n, embedded: false };
   const holder = locate(parsed.doc, place.embedded.path, place.file);
@@ -98,7 +102,18 @@ function keyText(key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_./-]*$/.test(key) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(key) ? key : JSON.stringify(key);
 }
 
-function insertion(t: Target, located: Exclude<Located, { kind: 'scalar' }>, value: ScalarValue, where: string): { after: string; at: number } {
+/** The first keys of a file that has no document yet: appended at its end. */
+function intoBlank(text: string, path: Segment[], value: ScalarValue, where: string): { after: string; at: number } {
+  if (path.some((s) => typeof s !== 'string')) throw noSource(`${where}: the list item to set does not exist.`);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = path.map((k, i) => `${'  '.repeat(i)}${keyText(String(k))}:`);
+  lines[lines.length - 1] += ` ${scalarText(value, undefined, false)}`;
+  const lead = text === '' || text.endsWith('\n') ? '' : eol;
+  const block = lead + lines.join(eol) + eol;
+  return { after: text + block, at: text.length + block.lastIndexOf(lines[lines.length - 1]!) };
+}
+
+function insertion(t: Target & { doc: Document.Parsed }, located: Exclude<Located, { kind: 'scalar' }>, value: ScalarValue, where: string): { after: string; at: number } {
   const { text, doc } = t;
   if (t.embedded) throw noSource(`${where}: the field is not in the inline patch; edit it by hand.`);
   const rest = located.rest;
@@ -144,11 +159,16 @@ function insertion(t: Target, located: Exclude<Located, { kind: 'scalar' }>, val
 
 export async function applyPlace(files: RepoFiles, place: Place, value: ScalarValue): Promise<Applied> {
   const t = await target(files, place);
-  const located = locate(t.doc, place.path, place.file);
+  const doc = t.doc;
+  const located = doc ? locate(doc, place.path, place.file) : undefined;
   let after: string;
   let line: string;
   let written: ScalarValue = value;
-  if (located.kind === 'scalar') {
+  if (!located) {
+    const inserted = intoBlank(t.text, place.path, value, place.file);
+    after = inserted.after;
+    line = `${place.file}:${lineOf(after, inserted.at)} ${place.label} (unset) → ${show(value)}`;
+  } else if (located.kind === 'scalar') {
     const node = located.node;
     if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
       throw noSource(`${place.file}: ${place.label} carries the custom tag ${node.tag}; edit it by hand.`);
@@ -169,7 +189,7 @@ export async function applyPlace(files: RepoFiles, place: Place, value: ScalarVa
     after = t.text.slice(0, start) + text + t.text.slice(t.map(node.range![1]));
     line = `${place.file}:${lineNo} ${place.label} ${show(old)} → ${show(written)}`;
   } else {
-    const inserted = insertion(t, located, value, place.file);
+    const inserted = insertion({ ...t, doc: doc! }, located, value, place.file);
     after = inserted.after;
     line = `${place.file}:${lineOf(after, inserted.at)} ${place.label} (unset) → ${show(value)}`;
   }

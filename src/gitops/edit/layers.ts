@@ -41,7 +41,7 @@ export async function loadLayer(files: RepoFiles, dir: string, ancestors: string
     const found = await files.resolve(entry, dir);
     if (!found) continue; // remote (URL, git) or outside the repository: nothing here to edit
     if (found.isDir) layer.children.push(await loadLayer(files, found.rel, inner));
-    else layer.files.push(found.rel);
+    else if (files.count()) layer.files.push(found.rel);
   }
   return layer;
 }

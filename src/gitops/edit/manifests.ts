@@ -7,7 +7,8 @@ import type { ObjectRef } from '../types.js';
 import type { Place } from './apply-place.js';
 import { chainNamespace, renamed, transforms, type Layer } from './layers.js';
 import { patchHits, type Identity } from './patches.js';
-import { noSource, type RepoFiles } from './repo-files.js';
+import { DroverError } from '../../errors.js';
+import { MAX_FILES, noSource, type RepoFiles } from './repo-files.js';
 import { groupOf, isRecord, parseYaml, type Segment } from './yaml-file.js';
 
 export interface Found {
@@ -40,7 +41,8 @@ export async function findObject(files: RepoFiles, root: Layer, object: ObjectRe
       let docs;
       try {
         docs = parseYaml(await files.read(file), file);
-      } catch {
+      } catch (err) {
+        if (err instanceof DroverError && err.details.reason === 'budget') throw err;
         continue; // too big, unreadable or hostile: not a file to edit
       }
       for (const d of docs) {
@@ -54,7 +56,10 @@ export async function findObject(files: RepoFiles, root: Layer, object: ObjectRe
     for (const child of layer.children) await visit(child, chain);
   };
   await visit(root, []);
-  if (found.length === 0) throw noSource(`No manifest under ${dir || 'the repository root'} defines ${describe(object)}.`);
+  if (found.length === 0) {
+    const partial = files.truncated ? ` (only the first ${MAX_FILES} files were read)` : '';
+    throw noSource(`No manifest under ${dir || 'the repository root'} defines ${describe(object)}${partial}.`);
+  }
   if (found.length > 1) {
     const where = found.map((f) => `${f.file} (document ${f.docIndex + 1})`).join(' and ');
     throw noSource(`${describe(object)} is defined twice: ${where}; edit it by hand.`);

@@ -9,6 +9,8 @@ import { DroverError } from '../../errors.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_FILES = 5000;
+/** All YAML read for one edit, together. */
+export const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
 const YAML_FILE = /\.ya?ml$/i;
 export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -26,6 +28,9 @@ export class RepoFiles {
   private readonly original = new Map<string, string>();
   private readonly current = new Map<string, string>();
   private walked = 0;
+  private bytes = 0;
+  /** Set once a walk or a kustomization listed more than MAX_FILES files and some were not read. */
+  truncated = false;
 
   private constructor(private readonly rootReal: string) {}
 
@@ -89,7 +94,10 @@ export class RepoFiles {
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const entry of entries) {
-        if (this.walked >= MAX_FILES) return;
+        if (this.walked >= MAX_FILES) {
+          this.truncated = true;
+          return;
+        }
         if (entry.name === '.git') continue;
         const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
         let target = { rel, isDir: entry.isDirectory() };
@@ -118,6 +126,16 @@ export class RepoFiles {
     return { files, stoppedDirs };
   }
 
+  /** Counts a file a kustomization lists; false once MAX_FILES were counted. */
+  count(): boolean {
+    if (this.walked >= MAX_FILES) {
+      this.truncated = true;
+      return false;
+    }
+    this.walked++;
+    return true;
+  }
+
   /** The kustomization file of `dir`, if it has one. */
   async kustomizationOf(dir: string): Promise<string | undefined> {
     for (const name of KUSTOMIZATION_NAMES) {
@@ -134,6 +152,10 @@ export class RepoFiles {
     const abs = path.join(this.rootReal, rel);
     const info = await stat(abs);
     if (info.size > MAX_FILE_BYTES) throw noSource(`${rel} is larger than 1 MiB; refusing to edit it.`);
+    this.bytes += info.size;
+    if (this.bytes > MAX_TOTAL_BYTES) {
+      throw noSource('More than 64 MiB of YAML would have to be read; point the owner at a narrower path.', { reason: 'budget' });
+    }
     const text = await readFile(abs, 'utf8');
     this.original.set(rel, text);
     this.current.set(rel, text);

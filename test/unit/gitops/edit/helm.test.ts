@@ -82,6 +82,16 @@ describe('editRepository: Helm', () => {
     expect(result.edits.map((e) => [e.file, e.after])).toEqual([['charts/web/prod.yaml', 'web:\n  replicas: 5\n  image: x\n']]);
   });
 
+  it('writes the first key into an empty or comment-only values file', async () => {
+    repo.write({ 'charts/web/values.yaml': 'replicaCount: 1\n', 'charts/web/prod.yaml': '# production overrides\n', 'charts/web/empty.yaml': '' });
+    const annotations = { 'drover.dev/values.spec.replicas': 'web.replicas' };
+    const comments = await editRepository(repo.root, request({ path: 'charts/web', source: { type: 'helm-values', valueFiles: ['values.yaml', 'prod.yaml'] }, annotations }));
+    expect(comments.edits.map((e) => [e.file, e.after])).toEqual([['charts/web/prod.yaml', '# production overrides\nweb:\n  replicas: 5\n']]);
+    expect(comments.lines).toEqual(['charts/web/prod.yaml:3 web.replicas (spec.replicas) (unset) → 5']);
+    const empty = await editRepository(repo.root, request({ path: 'charts/web', source: { type: 'helm-values', valueFiles: ['values.yaml', 'empty.yaml'] }, annotations }));
+    expect(empty.edits.map((e) => e.after)).toEqual(['web:\n  replicas: 5\n']);
+  });
+
   it('defaults to values.yaml and refuses value files that leave the repository', async () => {
     repo.write({ 'charts/web/values.yaml': 'replicaCount: 1\n', 'shared/values.yaml': 'replicaCount: 1\n' });
     const ok = await editRepository(repo.root, request({ path: 'charts/web', source: { type: 'helm-values', valueFiles: [] } }));

@@ -123,6 +123,13 @@ describe('editRepository: refusals and hostile repositories', () => {
     await expect(editRepository(repo.root, request())).rejects.toMatchObject(refused(/flow\.yaml nests brackets too deeply/));
   });
 
+  it('reads an inline strategic-merge patch given as a string in patchesStrategicMerge', async () => {
+    const k = 'resources: [d.yaml]\npatchesStrategicMerge:\n- |-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n  spec:\n    replicas: 2\n';
+    repo.write({ 'apps/web/kustomization.yaml': k, 'apps/web/d.yaml': deployment('1') });
+    const result = await editRepository(repo.root, request());
+    expect(result.edits.map((e) => [e.file, e.after])).toEqual([['apps/web/kustomization.yaml', k.replace('replicas: 2', 'replicas: 5')]]);
+  });
+
   it('refuses a path with .. and a path that does not exist', async () => {
     repo.write({ 'apps/web/d.yaml': deployment('3') });
     await expect(editRepository(repo.root, request({ path: 'apps/../../etc' }))).rejects.toMatchObject(refused(/leaves the repository/));
@@ -163,7 +170,16 @@ describe('editRepository: refusals and hostile repositories', () => {
     for (let i = 0; i < MAX_FILES; i++) files[`apps/web/a/f${String(i).padStart(5, '0')}.yaml`] = 'x: 1\n';
     files['apps/web/z/d.yaml'] = deployment('3');
     repo.write(files);
-    await expect(editRepository(repo.root, request())).rejects.toMatchObject(refused(/No manifest/));
+    await expect(editRepository(repo.root, request())).rejects.toMatchObject(refused(/No manifest.*only the first 5000 files were read/));
+  }, 60_000);
+
+  it('stops after 64 MiB of YAML in all', async () => {
+    const files: Record<string, string> = {};
+    const filler = `# ${'x'.repeat(1000 * 1000)}\n`;
+    for (let i = 0; i < 70; i++) files[`apps/web/f${String(i).padStart(2, '0')}.yaml`] = filler;
+    files['apps/web/z.yaml'] = deployment('3');
+    repo.write(files);
+    await expect(editRepository(repo.root, request())).rejects.toMatchObject(refused(/More than 64 MiB/));
   }, 60_000);
 
   it('ignores .git', async () => {
