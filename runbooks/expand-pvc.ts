@@ -16,6 +16,8 @@ export default defineRunbook({
     alerts: [{ alertname: 'KubePersistentVolumeFillingUp', params: { namespace: 'label:namespace', pvc: 'label:persistentvolumeclaim' } }],
   },
   risk: 'high',
+  // Argo CD or Flux own the object: the change becomes a pull request to its git repository (docs/gitops.md).
+  gitops: { mode: 'propose' },
   approval: { required: 'always', approvers: 1 },
   rateLimit: { maxRuns: 1, window: '6h' },
   timeout: '2m',

@@ -15,6 +15,8 @@ export default defineRunbook({
     alerts: [{ alertname: 'KubeHpaMaxedOut', params: { namespace: 'label:namespace', hpa: 'label:horizontalpodautoscaler' } }],
   },
   risk: 'high',
+  // Argo CD or Flux own the object: the change becomes a pull request to its git repository (docs/gitops.md).
+  gitops: { mode: 'propose' },
   approval: { required: 'always', approvers: 1 },
   rateLimit: { maxRuns: 2, window: '6h', cooldown: '30m' },
   timeout: '1m',

@@ -15,6 +15,8 @@ export default defineRunbook({
     allowZero: z.boolean().default(false).describe('Allow scaling to zero replicas'),
   }),
   risk: 'medium',
+  // Argo CD or Flux own the object: the change becomes a pull request to its git repository (docs/gitops.md).
+  gitops: { mode: 'propose' },
   timeout: '1m',
   concurrencyKey: (p) => `deployment/${p.namespace}/${p.deployment}`,
   async run(ctx, { namespace, deployment, replicas, allowZero }) {

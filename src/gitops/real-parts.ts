@@ -72,7 +72,7 @@ export function createGitOpsParts(options: RealPartsOptions): GitOpsParts {
       const forgeKey = `${repo.forge.type} ${apiUrl} ${repo.forge.project} ${secret}`;
       let forge = forges.get(forgeKey);
       if (!forge) {
-        forge = createForge({ type: repo.forge.type, apiUrl, project: repo.forge.project, token: secret }, options.forge ?? {});
+        forge = createForge({ type: repo.forge.type, apiUrl, project: repo.forge.project, token: secret }, { secretHint: `gitops.repositories[].tokenFile of ${shownUrl(repo.url)}`, ...options.forge });
         // One forge client per repository and token: a rotated token makes a new one.
         for (const k of forges.keys()) if (k.startsWith(`${repo.forge.type} ${apiUrl} ${repo.forge.project} `)) forges.delete(k);
         forges.set(forgeKey, forge);
