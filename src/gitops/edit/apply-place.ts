@@ -117,6 +117,7 @@ function insertion(t: Target & { doc: Document.Parsed }, located: Exclude<Locate
   const { text, doc } = t;
   if (t.embedded) throw noSource(`${where}: the field is not in the inline patch; edit it by hand.`);
   const rest = located.rest;
+  if (rest.length === 0) throw noSource(`${where}: the key is written without a value in a form that cannot be edited; edit it by hand.`);
   if (rest.some((s) => typeof s !== 'string')) throw noSource(`${where}: the list item to set does not exist.`);
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const step = indentStep(text, doc);
@@ -185,7 +186,11 @@ export async function applyPlace(files: RepoFiles, place: Place, value: ScalarVa
     const lineNo = lineOf(t.text, start);
     if (isDeepStrictEqual(old, written)) return { changed: false, line: `${place.file}:${lineNo} ${place.label} (already ${show(written)})` };
     let text = scalarText(written, node.type, located.inFlow);
-    if (node.source === '' && !/\s/.test(t.text[start - 1] ?? '')) text = ` ${text}`;
+    if (node.source === '') {
+      // An empty value: its position may be that of the comment after it.
+      if (!/\s/.test(t.text[start - 1] ?? '')) text = ` ${text}`;
+      if (t.text[start] === '#') text = `${text} `;
+    }
     after = t.text.slice(0, start) + text + t.text.slice(t.map(node.range![1]));
     line = `${place.file}:${lineNo} ${place.label} ${show(old)} → ${show(written)}`;
   } else {

@@ -20,9 +20,10 @@ export function coerce(old: unknown, next: ScalarValue): ScalarValue {
   return next;
 }
 
+/** Read the same by YAML 1.2 and by YAML 1.1 (Kubernetes tools still read `yes` as true and `010` as 8). */
 function readsBack(text: string, value: ScalarValue): boolean {
   try {
-    return isDeepStrictEqual(parse(`k: ${text}`, { prettyErrors: false }), { k: value });
+    return (['1.2', '1.1'] as const).every((version) => isDeepStrictEqual(parse(`k: ${text}`, { prettyErrors: false, version }), { k: value }));
   } catch {
     return false;
   }

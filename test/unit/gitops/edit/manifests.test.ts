@@ -113,6 +113,23 @@ describe('editRepository: plain manifests', () => {
     expect(parseAllDocuments(result.edits[0]!.after)[0]!.toJS()).toMatchObject({ spec: { replicas: 5 } });
   });
 
+  it('fills an empty value, keeping the comment after it', async () => {
+    const text = deployment('# not yet');
+    repo.write({ 'apps/web/d.yaml': text });
+    const result = await editRepository(repo.root, request());
+    expect(result.edits[0]!.after).toBe(deployment('5 # not yet'));
+    expect(result.lines).toEqual(['apps/web/d.yaml:6 spec.replicas null → 5']);
+  });
+
+  it('quotes a new string that YAML 1.1 tools would read as something else', async () => {
+    repo.write({ 'apps/web/d.yaml': deployment('3').replace('image: nginx:1.27', 'image: nginx') });
+    const field = (value: string) => ({ path: ['spec', 'template', 'spec', 'containers', 0, 'image'], value });
+    for (const [value, written] of [['yes', '"yes"'], ['010', '"010"'], ['a: b', '"a: b"'], ['nginx:1.28', 'nginx:1.28']] as const) {
+      const result = await editRepository(repo.root, request({ fields: [field(value)] }));
+      expect(result.edits[0]!.after).toContain(`image: ${written}\n`);
+    }
+  });
+
   it('says so when the value is already set', async () => {
     repo.write({ 'apps/web/d.yaml': deployment('5') });
     const result = await editRepository(repo.root, request());
