@@ -58,7 +58,7 @@ export async function findOwner(
   }
   const kustomization = labelledRef(object, KUSTOMIZE_LABELS);
   if (kustomization) {
-    const owner = await kustomizationOwner(k8s, kustomization);
+    const owner = await kustomizationOwner(k8s, kustomization, object);
     if (owner) return owner;
   }
 

@@ -23,17 +23,48 @@ export function labelledRef(object: KubeObject, labels: { name: string; namespac
   return name && namespace ? { namespace, name } : undefined;
 }
 
-/** The Kustomization the labels name, as an owner; undefined when it does not exist (or Flux is not installed). */
-export async function kustomizationOwner(k8s: Pick<K8sOps, 'get'>, at_: { namespace: string; name: string }): Promise<FoundOwner | undefined> {
-  return (await readKustomization(k8s, at_))?.owner;
+/**
+ * Marks on an applied object that keep kustomize-controller from changing it
+ * (`kustomize.toolkit.fluxcd.io/reconcile: disabled`; server-side apply
+ * policy `IfNotPresent` or `Ignore`): git still holds it, but a direct
+ * change is not reverted.
+ */
+function fluxLeavesAlone(object: KubeObject | undefined): string | undefined {
+  const annotations = object?.metadata.annotations;
+  if (annotations?.['kustomize.toolkit.fluxcd.io/reconcile'] === 'disabled') return 'kustomize.toolkit.fluxcd.io/reconcile: disabled';
+  const ssa = annotations?.['kustomize.toolkit.fluxcd.io/ssa'];
+  if (ssa === 'IfNotPresent' || ssa === 'Ignore') return `kustomize.toolkit.fluxcd.io/ssa: ${ssa}`;
+  return undefined;
 }
 
-async function readKustomization(k8s: Pick<K8sOps, 'get'>, at_: { namespace: string; name: string }): Promise<{ owner: FoundOwner; where: string } | undefined> {
+/**
+ * The Kustomization the labels name, as an owner of `object` (whose own
+ * marks may keep Flux from reverting it); undefined when it does not exist
+ * (or Flux is not installed).
+ */
+export async function kustomizationOwner(
+  k8s: Pick<K8sOps, 'get'>,
+  at_: { namespace: string; name: string },
+  object?: KubeObject,
+): Promise<FoundOwner | undefined> {
+  return (await readKustomization(k8s, at_, object))?.owner;
+}
+
+async function readKustomization(
+  k8s: Pick<K8sOps, 'get'>,
+  at_: { namespace: string; name: string },
+  object?: KubeObject,
+): Promise<{ owner: FoundOwner; where: string } | undefined> {
   const ks = await getServed(k8s, KUSTOMIZATION, at_.namespace, at_.name);
   if (!ks) return undefined;
   const facts = await fluxSourceFacts(k8s, ks);
   const suspended = at(ks, 'spec', 'suspend') === true;
-  const revertsWithinMs = parseGoDuration(at(ks, 'spec', 'interval'));
+  const interval = parseGoDuration(at(ks, 'spec', 'interval'));
+  const leftAlone = fluxLeavesAlone(object);
+  const revertsWithinMs = leftAlone ? undefined : interval;
+  const revert = leftAlone
+    ? `; the object is marked ${leftAlone}, so Flux does not revert a direct change`
+    : fluxRevertText(suspended, revertsWithinMs, suspendedByWords(ks));
   const name = ref(at_.namespace, at_.name);
   const owner: FoundOwner = {
     tool: 'flux',
@@ -47,7 +78,7 @@ async function readKustomization(k8s: Pick<K8sOps, 'get'>, at_: { namespace: str
     source: { type: 'manifests' },
     ...(revertsWithinMs !== undefined ? { revertsWithinMs } : {}),
     suspended,
-    text: `managed by Flux Kustomization ${name} ${facts.where}${fluxRevertText(suspended, revertsWithinMs, suspendedByWords(ks))}${blockedText(facts.blocked)}`,
+    text: `managed by Flux Kustomization ${name} ${facts.where}${revert}${blockedText(facts.blocked)}`,
     ...(facts.blocked ? { proposeBlocked: facts.blocked } : {}),
   };
   return { owner, where: facts.where };
@@ -87,7 +118,11 @@ export async function helmReleaseOwner(k8s: Pick<K8sOps, 'get'>, at_: { namespac
 
   let revert: string;
   if (suspended) revert = fluxRevertText(true, undefined, suspendedByWords(hr));
-  else if (corrects) revert = interval === undefined ? '; a direct change is reverted at its next reconciliation (drift detection enabled)' : `; a direct change is reverted within ${formatDuration(interval)} (drift detection enabled)`;
+  else if (corrects) {
+    const ignores = at(hr, 'spec', 'driftDetection', 'ignore');
+    const how = `drift detection enabled${Array.isArray(ignores) && ignores.length > 0 ? '; its ignore rules may exempt some fields' : ''}`;
+    revert = interval === undefined ? `; a direct change is reverted at its next reconciliation (${how})` : `; a direct change is reverted within ${formatDuration(interval)} (${how})`;
+  }
   else revert = `; drift detection is ${driftMode === 'warn' ? 'warn-only' : 'off'}, so a direct change lasts until the next Helm upgrade (new values or chart)`;
 
   return {

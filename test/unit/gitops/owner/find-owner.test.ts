@@ -110,6 +110,17 @@ describe('Flux Kustomization', () => {
     expect(escaped?.proposeBlocked).toMatch(/leaves the repository/);
   });
 
+  test('an object Flux is told to leave alone (reconcile: disabled, ssa: IfNotPresent/Ignore) is owned but not reverted', async () => {
+    const k8s = new K8sDouble().add(kustomization(), gitRepository());
+    for (const annotations of [{ 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' }]) {
+      const owner = await findOwner(k8s, deployment(KS_LABELS, annotations));
+      expect(owner).toMatchObject({ kind: 'Kustomization', suspended: false });
+      expect(owner?.revertsWithinMs).toBeUndefined();
+      expect(owner?.text).toContain('so Flux does not revert a direct change');
+    }
+    expect((await findOwner(k8s, deployment(KS_LABELS, { 'kustomize.toolkit.fluxcd.io/ssa': 'Override' })))?.revertsWithinMs).toBe(600_000);
+  });
+
   test('label values that are not object names are ignored (never put into a request)', async () => {
     const k8s = new K8sDouble().add(kustomization(), gitRepository());
     const owner = await findOwner(k8s, deployment({ 'kustomize.toolkit.fluxcd.io/name': '../apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' }));
@@ -147,6 +158,11 @@ describe('Flux HelmRelease', () => {
       expect(owner?.revertsWithinMs).toBeUndefined();
       expect(owner?.text).toContain('lasts until the next Helm upgrade');
     }
+    const ignoring = await findOwner(
+      new K8sDouble().add(helmRelease({ driftDetection: { mode: 'enabled', ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }] } }), kustomization(), gitRepository()),
+      deployment(HR_LABELS),
+    );
+    expect(ignoring?.text).toContain('its ignore rules may exempt some fields');
   });
 
   test('falls back to v2beta1; a HelmRelease applied by no Kustomization is managed but not proposable', async () => {
