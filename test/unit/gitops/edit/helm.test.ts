@@ -50,6 +50,17 @@ describe('editRepository: Helm', () => {
     expect(result.edits[0]!.after).toBe(text.replace('  values:\n', '  values:\n    replicaCount: 5\n'));
   });
 
+  it('edits the kustomize patch that sets the HelmRelease value, found through the convention', async () => {
+    const patch = 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  values:\n    replicaCount: 4\n';
+    repo.write({
+      'apps/web/Kustomization': 'namespace: apps\nresources: [release.yaml]\npatches:\n  - path: prod.yml\n',
+      'apps/web/release.yaml': HELM_RELEASE.replace('  namespace: apps\n', '').replace('    replicaCount: 3\n', ''),
+      'apps/web/prod.yml': patch,
+    });
+    const result = await editRepository(repo.root, request({ source: release }));
+    expect(result.edits.map((e) => [e.file, e.after])).toEqual([['apps/web/prod.yml', patch.replace('4', '5')]]);
+  });
+
   it('refuses, naming the annotation, when no convention key exists', async () => {
     repo.write({ 'apps/web/release.yaml': HELM_RELEASE.replace('replicaCount', 'replicas') });
     await expect(editRepository(repo.root, request({ source: release }))).rejects.toMatchObject({
