@@ -70,6 +70,8 @@ export interface ReconcilerDoubleOptions {
 
 const FLUX = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', manager: 'kustomize-controller' } as const;
 const ARGO = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', manager: 'argocd-controller' } as const;
+const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
+const ARGO_REFRESH = 'argocd.argoproj.io/refresh';
 const KEEP = 1000;
 const MAX_FILES = 1000;
 const MAX_OBJECTS = 1000;
@@ -280,6 +282,7 @@ async function build(tree: Tree, dir: string, kfile: string, depth: number): Pro
     const { name, count } = r;
     objects = objects.map((o) => (SCALABLE.has(o.kind) && o.metadata.name === name ? { ...o, spec: { ...(isObj(o.spec) ? o.spec : {}), replicas: count } } : o));
   }
+  if (objects.length > MAX_OBJECTS) throw new Error(`more than ${MAX_OBJECTS} objects from ${kfile}`);
   return objects;
 }
 
@@ -436,6 +439,8 @@ export function startReconcilerDouble(options: ReconcilerDoubleOptions): Reconci
     const status = isObj(ks.status) ? ks.status : {};
     if (spec.suspend === true) return;
     const generation = isObj(ks.metadata) ? ks.metadata.generation : undefined;
+    const annotations = isObj(ks.metadata) && isObj(ks.metadata.annotations) ? ks.metadata.annotations : {};
+    const requestedAt = typeof annotations[REQUESTED_AT] === 'string' ? annotations[REQUESTED_AT] : undefined;
     let revision: string | undefined;
     // Flux says BuildFailed when kustomize cannot build the path, ReconciliationFailed when applying fails.
     let reason = 'BuildFailed';
@@ -451,6 +456,8 @@ export function startReconcilerDouble(options: ReconcilerDoubleOptions): Reconci
       await writeStatus(FLUX, namespace, name, ks.status, {
         observedGeneration: generation,
         lastAppliedRevision: revision,
+        // `flux reconcile` (and Drover's resume) ask for a reconciliation by this annotation; Flux says it handled it.
+        ...(requestedAt ? { lastHandledReconcileAt: requestedAt } : {}),
         lastAttemptedRevision: revision,
         inventory: { entries: objects.map((o) => ({ id: `${o.metadata.namespace ?? ''}_${o.metadata.name}_${groupOf(o.apiVersion)}_${o.kind}`, v: versionOf(o.apiVersion) })) },
         conditions: [condition(status.conditions, 'Ready', 'True', 'ReconciliationSucceeded', `Applied revision: ${revision}`)],
@@ -514,6 +521,14 @@ export function startReconcilerDouble(options: ReconcilerDoubleOptions): Reconci
         operationState: operationState ?? null,
         conditions: null,
       });
+      // Argo CD refreshes on this annotation and then takes it away.
+      const annotations = isObj(app.metadata) && isObj(app.metadata.annotations) ? app.metadata.annotations : {};
+      if (annotations[ARGO_REFRESH] !== undefined) {
+        await custom.patchNamespacedCustomObject(
+          { group: ARGO.group, version: ARGO.version, namespace, plural: ARGO.plural, name, body: { metadata: { annotations: { [ARGO_REFRESH]: null } } }, fieldManager: ARGO.manager },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      }
     } catch (err) {
       if (abort.signal.aborted) return;
       const message = describe(err);

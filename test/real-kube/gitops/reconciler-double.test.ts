@@ -368,6 +368,10 @@ describe('what Drover reads from it (the double speaks the language the product 
     await waitFor(async () => (await readReconcilerStatus(ops(), owner!)).revision === merged, 'the merged revision reported', TICK_WAIT_MS);
     expect(await readReconcilerStatus(ops(), owner!)).toEqual({ revision: merged, ready: true });
     expect(await replicas(ns)).toBe(5);
+    // The resume asked for a reconciliation (requestedAt); the status says it was handled.
+    const ks = (await custom().getNamespacedCustomObject({ ...FLUX, namespace: ns, name: 'web' })) as { metadata: { annotations?: Record<string, string> }; status: Record<string, unknown> };
+    expect(ks.metadata.annotations?.['reconcile.fluxcd.io/requestedAt']).toEqual(expect.any(String));
+    expect(ks.status.lastHandledReconcileAt).toBe(ks.metadata.annotations?.['reconcile.fluxcd.io/requestedAt']);
   });
 
   test('Argo CD: findOwner follows the tracking id to the Application; suspend takes auto-sync away, resume gives it back and the new commit syncs', async () => {
@@ -387,10 +391,29 @@ describe('what Drover reads from it (the double speaks the language the product 
     expect(await readReconcilerStatus(ops(), owner!)).toMatchObject({ ready: false });
 
     const merged = repo.commit({ 'apps/web/deployment.yaml': deploymentYaml(5) }, 'Scale web to 5');
-    await resumeOwner(ops(), owner!, { runId: 'run-2' });
+    // Argo CD without auto-sync still refreshes: the new commit makes it write status (sync.revision,
+    // OutOfSync) right when the merge lets Drover resume, so a resume pinned to the resourceVersion it
+    // read can meet a k8s_conflict, as against the real Argo CD. Re-read and retry, bounded.
+    await waitFor(
+      () =>
+        resumeOwner(ops(), owner!, { runId: 'run-2' }).then(
+          () => true,
+          (err: unknown) => {
+            if ((err as { code?: string }).code === 'k8s_conflict') return false;
+            throw err;
+          },
+        ),
+      'a resume without a conflict',
+      TICK_WAIT_MS,
+    );
     await waitFor(async () => (await readReconcilerStatus(ops(), owner!)).revision === merged, 'the merged revision reported', TICK_WAIT_MS);
     await waitFor(async () => (await readReconcilerStatus(ops(), owner!)).ready, 'the Application Synced', TICK_WAIT_MS);
     expect(await replicas(ns)).toBe(5);
+    // The resume asked for a refresh; Argo CD takes the annotation away once done.
+    await waitFor(async () => {
+      const app = (await custom().getNamespacedCustomObject({ ...ARGO, namespace: ns, name: 'web' })) as { metadata: { annotations?: Record<string, string> } };
+      return app.metadata.annotations?.['argocd.argoproj.io/refresh'] === undefined;
+    }, 'the refresh annotation handled', TICK_WAIT_MS);
   });
 });
 
