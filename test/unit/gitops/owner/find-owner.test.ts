@@ -112,7 +112,8 @@ describe('Flux Kustomization', () => {
 
   test('an object Flux is told to leave alone (reconcile: disabled, ssa: IfNotPresent/Ignore) is owned but not reverted', async () => {
     const k8s = new K8sDouble().add(kustomization(), gitRepository());
-    for (const annotations of [{ 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' }]) {
+    const marks: Array<Record<string, string>> = [{ 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' }];
+    for (const annotations of marks) {
       const owner = await findOwner(k8s, deployment(KS_LABELS, annotations));
       expect(owner).toMatchObject({ kind: 'Kustomization', suspended: false });
       expect(owner?.revertsWithinMs).toBeUndefined();
