@@ -30,14 +30,15 @@ export function branchFor(runId: string, changeKey: string): string {
   return `drover/${id}-${createHash('sha256').update(changeKey).digest('hex').slice(0, 8)}`;
 }
 
-function who(r: Requester): string {
-  const kind = r.kind === 'alert' ? 'Alertmanager alert' : r.kind === 'schedule' ? 'schedule' : r.kind === 'cli' ? 'CLI user' : r.kind === 'slack' ? 'Slack user' : 'system';
-  return `${kind} ${r.name ? `${r.name} (${r.id})` : r.id}`;
-}
-
 /** Markdown inline code that a backtick in the text cannot break out of. */
 function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
+}
+
+function who(r: Requester): string {
+  const kind = r.kind === 'alert' ? 'Alertmanager alert' : r.kind === 'schedule' ? 'schedule' : r.kind === 'cli' ? 'CLI user' : r.kind === 'slack' ? 'Slack user' : 'system';
+  // As code: a name is typed by whoever owns it, and must not become a mention, a link or markup.
+  return `${kind} ${code(r.name ? `${r.name} (${r.id})` : r.id)}`;
 }
 
 export function commitMessage(f: ProposalFacts): string {

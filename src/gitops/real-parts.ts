@@ -31,6 +31,17 @@ interface Handle extends RepositoryHandle {
 
 const DEFAULT_API = { github: 'https://api.github.com', gitlab: 'https://gitlab.com/api/v4' } as const;
 
+async function onConflictAgain<T>(write: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof DroverError && err.code === 'k8s_conflict') || i >= tries) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * i));
+    }
+  }
+}
+
 export function createGitOpsParts(options: RealPartsOptions): GitOpsParts {
   const { settings, workspace } = options;
   const forges = new Map<string, Forge>();
@@ -54,8 +65,9 @@ export function createGitOpsParts(options: RealPartsOptions): GitOpsParts {
   return {
     findOwner: (k8s, object) => findOwner(k8s, object, { argocdNamespaces: settings.argocdNamespaces }),
     reconcilerStatus: (k8s, owner) => readReconcilerStatus(k8s, owner),
-    suspend: (k8s, owner, o) => suspendOwner(k8s, owner, o),
-    resume: (k8s, owner, o) => resumeOwner(k8s, owner, o),
+    // Pinned to the resourceVersion read: a reconciler writing its status meanwhile (Argo CD does, as a merge lands) is a conflict to read again and retry.
+    suspend: (k8s, owner, o) => onConflictAgain(() => suspendOwner(k8s, owner, o)),
+    resume: (k8s, owner, o) => onConflictAgain(() => resumeOwner(k8s, owner, o)),
 
     async repository(owner): Promise<Handle> {
       const blocked = (owner as FoundOwner).proposeBlocked;

@@ -18,6 +18,7 @@ import { errorOf, literalScrubber, scrubChange } from './run-errors.js';
 import type { JobData } from './run-queue.js';
 import type { RunError, RunRecord } from './run-record.js';
 import type { RunStore } from './run-store.js';
+import type { GitOpsWrap } from '../gitops/run-gitops.js';
 import type { Tracer } from '@opentelemetry/api';
 
 export interface ApprovalPhasesDeps {
@@ -39,6 +40,8 @@ export interface ApprovalPhasesDeps {
   tracer?: Tracer;
   /** Builds ctx.prometheus and ctx.http for the plan; by default none configured. */
   services?: CtxServicesFactory;
+  /** The plan of a change to a git-owned object is what its GitOps mode would do (a commit's diff), as the run will. */
+  gitops?: GitOpsWrap;
 }
 
 /**
@@ -86,7 +89,7 @@ export class ApprovalPhases {
       const runbook = runbooks.get(run.runbook, run.pack?.hash);
       const params = parseParams(runbook, { ...run.params, ...secrets });
       await store.emit(run.id, { type: 'report', text: 'Planning: a dry run shows the approvers what would change.' });
-      const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, ...(this.deps.services ? { services: this.deps.services } : {}), audit, logger, ...(metrics ? { metrics } : {}), tracer: this.deps.tracer, attempt: job.attemptsMade + 1, signal: controller.signal, purpose: 'proposal' });
+      const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, ...(this.deps.services ? { services: this.deps.services } : {}), ...(this.deps.gitops ? { gitops: this.deps.gitops } : {}), audit, logger, ...(metrics ? { metrics } : {}), tracer: this.deps.tracer, attempt: job.attemptsMade + 1, signal: controller.signal, purpose: 'proposal' });
       // Bound to the plan as it is; shown with the run's secret values scrubbed.
       await proposals.open(run, plan.map(scrubChange(scrub)), await this.hash(run, runbook, secrets, plan), this.deps.now());
       return { state: 'awaiting_approval' };
@@ -155,7 +158,7 @@ export class ApprovalPhases {
     const approved = run.approval?.hash;
     if (!approved || run.dryRun || (await store.hasCheckpoints(run.id)) || (await store.changes(run.id)).length) return;
     const secrets = await store.secrets(run.id);
-    const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, ...(this.deps.services ? { services: this.deps.services } : {}), audit, logger, ...(metrics ? { metrics } : {}), tracer: this.deps.tracer, attempt, signal, purpose: 'verify' });
+    const plan = await computePlan({ run, runbook, params, k8s: this.deps.k8s, ...(this.deps.services ? { services: this.deps.services } : {}), ...(this.deps.gitops ? { gitops: this.deps.gitops } : {}), audit, logger, ...(metrics ? { metrics } : {}), tracer: this.deps.tracer, attempt, signal, purpose: 'verify' });
     const current = await this.hash(run, runbook, secrets, plan);
     if (current === approved) return;
     const shown = plan.map(scrubChange(literalScrubber(Object.values(secrets))));

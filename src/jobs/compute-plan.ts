@@ -10,6 +10,7 @@ import { k8sCallSpans } from '../tracing/k8s-spans.js';
 import { secretParamNames } from '../redact/secret-params.js';
 import { literalScrubber } from './run-errors.js';
 import type { CtxServicesFactory } from './ctx-services.js';
+import type { GitOpsWrap } from '../gitops/run-gitops.js';
 
 /** Same shape as the worker's K8sOpsFactory (kept apart to avoid an import cycle). */
 type K8sOpsFactory = (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
@@ -31,6 +32,8 @@ export interface ComputePlanArgs {
   tracer?: Tracer;
   /** Builds ctx.prometheus and ctx.http (dry: HTTP writes join the plan); by default none configured. */
   services?: CtxServicesFactory;
+  /** Makes the plan's ctx.k8s GitOps-aware, as the run's is (a git-owned object's change is planned as its commit). */
+  gitops?: GitOpsWrap;
 }
 
 /**
@@ -55,6 +58,21 @@ export async function computePlan(args: ComputePlanArgs): Promise<PlannedChange[
     },
   });
   const scrub = literalScrubber(secretParamNames(args.runbook.params).map((name) => args.params[name]));
+  const planK8s = args.gitops
+    ? args.gitops(k8s, {
+        run: { ...run, dryRun: true },
+        runbook: args.runbook,
+        scrub,
+        audit: (body) => audit.append(body),
+        // A dry run keeps no progress and tells no one: its changes are the plan.
+        store: {
+          gitopsProgress: () => Promise.resolve(undefined),
+          setGitopsProgress: () => Promise.resolve(),
+          emit: () => Promise.resolve(),
+          addChange: (_id, change) => Promise.resolve(void plan.push(change)),
+        },
+      })
+    : k8s;
   const services = args.services?.({
     runId: run.id,
     cluster: run.cluster,
@@ -73,7 +91,7 @@ export async function computePlan(args: ComputePlanArgs): Promise<PlannedChange[
     requester: run.requester,
     attempt: args.attempt,
     signal: args.signal,
-    k8s,
+    k8s: planK8s,
     logger: args.logger.child({ runId: run.id, runbook: run.runbook, cluster: run.cluster, plan: args.purpose }),
     ...(services ? { services } : {}),
   });
