@@ -92,6 +92,14 @@ export function describeEvent(e: AuditEvent): string {
     case 'run.step.finished':
       facts.push(`${e.step}: ${e.outcome}`);
       break;
+    case 'run.parked':
+      facts.push(`waiting for ${e.reason} until ${e.until}`);
+      break;
+    case 'gitops.stage':
+      facts.push(
+        `${e.stage} (${e.mode}) ${e.object.kind} ${e.object.namespace ? `${e.object.namespace}/` : ''}${e.object.name} via ${e.owner.tool} ${e.owner.kind} ${e.owner.namespace}/${e.owner.name}${e.fields.length ? `: ${e.fields.join(', ')}` : ''}${e.pullRequest ? ` PR #${e.pullRequest.number}` : ''}${e.commit ? ` ${e.commit.slice(0, 12)}` : ''}${e.by?.length ? ` by ${e.by.join(', ')}` : ''}${e.revision ? ` revision ${e.revision.slice(0, 12)}` : ''}${e.until ? ` until ${e.until}` : ''}${e.detail ? ` (${e.detail})` : ''}`,
+      );
+      break;
     case 'prometheus.query':
       facts.push(`${e.server} \`${e.query}\` ${e.outcome}${e.series !== undefined ? ` (${e.series} series)` : ''}${e.errorCode ? ` ${e.errorCode}` : ''}`);
       break;
