@@ -13,6 +13,7 @@ import { RunWorker, type K8sOpsFactory } from '../jobs/run-worker.js';
 import { TargetLocks } from '../jobs/target-lock.js';
 import { runWakeKey } from '../jobs/run-wake.js';
 import { gitopsFromConfig } from '../gitops/gitops-from-config.js';
+import { SuspensionSweeper } from '../gitops/suspension-sweeper.js';
 import { ctxServicesFrom, type CtxServicesFactory } from '../jobs/ctx-services.js';
 import { ProposalStore } from '../approvals/proposal-store.js';
 import { bindingKeyIn } from '../approvals/binding-key.js';
@@ -168,6 +169,18 @@ export function createAgent(deps: AgentDeps) {
     ],
   });
 
+  // Reconcilers a `suspend` run on this cluster left suspended (its run cancelled or lost) are resumed once overdue.
+  const suspensions = new SuspensionSweeper({
+    clusters: () => [cluster],
+    k8sFor: (name, runId) =>
+      deps.k8s({ cluster: name, dryRun: false, requester: { kind: 'system', id: 'drover-gitops' }, hooks: { onMutation: async (record) => void (await audit.append({ type: 'k8s.mutation', runId, ...record })) } }),
+    runs: store,
+    audit: (body) => audit.append(body),
+    logger,
+    graceMs: Math.max(60_000, 2 * config.gitops.pollInterval),
+    intervalMs: 60_000,
+    now,
+  });
   let drainTimer: NodeJS.Timeout | undefined;
   return {
     id,
@@ -182,6 +195,7 @@ export function createAgent(deps: AgentDeps) {
       kubernetesVersion = await within(async () => deps.kubernetesVersion?.(), 5000).catch(() => undefined);
       await worker.start();
       await heartbeat.start();
+      suspensions.start();
       // Audit events whose writer died before appending them (as the central drain does, on this cluster's outbox).
       const settleMs = Math.max(120_000, 2 * config.clusters.requestTimeout);
       // Only entries older than settleMs are taken: once a minute, and only when the outbox holds any (one HLEN).
@@ -204,6 +218,7 @@ export function createAgent(deps: AgentDeps) {
     async close(force = false): Promise<void> {
       started = false;
       if (drainTimer) clearInterval(drainTimer);
+      await suspensions.stop();
       await worker.close(force);
       await heartbeat.stop().catch(() => undefined);
       notify();
