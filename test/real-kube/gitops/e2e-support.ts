@@ -69,10 +69,14 @@ export function policyWith(gitopsEntries: string[] = []): PolicySource {
   return { document: parsePolicy(text, 'e2e policy') };
 }
 
-/** The shipped scale-deployment, with a GitOps mode of its own when given. */
-export async function scaleDeployment(gitops?: Runbook['gitops']): Promise<Runbook> {
+/** The shipped scale-deployment (which declares `propose`), with another GitOps mode, or `none` for a runbook that declares none. */
+export async function scaleDeployment(gitops?: Runbook['gitops'] | 'none'): Promise<Runbook> {
   const shipped = (await shippedRunbooks()).find((r) => r.id === 'scale-deployment');
   if (!shipped) throw new Error('the shipped scale-deployment runbook is missing');
+  if (gitops === 'none') {
+    const { gitops: _declared, ...without } = shipped;
+    return without;
+  }
   return gitops ? { ...shipped, gitops } : shipped;
 }
 
