@@ -124,13 +124,19 @@ export function chartValuesSchema(): Schema {
       config: fromZod(configSchema, "Drover's configuration file (src/config/schema.ts)"),
       policy: fromZod(policySchema, 'The policy file (src/policy/schema.ts)'),
       kubeconfig: obj({ existingSecret: name, keys: list(dataKey) }),
+      // A token's name becomes a directory and a volume name (gitops-token-NAME): a DNS label, as _gitops.tpl checks.
+      gitops: obj({
+        tokens: list({ ...obj({ name: str({ maxLength: 50, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), secretName: name, key: dataKey }), required: ['name', 'secretName'] }),
+        workDirSizeLimit: quantity,
+        fluxNamespaces: list(namespace),
+      }),
       runbooks: obj({
         existingConfigMap: name,
         packs: list(pack),
         install: obj({ gitImage: image(), npmrcSecret: name, sizeLimit: quantity, resources }),
       }),
       serviceAccount: obj({ create: bool, name, annotations: map() }),
-      rbac: obj({ create: bool, runbooks: bool, clusterWide: bool, namespaces: list(namespace), extraRules: k8sList }),
+      rbac: obj({ create: bool, runbooks: bool, clusterWide: bool, namespaces: list(namespace), extraRules: k8sList, gitops: bool }),
       impersonation: obj({ enabled: bool, users: strings, groups: strings }),
       service: obj({ type: str({ enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] }), port: int(1, { maximum: 65535 }), annotations: map() }),
       ingress: obj({ enabled: bool, className: name, annotations: map(), hosts: strings, tls: k8sList }),

@@ -60,6 +60,9 @@ to start with an entry for a cluster it does not have (the central ones).
 {{- if .Values.runbooks.packs }}
 {{- $_ := set $chart "runbooks" (dict "packs" (include "drover.packsConfig" . | fromJsonArray) "packCacheDir" "/packs") }}
 {{- end }}
+{{- if include "drover.gitopsUsed" . }}
+{{- $_ := set $chart "gitops" (include "drover.gitopsConfig" . | fromJson) }}
+{{- end }}
 {{- $file := mergeOverwrite (deepCopy $config) $chart }}
 {{- /* Replaced, not merged: a deep merge would keep the other clusters' impersonation. */}}
 {{- $_ := set $file "clusters" $clusters }}
@@ -173,6 +176,7 @@ spec:
           readOnly: true
         {{- end }}
         {{- include "drover.packsVolumeMounts" . | nindent 8 }}
+        {{- include "drover.gitopsVolumeMounts" . | nindent 8 }}
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -200,6 +204,7 @@ spec:
         name: {{ . }}
     {{- end }}
     {{- include "drover.packsVolumes" . | nindent 4 }}
+    {{- include "drover.gitopsVolumes" . | nindent 4 }}
     {{- with .Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}

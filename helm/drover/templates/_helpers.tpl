@@ -252,6 +252,7 @@ a secretKeyRef.
 {{- if regexMatch "^rediss?://[^/]*@" (dig "redis" "url" "" $config) }}
 {{- fail "config.redis.url holds a password and would be stored in a ConfigMap: use redis.external.url (the chart's Secret) or redis.external.existingSecret" }}
 {{- end }}
+{{- include "drover.gitopsRefused" . }}
 {{- end }}
 
 {{/* Drover's configuration file: the `config` values, with the settings the chart depends on laid over them. */}}
@@ -267,6 +268,10 @@ a secretKeyRef.
 {{- if .Values.runbooks.packs }}
 {{- /* Packs come from runbooks.packs (installed by init containers into /packs, see _packs.tpl). */}}
 {{- $_ := set $chart "runbooks" (dict "packs" (include "drover.packsConfig" . | fromJsonArray) "packCacheDir" "/packs") }}
+{{- end }}
+{{- if include "drover.gitopsUsed" . }}
+{{- /* The repositories are cloned into the chart's writable emptyDir (see _gitops.tpl). */}}
+{{- $_ := set $chart "gitops" (include "drover.gitopsConfig" . | fromJson) }}
 {{- end }}
 {{- toYaml (mergeOverwrite (deepCopy (.Values.config | default dict)) $chart) }}
 {{- end }}
@@ -602,6 +607,9 @@ spec:
           readOnly: true
         {{- end }}
         {{- include "drover.packsVolumeMounts" . | nindent 8 }}
+        {{- if $.kubeToken }}
+        {{- include "drover.gitopsVolumeMounts" . | nindent 8 }}
+        {{- end }}
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -629,6 +637,9 @@ spec:
         name: {{ . }}
     {{- end }}
     {{- include "drover.packsVolumes" . | nindent 4 }}
+    {{- if $.kubeToken }}
+    {{- include "drover.gitopsVolumes" . | nindent 4 }}
+    {{- end }}
     {{- with .Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
