@@ -106,6 +106,8 @@ test('Flux, from an alert: a pull request changing exactly the replicas line, pa
   expect(seen.map((s) => s.stage)).toEqual(['proposed', 'merged', 'synced', 'verified']);
   expect(seen.find((s) => s.stage === 'merged')).toMatchObject({ pullRequest: { number: 1 }, commit: mergeSha, by: ['bob'] });
   expect(seen.find((s) => s.stage === 'synced')?.revision).toContain(mergeSha);
+  // Drover itself changed nothing in the cluster: the reconciler did.
+  expect(events.filter((e) => e.type === 'k8s.mutation')).toEqual([]);
   expect(await w.replicas()).toBe(3);
   // The double keeps applying git, which now says 3.
   await w.double.reconcileNow();
@@ -114,9 +116,8 @@ test('Flux, from an alert: a pull request changing exactly the replicas line, pa
   const changes = await w.t.drover.store.changes(run.id);
   // The token went to git and the forge only.
   expect(JSON.stringify([events, reports, changes, done])).not.toContain(w.token);
-  // What changed is what the run found before it began (1), not what the cluster holds once git applied it (3).
-  // FAILS today: change-flow.ts reads `from` from the live object on every wake, so the stages after the merge
-  // and the run's change say "spec.replicas 3 → 3".
+  // What changed is what the run found before it began (1), not what the cluster holds once git applied it (3):
+  // a wake must not read `from` again from the live object (it did, and recorded "spec.replicas 3 → 3").
   expect(seen.map((s) => s.fields)).toEqual(seen.map(() => ['spec.replicas 1 → 3']));
   expect(changes.map((c) => c.summary).join('\n')).toMatch(/through git: spec\.replicas 1 → 3 \(pull request #1, merged as/);
 });

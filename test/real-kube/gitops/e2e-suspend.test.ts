@@ -106,6 +106,9 @@ test('suspended, scaled directly and not reverted, proposed; merged → resumed,
     'verified',
   ]);
   expect(stages(events).find((s) => s.stage === 'merged')).toMatchObject({ commit: mergeSha, by: ['bob'] });
+  // Every stage names the change the run made (1 → 3), though the live object held 3 from the direct change on.
+  expect(stages(events).map((s) => s.fields)).toEqual(stages(events).map(() => ['spec.replicas 1 → 3']));
+  expect((await w.t.drover.store.changes(submitted.id)).map((c) => c.summary).join('\n')).toMatch(/through git: spec\.replicas 1 → 3 \(pull request #1/);
   const reports = await w.reports(submitted.id);
   expect(reports.filter((r) => /^(Suspended|Opened|Pull request #1 merged|Resumed|Verified)/.test(r)).map((r) => r.split(' ')[0])).toEqual(['Suspended', 'Opened', 'Pull', 'Resumed', 'Verified:']);
   // Resumed, the reconciler applies git, which now says 3.
