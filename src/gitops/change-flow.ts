@@ -90,6 +90,8 @@ interface Progress {
   alreadySuspended?: boolean;
   resumed?: boolean;
   recorded?: boolean;
+  /** Each field's value when the change began. */
+  from?: unknown[];
 }
 
 const label = (o: ObjectRef) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
@@ -108,7 +110,10 @@ export async function changeGitOwned(deps: ChangeFlowDeps, target: ChangeTarget)
   const owner = live && (await deps.parts.findOwner(deps.k8s, live));
   if (!owner) return target.direct();
   const decision = deps.decide(object.namespace);
-  const fields = (target.fields ?? []).map((f) => ({ ...f, from: readField(live, f.path) }));
+  const key = changeKey(target);
+  // What the field held when this change began (kept in its progress): after the merge the live object holds the new value.
+  const began = deps.run.dryRun ? undefined : (await deps.progress.get(key))?.from;
+  const fields = (target.fields ?? []).map((f, i) => ({ ...f, from: Array.isArray(began) && began.length === (target.fields ?? []).length ? ((began[i] as unknown) ?? undefined) : readField(live, f.path) }));
   const record = (stage: GitOpsStageRecord['stage'], extra: Partial<GitOpsStageRecord> = {}): GitOpsStageRecord => ({
     stage,
     cluster: deps.run.cluster,
@@ -144,7 +149,7 @@ export async function changeGitOwned(deps: ChangeFlowDeps, target: ChangeTarget)
     source: owner.source,
     ...(live.metadata.annotations ? { annotations: live.metadata.annotations } : {}),
   };
-  const flow = new Flow(deps, target, owner, decision, repo, request, record, changeKey(target));
+  const flow = new Flow(deps, target, owner, decision, repo, request, record, key);
   // Nothing to change in the cluster (and no flow of this run under way): git may differ, but there is no drift to fix.
   if (!deps.run.dryRun && fields.every((f) => holds(live, f)) && !(await flow.begun())) return target.direct();
   return decision.mode === 'propose' ? flow.propose() : flow.suspend();
@@ -184,6 +189,10 @@ class Flow {
 
   private async save(p: Progress): Promise<void> {
     await this.deps.progress.set(this.key, p as unknown as Record<string, unknown>);
+  }
+
+  private froms(): unknown[] {
+    return this.request.fields.map((f) => f.from ?? null);
   }
 
   async begun(): Promise<boolean> {
@@ -238,7 +247,7 @@ class Flow {
 
   async propose(): Promise<PlannedChange> {
     if (this.deps.run.dryRun) return this.plan();
-    let p = (await this.load()) ?? { stage: 'applied' as Stage, startedAt: this.now };
+    let p = (await this.load()) ?? { stage: 'applied' as Stage, startedAt: this.now, from: this.froms() };
     if (p.stage === 'applied') p = await this.open(p);
     if (p.stage === 'proposed') p = await this.awaitMerge(p);
     return this.afterMerge(p);
@@ -250,7 +259,7 @@ class Flow {
     if (!p) {
       const until = this.now + this.deps.timings.suspendWindowMs;
       const suspended = await this.deps.parts.suspend(this.deps.k8s, this.owner, { runId: this.deps.run.id, until: new Date(until) });
-      p = { stage: 'suspended', startedAt: this.now, until, alreadySuspended: suspended.alreadySuspended };
+      p = { stage: 'suspended', startedAt: this.now, until, alreadySuspended: suspended.alreadySuspended, from: this.froms() };
       await this.save(p);
       await this.deps.audit(this.record('suspended', { until: new Date(until).toISOString(), ...(suspended.alreadySuspended ? { detail: 'it was already suspended by someone else; Drover will not resume it' } : {}) }));
       await this.deps.report(

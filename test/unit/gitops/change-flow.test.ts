@@ -141,7 +141,7 @@ describe('GitOps flow', () => {
   it('a mutation that cannot be written as fields is refused in propose mode', async () => {
     const t = setup('propose');
     const err = await changeGitOwned(
-      { ...({} as ChangeFlowDeps), parts: { findOwner: () => Promise.resolve(OWNER) } as unknown as GitOpsParts, k8s: { get: () => Promise.resolve({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: {} }) } as unknown as ChangeFlowDeps['k8s'], decide: () => ({ mode: 'propose', from: 'x' }), run: { id: 'r', runbook: 'rb', cluster: 'c', dryRun: false, requester: { kind: 'cli', id: 'a' } }, audit: () => Promise.resolve() },
+      { ...({} as ChangeFlowDeps), parts: { findOwner: () => Promise.resolve(OWNER) } as unknown as GitOpsParts, k8s: { get: () => Promise.resolve({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: {} }) } as unknown as ChangeFlowDeps['k8s'], decide: () => ({ mode: 'propose', from: 'x' }), progress: { get: () => Promise.resolve(undefined), set: () => Promise.resolve() }, run: { id: 'r', runbook: 'rb', cluster: 'c', dryRun: false, requester: { kind: 'cli', id: 'a' } }, audit: () => Promise.resolve() },
       { object: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }, verb: 'roll back', direct: () => Promise.reject(new Error('must not run')) },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DroverError);
@@ -178,6 +178,9 @@ describe('GitOps flow', () => {
     expect(t.w.directCalls).toBe(0);
     expect(stageNames(t.stages)).toEqual(['proposed', 'merged', 'synced', 'verified']);
     expect(t.stages[1]?.by).toEqual(['bob', 'carol']);
+    // What the field held when the change began, not what the cluster holds once git applied it.
+    expect(t.stages.map((s) => s.fields)).toEqual(t.stages.map(() => ['spec.replicas 3 → 5']));
+    expect(change.summary).toContain('spec.replicas 3 → 5');
     expect(t.reports.map((r) => r.split(' ')[0])).toEqual(['Opened', 'Pull', 'Flux', 'Verified:']);
     // Replayed after success (a crash before the checkpoint): the same answer, no new change recorded.
     await t.step();
