@@ -11,7 +11,7 @@ import { editRepository, renderDiff } from './edit/index.js';
 import { createForge } from './forge/create-forge.js';
 import type { ForgeHttpOptions } from './forge/forge-http.js';
 import type { GitRepoRef, GitWorkspace } from './git/workspace.js';
-import { findOwner, readReconcilerStatus, resumeOwner, suspendOwner, type FoundOwner } from './owner/index.js';
+import { findOwner, readReconcilerStatus, resumeOwner, suspendOwner } from './owner/index.js';
 import type { GitOpsParts, PreparedChange, RepositoryHandle } from './parts.js';
 import { repoKey, shownUrl } from './repo-url.js';
 import type { GitOpsRepositorySettings, GitOpsSettings } from './settings.js';
@@ -70,7 +70,7 @@ export function createGitOpsParts(options: RealPartsOptions): GitOpsParts {
     resume: (k8s, owner, o) => onConflictAgain(() => resumeOwner(k8s, owner, o)),
 
     async repository(owner): Promise<Handle> {
-      const blocked = (owner as FoundOwner).proposeBlocked;
+      const blocked = owner.proposeBlocked;
       if (blocked) throw new DroverError('gitops_unconfigured', `${owner.text}: Drover cannot propose a commit (${blocked}).`);
       const repo = configured(owner.repoUrl);
       if (!repo) {

@@ -65,6 +65,8 @@ export interface GitOpsOwner {
   revertsWithinMs?: number;
   /** Flux spec.suspend, or an Argo CD Application without automated sync. */
   suspended: boolean;
+  /** Why a proposed commit cannot move this owner (a pinned revision, a source that is not git); undefined when it can. Also said in `text`. */
+  proposeBlocked?: string;
   /**
    * One line for the plan, e.g. `managed by Flux Kustomization flux-system/apps
    * from git repo https://github.com/acme/fleet path apps/web; a direct change is reverted within 10m`.
