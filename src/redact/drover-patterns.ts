@@ -42,6 +42,7 @@ const PATTERNS: Detector[] = [
   regexDetector(/\b(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}\b/g), // AWS key ids, the documentation's examples too
   regexDetector(/\bgh[pousr]_[A-Za-z0-9_]{30,}/g), // GitHub classic tokens
   regexDetector(/\bgithub_pat_[A-Za-z0-9_]{40,}/g), // GitHub fine-grained tokens
+  regexDetector(/\bgl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat)-[A-Za-z0-9_-]{20,}/g), // GitLab tokens (personal, project and group access, deploy, runner…)
   regexDetector(/\bAIza[0-9A-Za-z_-]{35}/g), // GCP API keys
   regexDetector(/\bAccountKey=[A-Za-z0-9+/]{40,}={0,2}/g), // Azure storage account keys (connection strings)
   regexDetector(/([?&]sig=)[A-Za-z0-9%+/=]{20,}/g, ([param = '']) => `${param}${REDACTED}`), // Azure SAS signatures
@@ -58,7 +59,7 @@ const PATTERNS: Detector[] = [
  * most strings (names, labels, times) contain none and skip the patterns.
  * A new pattern must add the literal its matches always contain.
  */
-const HINT = /pass|pwd|secret|token|key|credential|cookie|session|signature|bearer|basic|xox|xapp-|hooks\.slack|a3t|akia|agpa|aida|aroa|aipa|anpa|anva|asia|gh[pousr]_|github_pat|aiza|sig=|q~|eyj|-----begin|:\/\//i;
+const HINT = /pass|pwd|secret|token|key|credential|cookie|session|signature|bearer|basic|xox|xapp-|hooks\.slack|a3t|akia|agpa|aida|aroa|aipa|anpa|anva|asia|gh[pousr]_|github_pat|gl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat)-|aiza|sig=|q~|eyj|-----begin|:\/\//i;
 
 /** Drover's own patterns as one detector. */
 export const droverPatterns: Detector = (text) => (HINT.test(text) ? PATTERNS.flatMap((d) => d(text)) : []);

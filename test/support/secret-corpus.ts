@@ -50,6 +50,7 @@ export const CORPUS: CorpusSecret[] = [
   { name: 'Slack app token', text: 'xapp-1-A0CORPUS01-1234567890123-c0rpu5app0token0c0rpu5app0token0c0rpu5app0token00', value: 'xapp-1-A0CORPUS01-1234567890123-c0rpu5app0token0c0rpu5app0token0c0rpu5app0token00' },
   { name: 'Slack webhook', text: 'https://hooks.slack.com/services/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', value: 'hooks.slack.com/services/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' },
   { name: 'GitHub ghp_', text: 'ghp_Corpus0GitHub0Classic0Token000000000', value: 'ghp_Corpus0GitHub0Classic0Token000000000' },
+  { name: 'GitLab glpat-', text: 'glpat-Corpus0GitLab0Token0000', value: 'glpat-Corpus0GitLab0Token0000' },
   { name: 'GitHub gho_', text: 'gho_Corpus0GitHub0OAuth00Token0000000000', value: 'gho_Corpus0GitHub0OAuth00Token0000000000' },
   {
     name: 'GitHub github_pat_',
