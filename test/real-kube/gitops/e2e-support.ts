@@ -103,6 +103,8 @@ export interface World {
   owner: DoubleOwner;
   /** The git and forge token (to prove it appears nowhere). */
   token: string;
+  /** The file the config reads it from. */
+  tokenFile: string;
   t: ClusterDrover;
   /** The webhook base URL (with `alerts`). */
   base?: string;
@@ -256,6 +258,7 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
       double,
       owner,
       token,
+      tokenFile,
       get t() {
         return t;
       },
