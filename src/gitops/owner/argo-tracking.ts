@@ -53,7 +53,7 @@ export function labelledApp(object: KubeObject): AppRef | undefined {
   return parseAppName(object.metadata.labels?.[INSTANCE_LABEL]);
 }
 
-/** The Application's status.resources lists this object (kind, name, namespace, and group when given). */
+/** The Application's status.resources lists this object (kind, name, namespace, and group when given) as one from git (not to be pruned). */
 export function appListsObject(app: KubeObject, object: KubeObject): boolean {
   const resources = at(app, 'status', 'resources');
   if (!Array.isArray(resources)) return false;
@@ -61,9 +61,23 @@ export function appListsObject(app: KubeObject, object: KubeObject): boolean {
   const namespace = object.metadata.namespace ?? '';
   return resources.some((entry) => {
     const r = record(entry);
-    if (!r) return false;
+    // An entry Argo CD would prune is an object it found with its mark but not in git: the mark is all it has.
+    if (!r || r.requiresPruning === true) return false;
     if (r.kind !== object.kind || r.name !== object.metadata.name) return false;
     if ((typeof r.namespace === 'string' ? r.namespace : '') !== namespace) return false;
     return r.group === undefined || r.group === null || r.group === group;
   });
+}
+
+/**
+ * Whether the Application confirms a tracking-id naming it: its
+ * status.resources lists the object when Argo CD has written that list (it
+ * lists everything it applied); before then, the object must at least be in
+ * the Application's destination namespace when one is set.
+ */
+export function appConfirmsTracking(app: KubeObject, object: KubeObject): boolean {
+  if (Array.isArray(at(app, 'status', 'resources'))) return appListsObject(app, object);
+  const destination = text(at(app, 'spec', 'destination', 'namespace'), 253);
+  if (destination && object.metadata.namespace !== undefined && object.metadata.namespace !== destination) return false;
+  return true;
 }

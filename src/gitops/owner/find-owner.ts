@@ -7,7 +7,7 @@
  */
 import { DroverError } from '../../errors.js';
 import type { K8sOps, KubeObject } from '../../k8s/types.js';
-import { appListsObject, labelledApp, trackedBy } from './argo-tracking.js';
+import { appConfirmsTracking, appListsObject, labelledApp, trackedBy } from './argo-tracking.js';
 import { applicationOwner, DEFAULT_ARGOCD_NAMESPACES, findApplication } from './argo-owner.js';
 import { HELM_LABELS, helmReleaseOwner, KUSTOMIZE_LABELS, kustomizationOwner, labelledRef } from './flux-owner.js';
 import type { FoundOwner } from './found-owner.js';
@@ -47,13 +47,14 @@ export async function findOwner(
   const tracked = trackedBy(object);
   if (tracked) {
     const app = await findApplication(k8s, tracked, namespaces);
-    if (app) return applicationOwner(app);
+    // The annotation is the claim of whoever wrote the object: the Application must confirm it.
+    if (app && appConfirmsTracking(app, object)) return applicationOwner(app);
   }
 
   // The renderer closest to the object first: a HelmRelease's objects may carry copied Kustomization labels.
   const release = labelledRef(object, HELM_LABELS);
   if (release) {
-    const owner = await helmReleaseOwner(k8s, release);
+    const owner = await helmReleaseOwner(k8s, release, object);
     if (owner) return owner;
   }
   const kustomization = labelledRef(object, KUSTOMIZE_LABELS);

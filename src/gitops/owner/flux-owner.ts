@@ -11,6 +11,7 @@ import { blockedText, fluxRevertText, type FoundOwner } from './found-owner.js';
 import { fluxSourceFacts } from './flux-source.js';
 import { getServed, HELM_RELEASE, KUSTOMIZATION } from './kinds.js';
 import { suspendedByWords } from './marks.js';
+import { fluxConfirms, helmReleaseConfirms } from './confirm.js';
 
 export const KUSTOMIZE_LABELS = { name: 'kustomize.toolkit.fluxcd.io/name', namespace: 'kustomize.toolkit.fluxcd.io/namespace' } as const;
 export const HELM_LABELS = { name: 'helm.toolkit.fluxcd.io/name', namespace: 'helm.toolkit.fluxcd.io/namespace' } as const;
@@ -47,16 +48,19 @@ export async function kustomizationOwner(
   at_: { namespace: string; name: string },
   object?: KubeObject,
 ): Promise<FoundOwner | undefined> {
-  return (await readKustomization(k8s, at_, object))?.owner;
+  return (await readKustomization(k8s, at_, object, object))?.owner;
 }
 
 async function readKustomization(
   k8s: Pick<K8sOps, 'get'>,
   at_: { namespace: string; name: string },
-  object?: KubeObject,
+  object: KubeObject | undefined,
+  applied: KubeObject | undefined,
 ): Promise<{ owner: FoundOwner; where: string } | undefined> {
   const ks = await getServed(k8s, KUSTOMIZATION, at_.namespace, at_.name);
   if (!ks) return undefined;
+  // The labels are the claim of whoever wrote the object; the Kustomization's own status must confirm it.
+  if (applied && !fluxConfirms(ks, applied)) return undefined;
   const facts = await fluxSourceFacts(k8s, ks);
   const suspended = at(ks, 'spec', 'suspend') === true;
   const interval = parseGoDuration(at(ks, 'spec', 'interval'));
@@ -92,12 +96,13 @@ async function readKustomization(
  * reconciliation, every spec.interval); `warn` only reports it, and without
  * it (the default) a direct change lasts until the next Helm upgrade.
  */
-export async function helmReleaseOwner(k8s: Pick<K8sOps, 'get'>, at_: { namespace: string; name: string }): Promise<FoundOwner | undefined> {
+export async function helmReleaseOwner(k8s: Pick<K8sOps, 'get'>, at_: { namespace: string; name: string }, object?: KubeObject): Promise<FoundOwner | undefined> {
   const hr = await getServed(k8s, HELM_RELEASE, at_.namespace, at_.name);
   if (!hr) return undefined;
+  if (object && !helmReleaseConfirms(hr, object)) return undefined;
   const name = ref(at_.namespace, at_.name);
   const ksRef = labelledRef(hr, KUSTOMIZE_LABELS);
-  const read = ksRef ? await readKustomization(k8s, ksRef) : undefined;
+  const read = ksRef ? await readKustomization(k8s, ksRef, undefined, hr) : undefined;
   const ks = read?.owner;
   const suspended = at(hr, 'spec', 'suspend') === true;
   const interval = parseGoDuration(at(hr, 'spec', 'interval'));
