@@ -30,9 +30,21 @@ export function branchFor(runId: string, changeKey: string): string {
   return `drover/${id}-${createHash('sha256').update(changeKey).digest('hex').slice(0, 8)}`;
 }
 
-/** Markdown inline code that a backtick in the text cannot break out of. */
+/**
+ * One line: control characters (a newline in a value held by the repository
+ * or the live object, in a file name) written as escapes, so a value cannot
+ * start a paragraph, a heading or a commit trailer of its own.
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (ch) =>
+    ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Markdown inline code that a backtick or a line break in the text cannot break out of. */
 function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+  return `\`${oneLine(text).replace(/`/g, "'")}\``;
 }
 
 function who(r: Requester): string {
@@ -42,11 +54,12 @@ function who(r: Requester): string {
 }
 
 export function commitMessage(f: ProposalFacts): string {
-  return `${f.object}: ${f.fields.join(', ')}\n\nProposed by Drover run ${f.runId} (runbook ${f.runbook} on cluster ${f.cluster}), asked by ${who(f.requester)}.\n`;
+  const subject = oneLine(`${f.object}: ${f.fields.join(', ')}`);
+  return `${subject}\n\n${oneLine(`Proposed by Drover run ${f.runId} (runbook ${f.runbook} on cluster ${f.cluster}), asked by ${who(f.requester)}.`)}\n`;
 }
 
 export function prTitle(f: ProposalFacts): string {
-  const title = `drover: ${f.object} ${f.fields.join(', ')}`;
+  const title = oneLine(`drover: ${f.object} ${f.fields.join(', ')}`);
   return title.length > 200 ? `${title.slice(0, 199)}…` : title;
 }
 
@@ -56,7 +69,8 @@ export function prBody(f: ProposalFacts): string {
     '',
     `**Change:** ${f.fields.map(code).join(', ')} on ${code(f.object)}`,
     '',
-    `**Owner:** ${f.owner.text}`,
+    // The owner's words hold names, paths and branches from the cluster's objects: code, never links or mentions.
+    `**Owner:** ${code(f.owner.text)}`,
     '',
     '**Files:**',
     ...f.lines.map((l) => `- ${code(l)}`),
