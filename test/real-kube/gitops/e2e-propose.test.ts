@@ -142,6 +142,26 @@ test('Argo CD (tracking id, automated self-heal): the same loop, and the live va
   expect(await w.replicas()).toBe(2);
 });
 
+test('GitLab (a merge request) behind Argo CD: the same loop, merged by bob, applied and verified', async () => {
+  const w = (world = await gitopsWorld(kube(), { tool: 'argocd', forge: 'gitlab', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 4 }, requester: alice });
+  const proposed = await parkedOnPullRequest(w, submitted.id);
+  expect(proposed).toMatchObject({ repo: 'https://gitlab.com/acme/fleet', pullRequest: { number: 1 }, fields: ['spec.replicas 1 → 4'] });
+  expect(numstat(w.repo, proposed.branch as string)).toBe(`1\t1\t${MANIFEST}`);
+  expect(w.forge.requests.find((r) => r.method === 'POST' && r.path.endsWith('/merge_requests'))).toMatchObject({ status: 201, body: { source_branch: proposed.branch, target_branch: 'main' } });
+  expect(await w.replicas()).toBe(1);
+
+  const mergeSha = w.forge.merge(1, { by: 'bob' });
+  expect((await w.finished(submitted.id)).state).toBe('succeeded');
+  expect(stages(await w.audit(submitted.id)).map((s) => [s.stage, s.commit ?? null, s.by ?? null])).toEqual([
+    ['proposed', proposed.commit, null],
+    ['merged', mergeSha, ['bob']],
+    ['synced', mergeSha, null],
+    ['verified', null, null],
+  ]);
+  expect(await w.replicas()).toBe(4);
+});
+
 test('a dry run shows the commit diff git would take, and pushes nothing, opens nothing, changes nothing', async () => {
   const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
   const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice, dryRun: true });

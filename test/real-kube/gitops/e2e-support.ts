@@ -33,6 +33,7 @@ import { freshNamespace } from '../support.js';
 
 /** The URL the reconcilers name (Flux GitRepository spec.url, Argo CD repoURL) and the config's `url` matches. */
 export const PUBLIC_URL = 'https://github.com/acme/fleet';
+const publicUrl = (forge: 'github' | 'gitlab') => (forge === 'github' ? PUBLIC_URL : 'https://gitlab.com/acme/fleet');
 export const PROJECT = 'acme/fleet';
 export const MANIFEST = 'apps/web/deployment.yaml';
 const FLUX = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
@@ -82,6 +83,8 @@ export async function scaleDeployment(gitops?: Runbook['gitops'] | 'none'): Prom
 
 export interface WorldOptions {
   tool: 'flux' | 'argocd';
+  /** Default github (repository https://github.com/acme/fleet); gitlab: https://gitlab.com/acme/fleet. */
+  forge?: 'github' | 'gitlab';
   runbooks: Runbook[];
   policy?: PolicySource;
   /** Replicas in git at first (default 1). */
@@ -161,7 +164,9 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     const http = await serveGitOverHttp({ projectRoot: dirname(repo.bare), token });
     cleanups.push(() => http.close());
-    const forge = await startFakeForge({ kind: 'github', bareRepo: repo.bare, project: PROJECT, token });
+    const forgeKind = options.forge ?? 'github';
+    const url = publicUrl(forgeKind);
+    const forge = await startFakeForge({ kind: forgeKind, bareRepo: repo.bare, project: PROJECT, token });
     cleanups.push(() => forge.close());
 
     let owner: DoubleOwner;
@@ -171,7 +176,7 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
         version: 'v1',
         namespace: ns,
         plural: 'gitrepositories',
-        body: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet' }, spec: { url: `${PUBLIC_URL}.git`, interval: '1m', ref: { branch: 'main' } } },
+        body: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet' }, spec: { url: `${url}.git`, interval: '1m', ref: { branch: 'main' } } },
       });
       await custom.createNamespacedCustomObject({
         ...FLUX,
@@ -189,7 +194,7 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
           metadata: { name: 'web' },
           spec: {
             project: 'default',
-            source: { repoURL: PUBLIC_URL, path: 'apps/web', targetRevision: 'main' },
+            source: { repoURL: url, path: 'apps/web', targetRevision: 'main' },
             destination: { server: 'https://kubernetes.default.svc', namespace: ns },
             syncPolicy: { automated: { prune: true, selfHeal: true } },
           },
@@ -216,7 +221,7 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
             if (prefix) c.redis.prefix = prefix;
             c.gitops = {
               ...c.gitops,
-              repositories: [{ url: PUBLIC_URL, cloneUrl: `${http.url}/repo.git`, forge: { type: 'github', apiUrl: forge.apiUrl, project: PROJECT }, tokenFile }],
+              repositories: [{ url, cloneUrl: `${http.url}/repo.git`, forge: { type: forgeKind, apiUrl: forge.apiUrl, project: PROJECT }, tokenFile }],
               pollInterval: 200,
               mergeTimeout: options.mergeTimeoutMs ?? 60_000,
               syncTimeout: options.syncTimeoutMs ?? 20_000,
