@@ -142,7 +142,7 @@ function counts(label: string, w: World, done: { state: string } | undefined, ex
   );
 }
 
-async function merge(w: World): Promise<void> {
+function merge(w: World): void {
   const [only] = drover(w);
   const pr = w.forge.requests.find((r) => r.method === 'POST' && /\/pulls$/.test(r.path) && r.status === 201);
   expect(only).toBeDefined();
@@ -161,7 +161,7 @@ test('propose, SIGKILL after the push and before the pull request is opened: one
   p.release();
   await start();
   await parked(w, run.id);
-  await merge(w);
+  merge(w);
   const done = await w.finished(run.id, 60_000);
   counts('propose kill after push', w, done);
   expect(done.state).toBe('succeeded');
@@ -184,7 +184,7 @@ test('propose, SIGKILL after the forge opened the pull request and before the wo
   await start();
   await waitStage(w, run.id, 'proposed');
   await parked(w, run.id);
-  await merge(w);
+  merge(w);
   const done = await w.finished(run.id, 60_000);
   counts('propose kill after PR opened, before saved', w, done);
   expect(done.state).toBe('succeeded');
@@ -203,7 +203,7 @@ test('propose, SIGKILL while parked on the review and again after the merge befo
   const second = await start();
   // The reconciler stops for a while, so the run is caught between the merge and the sync.
   await w.double.stop();
-  await merge(w);
+  merge(w);
   await waitStage(w, run.id, 'merged');
   await kill(second);
   await start();
@@ -239,7 +239,7 @@ test('suspend, SIGKILL after the suspension and the direct change, before the pu
   p.release();
   await start();
   await waitStage(w, run.id, 'proposed');
-  await merge(w);
+  merge(w);
   const done = await w.finished(run.id, 60_000);
   const story = stages(await w.audit(run.id)).map((s) => s.stage);
   counts('suspend kill after change, before PR', w, done, `suspended ${story.filter((s) => s === 'suspended').length}×, resumed ${story.filter((s) => s === 'resumed').length}×`);
