@@ -86,7 +86,11 @@ test('Flux, from an alert: a pull request changing exactly the replicas line, pa
   expect(w.repo.show(w.repo.head(branch), MANIFEST)).toContain('  replicas: 3 # scaled through git');
   const opened = w.forge.requests.find((r) => r.method === 'POST' && /\/pulls$/.test(r.path));
   expect(opened).toMatchObject({ status: 201, body: { head: branch, base: 'main' } });
-  expect(JSON.stringify(opened?.body)).toContain(run.id);
+  // For the reviewer: who asked (the alert), the change, and how to follow the run.
+  const body = (opened?.body as { body: string }).body;
+  expect(body).toContain(`requested by Alertmanager alert \`WebSaturated (${run.requester.id})\``);
+  expect(body).toContain(`**Change:** \`spec.replicas 1 → 3\` on \`Deployment ${w.ns}/web\``);
+  expect(body).toContain(`\`drover status ${run.id}\``);
   // Parked, not merged: the cluster is as git says, whatever the double does meanwhile.
   await w.double.reconcileNow();
   expect(await w.replicas()).toBe(1);
