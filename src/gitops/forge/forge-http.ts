@@ -177,3 +177,34 @@ export function apiBase(apiUrl: string, name: string): string {
 export function checkNumber(number: number): void {
   if (!Number.isSafeInteger(number) || number < 1) throw new DroverError('gitops_forge_failed', `${String(number)} is not a pull request number.`);
 }
+
+/**
+ * The page a forge names for a request, when it is a plain http(s) web link
+ * (it is shown in chat and in the run's report, so `javascript:`, a link
+ * with credentials, whitespace or control characters is refused).
+ */
+export function checkWebUrl(value: string, name: string): string {
+  const refuse = (): never => {
+    throw new DroverError('gitops_forge_failed', `${name}'s answer names a page link that is not a plain web link; Drover does not show it.`);
+  };
+  // eslint-disable-next-line no-control-regex
+  if (value.length > 2048 || /[\s\u0000-\u001f\u007f<>"`]/.test(value)) return refuse();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return refuse();
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) return refuse();
+  return value;
+}
+
+/** A full commit id (40 hex for SHA-1, 64 for SHA-256), else undefined: anything else is not a commit a merge made. */
+export function commitSha(value: string | null | undefined): string | undefined {
+  return typeof value === 'string' && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value) ? value.toLowerCase() : undefined;
+}
+
+/** Refuses an answer about another request than the one asked for (a confused cache, a proxy, a hostile server). */
+export function checkSame(name: string, asked: number, got: number): void {
+  if (asked !== got) throw new DroverError('gitops_forge_failed', `${name} answered about request #${got} when asked for #${asked}; Drover does not trust the answer.`);
+}

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { DroverError } from '../../errors.js';
 import type { Forge, OpenPullRequest, PullRequest } from '../types.js';
-import { apiBase, checkNumber, ForgeHttp, type ForgeHttpOptions } from './forge-http.js';
+import { apiBase, checkNumber, checkSame, checkWebUrl, commitSha, ForgeHttp, type ForgeHttpOptions } from './forge-http.js';
 
 const login = z.object({ login: z.string() }).nullable().optional();
 
@@ -23,7 +23,7 @@ const pullSchema = z.object({
   merged_at: z.string().nullable().optional(),
   merge_commit_sha: z.string().nullable().optional(),
   merged_by: login,
-  head: z.object({ ref: z.string() }),
+  head: z.object({ ref: z.string(), label: z.string().nullable().optional() }),
   base: z.object({ ref: z.string() }),
 });
 
@@ -95,8 +95,14 @@ export class GitHubForge implements Forge {
     const query = new URLSearchParams({ head: `${this.owner}:${branch}`, state: 'all', sort: 'created', direction: 'desc', per_page: '10' });
     const { data } = await this.http.request('GET', `${this.repoPath}/pulls?${query.toString()}`);
     const pulls = parse(z.array(pullSchema), data, 'GET pulls');
-    const newest = pulls.find((p) => p.head.ref === branch);
-    return newest ? this.get(newest.number) : undefined;
+    // head.label is `<owner>:<branch>`: a fork's branch of the same name is someone else's request.
+    const newest = pulls.find((p) => p.head.ref === branch && (p.head.label == null || p.head.label === `${this.owner}:${branch}`));
+    if (!newest) return undefined;
+    const found = await this.get(newest.number);
+    if (found.headBranch !== branch) {
+      throw new DroverError('gitops_forge_failed', `GitHub listed pull request #${found.number} for ${branch}, but its head is another branch; Drover does not trust the answer.`, { details: { request: 'GET pull' } });
+    }
+    return found;
   }
 
   async open(request: OpenPullRequest): Promise<PullRequest> {
@@ -115,13 +121,19 @@ export class GitHubForge implements Forge {
       });
     }
     const pull = parse(pullSchema, data, 'POST pulls');
-    return this.get(pull.number);
+    const opened = await this.get(pull.number);
+    if (opened.headBranch !== request.head || opened.baseBranch !== request.base) {
+      throw new DroverError('gitops_forge_failed', `GitHub answered the opening of ${request.head} → ${request.base} with pull request #${opened.number} of other branches; Drover does not trust the answer.`, { details: { request: 'POST pulls' } });
+    }
+    return opened;
   }
 
   async get(number: number): Promise<PullRequest> {
     checkNumber(number);
     const { data } = await this.http.request('GET', `${this.repoPath}/pulls/${number}`);
     const pull = parse(pullSchema, data, 'GET pull');
+    checkSame('GitHub', number, pull.number);
+    checkWebUrl(pull.html_url, 'GitHub');
     const reviews: Array<z.infer<typeof reviewSchema>> = [];
     // Chronological, 100 a page; a pull with more than 1,000 reviews is judged by its first 1,000.
     for (let page = 1; page <= MAX_REVIEW_PAGES; page++) {
@@ -148,7 +160,7 @@ function toPullRequest(pull: Pull, verdicts: { approvedBy: string[]; changesRequ
     headBranch: pull.head.ref,
     baseBranch: pull.base.ref,
     // Before the merge, merge_commit_sha is GitHub's test merge: not a commit on the base branch.
-    ...(merged && pull.merge_commit_sha ? { mergeSha: pull.merge_commit_sha } : {}),
+    ...(merged && commitSha(pull.merge_commit_sha) ? { mergeSha: commitSha(pull.merge_commit_sha) } : {}),
     ...(merged && pull.merged_by?.login ? { mergedBy: pull.merged_by.login } : {}),
     ...verdicts,
   };

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { DroverError } from '../../errors.js';
 import type { Forge, OpenPullRequest, PullRequest } from '../types.js';
-import { apiBase, checkNumber, ForgeHttp, type ForgeHttpOptions } from './forge-http.js';
+import { apiBase, checkNumber, checkSame, checkWebUrl, commitSha, ForgeHttp, type ForgeHttpOptions } from './forge-http.js';
 
 const user = z.object({ username: z.string() }).nullable().optional();
 
@@ -22,6 +22,8 @@ const mergeRequestSchema = z.object({
   state: z.enum(['opened', 'closed', 'merged', 'locked']),
   source_branch: z.string(),
   target_branch: z.string(),
+  source_project_id: z.number().nullable().optional(),
+  target_project_id: z.number().nullable().optional(),
   sha: z.string().nullable().optional(),
   merge_commit_sha: z.string().nullable().optional(),
   squash_commit_sha: z.string().nullable().optional(),
@@ -72,8 +74,14 @@ export class GitLabForge implements Forge {
     const query = new URLSearchParams({ source_branch: branch, state: 'all', order_by: 'created_at', sort: 'desc', per_page: '10' });
     const { data } = await this.http.request('GET', `${this.projectPath}/merge_requests?${query.toString()}`);
     const list = parse(z.array(mergeRequestSchema), data, 'GET merge_requests');
-    const newest = list.find((mr) => mr.source_branch === branch);
-    return newest ? this.get(newest.iid) : undefined;
+    // A fork's branch of the same name (source project ≠ target project) is someone else's request.
+    const newest = list.find((mr) => mr.source_branch === branch && !fromFork(mr));
+    if (!newest) return undefined;
+    const found = await this.get(newest.iid);
+    if (found.headBranch !== branch) {
+      throw new DroverError('gitops_forge_failed', `GitLab listed merge request !${found.number} for ${branch}, but its source is another branch; Drover does not trust the answer.`, { details: { request: 'GET merge_request' } });
+    }
+    return found;
   }
 
   async open(request: OpenPullRequest): Promise<PullRequest> {
@@ -86,13 +94,20 @@ export class GitLabForge implements Forge {
       if (existing) return existing;
       throw new DroverError('gitops_forge_failed', `GitLab says a merge request from ${request.head} already exists, but none was found for that branch.`, { details: { request: 'POST merge_requests', status } });
     }
-    return this.get(parse(mergeRequestSchema, data, 'POST merge_requests').iid);
+    const opened = await this.get(parse(mergeRequestSchema, data, 'POST merge_requests').iid);
+    if (opened.headBranch !== request.head || opened.baseBranch !== request.base) {
+      throw new DroverError('gitops_forge_failed', `GitLab answered the opening of ${request.head} → ${request.base} with merge request !${opened.number} of other branches; Drover does not trust the answer.`, { details: { request: 'POST merge_requests' } });
+    }
+    return opened;
   }
 
   async get(number: number): Promise<PullRequest> {
     checkNumber(number);
     const { data } = await this.http.request('GET', `${this.projectPath}/merge_requests/${number}`);
     const mr = parse(mergeRequestSchema, data, 'GET merge_request');
+    checkSame('GitLab', number, mr.iid);
+    checkWebUrl(mr.web_url, 'GitLab');
+    if (fromFork(mr)) throw new DroverError('gitops_forge_failed', `GitLab's merge request !${number} comes from a fork, not from Drover's branch; Drover does not trust it.`, { details: { request: 'GET merge_request' } });
     const approvals = await this.http.request('GET', `${this.projectPath}/merge_requests/${number}/approvals`);
     const approvedBy = (parse(approvalsSchema, approvals.data, 'GET approvals').approved_by ?? []).map((a) => a.user.username).sort();
     return toPullRequest(mr, approvedBy);
@@ -104,9 +119,15 @@ export class GitLabForge implements Forge {
   }
 }
 
+function fromFork(mr: MergeRequest): boolean {
+  return typeof mr.source_project_id === 'number' && typeof mr.target_project_id === 'number' && mr.source_project_id !== mr.target_project_id;
+}
+
 function toPullRequest(mr: MergeRequest, approvedBy: string[]): PullRequest {
   const state = mr.state === 'merged' ? 'merged' : mr.state === 'closed' ? 'closed' : 'open';
-  const mergeSha = state === 'merged' ? (mr.merge_commit_sha ?? mr.squash_commit_sha ?? mr.sha ?? undefined) : undefined;
+  // Only a full commit id is taken for the merge's commit; the first one GitLab names decides (no falling through to a later field).
+  const named = mr.merge_commit_sha ?? mr.squash_commit_sha ?? mr.sha ?? undefined;
+  const mergeSha = state === 'merged' ? commitSha(named) : undefined;
   const mergedBy = state === 'merged' ? (mr.merged_by?.username ?? mr.merge_user?.username) : undefined;
   return {
     number: mr.iid,
