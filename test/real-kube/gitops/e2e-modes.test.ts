@@ -125,3 +125,27 @@ test('the worker process restarts while its run is parked on the pull request: a
   expect(stages(await w.audit(submitted.id)).map((s) => s.stage)).toEqual(['proposed', 'merged', 'synced', 'verified']);
   expect(await w.replicas()).toBe(3);
 });
+
+test('merged while the reconciler is down, the worker process restarts, the reconciler returns: synced and verified once, one pull request', async () => {
+  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const submitted = await scaleTo(w, 'web', 2);
+  const proposed = await waitFor(async () => stages(await w.audit(submitted.id)).find((s) => s.stage === 'proposed'), 'the pull request', 30_000);
+  await w.double.stop();
+  const mergeSha = w.forge.merge(proposed.pullRequest!.number, { by: 'bob' });
+  // Merged and waiting for Flux, which is not there.
+  await waitFor(
+    async () => {
+      const run = await w.t.drover.store.get(submitted.id);
+      return run?.state === 'running' && run.parkedReason?.startsWith(`Flux Kustomization ${w.ns}/web to apply ${mergeSha.slice(0, 7)}`);
+    },
+    'the run to park on the sync',
+    15_000,
+  );
+  await w.restart();
+  w.startDouble();
+  const done = await w.finished(submitted.id);
+  expect(done).toMatchObject({ state: 'succeeded', attempts: 1 });
+  expect(stages(await w.audit(submitted.id)).map((s) => s.stage)).toEqual(['proposed', 'merged', 'synced', 'verified']);
+  expect(pullsOpened(w)).toBe(1);
+  expect(await w.replicas()).toBe(2);
+});

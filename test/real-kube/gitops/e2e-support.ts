@@ -102,7 +102,10 @@ export interface World {
   repo: GitOpsRepo;
   http: GitHttpServer;
   forge: FakeForge;
-  double: ReconcilerDouble;
+  /** The reconciler double now running (or stopped). */
+  readonly double: ReconcilerDouble;
+  /** After `double.stop()`: the reconciler comes back (a new double on the same owner). */
+  startDouble(): void;
   owner: DoubleOwner;
   /** The git and forge token (to prove it appears nowhere). */
   token: string;
@@ -202,7 +205,8 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
       });
       owner = { tool: 'argocd', application: { namespace: ns, name: 'web' } };
     }
-    const double = startReconcilerDouble({ kubeConfig: kc, repo: { bare: repo.bare, branch: 'main' }, owners: [owner], intervalMs: 200, argocdTracking: 'annotation' });
+    const startDouble = () => startReconcilerDouble({ kubeConfig: kc, repo: { bare: repo.bare, branch: 'main' }, owners: [owner], intervalMs: 200, argocdTracking: 'annotation' });
+    let double = startDouble();
     cleanups.push(() => double.stop());
     await double.reconcileNow();
     const apps = kc.makeApiClient(AppsV1Api);
@@ -260,7 +264,12 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
       repo,
       http,
       forge,
-      double,
+      get double() {
+        return double;
+      },
+      startDouble() {
+        double = startDouble();
+      },
       owner,
       token,
       tokenFile,
