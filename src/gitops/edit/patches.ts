@@ -8,6 +8,7 @@
 import type { Place } from './apply-place.js';
 import type { Layer } from './layers.js';
 import { noSource, type RepoFiles } from './repo-files.js';
+import { patternMatches } from './target-pattern.js';
 import { dotted, groupOf, isRecord, parseYaml, type Segment } from './yaml-file.js';
 
 /** The object as this layer's patches see it. */
@@ -33,17 +34,12 @@ interface Source {
   entry: string;
 }
 
-function fullMatch(pattern: unknown, values: readonly string[]): boolean {
+/** An exact or pattern match (see target-pattern.ts); undefined when the pattern cannot be evaluated safely here. */
+function fullMatch(pattern: unknown, values: readonly string[]): boolean | undefined {
   if (pattern === undefined || pattern === null || pattern === '') return true;
   if (typeof pattern !== 'string') return false;
   if (values.includes(pattern)) return true;
-  if (!/[.*+?^${}()|[\]\\]/.test(pattern) || pattern.length > 200) return false;
-  try {
-    const re = new RegExp(`^(?:${pattern})$`);
-    return values.some((v) => re.test(v));
-  } catch {
-    return false;
-  }
+  return patternMatches(pattern, values);
 }
 
 /** true / false, or undefined when the selector uses a form not evaluated here (set-based). */
@@ -67,15 +63,17 @@ function selects(selector: unknown, labels: Record<string, unknown>): boolean | 
 }
 
 function targets(target: Record<string, unknown>, id: Identity): boolean | undefined {
-  if (!fullMatch(target.kind, [id.kind])) return false;
   if (target.group !== undefined && target.group !== id.group) return false;
   if (target.version !== undefined && target.version !== id.version) return false;
-  if (!fullMatch(target.name, id.names)) return false;
-  if (target.namespace !== undefined && !fullMatch(target.namespace, id.namespaces)) return false;
-  const labels = selects(target.labelSelector, id.labels);
-  const annotations = selects(target.annotationSelector, id.annotations);
-  if (labels === false || annotations === false) return false;
-  return labels === undefined || annotations === undefined ? undefined : true;
+  const verdicts = [
+    fullMatch(target.kind, [id.kind]),
+    fullMatch(target.name, id.names),
+    target.namespace === undefined ? true : fullMatch(target.namespace, id.namespaces),
+    selects(target.labelSelector, id.labels),
+    selects(target.annotationSelector, id.annotations),
+  ];
+  if (verdicts.includes(false)) return false;
+  return verdicts.includes(undefined) ? undefined : true;
 }
 
 function ownTarget(patch: Record<string, unknown>, id: Identity): boolean {
