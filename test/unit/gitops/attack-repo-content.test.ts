@@ -75,3 +75,32 @@ describe('links and paths', () => {
     expect(result.edits.map((e) => e.file)).toEqual(['apps/web/deployment.yaml']);
   });
 });
+
+describe('values that try to become YAML', () => {
+  test('a string with a line break, a flow map, a comment or an option-looking text is written as one quoted scalar', async () => {
+    for (const value of ['5\nimage: evil', '5 # image: evil', '{image: evil}', '--upload-pack=touch /tmp/x', "5'\nimage: evil", '*alias', '&anchor x', '!!python/object x', '"5"\r\nkind: Secret']) {
+      repo = makeRepo({ 'apps/web/deployment.yaml': deployment("'3'") });
+      const result = await editRepository(repo.root, request({ fields: [{ path: ['spec', 'replicas'], value }] }));
+      const after = result.edits[0]!.after;
+      expect(after.split('\n').length).toBe(deployment("'3'").split('\n').length);
+      expect(after).not.toMatch(/^image: evil|^kind: Secret/m);
+      const { parse } = await import('yaml');
+      expect((parse(after) as { spec: { replicas: unknown } }).spec.replicas).toBe(value);
+      repo.cleanup();
+    }
+  });
+
+  test('a key the live object names through its Helm annotation cannot break out either', async () => {
+    repo = makeRepo({ 'charts/web/values.yaml': 'replicaCount: 2\n' });
+    const values = { type: 'helm-values' as const, valueFiles: ['values.yaml'] };
+    for (const annotation of ['a\nb: evil.c', '__proto__.polluted', 'constructor.prototype.x']) {
+      const result = await editRepository(repo.root, request({ path: 'charts/web', source: values, annotations: { 'drover.dev/values.spec.replicas': annotation } })).catch((e: unknown) => e);
+      if (result instanceof DroverError) continue;
+      const after = (result as { edits: Array<{ after: string }> }).edits[0]!.after;
+      const { parse } = await import('yaml');
+      expect(Object.keys(parse(after) as object).sort()).toEqual(expect.arrayContaining(['replicaCount']));
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(after).not.toMatch(/^b: evil/m);
+    }
+  });
+});
