@@ -72,11 +72,14 @@ export function appListsObject(app: KubeObject, object: KubeObject): boolean {
 /**
  * Whether the Application confirms a tracking-id naming it: its
  * status.resources lists the object when Argo CD has written that list (it
- * lists everything it applied); before then, the object must at least be in
- * the Application's destination namespace when one is set.
+ * lists everything it applied); before then, the Application must be in one
+ * of Argo CD's own namespaces (`argocdNamespaces`: one created elsewhere,
+ * which Argo CD may well ignore, proves nothing until Argo CD lists what it
+ * applied) and the object in its destination namespace when one is set.
  */
-export function appConfirmsTracking(app: KubeObject, object: KubeObject): boolean {
+export function appConfirmsTracking(app: KubeObject, object: KubeObject, argocdNamespaces: readonly string[]): boolean {
   if (Array.isArray(at(app, 'status', 'resources'))) return appListsObject(app, object);
+  if (!argocdNamespaces.includes(app.metadata.namespace ?? '')) return false;
   const destination = text(at(app, 'spec', 'destination', 'namespace'), 253);
   if (destination && object.metadata.namespace !== undefined && object.metadata.namespace !== destination) return false;
   return true;

@@ -48,7 +48,7 @@ export async function findOwner(
   if (tracked) {
     const app = await findApplication(k8s, tracked, namespaces);
     // The annotation is the claim of whoever wrote the object: the Application must confirm it.
-    if (app && appConfirmsTracking(app, object)) return applicationOwner(app);
+    if (app && appConfirmsTracking(app, object, namespaces)) return applicationOwner(app);
   }
 
   // The renderer closest to the object first: a HelmRelease's objects may carry copied Kustomization labels.

@@ -80,3 +80,15 @@ describe('an Argo CD claim', () => {
     expect(await findOwner(new K8sDouble().add(prodApp(listed)), intruder({}, tracking))).toMatchObject({ tool: 'argocd', name: 'prod' });
   });
 });
+
+describe('an Application outside Argo CD namespaces', () => {
+  test('one made by the intruder in its own namespace (never processed by Argo CD) confirms nothing', async () => {
+    // The intruder's Application points at production's repository and path, its destination their own namespace.
+    const own = application({ destination: { server: 'https://kubernetes.default.svc', namespace: 'team-a' } }, {}, { name: 'evil', namespace: 'team-a' });
+    const tracked = intruder({}, { 'argocd.argoproj.io/tracking-id': 'team-a_evil:apps/Deployment:team-a/web' });
+    expect(await findOwner(new K8sDouble().add(own), tracked)).toBeUndefined();
+    // Once Argo CD (allowed to manage team-a's Applications) lists what it applied, the claim holds.
+    const processed = { ...own, status: { resources: [{ group: 'apps', kind: 'Deployment', namespace: 'team-a', name: 'web' }] } };
+    expect(await findOwner(new K8sDouble().add(processed), tracked)).toMatchObject({ namespace: 'team-a', name: 'evil' });
+  });
+});
