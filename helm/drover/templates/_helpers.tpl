@@ -289,7 +289,7 @@ RBAC: exactly what the shipped runbooks call (src/k8s/*-ops.ts), one rule per re
 {{- dict
   "restart-deployment" (list "apps/deployments:get" "apps/deployments:patch")
   "diagnose-restart-deployment" (list "apps/deployments:get" "apps/deployments:patch" "/pods:list" "/events:list")
-  "scale-deployment" (list "apps/deployments/scale:get" "apps/deployments/scale:patch")
+  "scale-deployment" (list "apps/deployments:get" "apps/deployments/scale:get" "apps/deployments/scale:patch")
   "delete-pod" (list "/pods:get" "/pods:delete")
   "job-failure-report" (list "batch/jobs:get" "/pods:list" "/pods/log:get" "/events:list")
   "raise-hpa-max" (list "autoscaling/horizontalpodautoscalers:get" "autoscaling/horizontalpodautoscalers:patch")
@@ -325,7 +325,7 @@ a fixed order. Call with (dict "root" $ "runbooks" list).
 {{- $needed := list }}
 {{- range .runbooks }}{{ $needed = concat $needed (get $calls .) }}{{ end }}
 {{- range $rule := list
-  (dict "group" "apps" "resource" "deployments" "verbs" (list "get" "patch") "why" "restart-deployment, diagnose-restart-deployment, rollback-deployment, rollout-pause/resume: read, then patch the pod template or spec.paused; rollout-status, capture-diagnostics: read.")
+  (dict "group" "apps" "resource" "deployments" "verbs" (list "get" "patch") "why" "restart-deployment, diagnose-restart-deployment, rollback-deployment, rollout-pause/resume: read, then patch the pod template or spec.paused; rollout-status, capture-diagnostics: read; scale-deployment: read, to find the object's GitOps owner.")
   (dict "group" "apps" "resource" "deployments/scale" "verbs" (list "get" "patch") "why" "scale-deployment: the scale subresource.")
   (dict "group" "apps" "resource" "replicasets" "verbs" (list "list") "why" "rollback-deployment: the revision history.")
   (dict "group" "" "resource" "pods" "verbs" (list "get" "list" "delete") "why" "delete-pod (get, delete bound to the uid); diagnose, capture-diagnostics and job-failure-report list pods by label.")

@@ -97,14 +97,20 @@ describe('Helm chart helm/drover: mode: agent', () => {
 
   it('renders only the agent and what it needs, each object valid for the Kubernetes schemas', () => {
     expect(names(agent)).toEqual([
-      // expand-pvc, allowed by '*': whether the claim's class allows expansion (cluster-scoped).
+      // expand-pvc, allowed by '*': whether the claim's class allows expansion (cluster-scoped); the runbooks declaring
+      // `gitops` (expand-pvc, raise-hpa-max, scale-deployment): the owner reads, in every namespace (rbac.gitops).
       'ClusterRole/ops-drover',
       'ClusterRoleBinding/ops-drover',
       'ConfigMap/ops-drover-config',
       'ConfigMap/ops-drover-policy',
       'Deployment/ops-drover',
+      // Their `suspend` patches: Argo CD's in config.gitops.argocdNamespaces, Flux's in gitops.fluxNamespaces (the defaults).
+      'Role/argocd/ops-drover',
+      'Role/flux-system/ops-drover',
       'Role/payments/ops-drover',
       'Role/shop/ops-drover',
+      'RoleBinding/argocd/ops-drover',
+      'RoleBinding/flux-system/ops-drover',
       'RoleBinding/payments/ops-drover',
       'RoleBinding/shop/ops-drover',
       'Service/ops-drover',
@@ -419,8 +425,13 @@ describe('Helm chart helm/drover: mode: agent', () => {
       'PodDisruptionBudget/ops-drover',
       'PodDisruptionBudget/ops-drover-worker',
       'PrometheusRule/ops-drover',
+      // The GitOps `suspend` patches in the reconcilers' namespaces (rbac.gitops; the maximal policy allows scale-deployment and the like).
+      'Role/argocd/ops-drover',
+      'Role/flux-system/ops-drover',
       'Role/payments/ops-drover',
       'Role/shop/ops-drover',
+      'RoleBinding/argocd/ops-drover',
+      'RoleBinding/flux-system/ops-drover',
       'RoleBinding/payments/ops-drover',
       'RoleBinding/shop/ops-drover',
       'ScaledObject/ops-drover-worker',

@@ -3,11 +3,16 @@
  * the shipped runbooks' Kubernetes calls, granted only where the policy lets
  * runs act on the cluster Drover runs in (Roles in the namespaces it names; a
  * ClusterRole only with rbac.clusterWide), nothing for the default deny-all
- * policy, and no wildcard ever. test/real-kube/chart/chart-rbac.test.ts proves
- * on a real API server that these grants are enough.
+ * policy, and no wildcard ever. With rbac.gitops (on by default), a policy
+ * allowing a runbook that declares `gitops` also brings the Flux and Argo CD
+ * rules src/gitops/owner needs; test/integration/chart/gitops.test.ts covers
+ * them in depth, these tests only account for them exactly where they appear.
+ * test/real-kube/chart/chart-rbac.test.ts (and gitops-rbac.test.ts) prove on a
+ * real API server that these grants are enough.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { APPLICATION, BUCKET, GIT_REPOSITORY, HELM_RELEASE, KUSTOMIZATION, OCI_REPOSITORY, SUSPENDABLE, type KindVersions } from '../../../src/gitops/owner/kinds.js';
 import { helmBinary, helmNotes } from '../../support/helm.js';
 import { ROOT } from '../../support/test-drover.js';
 import { all, grants, one, render, renderWith, type Binding, type Rendered, type Role, type Rule, type Workload } from './objects.js';
@@ -38,6 +43,29 @@ const CLUSTER_SCOPED = new Set(['nodes', 'storageclasses']);
 /** A runbook without a namespace param acts cluster-wide: everything it calls is granted in the ClusterRole. */
 const clusterWide = (runbook: string) => !/\bnamespace: z\./.test(readFileSync(join(ROOT, 'runbooks', `${runbook}.ts`), 'utf8'));
 
+/** A runbook declaring `gitops` (scale-deployment, raise-hpa-max, expand-pvc): allowing it brings the GitOps rules (rbac.gitops). */
+const declaresGitOps = (runbook: string) => /^\s*gitops: \{/m.test(readFileSync(join(ROOT, 'runbooks', `${runbook}.ts`), 'utf8'));
+/** The resource name RBAC uses for a reconciler kind (Kustomization → kustomizations, GitRepository → gitrepositories). */
+const plural = (kind: KindVersions) => `${kind.kind.toLowerCase().replace(/y$/, 'ie')}s`;
+const SOURCES = [GIT_REPOSITORY, OCI_REPOSITORY, BUCKET];
+/**
+ * The GitOps reads in the ClusterRole, as rendered: get and list on the kinds
+ * Drover suspends (an owner lookup, the suspension sweeper), get on a
+ * Kustomization's sources (src/gitops/owner/kinds.ts).
+ */
+const GITOPS_READ_RULES: Rule[] = [
+  ...SUSPENDABLE.map((k) => ({ apiGroups: [k.group], resources: [plural(k)], verbs: ['get', 'list'] })),
+  { apiGroups: [...new Set(SOURCES.map((k) => k.group))], resources: SOURCES.map(plural), verbs: ['get'] },
+];
+/** The `suspend` patches, in a Role: Flux's beside the workloads and in gitops.fluxNamespaces, Argo CD's in config.gitops.argocdNamespaces. */
+const FLUX_PATCH_RULES: Rule[] = [KUSTOMIZATION, HELM_RELEASE].map((k) => ({ apiGroups: [k.group], resources: [plural(k)], verbs: ['patch'] }));
+const ARGO_PATCH_RULES: Rule[] = [APPLICATION].map((k) => ({ apiGroups: [k.group], resources: [plural(k)], verbs: ['patch'] }));
+/** The namespaces holding the reconcilers by default: gitops.fluxNamespaces (values.yaml), config.gitops.argocdNamespaces (src/gitops/settings.ts). */
+const FLUX_NAMESPACE = 'flux-system';
+const ARGO_NAMESPACE = 'argocd';
+const GITOPS_RESOURCES = new Set([...SUSPENDABLE, ...SOURCES].map(plural));
+const isGitOpsRule = (rule: Rule) => rule.resources.some((res) => GITOPS_RESOURCES.has(res));
+
 /**
  * The API calls behind each ctx.k8s method (src/k8s/*-ops.ts). A runbook
  * calling a method missing here fails the test: add it, and the grant it needs.
@@ -50,7 +78,8 @@ const K8S_METHOD_CALLS: Record<string, Array<[group: string, resource: string, v
   pauseDeployment: [['apps', 'deployments', 'get'], ['apps', 'deployments', 'patch']],
   resumeDeployment: [['apps', 'deployments', 'get'], ['apps', 'deployments', 'patch']],
   getScale: [['apps', 'deployments/scale', 'get']],
-  scaleDeployment: [['apps', 'deployments/scale', 'get'], ['apps', 'deployments/scale', 'patch']],
+  // The GitOps owner lookup (src/gitops/gitops-ops.ts) reads the Deployment first.
+  scaleDeployment: [['apps', 'deployments', 'get'], ['apps', 'deployments/scale', 'get'], ['apps', 'deployments/scale', 'patch']],
   getPod: [['', 'pods', 'get']],
   listPods: [['', 'pods', 'list']],
   deletePod: [['', 'pods', 'get'], ['', 'pods', 'delete']],
@@ -62,8 +91,10 @@ const K8S_METHOD_CALLS: Record<string, Array<[group: string, resource: string, v
   planDrain: [['', 'pods', 'list']],
   evictPod: [['', 'pods', 'get'], ['', 'pods/eviction', 'create']],
   getHpa: [['autoscaling', 'horizontalpodautoscalers', 'get']],
+  // Reads the HPA first (its GitOps owner lookup too).
   setHpaMaxReplicas: [['autoscaling', 'horizontalpodautoscalers', 'get'], ['autoscaling', 'horizontalpodautoscalers', 'patch']],
   getPvc: [['', 'persistentvolumeclaims', 'get']],
+  // Reads the claim first (its GitOps owner lookup too).
   expandPvc: [['', 'persistentvolumeclaims', 'get'], ['', 'persistentvolumeclaims', 'patch']],
   getStorageClass: [['storage.k8s.io', 'storageclasses', 'get']],
   getJob: [['batch', 'jobs', 'get']],
@@ -105,25 +136,31 @@ describe('Helm chart helm/drover: RBAC', () => {
 
   it('grants exactly what the shipped runbooks call, in the namespaces the policy names, with no wildcard', () => {
     // The maximal policy: everything in shop and payments, the node runbooks (no namespace) anywhere; plus an extra rule.
+    // Runbooks declaring `gitops` among them: the Flux suspend patches beside the workloads, and Roles in the reconcilers' namespaces.
     const namespaced = all<Role>(maximal, 'Role');
-    expect(namespaced.map((x) => x.metadata.namespace)).toEqual(['shop', 'payments']);
-    for (const role of namespaced) expect(role.rules).toEqual([...RUNBOOK_RULES, EXTRA_RULE]);
+    expect(namespaced.map((x) => [x.metadata.namespace, x.rules])).toEqual([
+      ['shop', [...RUNBOOK_RULES, EXTRA_RULE, ...FLUX_PATCH_RULES]],
+      ['payments', [...RUNBOOK_RULES, EXTRA_RULE, ...FLUX_PATCH_RULES]],
+      [ARGO_NAMESPACE, ARGO_PATCH_RULES],
+      [FLUX_NAMESPACE, FLUX_PATCH_RULES],
+    ]);
     for (const b of all<Binding>(maximal, 'RoleBinding')) {
       expect(b.roleRef).toMatchObject({ kind: 'Role', name: 'ops-drover' });
       expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-drover', namespace: 'drover' }]);
     }
     const clusterRole = one<Role>(maximal, 'ClusterRole', 'ops-drover');
-    expect(clusterRole.rules.filter((r) => !r.verbs.includes('impersonate'))).toEqual([NODE_RULE, ...DRAIN_RULES, STORAGE_CLASS_RULE]);
+    expect(clusterRole.rules.filter((r) => !r.verbs.includes('impersonate'))).toEqual([NODE_RULE, ...DRAIN_RULES, STORAGE_CLASS_RULE, ...GITOPS_READ_RULES]);
     const binding = one<Binding>(maximal, 'ClusterRoleBinding', 'ops-drover');
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'ops-drover' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ops-drover', namespace: 'drover' }]);
     // Only the workers run as that account with a token.
     expect(one<Workload>(maximal, 'Deployment', 'ops-drover-worker').spec.template.spec.serviceAccountName).toBe('ops-drover');
 
-    // Derived from the code: what the runbooks call is what is granted (the extra rule and impersonation aside).
+    // Derived from the code: what the runbooks call is what is granted (the extra rule, impersonation and the GitOps rules aside).
     const called = [...new Set([...runbookCalls().values()].flat())].sort();
     // A call granted twice (drain-node's pods get/list in every namespace, the namespaced runbooks' in theirs) counts once.
-    const granted = [...new Set(grants([{ ...clusterRole, rules: clusterRole.rules.filter((r) => !r.verbs.includes('impersonate')) }, { ...namespaced[0]!, rules: namespaced[0]!.rules.slice(0, RUNBOOK_RULES.length) }]))];
+    const runbookRules = (rules: Rule[]) => rules.filter((r) => !r.verbs.includes('impersonate') && !isGitOpsRule(r));
+    const granted = [...new Set(grants([{ ...clusterRole, rules: runbookRules(clusterRole.rules) }, { ...namespaced[0]!, rules: namespaced[0]!.rules.slice(0, RUNBOOK_RULES.length) }]))];
     expect(granted).toEqual(called);
     // ...and each of those calls is one src/k8s really makes.
     const made = readdirSync(join(ROOT, 'src', 'k8s'))
@@ -144,11 +181,17 @@ describe('Helm chart helm/drover: RBAC', () => {
       // A run without a namespace (cordon-node, drain-node) is allowed only by a rule with namespaces: ['*'] (src/policy/namespaces.ts).
       const r = await render(policyFor([runbook], clusterOnly ? ['*'] : ['shop', '!kube-system']));
       const clusterRoles = all<Role>(r, 'ClusterRole');
+      const gitops = declaresGitOps(runbook);
       const needed = [...new Set(calls.map((c) => c.slice(c.indexOf('/') + 1, c.indexOf(':'))).filter((res) => clusterOnly || CLUSTER_SCOPED.has(res)))];
-      expect({ runbook, cluster: clusterRoles.flatMap((x) => x.rules).flatMap((rule) => rule.resources).sort() }).toEqual({ runbook, cluster: needed.sort() });
+      const clusterRules = clusterRoles.flatMap((x) => x.rules);
+      expect({ runbook, cluster: clusterRules.filter((rule) => !isGitOpsRule(rule)).flatMap((rule) => rule.resources).sort() }).toEqual({ runbook, cluster: needed.sort() });
+      // A runbook declaring `gitops`: the owner reads, in every namespace; any other, none.
+      expect({ runbook, gitops: clusterRules.filter(isGitOpsRule) }).toEqual({ runbook, gitops: gitops ? GITOPS_READ_RULES : [] });
       // Exactly its calls, no more: a cluster-wide runbook's ClusterRole is all it gets.
       if (clusterOnly) expect({ runbook, grants: grants(clusterRoles) }).toEqual({ runbook, grants: calls });
-      expect({ runbook, roles: all<Role>(r, 'Role').map((x) => x.metadata.namespace) }).toEqual({ runbook, roles: clusterOnly ? [] : ['shop'] });
+      // Its `suspend` patches: Flux's beside it in shop and in flux-system, Argo CD's in argocd.
+      const namespaces = clusterOnly ? [] : gitops ? ['shop', ARGO_NAMESPACE, FLUX_NAMESPACE] : ['shop'];
+      expect({ runbook, roles: all<Role>(r, 'Role').map((x) => x.metadata.namespace) }).toEqual({ runbook, roles: namespaces });
     }
   });
 
@@ -165,8 +208,15 @@ describe('Helm chart helm/drover: RBAC', () => {
     const r = await render({ policy });
     for (const [runbook, calls] of namespacedCalls) {
       const role = all<Role>(r, 'Role').find((x) => x.metadata.namespace === `ns-${runbook}`)!;
-      expect({ runbook, grants: grants([role]) }).toEqual({ runbook, grants: calls });
+      // A runbook declaring `gitops` also gets the Flux `suspend` patches beside its workloads.
+      const gitops = declaresGitOps(runbook) ? grants([{ ...role, rules: FLUX_PATCH_RULES }]) : [];
+      expect({ runbook, grants: grants([role]) }).toEqual({ runbook, grants: [...calls, ...gitops].sort() });
     }
+    // The reconcilers' own namespaces: the `suspend` patches only.
+    expect(all<Role>(r, 'Role').filter((x) => !x.metadata.namespace?.startsWith('ns-')).map((x) => [x.metadata.namespace, x.rules])).toEqual([
+      [ARGO_NAMESPACE, ARGO_PATCH_RULES],
+      [FLUX_NAMESPACE, FLUX_PATCH_RULES],
+    ]);
     expect(grants(all<Role>(r, 'Role').filter((x) => x.metadata.namespace === 'ns-job-failure-report'))).not.toContain('/pods:delete');
     // Two rules naming one namespace: the union. A glob matching no shipped runbook is one of yours: every shipped call.
     const shop = await render({
@@ -179,9 +229,12 @@ describe('Helm chart helm/drover: RBAC', () => {
         ],
       },
     });
+    // scale-deployment reads the Deployment (its GitOps owner) and declares `gitops`: the Flux patches beside it, and the reconcilers' Roles.
     expect(all<Role>(shop, 'Role').map((x) => [x.metadata.namespace, x.rules])).toEqual([
-      ['shop', [RUNBOOK_RULES[1], { ...RUNBOOK_RULES[3]!, verbs: ['get', 'delete'] }]],
-      ['custom', RUNBOOK_RULES],
+      ['shop', [{ ...RUNBOOK_RULES[0]!, verbs: ['get'] }, RUNBOOK_RULES[1], { ...RUNBOOK_RULES[3]!, verbs: ['get', 'delete'] }, ...FLUX_PATCH_RULES]],
+      ['custom', [...RUNBOOK_RULES, ...FLUX_PATCH_RULES]],
+      [ARGO_NAMESPACE, ARGO_PATCH_RULES],
+      [FLUX_NAMESPACE, FLUX_PATCH_RULES],
     ]);
   });
 
@@ -198,13 +251,16 @@ describe('Helm chart helm/drover: RBAC', () => {
     expect(one<Role>(wide, 'ClusterRole', 'ops-drover').rules).toEqual([RUNBOOK_RULES[0]]);
     expect(await helmNotes({ values: [globbed, { rbac: { clusterWide: true } }] })).toMatch(/RBAC: runbooks may act in every namespace \(rbac\.clusterWide\), kube-system included/);
 
-    // rbac.namespaces overrides what the policy names.
+    // rbac.namespaces overrides what the policy names, granting there every shipped runbook's calls: those declaring
+    // `gitops` among them, so the Flux patches beside them, the reconcilers' Roles, and the GitOps reads cluster-wide (nothing else).
     const listed = await render(globbed, { rbac: { namespaces: ['team-a', 'team-b'], extraRules: [EXTRA_RULE] } });
     expect(all<Role>(listed, 'Role').map((x) => [x.metadata.namespace, x.rules])).toEqual([
-      ['team-a', [...RUNBOOK_RULES, EXTRA_RULE]],
-      ['team-b', [...RUNBOOK_RULES, EXTRA_RULE]],
+      ['team-a', [...RUNBOOK_RULES, EXTRA_RULE, ...FLUX_PATCH_RULES]],
+      ['team-b', [...RUNBOOK_RULES, EXTRA_RULE, ...FLUX_PATCH_RULES]],
+      [ARGO_NAMESPACE, ARGO_PATCH_RULES],
+      [FLUX_NAMESPACE, FLUX_PATCH_RULES],
     ]);
-    expect(all(listed, 'ClusterRole')).toEqual([]);
+    expect(all<Role>(listed, 'ClusterRole').map((x) => x.rules)).toEqual([GITOPS_READ_RULES]);
 
     // Impersonating runs need no grant of their own: no failure, no runbook rules.
     const impersonation = await render(globbed, { rbac: { runbooks: false }, impersonation: { enabled: true, users: ['bot'] } });
