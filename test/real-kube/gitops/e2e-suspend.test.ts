@@ -140,3 +140,51 @@ test('the window ends before the merge: resumed, the run fails gitops_timed_out,
   expect(w.forge.comments(number)).toEqual([expect.stringMatching(new RegExp(`^Drover run ${submitted.id} stopped waiting: the suspension window ended before the merge\\. This pull request stays open`))]);
   expect(w.branches()).toContain(proposed.branch);
 });
+
+interface Application {
+  metadata: { annotations?: Record<string, string> };
+  spec: { syncPolicy?: { automated?: Record<string, unknown> } };
+}
+const application = async (w: World) =>
+  (await kube()
+    .kubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', namespace: w.ns, name: 'web' })) as Application;
+
+test('Argo CD: auto-sync taken away (self-heal with it) for the window, the direct scale stays; merged → auto-sync restored as it was, synced, verified', async () => {
+  const w = (world = await gitopsWorld(kube(), { tool: 'argocd', runbooks: [await scaleDeployment({ mode: 'suspend', window: '1m' })] }));
+  // Control: with self-heal, a direct change is reverted.
+  await scaleDirectly(w, 4);
+  await w.double.reconcileNow();
+  expect(await w.replicas()).toBe(1);
+
+  const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
+  const proposed = await parkedWithPullRequest(w, submitted.id);
+  const suspended = await application(w);
+  expect(suspended.spec.syncPolicy?.automated).toBeUndefined();
+  expect(suspended.metadata.annotations?.['drover.dev/suspended-by']).toBe(submitted.id);
+  await w.double.reconcileNow();
+  await w.double.reconcileNow();
+  expect(await w.replicas()).toBe(3);
+
+  w.forge.merge(proposed.pullRequest!.number, { by: 'bob' });
+  expect((await w.finished(submitted.id)).state).toBe('succeeded');
+  const resumed = await application(w);
+  expect(resumed.spec.syncPolicy?.automated).toEqual({ prune: true, selfHeal: true });
+  expect(Object.keys(resumed.metadata.annotations ?? {}).filter((a) => a.startsWith('drover.dev/'))).toEqual([]);
+  expect(story(await w.audit(submitted.id))).toEqual([
+    'k8s.mutation patch Application',
+    'suspended',
+    'k8s.mutation patch Deployment/scale',
+    'proposed',
+    'merged',
+    'k8s.mutation patch Application',
+    'resumed',
+    'synced',
+    'verified',
+  ]);
+  // Self-heal is back: a new direct change is reverted again, to git's new value.
+  await scaleDirectly(w, 5);
+  await w.double.reconcileNow();
+  expect(await w.replicas()).toBe(3);
+});
