@@ -1,6 +1,6 @@
 /**
  * Removes credentials from text git or a forge wrote (stderr, an error body)
- * before it becomes part of a message: each token as is, URL-encoded and in
+ * before it becomes part of a message: each token as is (in any letter case), URL-encoded and in
  * the base64 forms an Authorization header carries, and any user name or
  * password written into a URL.
  */
@@ -36,7 +36,8 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text.replace(USERINFO, '$1***@').replace(AUTH_HEADER, '$1 ***').replace(PRIVATE_TOKEN, '$1 ***');
   const real = secrets.filter((s) => s && s.length >= 4);
   for (const secret of real) {
-    for (const form of forms(secret)) out = out.split(form).join('***');
+    // Case-insensitive: a server or proxy that folds case still echoes nearly all of the token.
+    for (const form of forms(secret)) out = out.replace(new RegExp(form.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'gi'), '***');
   }
   // The token inside any other base64 (user:token with another user name, a header echoed back).
   if (real.length) out = out.replace(BASE64_RUN, (run) => (encodesSecret(run, real) ? '***' : run));
