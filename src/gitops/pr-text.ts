@@ -32,12 +32,14 @@ export function branchFor(runId: string, changeKey: string): string {
 
 /**
  * One line: control characters (a newline in a value held by the repository
- * or the live object, in a file name) written as escapes, so a value cannot
- * start a paragraph, a heading or a commit trailer of its own.
+ * or the live object, in a file name) and bidirectional controls written as
+ * escapes, so a value cannot start a paragraph, a heading or a commit trailer
+ * of its own, nor show a reviewer text in another order than it is.
  */
 export function oneLine(text: string): string {
+  // Bidirectional controls too: a file name holding U+202E would show a reviewer another path than the one edited.
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (ch) =>
+  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) =>
     ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }

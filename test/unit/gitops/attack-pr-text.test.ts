@@ -68,3 +68,11 @@ describe('pull request text from hostile values', () => {
     expect(message.split('\n').filter((l) => l.trim() !== '').length).toBe(2);
   });
 });
+
+test('bidirectional controls in a file name are shown as escapes, not obeyed', () => {
+  const facts: ProposalFacts = { ...hostile, fields: ['spec.replicas 3 → 5'], lines: ['apps/staging/\u202Elmay.dorp/\u202C.yaml:9 spec.replicas 3 → 5'] };
+  for (const text of [prBody(facts), prTitle({ ...facts, object: 'Deployment shop/\u2066web' }), commitMessage(facts)]) {
+    expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  }
+  expect(prBody(facts)).toContain('\\u202e');
+});
