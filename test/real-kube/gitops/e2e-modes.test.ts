@@ -5,8 +5,8 @@
  * without a GitOps mode is refused on a git-managed object, naming its owner,
  * unless a policy entry allows `direct` (then the change is made, called
  * drift, and the reconciler reverts it); and a worker process replaced while
- * its run is parked on a pull request finishes the run after the merge with
- * exactly one pull request.
+ * its run is parked (on the review, or after the merge on a reconciler that is
+ * down) finishes the run with exactly one pull request.
  */
 import { AppsV1Api } from '@kubernetes/client-node';
 import type { AuditEvent } from '../../../src/audit/events.js';

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { AuditEvent } from '../../../src/audit/events.js';
@@ -157,7 +158,7 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
     const kc = kube.kubeConfig();
     const custom = kc.makeApiClient(CustomObjectsApi);
     const ns = await freshNamespace(kube, options.tool);
-    const dir = await mkdtemp(join('/tmp', 'drover-gitops-e2e-'));
+    const dir = await mkdtemp(join(tmpdir(), 'drover-gitops-e2e-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const repo = createGitOpsRepo({ dir, files: { [MANIFEST]: deploymentYaml(ns, options.replicas ?? 1), 'README.md': '# fleet\n' } });
     cleanups.push(() => repo.close());
