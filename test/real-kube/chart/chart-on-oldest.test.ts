@@ -13,8 +13,14 @@ import { helmBinary, helmTemplate, type RenderedObject } from './helm.js';
 
 const kube = useRealKube({ controllerManager: false });
 
-/** Every optional feature on, with the policy's namespaces replaced by the test's own (Roles need an existing namespace). */
-const everything = (namespace: string) => ({ valuesFiles: [MAXIMAL_VALUES_FILE], values: { rbac: { namespaces: [namespace] } } });
+/**
+ * Every optional feature on, with the policy's namespaces replaced by the test's own (Roles need an existing namespace),
+ * and so are the reconcilers' (rbac.gitops: the GitOps suspend patches go in Roles in the Flux and Argo CD namespaces).
+ */
+const everything = (namespace: string) => ({
+  valuesFiles: [MAXIMAL_VALUES_FILE],
+  values: { rbac: { namespaces: [namespace] }, gitops: { fluxNamespaces: [namespace] }, config: { gitops: { argocdNamespaces: [namespace] } } },
+});
 
 /** Prometheus Operator and KEDA CRDs: a bare API server does not serve them (the integration tests validate them against their schemas). */
 const NEEDS_CRD = new Set(['monitoring.coreos.com/v1', 'keda.sh/v1alpha1']);

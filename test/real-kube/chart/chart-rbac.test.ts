@@ -40,14 +40,18 @@ beforeAll(async () => {
       { groups: ['sre'], runbooks: NODE_RUNBOOKS, clusters: ['*'], namespaces: ['*'] },
     ],
   };
-  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values: { policy } });
+  // Runbooks declaring `gitops` bring Roles with the suspend patches in the reconcilers' namespaces (rbac.gitops): fresh ones
+  // here, as a Role needs an existing namespace (gitops-rbac.test.ts proves those grants on this server).
+  const [fluxNamespace, argoNamespace] = [await freshNamespace(kube(), 'flux'), await freshNamespace(kube(), 'argo')];
+  const values = { policy, gitops: { fluxNamespaces: [fluxNamespace] }, config: { gitops: { argocdNamespaces: [argoNamespace] } } };
+  const objects = await helmTemplate({ release: 'drover', kubeVersion: '1.20.2', namespace, values });
   // The workers' ServiceAccount (the server has one of its own, bound to nothing).
   const workerAccount = (objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'drover-worker') as { spec: { template: { spec: { serviceAccountName: string } } } } | undefined)
     ?.spec.template.spec.serviceAccountName;
   expect(workerAccount).toBe('drover');
   const rbac = objects.filter((o) => ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind) || (o.kind === 'ServiceAccount' && o.metadata.name === workerAccount));
   const roles = rbac.filter((o) => o.kind === 'Role');
-  expect(roles.map((o) => o.metadata.namespace)).toEqual(namespaced.map(([, ns]) => ns));
+  expect(roles.map((o) => o.metadata.namespace)).toEqual([...namespaced.map(([, ns]) => ns), ...[argoNamespace, fluxNamespace].sort()]);
   expect(rbac.filter((o) => o.kind !== 'Role' && o.kind !== 'RoleBinding').map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
   const client = KubernetesObjectApi.makeApiClient(kc);
   // Roles and RoleBindings name their namespaces; the rest goes into the release's.
