@@ -13,6 +13,9 @@ export const MAX_FILES = 5000;
 export const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
 const YAML_FILE = /\.ya?ml$/i;
+/** Control and bidirectional characters: a name holding them would show people (the plan, the diff, the pull request) another path than the one edited. */
+// eslint-disable-next-line no-control-regex
+const UNSHOWABLE = /[\u0000-\u001f\u007f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 export function noSource(message: string, details?: Record<string, unknown>): DroverError {
@@ -48,7 +51,7 @@ export class RepoFiles {
    * is remote, or does not exist.
    */
   async resolve(rel: string, from = ''): Promise<{ rel: string; abs: string; isDir: boolean } | undefined> {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rel) || rel.startsWith('git@') || path.isAbsolute(rel) || rel.includes('\0')) return undefined;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rel) || rel.startsWith('git@') || path.isAbsolute(rel) || UNSHOWABLE.test(rel)) return undefined;
     const joined = path.resolve(this.rootReal, from, rel);
     if (!this.inside(joined)) return undefined;
     let real: string;
@@ -57,7 +60,7 @@ export class RepoFiles {
     } catch {
       return undefined;
     }
-    if (!this.inside(real)) return undefined;
+    if (!this.inside(real) || UNSHOWABLE.test(real)) return undefined;
     const info = await stat(real);
     return { rel: this.relOf(real), abs: real, isDir: info.isDirectory() };
   }
@@ -98,7 +101,7 @@ export class RepoFiles {
           this.truncated = true;
           return;
         }
-        if (entry.name === '.git') continue;
+        if (entry.name === '.git' || UNSHOWABLE.test(entry.name)) continue;
         const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
         let target = { rel, isDir: entry.isDirectory() };
         if (entry.isSymbolicLink()) {

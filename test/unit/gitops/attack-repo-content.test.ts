@@ -104,3 +104,15 @@ describe('values that try to become YAML', () => {
     }
   });
 });
+
+describe('file names', () => {
+  test('a manifest whose name holds a line break or a bidirectional control is not a file Drover edits (it would show people another path)', async () => {
+    for (const name of ['apps/web/a\n+++ b/apps/prod/d.yaml', 'apps/web/\u202Elmay.d']) {
+      repo = makeRepo({ [`${name}.yaml`]: deployment('3') });
+      await expect(editRepository(repo.root, request())).rejects.toMatchObject({ code: 'gitops_no_source' });
+      repo.write({ 'apps/web/kustomization.yaml': `resources:\n  - ${JSON.stringify(name.slice('apps/web/'.length) + '.yaml')}\n` });
+      await expect(editRepository(repo.root, request())).rejects.toMatchObject({ code: 'gitops_no_source' });
+      repo.cleanup();
+    }
+  });
+});
