@@ -7,9 +7,10 @@
  * while a suspend run is parked; two runs of different runbooks scaling the
  * same git-owned deployment at once.
  *
- * Tests named `BUG:` fail against the code as it is: each says what happens
- * and what should. Every test prints its counts on a line starting
- * `reliability:` so they can be quoted.
+ * Tests named `BUG (found here):` failed against the code when written (at
+ * 81fc969): each comment says what happened and what should; they guard the
+ * fix. Every test prints its counts on a line starting `reliability:` so they
+ * can be quoted.
  */
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import pino from 'pino';
@@ -63,7 +64,7 @@ function counts(label: string, w: World, runs: Array<RunRecord | undefined>, ext
   );
 }
 
-test('BUG: the forge answering 503 a few times while the run is parked on the review spends its retries and fails the run; it should keep waiting', async () => {
+test('BUG (found here): the forge answering 503 five times while the run is parked on the review must not spend its retries: it keeps waiting and succeeds after the merge', async () => {
   const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
   const run = await scale(w, 3);
   const proposed = await parked(w, run.id);
@@ -78,7 +79,7 @@ test('BUG: the forge answering 503 a few times while the run is parked on the re
   if (during?.state === 'running') w.forge.merge(proposed.pullRequest!.number, { by: 'bob' });
   const done = await w.finished(run.id);
   counts('forge 503 ×5 while parked', w, [done], `failed looks ${failedLooks()}, attempts ${done.attempts}`);
-  // What happens: each failing look is a retryable gitops_forge_failed; the worker counts it as an attempt
+  // What happened: each failing look is a retryable gitops_forge_failed; the worker counts it as an attempt
   // (run-worker.ts: attemptsLeft = attempts - attemptsMade - 1), so the fifth ends the run `failed` while
   // its pull request stays open. A parked run should answer a transient forge error by parking again
   // (look later, within the merge timeout), not by spending the run's retries.
@@ -86,7 +87,7 @@ test('BUG: the forge answering 503 a few times while the run is parked on the re
   expect(pullsOpened(w)).toBe(1);
 }, 120_000);
 
-test('BUG: the forge fails to open the request (503) after the push, and main moves on before the retry: the retry refuses its own branch; it should open the request', async () => {
+test('BUG (found here): the forge fails to open the request (503) after the push and main moves on before the retry: the retry must open the request on its own branch, not refuse it', async () => {
   const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
   const open = new RegExp(`^POST /repos/${PROJECT}/pulls$`);
   for (let i = 0; i < 3; i += 1) w.forge.inject({ status: 503, body: '{"message":"Service Unavailable"}', match: open });
@@ -105,7 +106,7 @@ test('BUG: the forge fails to open the request (503) after the push, and main mo
     45_000,
   );
   counts('forge 503 on open + main moved', w, [done], `branch ${droverBranches(w).join(',')}`);
-  // What happens: the retry prepares the same edit on the new main; its tree differs from the branch pushed by
+  // What happened: the retry prepared the same edit on the new main; its tree differs from the branch pushed by
   // the first try, so workspace.ts (existingBranch) throws gitops_git_failed "…already exists with other content…
   // Drover does not overwrite a branch it did not push" (not retryable): the run fails, though Drover pushed it.
   // It should recognise its own branch (the run id is in its name, its commit is Drover's, or its diff to its
