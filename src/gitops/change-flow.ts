@@ -14,6 +14,7 @@
  * request or suspends twice.
  */
 import { DroverError } from '../errors.js';
+import { formatDuration } from '../config/duration.js';
 import type { KubeObject, PlannedChange } from '../k8s/types.js';
 import { RunParked } from '../jobs/run-parked.js';
 import type { Requester } from '../runbook/types.js';
@@ -22,7 +23,7 @@ import type { ModeDecision } from './mode.js';
 import type { GitOpsK8s, GitOpsParts, RepositoryHandle } from './parts.js';
 import { branchFor, commitMessage, prBody, prTitle, type ProposalFacts } from './pr-text.js';
 import type { GitOpsStageRecord } from './stage-record.js';
-import type { EditRequest, FieldChange, GitOpsOwner, ObjectRef } from './types.js';
+import type { EditRequest, FieldChange, GitOpsOwner, ObjectRef, PullRequest } from './types.js';
 
 /** A mutation the wrapper intercepted. */
 export interface ChangeTarget {
@@ -71,7 +72,7 @@ export interface ChangeFlowDeps {
   now(): Date;
 }
 
-type Stage = 'proposed' | 'merged' | 'synced' | 'verified' | 'suspended' | 'applied';
+type Stage = 'pushed' | 'proposed' | 'merged' | 'synced' | 'verified' | 'suspended' | 'applied';
 
 interface Progress {
   stage: Stage;
@@ -208,7 +209,7 @@ class Flow {
   private async plan(extra?: PlannedChange): Promise<PlannedChange> {
     const prepared = await this.deps.parts.prepare(this.repo, this.request);
     const { object } = this.target;
-    const how = this.decision.mode === 'suspend' ? `suspend ${ownerLabel(this.owner)} for ${Math.round(this.deps.timings.suspendWindowMs / 60_000)}m, change it directly, and propose` : 'propose';
+    const how = this.decision.mode === 'suspend' ? `suspend ${ownerLabel(this.owner)} for ${formatDuration(this.deps.timings.suspendWindowMs)}, change it directly, and propose` : 'propose';
     const change: PlannedChange = {
       verb: 'patch',
       kind: object.kind,
@@ -224,31 +225,56 @@ class Flow {
   }
 
   /** Commit, push and open the pull request (once: a retry finds both). */
+  /**
+   * Commit and push (kept as `pushed` at once), then open the pull request (a
+   * retry finds it, or opens it on the branch already pushed: main may have
+   * moved meanwhile, and the branch is this run's own).
+   */
   private async open(p: Progress): Promise<Progress> {
-    const branch = branchFor(this.deps.run.id, this.key);
-    const prepared = await this.deps.parts.prepare(this.repo, this.request, { branch, message: commitMessage(this.facts([], p.until)) });
-    if (prepared.edits.length === 0) {
-      // git already says so: only the reconciler has to catch up.
-      await this.deps.report(`${this.repo.url} already holds ${this.request.fields.map(fieldLine).join(', ')} (${prepared.baseBranch} at ${short(prepared.baseSha)}); waiting for ${ownerLabel(this.owner)} to apply it.`);
-      const next: Progress = { ...p, stage: 'merged', mergeSha: prepared.baseSha, mergedAt: this.now, lines: [], diff: '' };
-      await this.save(next);
-      return next;
+    if (p.stage === 'applied') {
+      const branch = branchFor(this.deps.run.id, this.key);
+      const prepared = await this.deps.parts.prepare(this.repo, this.request, { branch, message: commitMessage(this.facts([], p.until)) });
+      if (prepared.edits.length === 0) {
+        // git already says so: only the reconciler has to catch up.
+        await this.deps.report(`${this.repo.url} already holds ${this.request.fields.map(fieldLine).join(', ')} (${prepared.baseBranch} at ${short(prepared.baseSha)}); waiting for ${ownerLabel(this.owner)} to apply it.`);
+        const next: Progress = { ...p, stage: 'merged', mergeSha: prepared.baseSha, mergedAt: this.now, lines: [], diff: '' };
+        await this.save(next);
+        return next;
+      }
+      p = { ...p, stage: 'pushed', branch, ...(prepared.commit ? { commit: prepared.commit.sha } : {}), lines: prepared.lines, diff: prepared.diff, baseBranch: prepared.baseBranch };
+      await this.save(p);
     }
-    const facts = this.facts(prepared.lines, p.until);
+    const branch = p.branch as string;
+    const lines = p.lines ?? [];
+    const facts = this.facts(lines, p.until);
     const pr =
       (await this.repo.forge.findByBranch(branch)) ??
-      (await this.repo.forge.open({ title: prTitle(facts), body: prBody(facts), head: branch, base: prepared.baseBranch }));
-    const next: Progress = { ...p, stage: 'proposed', branch, commit: prepared.commit?.sha, pr: { number: pr.number, url: pr.url }, lines: prepared.lines, diff: prepared.diff, baseBranch: prepared.baseBranch };
+      (await this.repo.forge.open({ title: prTitle(facts), body: prBody(facts), head: branch, base: p.baseBranch ?? this.repo.baseBranch ?? 'main' }));
+    const next: Progress = { ...p, stage: 'proposed', pr: { number: pr.number, url: pr.url } };
     await this.save(next);
-    await this.deps.audit(this.record('proposed', { repo: this.repo.url, branch, ...(prepared.commit ? { commit: prepared.commit.sha } : {}), pullRequest: next.pr }));
-    await this.deps.report(`Opened pull request #${pr.number} on ${this.repo.url}: ${prepared.lines.join('; ')}. ${pr.url}`);
+    await this.deps.audit(this.record('proposed', { repo: this.repo.url, branch, ...(p.commit ? { commit: p.commit } : {}), pullRequest: next.pr }));
+    await this.deps.report(`Opened pull request #${pr.number} on ${this.repo.url}: ${lines.join('; ')}. ${pr.url}`);
     return next;
+  }
+
+  /**
+   * A forge or cluster read that may pass later (5xx, 429, a network error)
+   * while the run waits anyway: look again later instead of spending the
+   * run's retries; the waits' own deadlines still bound it.
+   */
+  private async orLater<T>(read: () => Promise<T>, stillWaiting: boolean, what: string, delayMs: number): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (stillWaiting && err instanceof DroverError && err.retryable) throw new RunParked(this.now + delayMs, `${what} (it did not answer; looking again)`);
+      throw err;
+    }
   }
 
   async propose(): Promise<PlannedChange> {
     if (this.deps.run.dryRun) return this.plan();
     let p = (await this.load()) ?? { stage: 'applied' as Stage, startedAt: this.now, from: this.froms() };
-    if (p.stage === 'applied') p = await this.open(p);
+    if (p.stage === 'applied' || p.stage === 'pushed') p = await this.open(p);
     if (p.stage === 'proposed') p = await this.awaitMerge(p);
     return this.afterMerge(p);
   }
@@ -273,7 +299,7 @@ class Flow {
       p = { ...p, stage: 'applied' };
       await this.save(p);
     }
-    if (p.stage === 'applied') p = await this.open(p);
+    if (p.stage === 'applied' || p.stage === 'pushed') p = await this.open(p);
     if (p.stage === 'proposed') p = await this.awaitMerge(p);
     if (!p.resumed) p = await this.resume(p, 'its pull request was merged');
     return this.afterMerge(p);
@@ -298,8 +324,14 @@ class Flow {
 
   private async awaitMerge(p: Progress): Promise<Progress> {
     const pr = p.pr as { number: number; url: string };
-    const seen = await this.repo.forge.get(pr.number);
     const suspendMode = this.decision.mode === 'suspend';
+    const windowOpen = !(suspendMode && p.until !== undefined && this.now >= p.until);
+    const waiting = windowOpen && this.now - p.startedAt < this.deps.timings.mergeTimeoutMs;
+    const seen = await this.orLater(() => this.repo.forge.get(pr.number), waiting, `pull request #${pr.number} (${pr.url}): the forge`, this.reviewDelay(p)).catch((err: unknown) => {
+      // The forge is down as the window or the wait ends: as good as not merged.
+      if (!waiting && err instanceof DroverError && err.retryable) return { ...this.unknownPr(pr), state: 'open' as const };
+      throw err;
+    });
     if (seen.state === 'closed') {
       const by = seen.changesRequestedBy;
       await this.deps.audit(this.record('rejected', { pullRequest: pr, ...(by.length ? { by } : {}) }));
@@ -314,7 +346,7 @@ class Flow {
       const windowOver = suspendMode && p.until !== undefined && this.now >= p.until;
       const mergeOver = this.now - p.startedAt >= this.deps.timings.mergeTimeoutMs;
       if (windowOver || mergeOver) {
-        const why = windowOver ? 'the suspension window ended before the merge' : `it was not merged within ${Math.round(this.deps.timings.mergeTimeoutMs / 60_000)}m`;
+        const why = windowOver ? 'the suspension window ended before the merge' : `it was not merged within ${formatDuration(this.deps.timings.mergeTimeoutMs)}`;
         await this.deps.audit(this.record('timed-out', { pullRequest: pr, detail: why }));
         const after = suspendMode ? await this.resume(p, why) : p;
         await this.save({ ...after, stage: 'verified', recorded: true });
@@ -335,6 +367,10 @@ class Flow {
     return merged;
   }
 
+  private unknownPr(pr: { number: number; url: string }): PullRequest {
+    return { number: pr.number, url: pr.url, state: 'open', headBranch: '', baseBranch: '', approvedBy: [], changesRequestedBy: [] };
+  }
+
   private syncDeadline(p: Progress): number {
     return (p.mergedAt ?? p.startedAt) + this.deps.timings.syncTimeoutMs;
   }
@@ -347,11 +383,16 @@ class Flow {
 
   private async awaitSync(p: Progress): Promise<Progress> {
     const sha = p.mergeSha;
-    const status = await this.deps.parts.reconcilerStatus(this.deps.k8s, this.owner);
-    const applied = sha !== undefined && status.revision !== undefined && (status.revision === sha || (await this.deps.parts.contains(this.repo, status.revision, sha)));
+    const waiting = this.now < this.syncDeadline(p);
+    const later = Math.min(this.deps.timings.pollIntervalMs, 10_000);
+    const status = await this.orLater(() => this.deps.parts.reconcilerStatus(this.deps.k8s, this.owner), waiting, `${ownerLabel(this.owner)}'s status`, later);
+    const applied =
+      sha !== undefined &&
+      status.revision !== undefined &&
+      (status.revision === sha || (await this.orLater(() => this.deps.parts.contains(this.repo, status.revision as string, sha), waiting, `${this.repo.url}: git`, later)));
     if (!applied || !status.ready) {
       if (this.now >= this.syncDeadline(p)) {
-        const detail = `${ownerLabel(this.owner)} did not apply ${short(sha)} within ${Math.round(this.deps.timings.syncTimeoutMs / 60_000)}m (last applied ${short(status.revision) || 'nothing'}${status.ready ? '' : `, not ready${status.message ? `: ${status.message}` : ''}`})`;
+        const detail = `${ownerLabel(this.owner)} did not apply ${short(sha)} within ${formatDuration(this.deps.timings.syncTimeoutMs)} (last applied ${short(status.revision) || 'nothing'}${status.ready ? '' : `, not ready${status.message ? `: ${status.message}` : ''}`})`;
         await this.deps.audit(this.record('timed-out', { ...(status.revision ? { revision: status.revision } : {}), detail }));
         throw new DroverError('gitops_timed_out', `${detail}. Git holds the change; check the reconciler.`);
       }

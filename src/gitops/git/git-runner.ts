@@ -212,7 +212,7 @@ export function gitFailure(what: string, result: GitResult, secrets: string[]): 
   if (said.length > 600) said = `…${said.slice(-600)}`;
   const auth = AUTH.some((re) => re.test(stderr));
   const retryable = !auth && TRANSIENT.some((re) => re.test(stderr));
-  const hint = auth ? ' The git server refused the credentials: check the token in the GitOps repository\'s secret (and that it may read and push).' : '';
+  const hint = auth ? ' The git server refused the token; check the token in the GitOps repository\'s secret (and that it may read and push).' : '';
   return new DroverError('gitops_git_failed', `git ${what} failed (exit ${result.code})${said ? `: ${said}` : ''}.${hint}`, {
     retryable,
     details: { command: what, exitCode: result.code, ...(auth ? { auth: true } : {}) },

@@ -106,11 +106,9 @@ test('BUG (found here): the forge fails to open the request (503) after the push
     45_000,
   );
   counts('forge 503 on open + main moved', w, [done], `branch ${droverBranches(w).join(',')}`);
-  // What happened: the retry prepared the same edit on the new main; its tree differs from the branch pushed by
-  // the first try, so workspace.ts (existingBranch) throws gitops_git_failed "…already exists with other content…
-  // Drover does not overwrite a branch it did not push" (not retryable): the run fails, though Drover pushed it.
-  // It should recognise its own branch (the run id is in its name, its commit is Drover's, or its diff to its
-  // merge base is the same edit) and reuse or update it, then open the request.
+  // The push is kept as the run's `pushed` stage before the request is opened: the retry opens the request on
+  // that branch instead of preparing the edit again on the new main (whose tree differs: once refused as a
+  // branch Drover did not push).
   expect(done?.error?.message ?? '').not.toMatch(/already exists in the GitOps repository with other content/);
   expect(done?.state).toBe('running');
   expect(pullsOpened(w)).toBe(1);
