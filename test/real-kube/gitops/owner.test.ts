@@ -87,7 +87,8 @@ function application(name: string, syncPolicy: Record<string, unknown> = { autom
     spec: {
       project: 'default',
       source: { repoURL: 'https://github.com/acme/fleet.git', targetRevision: 'main', path: 'apps/web' },
-      destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' },
+      // The objects' namespace: before Argo CD lists them in its status, only objects in its destination are believed.
+      destination: { server: 'https://kubernetes.default.svc', namespace: ns },
       syncPolicy,
     },
   };
@@ -157,7 +158,10 @@ describe('findOwner', () => {
     await create(deployment('labelled', { 'app.kubernetes.io/instance': 'web' }));
     await create(deployment('unlisted', { 'app.kubernetes.io/instance': 'web' }));
     await writeStatus('argoproj.io', 'v1alpha1', 'applications', 'web', {
-      resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: ns, name: 'labelled', status: 'Synced' }],
+      resources: [
+        { group: 'apps', version: 'v1', kind: 'Deployment', namespace: ns, name: 'labelled', status: 'Synced' },
+        { group: 'apps', version: 'v1', kind: 'Deployment', namespace: ns, name: 'tracked', status: 'Synced' },
+      ],
     });
     // A pod carrying the instance label a Helm chart copied onto it, and one made by a ReplicaSet.
     await create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'labelled-pod', labels: { 'app.kubernetes.io/instance': 'web' } }, spec: { containers: [{ name: 'a', image: 'x' }] } });

@@ -210,7 +210,8 @@ describe('Argo CD', () => {
   });
 
   test('apps in any namespace: <ns>_<app>; argocdNamespaces searched in order', async () => {
-    const k8s = new K8sDouble().add(application({}, {}, { namespace: 'team-a' }));
+    // Argo CD has listed the object (an Application outside argocdNamespaces is believed only then).
+    const k8s = new K8sDouble().add(application({}, { resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'shop', name: 'web', status: 'Synced' }] }, { namespace: 'team-a' }));
     const owner = await findOwner(k8s, deployment({}, { 'argocd.argoproj.io/tracking-id': 'team-a_web:apps/Deployment:shop/web' }));
     expect(owner).toMatchObject({ namespace: 'team-a', name: 'web' });
     expect(await findOwner(k8s, deployment({}, TRACKING))).toBeUndefined();
