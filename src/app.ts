@@ -285,19 +285,8 @@ export function createDrover(deps: DroverDeps) {
     workers.push(worker);
     if (!suspensions && clusters) {
       // Reconcilers a `suspend` run left suspended (cancelled, lost) are resumed once their window is over.
-      const { SuspensionSweeper } = await import('./gitops/suspension-sweeper.js');
-      const system = { kind: 'system' as const, id: 'drover-gitops' };
-      suspensions = new SuspensionSweeper({
-        clusters: () => clusters.names(),
-        k8sFor: (cluster, runId) =>
-          k8s({ cluster, dryRun: false, requester: system, hooks: { onMutation: async (record) => void (await audit.append({ type: 'k8s.mutation', runId, ...record })) } }),
-        runs: store,
-        audit: (body) => audit.append(body),
-        logger,
-        graceMs: Math.max(60_000, 2 * config.gitops.pollInterval),
-        intervalMs: 60_000,
-        now,
-      });
+      const { workerSuspensionSweeper } = await import('./gitops/suspension-sweeper.js');
+      suspensions = workerSuspensionSweeper({ clusters: () => clusters.names(), k8s, runs: store, audit, logger, pollIntervalMs: config.gitops.pollInterval, now });
       suspensions.start();
     }
     // One announcement per process: its workers serve the same clusters.

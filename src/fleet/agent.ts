@@ -13,7 +13,7 @@ import { RunWorker, type K8sOpsFactory } from '../jobs/run-worker.js';
 import { TargetLocks } from '../jobs/target-lock.js';
 import { runWakeKey } from '../jobs/run-wake.js';
 import { gitopsFromConfig } from '../gitops/gitops-from-config.js';
-import { SuspensionSweeper } from '../gitops/suspension-sweeper.js';
+import { workerSuspensionSweeper } from '../gitops/suspension-sweeper.js';
 import { ctxServicesFrom, type CtxServicesFactory } from '../jobs/ctx-services.js';
 import { ProposalStore } from '../approvals/proposal-store.js';
 import { bindingKeyIn } from '../approvals/binding-key.js';
@@ -170,17 +170,7 @@ export function createAgent(deps: AgentDeps) {
   });
 
   // Reconcilers a `suspend` run on this cluster left suspended (its run cancelled or lost) are resumed once overdue.
-  const suspensions = new SuspensionSweeper({
-    clusters: () => [cluster],
-    k8sFor: (name, runId) =>
-      deps.k8s({ cluster: name, dryRun: false, requester: { kind: 'system', id: 'drover-gitops' }, hooks: { onMutation: async (record) => void (await audit.append({ type: 'k8s.mutation', runId, ...record })) } }),
-    runs: store,
-    audit: (body) => audit.append(body),
-    logger,
-    graceMs: Math.max(60_000, 2 * config.gitops.pollInterval),
-    intervalMs: 60_000,
-    now,
-  });
+  const suspensions = workerSuspensionSweeper({ clusters: () => [cluster], k8s: deps.k8s, runs: store, audit, logger, pollIntervalMs: config.gitops.pollInterval, now });
   let drainTimer: NodeJS.Timeout | undefined;
   return {
     id,

@@ -9,7 +9,8 @@
 import type { Logger } from 'pino';
 import type { AuditEventBody } from '../audit/events.js';
 import { isTerminal, type RunRecord } from '../jobs/run-record.js';
-import type { K8sOps } from '../k8s/types.js';
+import type { K8sHooks, K8sOps } from '../k8s/types.js';
+import type { Requester } from '../runbook/types.js';
 import { listSuspensions, resumeOwner } from './owner/index.js';
 
 export interface SuspensionSweeperDeps {
@@ -91,4 +92,29 @@ export class SuspensionSweeper {
     }
     return ended;
   }
+}
+
+/** The sweeper of a worker process: its own ctx.k8s factory, as the system identity, every mutation audited under the suspension's run. */
+export function workerSuspensionSweeper(deps: {
+  clusters: () => string[];
+  k8s: (args: { cluster: string; dryRun: boolean; hooks: K8sHooks; requester: Requester }) => K8sOps;
+  runs: SuspensionSweeperDeps['runs'];
+  audit: { append(body: AuditEventBody): Promise<unknown> };
+  logger: Logger;
+  pollIntervalMs: number;
+  now?: () => Date;
+}): SuspensionSweeper {
+  const system: Requester = { kind: 'system', id: 'drover-gitops' };
+  return new SuspensionSweeper({
+    clusters: deps.clusters,
+    k8sFor: (cluster, runId) =>
+      deps.k8s({ cluster, dryRun: false, requester: system, hooks: { onMutation: async (record) => void (await deps.audit.append({ type: 'k8s.mutation', runId, ...record })) } }),
+    runs: deps.runs,
+    audit: (body) => deps.audit.append(body),
+    logger: deps.logger,
+    // Its run resumes it at its window's end; the sweeper only steps in when the run does not.
+    graceMs: Math.max(60_000, 2 * deps.pollIntervalMs),
+    intervalMs: 60_000,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
 }
