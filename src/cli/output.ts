@@ -118,6 +118,8 @@ export function formatRun(run: RunRecord, plan: PlannedChange[]): string {
     if (a.expiresAt && run.state === 'awaiting_approval') lines.push(`Expires:    ${a.expiresAt}`);
     if (a.hash) lines.push(`Plan hash:  ${a.hash.slice(0, 12)} (approvals are bound to this plan)`);
   }
+  // A run waiting outside Drover (a pull request's review, a reconciler's sync): what for, and when it looks again.
+  if (run.state === 'running' && run.parkedUntil && run.parkedReason) lines.push(`Waiting:    for ${run.parkedReason} (next look ${run.parkedUntil})`);
   if (run.finishedAt) lines.push(`Finished:   ${run.finishedAt}`);
   if (run.attempts > 1) lines.push(`Attempts:   ${run.attempts}`);
   if (plan.length) {
