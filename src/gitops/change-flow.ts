@@ -357,7 +357,9 @@ class Flow {
         );
       }
       const next = this.now + this.reviewDelay(p);
-      throw new RunParked(suspendMode && p.until !== undefined ? Math.min(next, p.until) : next, `review of pull request #${pr.number} (${pr.url})`);
+      // A conflict is its own wait (told once): someone must resolve it in git, or close the request.
+      const what = seen.conflicts ? `pull request #${pr.number} (${pr.url}) to be made mergeable: it conflicts with ${seen.baseBranch || 'its base branch'}` : `review of pull request #${pr.number} (${pr.url})`;
+      throw new RunParked(suspendMode && p.until !== undefined ? Math.min(next, p.until) : next, what);
     }
     const merged: Progress = { ...p, stage: 'merged', mergeSha: seen.mergeSha, mergedAt: this.now, ...(seen.mergedBy ? { mergedBy: seen.mergedBy } : {}) };
     await this.save(merged);

@@ -132,6 +132,8 @@ export interface PullRequest {
   approvedBy: string[];
   /** Logins whose latest review asks for changes. */
   changesRequestedBy: string[];
+  /** The forge says it cannot be merged as it is: it conflicts with the base branch (someone must resolve it in git). */
+  conflicts?: boolean;
 }
 
 export interface OpenPullRequest {

@@ -38,9 +38,9 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeServer, listen } from './git-http.js';
 import { git } from './git-repo.js';
 
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
@@ -154,6 +154,16 @@ export async function startFakeForge(options: { kind: 'github' | 'gitlab'; bareR
     }
   };
 
+  /** Whether an open request merges cleanly into its base, found as the forges find it: a real trial merge (git merge-tree, nothing written to a branch). */
+  const mergesCleanly = (r: Request): boolean => {
+    try {
+      git(bareRepo, 'merge-tree', '--write-tree', `refs/heads/${r.base}`, `refs/heads/${r.head}`);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   const githubPull = (r: Request, full: boolean) => {
     const merged = r.state === 'merged';
     const headSha = branchSha(r.head) ?? r.mergeSha ?? null;
@@ -181,7 +191,10 @@ export async function startFakeForge(options: { kind: 'github' | 'gitlab'; bareR
     if (full) {
       pull.merged = merged;
       pull.merged_by = merged ? { login: r.mergedBy, type: 'User' } : null;
-      pull.mergeable = r.state === 'open' ? true : null;
+      const clean = r.state === 'open' ? mergesCleanly(r) : undefined;
+      pull.mergeable = clean ?? null;
+      // GitHub's word for a conflict with the base is `dirty`.
+      pull.mergeable_state = clean === undefined ? 'unknown' : clean ? 'clean' : 'dirty';
       pull.comments = r.comments.length;
     }
     return pull;
@@ -210,6 +223,7 @@ export async function startFakeForge(options: { kind: 'github' | 'gitlab'; bareR
       squash_commit_sha: r.squashSha ?? null,
       squash: !!r.squashSha,
       web_url: `${web}/${project}/-/merge_requests/${r.number}`,
+      has_conflicts: r.state === 'open' ? !mergesCleanly(r) : false,
     };
   };
 
@@ -351,9 +365,7 @@ export async function startFakeForge(options: { kind: 'github' | 'gitlab'; bareR
       res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const root = `http://127.0.0.1:${port}`;
+  const root = await listen(server);
   base = kind === 'github' ? root : `${root}/api/v4`;
 
   const get = (number: number): Request => {
@@ -408,17 +420,7 @@ export async function startFakeForge(options: { kind: 'github' | 'gitlab'; bareR
         r.closedAt = now();
         return Promise.resolve();
       }
-      return new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.closeAllConnections();
-          resolve();
-        }, 3_000);
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      return closeServer(server);
     },
   };
 }

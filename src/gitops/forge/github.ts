@@ -25,6 +25,9 @@ const pullSchema = z.object({
   merged_by: login,
   head: z.object({ ref: z.string(), label: z.string().nullable().optional() }),
   base: z.object({ ref: z.string() }),
+  // Only on a single pull request's answer; null while GitHub is still computing it.
+  mergeable: z.boolean().nullable().optional(),
+  mergeable_state: z.string().nullable().optional(),
 });
 
 const reviewSchema = z.object({
@@ -162,6 +165,8 @@ function toPullRequest(pull: Pull, verdicts: { approvedBy: string[]; changesRequ
     // Before the merge, merge_commit_sha is GitHub's test merge: not a commit on the base branch.
     ...(merged && commitSha(pull.merge_commit_sha) ? { mergeSha: commitSha(pull.merge_commit_sha) } : {}),
     ...(merged && pull.merged_by?.login ? { mergedBy: pull.merged_by.login } : {}),
+    // `dirty`: a merge conflict with the base (mergeable false for that reason only).
+    ...(!merged && pull.state === 'open' && (pull.mergeable_state === 'dirty' || pull.mergeable === false) ? { conflicts: true } : {}),
     ...verdicts,
   };
 }

@@ -29,6 +29,7 @@ const mergeRequestSchema = z.object({
   squash_commit_sha: z.string().nullable().optional(),
   merged_by: user,
   merge_user: user,
+  has_conflicts: z.boolean().optional(),
 });
 
 const approvalsSchema = z.object({
@@ -139,5 +140,6 @@ function toPullRequest(mr: MergeRequest, approvedBy: string[]): PullRequest {
     ...(mergedBy ? { mergedBy } : {}),
     approvedBy,
     changesRequestedBy: [],
+    ...(state === 'open' && mr.has_conflicts === true ? { conflicts: true } : {}),
   };
 }

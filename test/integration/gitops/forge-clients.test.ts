@@ -56,6 +56,15 @@ describe.each(['github', 'gitlab'] as const)('%s forge client', (kind) => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  it('says when an open request conflicts with its base (a real trial merge), and not before', async () => {
+    const pr = await forge.open(request());
+    expect((await forge.get(pr.number)).conflicts).toBeUndefined();
+    // Someone changes the same line on main: the request no longer merges as it is.
+    remote.commit({ 'apps/web/deployment.yaml': 'replicas: 4\n' }, 'someone else scaled');
+    git(remote.work, 'push', '-q', remote.url, 'main:main');
+    expect((await forge.get(pr.number)).conflicts).toBe(true);
+  });
+
   it('opens a request and finds it by its branch', async () => {
     expect(await forge.findByBranch('drover/scale-web')).toBeUndefined();
     const pr = await forge.open(request());

@@ -201,6 +201,15 @@ describe('GitOps flow', () => {
     expect(b.w.comments[0]).toContain('stays open');
   });
 
+  it('propose: a request that conflicts with its base is its own wait, said as such', async () => {
+    const t = setup('propose');
+    await parked(t.step());
+    t.w.pr = { ...(t.w.pr as PullRequest), conflicts: true };
+    const err = await t.step().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunParked);
+    expect((err as RunParked).reason).toContain('it conflicts with main');
+  });
+
   it('propose: a reconciler that never applies the merge times out after syncTimeout', async () => {
     const t = setup('propose');
     await parked(t.step());
