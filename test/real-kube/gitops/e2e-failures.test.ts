@@ -7,33 +7,14 @@
  * read).
  */
 import { writeFile } from 'node:fs/promises';
-import type { AuditEvent } from '../../../src/audit/events.js';
-import type { Requester } from '../../../src/runbook/types.js';
 import { waitFor } from '../../support/wait-for.js';
-import { useRealKube } from '../support.js';
-import { installGitOpsCrds } from './crds.js';
-import { MANIFEST, gitopsWorld, scaleDeployment, type World } from './e2e-support.js';
+import { MANIFEST, gitopsSuite, scale, scaleDeployment, stages } from './e2e-support.js';
 
-const kube = useRealKube({ controllerManager: false });
-const alice: Requester = { kind: 'slack', id: 'U0ALICE', name: 'alice' };
-let world: World | undefined;
-
-beforeAll(async () => {
-  await installGitOpsCrds(kube().kubeConfig());
-}, 60_000);
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-}, 30_000);
-
-type Stage = Extract<AuditEvent, { type: 'gitops.stage' }>;
-const stages = (events: AuditEvent[]) => events.filter((e): e is Stage => e.type === 'gitops.stage');
-const scaleTo = (w: World, replicas: number) => w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas }, requester: alice });
+const { world } = gitopsSuite();
 
 test('merged, but the reconciler never applies it: gitops_timed_out after syncTimeout, naming the reconciler; git keeps the change', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })], syncTimeoutMs: 3_000 }));
-  const submitted = await scaleTo(w, 3);
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })], syncTimeoutMs: 3_000 });
+  const submitted = await scale(w, 3);
   const proposed = await waitFor(async () => stages(await w.audit(submitted.id)).find((s) => s.stage === 'proposed'), 'the pull request', 30_000);
   // Flux is down from here on.
   await w.double.stop();
@@ -50,10 +31,10 @@ test('merged, but the reconciler never applies it: gitops_timed_out after syncTi
 });
 
 test('a token git and the forge refuse: the run fails, nothing is pushed, opened or changed, and no token is shown', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const wrong = `ghp_${'0123456789abcdef'.repeat(2)}wrongwrong`;
   await writeFile(w.tokenFile, `${wrong}\n`);
-  const done = await w.finished((await scaleTo(w, 3)).id, 30_000);
+  const done = await w.finished((await scale(w, 3)).id, 30_000);
   expect(done.state).toBe('failed');
   expect(done.error?.code).toMatch(/^gitops_(git|forge)_failed$/);
   // Git asked the server, and was turned away.

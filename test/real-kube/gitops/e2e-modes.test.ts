@@ -9,34 +9,14 @@
  * down) finishes the run with exactly one pull request.
  */
 import { AppsV1Api } from '@kubernetes/client-node';
-import type { AuditEvent } from '../../../src/audit/events.js';
-import type { Requester } from '../../../src/runbook/types.js';
 import { waitFor } from '../../support/wait-for.js';
-import { useRealKube } from '../support.js';
-import { installGitOpsCrds } from './crds.js';
-import { MANIFEST, PROJECT, gitopsWorld, policyWith, scaleDeployment, type World } from './e2e-support.js';
+import { MANIFEST, PROJECT, gitopsSuite, policyWith, pullsOpened, scale, scaleDeployment, stages, type World } from './e2e-support.js';
 
-const kube = useRealKube({ controllerManager: false });
-const alice: Requester = { kind: 'slack', id: 'U0ALICE', name: 'alice' };
-let world: World | undefined;
-
-beforeAll(async () => {
-  await installGitOpsCrds(kube().kubeConfig());
-}, 60_000);
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-}, 30_000);
-
-type Stage = Extract<AuditEvent, { type: 'gitops.stage' }>;
-const stages = (events: AuditEvent[]) => events.filter((e): e is Stage => e.type === 'gitops.stage');
-const scaleTo = (w: World, deployment: string, replicas: number) =>
-  w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment, replicas }, requester: alice });
-const pullsOpened = (w: World) => w.forge.requests.filter((r) => r.method === 'POST' && /\/pulls$/.test(r.path) && r.status === 201).length;
+const { kube, world } = gitopsSuite();
+const scaleTo = (w: World, deployment: string, replicas: number) => scale(w, replicas, { deployment });
 
 test('an object git does not manage: scaled directly as before; no request reached the forge, no branch was pushed', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const apps = kube().kubeConfig().makeApiClient(AppsV1Api);
   await apps.createNamespacedDeployment({
     namespace: w.ns,
@@ -60,7 +40,7 @@ test('an object git does not manage: scaled directly as before; no request reach
 });
 
 test('no GitOps mode anywhere: refused with gitops_refused naming the owner, nothing changed', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment('none')] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment('none')] });
   const run = await w.finished((await scaleTo(w, 'web', 3)).id);
   expect(run).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'gitops_refused' } });
   expect(run.error?.message).toContain(`Deployment ${w.ns}/web is managed by Flux Kustomization ${w.ns}/web`);
@@ -73,11 +53,11 @@ test('no GitOps mode anywhere: refused with gitops_refused naming the owner, not
 });
 
 test('a policy entry allowing direct: changed directly, reported as drift, and the reconciler puts git\'s value back', async () => {
-  const w = (world = await gitopsWorld(kube(), {
+  const w = await world({
     tool: 'flux',
     runbooks: [await scaleDeployment('none')],
     policy: policyWith(['{ runbooks: [scale-deployment], mode: direct }']),
-  }));
+  });
   const run = await w.finished((await scaleTo(w, 'web', 3)).id);
   expect(run).toMatchObject({ state: 'succeeded', result: { from: 1, to: 3, changed: true } });
   expect(await w.reports(run.id)).toContainEqual(
@@ -93,7 +73,7 @@ test('a policy entry allowing direct: changed directly, reported as drift, and t
 });
 
 test('the worker process restarts while its run is parked on the pull request: after the merge the run finishes, with exactly one pull request', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const submitted = await scaleTo(w, 'web', 3);
   const proposed = await waitFor(
     async () => {
@@ -127,7 +107,7 @@ test('the worker process restarts while its run is parked on the pull request: a
 });
 
 test('merged while the reconciler is down, the worker process restarts, the reconciler returns: synced and verified once, one pull request', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const submitted = await scaleTo(w, 'web', 2);
   const proposed = await waitFor(async () => stages(await w.audit(submitted.id)).find((s) => s.stage === 'proposed'), 'the pull request', 30_000);
   await w.double.stop();

@@ -12,47 +12,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEvent } from '../../../src/audit/events.js';
-import type { Requester, Runbook } from '../../../src/runbook/types.js';
+import type { Runbook } from '../../../src/runbook/types.js';
 import { deliver } from '../../support/alerts.js';
 import { GIT_PATH, git } from '../../support/git-repo.js';
 import { waitFor } from '../../support/wait-for.js';
-import { useRealKube } from '../support.js';
-import { installGitOpsCrds } from './crds.js';
-import { MANIFEST, gitopsWorld, numstat, scaleDeployment, type World } from './e2e-support.js';
+import { MANIFEST, alice, gitopsSuite, numstat, parkedOnPullRequest, scale, scaleDeployment, stages } from './e2e-support.js';
 
-const kube = useRealKube({ controllerManager: false });
-const alice: Requester = { kind: 'slack', id: 'U0ALICE', name: 'alice' };
-let world: World | undefined;
-
-beforeAll(async () => {
-  await installGitOpsCrds(kube().kubeConfig());
-}, 60_000);
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-}, 30_000);
-
-type Stage = Extract<AuditEvent, { type: 'gitops.stage' }>;
-const stages = (events: AuditEvent[]) => events.filter((e): e is Stage => e.type === 'gitops.stage');
+const { world } = gitopsSuite();
 
 /** Indexes of the first report matching each pattern: all found, increasing. */
 function inOrder(reports: string[], patterns: RegExp[]): number[] {
   return patterns.map((p) => reports.findIndex((r) => p.test(r)));
-}
-
-/** A run that parked on its pull request: running, parked, and the request opened. */
-async function parkedOnPullRequest(w: World, runId: string): Promise<Stage> {
-  return waitFor(
-    async () => {
-      const run = await w.t.drover.store.get(runId);
-      const proposed = stages(await w.audit(runId)).find((s) => s.stage === 'proposed');
-      return run?.state === 'running' && run.parkedUntil !== undefined && proposed ? proposed : undefined;
-    },
-    'the run to open its pull request and park',
-    30_000,
-  );
 }
 
 async function scaleWithAlertTrigger(): Promise<Runbook> {
@@ -71,7 +41,7 @@ async function scaleWithAlertTrigger(): Promise<Runbook> {
 }
 
 test('Flux, from an alert: a pull request changing exactly the replicas line, parked until bob merges, then merged, applied and verified', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleWithAlertTrigger()], alerts: true }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleWithAlertTrigger()], alerts: true });
   const labels = { alertname: 'WebSaturated', namespace: w.ns, deployment: 'web', replicas: '3', severity: 'warning' };
   const delivered = await deliver(w.base as string, [{ labels }]);
   expect(delivered).toMatchObject({ status: 200, outcomes: { enqueued: 1 } });
@@ -127,8 +97,8 @@ test('Flux, from an alert: a pull request changing exactly the replicas line, pa
 });
 
 test('Argo CD (tracking id, automated self-heal): the same loop, and the live value stays', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'argocd', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
-  const live = await w.t.drover.store.get((await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 2 }, requester: alice })).id);
+  const w = await world({ tool: 'argocd', runbooks: [await scaleDeployment({ mode: 'propose' })] });
+  const live = await w.t.drover.store.get((await scale(w, 2)).id);
   const proposed = await parkedOnPullRequest(w, live!.id);
   expect(proposed).toMatchObject({ owner: { tool: 'argocd', kind: 'Application', namespace: w.ns, name: 'web' }, fields: ['spec.replicas 1 → 2'] });
   expect(numstat(w.repo, proposed.branch as string)).toBe(`1\t1\t${MANIFEST}`);
@@ -147,8 +117,8 @@ test('Argo CD (tracking id, automated self-heal): the same loop, and the live va
 });
 
 test('GitLab (a merge request) behind Argo CD: the same loop, merged by bob, applied and verified', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'argocd', forge: 'gitlab', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
-  const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 4 }, requester: alice });
+  const w = await world({ tool: 'argocd', forge: 'gitlab', runbooks: [await scaleDeployment({ mode: 'propose' })] });
+  const submitted = await scale(w, 4);
   const proposed = await parkedOnPullRequest(w, submitted.id);
   expect(proposed).toMatchObject({ repo: 'https://gitlab.com/acme/fleet', pullRequest: { number: 1 }, fields: ['spec.replicas 1 → 4'] });
   expect(numstat(w.repo, proposed.branch as string)).toBe(`1\t1\t${MANIFEST}`);
@@ -167,7 +137,7 @@ test('GitLab (a merge request) behind Argo CD: the same loop, merged by bob, app
 });
 
 test('a dry run shows the commit diff git would take, and pushes nothing, opens nothing, changes nothing', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice, dryRun: true });
   const done = await w.finished(submitted.id);
   expect(done.state).toBe('succeeded');
@@ -194,8 +164,8 @@ test('a dry run shows the commit diff git would take, and pushes nothing, opens 
 });
 
 test('a pull request closed without merging: the run fails gitops_rejected and nothing changes', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
-  const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
+  const submitted = await scale(w, 3);
   const proposed = await parkedOnPullRequest(w, submitted.id);
   await w.forge.close(proposed.pullRequest!.number);
   const done = await w.finished(submitted.id);

@@ -10,19 +10,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import pino from 'pino';
 import type { AuditEvent } from '../../../src/audit/events.js';
 import type { PolicySource } from '../../../src/app.js';
+import { SuspensionSweeper } from '../../../src/gitops/suspension-sweeper.js';
 import { isTerminal, type RunRecord } from '../../../src/jobs/run-record.js';
+import { createK8sOps } from '../../../src/k8s/ops.js';
 import { parsePolicy } from '../../../src/policy/index.js';
-import type { Runbook } from '../../../src/runbook/types.js';
+import type { Requester, Runbook } from '../../../src/runbook/types.js';
 import { WEBHOOK_TOKEN } from '../../support/alerts.js';
 import { startFakeForge, type FakeForge } from '../../support/fake-forge.js';
-import { serveGitOverHttp, type GitHttpServer } from '../../support/git-http.js';
+import { closeServer, listen, serveGitOverHttp, type GitHttpServer } from '../../support/git-http.js';
 import { git } from '../../support/git-repo.js';
 import { createGitOpsRepo, type GitOpsRepo } from '../../support/gitops-repo.js';
 import { startReconcilerDouble, type DoubleOwner, type ReconcilerDouble } from '../../support/reconciler-double.js';
@@ -30,24 +32,27 @@ import { deletePrefix } from '../../support/redis.js';
 import { buildDroverOn, shippedRunbooks, type ClusterDrover } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
 import type { RealKube } from '../cluster.js';
-import { freshNamespace } from '../support.js';
+import { freshNamespace, useRealKube } from '../support.js';
+import { installGitOpsCrds } from './crds.js';
 
 /** The URL the reconcilers name (Flux GitRepository spec.url, Argo CD repoURL) and the config's `url` matches. */
 export const PUBLIC_URL = 'https://github.com/acme/fleet';
 const publicUrl = (forge: 'github' | 'gitlab') => (forge === 'github' ? PUBLIC_URL : 'https://gitlab.com/acme/fleet');
 export const PROJECT = 'acme/fleet';
 export const MANIFEST = 'apps/web/deployment.yaml';
-const FLUX = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
-const ARGO = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications' };
+/** The custom resources of the owners: Flux Kustomizations, Argo CD Applications. */
+export const FLUX = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
+export const ARGO = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications' };
 
-export function deploymentYaml(namespace: string, replicas: number): string {
+/** The manifest of Deployment `web` as git holds it (without a namespace, as a kustomization would set it). */
+export function deploymentYaml(replicas: number, namespace?: string): string {
   return [
     '# The web front end; replicas are set here, not by hand.',
     'apiVersion: apps/v1',
     'kind: Deployment',
     'metadata:',
     '  name: web',
-    `  namespace: ${namespace}`,
+    ...(namespace ? [`  namespace: ${namespace}`] : []),
     '  labels:',
     '    app: web',
     'spec:',
@@ -80,6 +85,43 @@ export async function scaleDeployment(gitops?: Runbook['gitops'] | 'none'): Prom
     return without;
   }
   return gitops ? { ...shipped, gitops } : shipped;
+}
+
+/** Creates Flux's GitRepository `fleet` (main of `url`) and Kustomization `web` (of `path`) in `ns`: the owner they make. */
+export async function createFluxOwner(custom: CustomObjectsApi, ns: string, url: string, path = './apps/web'): Promise<DoubleOwner> {
+  await custom.createNamespacedCustomObject({
+    group: 'source.toolkit.fluxcd.io',
+    version: 'v1',
+    namespace: ns,
+    plural: 'gitrepositories',
+    body: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet' }, spec: { url, interval: '1m', ref: { branch: 'main' } } },
+  });
+  await custom.createNamespacedCustomObject({
+    ...FLUX,
+    namespace: ns,
+    body: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'web' }, spec: { interval: '10m', path, prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } } },
+  });
+  return { tool: 'flux', kustomization: { namespace: ns, name: 'web' } };
+}
+
+/** Creates Argo CD's Application `web` (apps/web of main of `repoURL`, into `ns`) with the given automated sync, or none: the owner it makes. */
+export async function createArgoOwner(custom: CustomObjectsApi, ns: string, repoURL: string, automated: Record<string, unknown> | undefined): Promise<DoubleOwner> {
+  await custom.createNamespacedCustomObject({
+    ...ARGO,
+    namespace: ns,
+    body: {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'web' },
+      spec: {
+        project: 'default',
+        source: { repoURL, path: 'apps/web', targetRevision: 'main' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: ns },
+        ...(automated ? { syncPolicy: { automated } } : {}),
+      },
+    },
+  });
+  return { tool: 'argocd', application: { namespace: ns, name: 'web' } };
 }
 
 export interface WorldOptions {
@@ -129,25 +171,6 @@ export interface World {
   close(): Promise<void>;
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function closeServer(server: Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const force = setTimeout(() => {
-      server.closeAllConnections();
-      resolve();
-    }, 3_000);
-    server.close(() => {
-      clearTimeout(force);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
-
 /** Everything of one test: namespace, repository, git server, forge, owner, double and Drover with its worker. */
 export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promise<World> {
   const cleanups: Array<() => unknown> = [];
@@ -160,7 +183,7 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
     const ns = await freshNamespace(kube, options.tool);
     const dir = await mkdtemp(join(tmpdir(), 'drover-gitops-e2e-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const repo = createGitOpsRepo({ dir, files: { [MANIFEST]: deploymentYaml(ns, options.replicas ?? 1), 'README.md': '# fleet\n' } });
+    const repo = createGitOpsRepo({ dir, files: { [MANIFEST]: deploymentYaml(options.replicas ?? 1, ns), 'README.md': '# fleet\n' } });
     cleanups.push(() => repo.close());
 
     const token = `ghp_${randomBytes(18).toString('hex')}`;
@@ -173,39 +196,7 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
     const forge = await startFakeForge({ kind: forgeKind, bareRepo: repo.bare, project: PROJECT, token });
     cleanups.push(() => forge.close());
 
-    let owner: DoubleOwner;
-    if (options.tool === 'flux') {
-      await custom.createNamespacedCustomObject({
-        group: 'source.toolkit.fluxcd.io',
-        version: 'v1',
-        namespace: ns,
-        plural: 'gitrepositories',
-        body: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet' }, spec: { url: `${url}.git`, interval: '1m', ref: { branch: 'main' } } },
-      });
-      await custom.createNamespacedCustomObject({
-        ...FLUX,
-        namespace: ns,
-        body: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'web' }, spec: { interval: '10m', path: './apps/web', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } } },
-      });
-      owner = { tool: 'flux', kustomization: { namespace: ns, name: 'web' } };
-    } else {
-      await custom.createNamespacedCustomObject({
-        ...ARGO,
-        namespace: ns,
-        body: {
-          apiVersion: 'argoproj.io/v1alpha1',
-          kind: 'Application',
-          metadata: { name: 'web' },
-          spec: {
-            project: 'default',
-            source: { repoURL: url, path: 'apps/web', targetRevision: 'main' },
-            destination: { server: 'https://kubernetes.default.svc', namespace: ns },
-            syncPolicy: { automated: { prune: true, selfHeal: true } },
-          },
-        },
-      });
-      owner = { tool: 'argocd', application: { namespace: ns, name: 'web' } };
-    }
+    const owner = options.tool === 'flux' ? await createFluxOwner(custom, ns, `${url}.git`) : await createArgoOwner(custom, ns, url, { prune: true, selfHeal: true });
     const startDouble = () => startReconcilerDouble({ kubeConfig: kc, repo: { bare: repo.bare, branch: 'main' }, owners: [owner], intervalMs: 200, argocdTracking: 'annotation' });
     let double = startDouble();
     cleanups.push(() => double.stop());
@@ -303,6 +294,99 @@ export async function gitopsWorld(kube: RealKube, options: WorldOptions): Promis
     await close();
     throw err;
   }
+}
+
+export interface SuiteHooks {
+  /** Run after each test before its world closes (e.g. stop the processes that use it). */
+  beforeClose?: () => Promise<void>;
+  /** Run after each test once its world closed. */
+  afterClose?: () => void;
+  /** The after-each bound (default 30s). */
+  closeTimeoutMs?: number;
+}
+
+/**
+ * The set-up every GitOps end-to-end suite shares: the real API server (no
+ * controller manager) with the Flux/Argo CD CRDs installed once, and the
+ * world of each test closed after it. `world` builds the test's world and
+ * keeps it for that close.
+ */
+export function gitopsSuite(hooks: SuiteHooks = {}): { kube: () => RealKube; world: (options: WorldOptions) => Promise<World> } {
+  const kube = useRealKube({ controllerManager: false });
+  let current: World | undefined;
+  beforeAll(async () => {
+    await installGitOpsCrds(kube().kubeConfig());
+  }, 60_000);
+  afterEach(async () => {
+    await hooks.beforeClose?.();
+    await current?.close();
+    current = undefined;
+    hooks.afterClose?.();
+  }, hooks.closeTimeoutMs ?? 30_000);
+  return { kube, world: async (options) => (current = await gitopsWorld(kube(), options)) };
+}
+
+/** Who asks for the suites' runs. */
+export const alice: Requester = { kind: 'slack', id: 'U0ALICE', name: 'alice' };
+
+/** Submits scale-deployment (or another runbook with its params) for the world's deployment `web` (or another). */
+export const scale = (w: World, replicas: number, options: { deployment?: string; runbook?: string } = {}) =>
+  w.t.drover.queue.submit({ runbook: options.runbook ?? 'scale-deployment', params: { namespace: w.ns, deployment: options.deployment ?? 'web', replicas }, requester: alice });
+
+export type Stage = Extract<AuditEvent, { type: 'gitops.stage' }>;
+/** The GitOps stages among audit events. */
+export const stages = (events: AuditEvent[]) => events.filter((e): e is Stage => e.type === 'gitops.stage');
+
+/** Pull requests the forge opened (201 to a POST …/pulls). */
+export const pullsOpened = (w: World) => w.forge.requests.filter((r) => r.method === 'POST' && /\/pulls$/.test(r.path) && r.status === 201).length;
+/** The branches Drover pushed (all but main). */
+export const droverBranches = (w: World) => w.branches().filter((b) => b !== 'main');
+
+/** A run that parked on its pull request: running, parked, and the request opened (its `proposed` stage). */
+export async function parkedOnPullRequest(w: World, runId: string): Promise<Stage> {
+  return waitFor(
+    async () => {
+      const run = await w.t.drover.store.get(runId);
+      const proposed = stages(await w.audit(runId)).find((s) => s.stage === 'proposed');
+      return run?.state === 'running' && run.parkedUntil !== undefined && proposed ? proposed : undefined;
+    },
+    `run ${runId} to open its pull request and park`,
+    30_000,
+  );
+}
+
+export interface Kustomization {
+  metadata: { annotations?: Record<string, string> };
+  spec: { suspend?: boolean };
+}
+/** The world's Flux Kustomization `web` as the API server has it. */
+export const kustomization = async (kube: RealKube, w: World) =>
+  (await kube
+    .kubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .getNamespacedCustomObject({ ...FLUX, namespace: w.ns, name: 'web' })) as Kustomization;
+
+/** One pass of the suspension sweeper a process runs every minute, over the world's runs and audit: the suspensions it ended. */
+export function sweepOnce(kube: RealKube, w: World): Promise<number> {
+  const sweeper = new SuspensionSweeper({
+    clusters: () => ['test'],
+    k8sFor: () => createK8sOps({ cluster: 'test', kubeConfig: kube.kubeConfig(), dryRun: false }),
+    runs: w.t.drover.store,
+    audit: (body) => w.t.drover.audit.append(body),
+    logger: pino({ level: 'silent' }),
+    graceMs: 60_000,
+    intervalMs: 60_000,
+  });
+  return sweeper.sweep();
+}
+
+/** Prints a reliability test's counts on one line starting `reliability:` (to be quoted). */
+export function printCounts(label: string, w: World, runs: Array<RunRecord | undefined>, extra = ''): void {
+  const finished = runs.filter((r) => r && isTerminal(r.state));
+  const states = runs.map((r) => (r ? `${r.state}${r.error ? ` ${r.error.code}` : ''}` : 'gone')).join(', ');
+  process.stdout.write(
+    `reliability: ${label}: sent ${runs.length}, finished ${finished.length} (${states}), lost ${runs.length - finished.length}, pull requests ${pullsOpened(w)}, branches ${droverBranches(w).length}${extra ? `, ${extra}` : ''}\n`,
+  );
 }
 
 /** `git diff --numstat base...head` in the bare repository: added, removed, path per line. */

@@ -11,37 +11,11 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { AuditEvent } from '../../../src/audit/events.js';
 import { createK8sOps } from '../../../src/k8s/ops.js';
-import type { Requester } from '../../../src/runbook/types.js';
 import { waitFor } from '../../support/wait-for.js';
-import { useRealKube } from '../support.js';
-import { installGitOpsCrds } from './crds.js';
-import { MANIFEST, PROJECT, gitopsWorld, numstat, scaleDeployment, type World } from './e2e-support.js';
+import { MANIFEST, PROJECT, gitopsSuite, kustomization, numstat, parkedOnPullRequest, scale, scaleDeployment, stages, type Kustomization, type World } from './e2e-support.js';
 
-const kube = useRealKube({ controllerManager: false });
-const alice: Requester = { kind: 'slack', id: 'U0ALICE', name: 'alice' };
-let world: World | undefined;
+const { kube, world } = gitopsSuite();
 
-beforeAll(async () => {
-  await installGitOpsCrds(kube().kubeConfig());
-}, 60_000);
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-}, 30_000);
-
-type Stage = Extract<AuditEvent, { type: 'gitops.stage' }>;
-const stages = (events: AuditEvent[]) => events.filter((e): e is Stage => e.type === 'gitops.stage');
-
-interface Kustomization {
-  metadata: { annotations?: Record<string, string> };
-  spec: { suspend?: boolean };
-}
-const kustomization = async (w: World) =>
-  (await kube()
-    .kubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .getNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: w.ns, name: 'web' })) as Kustomization;
 const droverMarks = (k: Kustomization) => Object.keys(k.metadata.annotations ?? {}).filter((a) => a.startsWith('drover.dev/'));
 
 /** The run's changes to the cluster and its GitOps stages, in audit order. */
@@ -52,30 +26,18 @@ const story = (events: AuditEvent[]) =>
     return [];
   });
 
-async function parkedWithPullRequest(w: World, runId: string): Promise<Stage> {
-  return waitFor(
-    async () => {
-      const run = await w.t.drover.store.get(runId);
-      const proposed = stages(await w.audit(runId)).find((s) => s.stage === 'proposed');
-      return run?.state === 'running' && run.parkedUntil !== undefined && proposed ? proposed : undefined;
-    },
-    'the run to suspend, change, open its pull request and park',
-    30_000,
-  );
-}
-
 const scaleDirectly = (w: World, to: number) => createK8sOps({ cluster: 'test', kubeConfig: kube().kubeConfig(), dryRun: false }).scaleDeployment(w.ns, 'web', to);
 
 test('suspended, scaled directly and not reverted, proposed; merged → resumed, synced, verified; all audited in order', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'suspend', window: '1m' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'suspend', window: '1m' })] });
   // Control: while the Kustomization runs, a direct change is drift the double reverts.
   await scaleDirectly(w, 4);
   await w.double.reconcileNow();
   expect(await w.replicas()).toBe(1);
 
-  const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
-  const proposed = await parkedWithPullRequest(w, submitted.id);
-  const suspended = await kustomization(w);
+  const submitted = await scale(w, 3);
+  const proposed = await parkedOnPullRequest(w, submitted.id);
+  const suspended = await kustomization(kube(), w);
   expect(suspended.spec.suspend).toBe(true);
   expect(suspended.metadata.annotations?.['drover.dev/suspended-by']).toBe(submitted.id);
   expect(droverMarks(suspended)).toEqual(expect.arrayContaining(['drover.dev/suspended-by', 'drover.dev/suspended-until']));
@@ -89,7 +51,7 @@ test('suspended, scaled directly and not reverted, proposed; merged → resumed,
   const mergeSha = w.forge.merge(proposed.pullRequest!.number, { by: 'bob' });
   const done = await w.finished(submitted.id);
   expect(done.state).toBe('succeeded');
-  const resumed = await kustomization(w);
+  const resumed = await kustomization(kube(), w);
   expect(resumed.spec.suspend).toBe(false);
   expect(droverMarks(resumed)).toEqual([]);
   const events = await w.audit(submitted.id);
@@ -118,18 +80,18 @@ test('suspended, scaled directly and not reverted, proposed; merged → resumed,
 });
 
 test('the window ends before the merge: resumed, the run fails gitops_timed_out, git\'s value comes back, the request stays open with a comment', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'suspend', window: '3s' })] }));
-  const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
-  const proposed = await parkedWithPullRequest(w, submitted.id);
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'suspend', window: '3s' })] });
+  const submitted = await scale(w, 3);
+  const proposed = await parkedOnPullRequest(w, submitted.id);
   const number = proposed.pullRequest!.number;
-  expect((await kustomization(w)).spec.suspend).toBe(true);
+  expect((await kustomization(kube(), w)).spec.suspend).toBe(true);
 
   const done = await w.finished(submitted.id, 30_000);
   expect(done).toMatchObject({ state: 'failed', error: { code: 'gitops_timed_out' } });
   expect(done.error?.message).toMatch(/the suspension window ended before the merge\. Flux Kustomization .*\/web is resumed and puts git's value back\. The pull request stays open/);
   const events = await w.audit(submitted.id);
   expect(story(events)).toEqual(['k8s.mutation patch Kustomization', 'suspended', 'k8s.mutation patch Deployment/scale', 'proposed', 'timed-out', 'k8s.mutation patch Kustomization', 'resumed']);
-  const resumed = await kustomization(w);
+  const resumed = await kustomization(kube(), w);
   expect(resumed.spec.suspend).toBe(false);
   expect(droverMarks(resumed)).toEqual([]);
   await waitFor(async () => (await w.replicas()) === 1, 'the resumed double to put git\'s value back', 10_000);
@@ -152,14 +114,14 @@ const application = async (w: World) =>
     .getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', namespace: w.ns, name: 'web' })) as Application;
 
 test('Argo CD: auto-sync taken away (self-heal with it) for the window, the direct scale stays; merged → auto-sync restored as it was, synced, verified', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'argocd', runbooks: [await scaleDeployment({ mode: 'suspend', window: '1m' })] }));
+  const w = await world({ tool: 'argocd', runbooks: [await scaleDeployment({ mode: 'suspend', window: '1m' })] });
   // Control: with self-heal, a direct change is reverted.
   await scaleDirectly(w, 4);
   await w.double.reconcileNow();
   expect(await w.replicas()).toBe(1);
 
-  const submitted = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
-  const proposed = await parkedWithPullRequest(w, submitted.id);
+  const submitted = await scale(w, 3);
+  const proposed = await parkedOnPullRequest(w, submitted.id);
   const suspended = await application(w);
   expect(suspended.spec.syncPolicy?.automated).toBeUndefined();
   expect(suspended.metadata.annotations?.['drover.dev/suspended-by']).toBe(submitted.id);

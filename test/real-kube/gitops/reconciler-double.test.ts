@@ -16,6 +16,7 @@ import { startReconcilerDouble, type DoubleOwner, type ReconcilerDouble } from '
 import { waitFor } from '../../support/wait-for.js';
 import { freshNamespace, useRealKube } from '../support.js';
 import { installGitOpsCrds } from './crds.js';
+import { ARGO, FLUX, createArgoOwner, createFluxOwner, deploymentYaml } from './e2e-support.js';
 
 const kube = useRealKube({ controllerManager: false });
 let dir: string;
@@ -34,34 +35,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const FLUX = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
-const ARGO = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications' };
 const TICK_WAIT_MS = 5_000;
-
-function deploymentYaml(replicas: number, namespace?: string): string {
-  return [
-    '# The web front end; replicas are set here, not by hand.',
-    'apiVersion: apps/v1',
-    'kind: Deployment',
-    'metadata:',
-    '  name: web',
-    ...(namespace ? [`  namespace: ${namespace}`] : []),
-    '  labels:',
-    '    app: web',
-    'spec:',
-    `  replicas: ${replicas} # scaled through git`,
-    '  selector:',
-    '    matchLabels: { app: web }',
-    '  template:',
-    '    metadata:',
-    '      labels: { app: web }',
-    '    spec:',
-    '      containers:',
-    '        - name: web',
-    '          image: nginx:1.25',
-    '',
-  ].join('\n');
-}
 
 const custom = () => kube().kubeConfig().makeApiClient(CustomObjectsApi);
 const apps = () => kube().kubeConfig().makeApiClient(AppsV1Api);
@@ -105,45 +79,8 @@ function start(repo: GitOpsRepo, owner: DoubleOwner): ReconcilerDouble {
   return double;
 }
 
-async function fluxKustomization(ns: string, repo: GitOpsRepo, path = './apps/web'): Promise<DoubleOwner> {
-  await custom().createNamespacedCustomObject({
-    group: 'source.toolkit.fluxcd.io',
-    version: 'v1',
-    namespace: ns,
-    plural: 'gitrepositories',
-    body: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet' }, spec: { url: repo.url, interval: '1m', ref: { branch: 'main' } } },
-  });
-  await custom().createNamespacedCustomObject({
-    ...FLUX,
-    namespace: ns,
-    body: {
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-      kind: 'Kustomization',
-      metadata: { name: 'web' },
-      spec: { interval: '10m', path, prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } },
-    },
-  });
-  return { tool: 'flux', kustomization: { namespace: ns, name: 'web' } };
-}
-
-async function argoApplication(ns: string, repo: GitOpsRepo, automated: Record<string, unknown> | undefined): Promise<DoubleOwner> {
-  await custom().createNamespacedCustomObject({
-    ...ARGO,
-    namespace: ns,
-    body: {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'web' },
-      spec: {
-        project: 'default',
-        source: { repoURL: repo.url, path: 'apps/web', targetRevision: 'main' },
-        destination: { server: 'https://kubernetes.default.svc', namespace: ns },
-        ...(automated ? { syncPolicy: { automated } } : {}),
-      },
-    },
-  });
-  return { tool: 'argocd', application: { namespace: ns, name: 'web' } };
-}
+const fluxKustomization = (ns: string, repo: GitOpsRepo, path?: string) => createFluxOwner(custom(), ns, repo.url, path);
+const argoApplication = (ns: string, repo: GitOpsRepo, automated: Record<string, unknown> | undefined) => createArgoOwner(custom(), ns, repo.url, automated);
 
 /** Two whole ticks after now: whatever the double would do about the present state, it has done. */
 async function twoTicks(double: ReconcilerDouble): Promise<void> {

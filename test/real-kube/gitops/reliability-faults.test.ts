@@ -12,62 +12,16 @@
  * fix. Every test prints its counts on a line starting `reliability:` so they
  * can be quoted.
  */
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import pino from 'pino';
-import type { AuditEvent } from '../../../src/audit/events.js';
-import { SuspensionSweeper } from '../../../src/gitops/suspension-sweeper.js';
-import { createK8sOps } from '../../../src/k8s/ops.js';
-import type { RunRecord } from '../../../src/jobs/run-record.js';
-import type { Requester } from '../../../src/runbook/types.js';
 import { deletePrefix } from '../../support/redis.js';
 import { waitFor } from '../../support/wait-for.js';
-import { useRealKube } from '../support.js';
-import { installGitOpsCrds } from './crds.js';
-import { MANIFEST, PROJECT, gitopsWorld, policyWith, scaleDeployment, type World } from './e2e-support.js';
+import { MANIFEST, PROJECT, droverBranches, gitopsSuite, kustomization, parkedOnPullRequest, policyWith, printCounts, pullsOpened, scale, scaleDeployment, stages, sweepOnce } from './e2e-support.js';
 
-const kube = useRealKube({ controllerManager: false });
-const alice: Requester = { kind: 'slack', id: 'U0ALICE', name: 'alice' };
-let world: World | undefined;
-
-beforeAll(async () => {
-  await installGitOpsCrds(kube().kubeConfig());
-}, 60_000);
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-}, 30_000);
-
-type Stage = Extract<AuditEvent, { type: 'gitops.stage' }>;
-const stages = (events: AuditEvent[]) => events.filter((e): e is Stage => e.type === 'gitops.stage');
-const pullsOpened = (w: World) => w.forge.requests.filter((r) => r.method === 'POST' && /\/pulls$/.test(r.path) && r.status === 201).length;
-const droverBranches = (w: World) => w.branches().filter((b) => b !== 'main');
-const scale = (w: World, replicas: number, runbook = 'scale-deployment') => w.t.drover.queue.submit({ runbook, params: { namespace: w.ns, deployment: 'web', replicas }, requester: alice });
-
-async function parked(w: World, runId: string): Promise<Stage> {
-  return waitFor(
-    async () => {
-      const run = await w.t.drover.store.get(runId);
-      const proposed = stages(await w.audit(runId)).find((s) => s.stage === 'proposed');
-      return run?.state === 'running' && run.parkedUntil !== undefined && proposed ? proposed : undefined;
-    },
-    `run ${runId} to open its pull request and park`,
-    30_000,
-  );
-}
-
-function counts(label: string, w: World, runs: Array<RunRecord | undefined>, extra = ''): void {
-  const finished = runs.filter((r) => r && ['succeeded', 'failed', 'cancelled', 'timed-out'].includes(r.state));
-  const states = runs.map((r) => (r ? `${r.state}${r.error ? ` ${r.error.code}` : ''}` : 'gone')).join(', ');
-  process.stdout.write(
-    `reliability: ${label}: sent ${runs.length}, finished ${finished.length} (${states}), lost ${runs.length - finished.length}, pull requests ${pullsOpened(w)}, branches ${droverBranches(w).length}${extra ? `, ${extra}` : ''}\n`,
-  );
-}
+const { kube, world } = gitopsSuite();
 
 test('BUG (found here): the forge answering 503 five times while the run is parked on the review must not spend its retries: it keeps waiting and succeeds after the merge', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const run = await scale(w, 3);
-  const proposed = await parked(w, run.id);
+  const proposed = await parkedOnPullRequest(w, run.id);
   const look = new RegExp(`^GET /repos/${PROJECT}/pulls/${proposed.pullRequest!.number}$`);
   // Five bad answers over a review of hours is ordinary for a forge (GitHub's 502s, a GitLab deploy): five looks fail.
   for (let i = 0; i < 5; i += 1) w.forge.inject({ status: 503, body: '{"message":"Service Unavailable"}', match: look });
@@ -78,7 +32,7 @@ test('BUG (found here): the forge answering 503 five times while the run is park
   const during = await w.t.drover.store.get(run.id);
   if (during?.state === 'running') w.forge.merge(proposed.pullRequest!.number, { by: 'bob' });
   const done = await w.finished(run.id);
-  counts('forge 503 ×5 while parked', w, [done], `failed looks ${failedLooks()}, attempts ${done.attempts}`);
+  printCounts('forge 503 ×5 while parked', w, [done], `failed looks ${failedLooks()}, attempts ${done.attempts}`);
   // What happened: each failing look is a retryable gitops_forge_failed; the worker counts it as an attempt
   // (run-worker.ts: attemptsLeft = attempts - attemptsMade - 1), so the fifth ends the run `failed` while
   // its pull request stays open. A parked run should answer a transient forge error by parking again
@@ -88,7 +42,7 @@ test('BUG (found here): the forge answering 503 five times while the run is park
 }, 120_000);
 
 test('BUG (found here): the forge fails to open the request (503) after the push and main moves on before the retry: the retry must open the request on its own branch, not refuse it', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const open = new RegExp(`^POST /repos/${PROJECT}/pulls$`);
   for (let i = 0; i < 3; i += 1) w.forge.inject({ status: 503, body: '{"message":"Service Unavailable"}', match: open });
   const run = await scale(w, 3);
@@ -105,7 +59,7 @@ test('BUG (found here): the forge fails to open the request (503) after the push
     'the run to end or park on its request',
     45_000,
   );
-  counts('forge 503 on open + main moved', w, [done], `branch ${droverBranches(w).join(',')}`);
+  printCounts('forge 503 on open + main moved', w, [done], `branch ${droverBranches(w).join(',')}`);
   // The push is kept as the run's `pushed` stage before the request is opened: the retry opens the request on
   // that branch instead of preparing the edit again on the new main (whose tree differs: once refused as a
   // branch Drover did not push).
@@ -115,49 +69,31 @@ test('BUG (found here): the forge fails to open the request (503) after the push
 }, 120_000);
 
 test('the git server down while the run is parked on the review and after the merge: the run still finishes (nothing it needs then is fetched)', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const run = await scale(w, 3);
-  const proposed = await parked(w, run.id);
+  const proposed = await parkedOnPullRequest(w, run.id);
   await w.http.close();
   w.forge.merge(proposed.pullRequest!.number, { by: 'bob' });
   const done = await w.finished(run.id);
-  counts('git server down while parked', w, [done]);
+  printCounts('git server down while parked', w, [done]);
   expect(done.state).toBe('succeeded');
   expect(pullsOpened(w)).toBe(1);
 }, 120_000);
 
-const kustomization = async (w: World) =>
-  (await kube()
-    .kubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .getNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: w.ns, name: 'web' })) as {
-    metadata: { annotations?: Record<string, string> };
-    spec: { suspend?: boolean };
-  };
-
 test('Redis loses everything (restart without persistence) while a suspend run is parked: the run is lost; the sweeper resumes the reconciler whose run is unknown', async () => {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'suspend', window: '10m' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'suspend', window: '10m' })] });
   const run = await scale(w, 3);
-  await parked(w, run.id);
-  expect((await kustomization(w)).spec.suspend).toBe(true);
+  await parkedOnPullRequest(w, run.id);
+  expect((await kustomization(kube(), w)).spec.suspend).toBe(true);
   await deletePrefix(w.t.redis, w.t.prefix);
   // Longer than the poll interval: nothing wakes the run.
   await new Promise((r) => setTimeout(r, 3_000));
   const after = await w.t.drover.store.get(run.id);
-  const stillSuspended = (await kustomization(w)).spec.suspend === true;
-  const sweeper = new SuspensionSweeper({
-    clusters: () => ['test'],
-    k8sFor: () => createK8sOps({ cluster: 'test', kubeConfig: kube().kubeConfig(), dryRun: false }),
-    runs: w.t.drover.store,
-    audit: (body) => w.t.drover.audit.append(body),
-    logger: pino({ level: 'silent' }),
-    graceMs: 60_000,
-    intervalMs: 60_000,
-  });
-  const ended = await sweeper.sweep();
-  const resumed = await kustomization(w);
+  const stillSuspended = (await kustomization(kube(), w)).spec.suspend === true;
+  const ended = await sweepOnce(kube(), w);
+  const resumed = await kustomization(kube(), w);
   const said = stages(await w.audit(run.id)).map((s) => `${s.stage}: ${s.detail ?? ''}`);
-  counts('redis wiped while parked (suspend)', w, [after], `reconciler suspended until the sweep ${stillSuspended}, resumed by the sweeper ${ended}, PR still open ${w.forge.comments(1).length === 0}`);
+  printCounts('redis wiped while parked (suspend)', w, [after], `reconciler suspended until the sweep ${stillSuspended}, resumed by the sweeper ${ended}, PR still open ${w.forge.comments(1).length === 0}`);
   process.stdout.write(`reliability: after the wipe the audit says: ${JSON.stringify(said)}\n`);
   expect(after).toBeUndefined();
   expect(ended).toBe(1);
@@ -171,11 +107,11 @@ test('Redis loses everything (restart without persistence) while a suspend run i
 test('two runs of different runbooks scale the same git-owned deployment at once: two pull requests edit the same line; the second cannot merge after the first', async () => {
   const shipped = await scaleDeployment({ mode: 'propose' });
   const other = { ...shipped, id: 'scale-web-for-traffic' };
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [shipped, other], policy: policyWith(), mergeTimeoutMs: 12_000 }));
+  const w = await world({ tool: 'flux', runbooks: [shipped, other], policy: policyWith(), mergeTimeoutMs: 12_000 });
   const a = await scale(w, 3);
-  const b = await scale(w, 4, 'scale-web-for-traffic');
-  const pa = await parked(w, a.id);
-  const pb = await parked(w, b.id).catch(async (err: unknown) => {
+  const b = await scale(w, 4, { runbook: 'scale-web-for-traffic' });
+  const pa = await parkedOnPullRequest(w, a.id);
+  const pb = await parkedOnPullRequest(w, b.id).catch(async (err: unknown) => {
     process.stdout.write(`reliability: debug B ${JSON.stringify(await w.t.drover.store.get(b.id))} ${JSON.stringify(await w.reports(b.id))} A ${JSON.stringify(await w.reports(a.id))}\n`);
     throw err;
   });
@@ -194,7 +130,7 @@ test('two runs of different runbooks scale the same git-owned deployment at once
   const doneA = await w.finished(a.id);
   const doneB = await w.finished(b.id, 40_000);
   const reportsB = await w.reports(b.id);
-  counts('two runbooks, same deployment', w, [doneA, doneB], `same concurrency key ${keyA === keyB}, open at once ${both}, second merge ${secondMerge}, replicas ${await w.replicas()}`);
+  printCounts('two runbooks, same deployment', w, [doneA, doneB], `same concurrency key ${keyA === keyB}, open at once ${both}, second merge ${secondMerge}, replicas ${await w.replicas()}`);
   process.stdout.write(`reliability: run B was told: ${JSON.stringify(reportsB)}\n`);
   expect(keyA).toBe(keyB);
   expect(doneA.state).toBe('succeeded');

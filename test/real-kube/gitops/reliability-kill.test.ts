@@ -16,50 +16,35 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import pino from 'pino';
-import type { AuditEvent } from '../../../src/audit/events.js';
-import { SuspensionSweeper } from '../../../src/gitops/suspension-sweeper.js';
-import { isTerminal } from '../../../src/jobs/run-record.js';
-import { createK8sOps } from '../../../src/k8s/ops.js';
-import type { Requester } from '../../../src/runbook/types.js';
 import { startHoldingProxy, type HoldingProxy } from '../../chaos/fakes/holding-proxy.js';
 import { spawnDrover, stopProcess } from '../../support/cli-process.js';
 import { freePort } from '../../support/free-port.js';
 import { startReconcilerDouble } from '../../support/reconciler-double.js';
 import { ALLOW_ALL_POLICY } from '../../support/test-drover.js';
 import { waitFor } from '../../support/wait-for.js';
-import { useRealKube } from '../support.js';
-import { installGitOpsCrds } from './crds.js';
-import { PROJECT, PUBLIC_URL, gitopsWorld, scaleDeployment, type World } from './e2e-support.js';
+import { PROJECT, PUBLIC_URL, alice, droverBranches, gitopsSuite, kustomization, printCounts, pullsOpened, scale, scaleDeployment, stages, sweepOnce, type Stage, type World } from './e2e-support.js';
 
-const kube = useRealKube({ controllerManager: false });
-const alice: Requester = { kind: 'slack', id: 'U0ALICE', name: 'alice' };
 const PULLS = `^/repos/${PROJECT}/pulls$`;
 
-let world: World | undefined;
 let proxy: HoldingProxy | undefined;
 let dir: string | undefined;
 const workers: ChildProcess[] = [];
 const extraStops: Array<() => Promise<void>> = [];
 
-beforeAll(async () => {
-  await installGitOpsCrds(kube().kubeConfig());
-}, 60_000);
-
-afterEach(async () => {
-  for (const w of workers.splice(0)) await stopProcess(w, 'SIGKILL', 5_000);
-  for (const stop of extraStops.splice(0)) await stop().catch(() => undefined);
-  await proxy?.stop();
-  proxy = undefined;
-  await world?.close();
-  world = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-}, 60_000);
-
-type Stage = Extract<AuditEvent, { type: 'gitops.stage' }>;
-const stages = (events: AuditEvent[]) => events.filter((e): e is Stage => e.type === 'gitops.stage');
+const { kube, world } = gitopsSuite({
+  // The worker processes and what else uses the world stop before it closes.
+  beforeClose: async () => {
+    for (const w of workers.splice(0)) await stopProcess(w, 'SIGKILL', 5_000);
+    for (const stop of extraStops.splice(0)) await stop().catch(() => undefined);
+    await proxy?.stop();
+    proxy = undefined;
+  },
+  afterClose: () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  },
+  closeTimeoutMs: 60_000,
+});
 
 /**
  * The world of the e2e suites with its in-process worker stopped: runs are
@@ -67,7 +52,7 @@ const stages = (events: AuditEvent[]) => events.filter((e): e is Stage => e.type
  * forge calls go through a holding proxy.
  */
 async function processWorld(mode: 'propose' | 'suspend') {
-  const w = (world = await gitopsWorld(kube(), { tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] }));
+  const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   await w.t.drover.stopWorkers();
   const p = (proxy = await startHoldingProxy(w.forge.apiUrl));
   dir = mkdtempSync(join(tmpdir(), 'drover-reliability-'));
@@ -121,9 +106,6 @@ async function processWorld(mode: 'propose' | 'suspend') {
   return { w, p, start, kill };
 }
 
-const pullsOpened = (w: World) => w.forge.requests.filter((r) => r.method === 'POST' && /\/pulls$/.test(r.path) && r.status === 201).length;
-const drover = (w: World) => w.branches().filter((b) => b !== 'main');
-
 async function waitStage(w: World, runId: string, stage: Stage['stage'], timeoutMs = 40_000): Promise<Stage> {
   return waitFor(async () => stages(await w.audit(runId)).find((s) => s.stage === stage), `stage ${stage} of ${runId}`, timeoutMs);
 }
@@ -135,15 +117,8 @@ async function parked(w: World, runId: string): Promise<void> {
   }, `run ${runId} to park`, 60_000);
 }
 
-function counts(label: string, w: World, done: { state: string } | undefined, extra = ''): void {
-  const finished = done && isTerminal(done.state as never) ? 1 : 0;
-  process.stdout.write(
-    `reliability: ${label}: sent 1, finished ${finished} (${done?.state ?? 'none'}), lost ${1 - finished}, pull requests ${pullsOpened(w)}, branches ${drover(w).length}${extra ? `, ${extra}` : ''}\n`,
-  );
-}
-
 function merge(w: World): void {
-  const [only] = drover(w);
+  const [only] = droverBranches(w);
   const pr = w.forge.requests.find((r) => r.method === 'POST' && /\/pulls$/.test(r.path) && r.status === 201);
   expect(only).toBeDefined();
   expect(pr).toBeDefined();
@@ -154,19 +129,19 @@ test('propose, SIGKILL after the push and before the pull request is opened: one
   const { w, p, start, kill } = await processWorld('propose');
   p.hold({ method: 'POST', pathPattern: PULLS, phase: 'request' });
   const first = await start();
-  const run = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
+  const run = await scale(w, 3);
   await waitFor(() => p.held().length === 1, 'the worker to ask the forge to open the pull request', 40_000);
-  expect(drover(w)).toHaveLength(1);
+  expect(droverBranches(w)).toHaveLength(1);
   await kill(first);
   p.release();
   await start();
   await parked(w, run.id);
   merge(w);
   const done = await w.finished(run.id, 60_000);
-  counts('propose kill after push', w, done);
+  printCounts('propose kill after push', w, [done]);
   expect(done.state).toBe('succeeded');
   expect(pullsOpened(w)).toBe(1);
-  expect(drover(w)).toHaveLength(1);
+  expect(droverBranches(w)).toHaveLength(1);
   expect(await w.replicas()).toBe(3);
 }, 180_000);
 
@@ -174,7 +149,7 @@ test('propose, SIGKILL after the forge opened the pull request and before the wo
   const { w, p, start, kill } = await processWorld('propose');
   p.hold({ method: 'POST', pathPattern: PULLS, phase: 'response' });
   const first = await start();
-  const run = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
+  const run = await scale(w, 3);
   await waitFor(() => p.held().length === 1, 'the forge to open the pull request', 40_000);
   expect(pullsOpened(w)).toBe(1);
   // Its progress was never saved: no proposed stage.
@@ -186,17 +161,17 @@ test('propose, SIGKILL after the forge opened the pull request and before the wo
   await parked(w, run.id);
   merge(w);
   const done = await w.finished(run.id, 60_000);
-  counts('propose kill after PR opened, before saved', w, done);
+  printCounts('propose kill after PR opened, before saved', w, [done]);
   expect(done.state).toBe('succeeded');
   expect(pullsOpened(w)).toBe(1);
-  expect(drover(w)).toHaveLength(1);
+  expect(droverBranches(w)).toHaveLength(1);
   expect(stages(await w.audit(run.id)).map((s) => s.stage)).toEqual(['proposed', 'merged', 'synced', 'verified']);
 }, 180_000);
 
 test('propose, SIGKILL while parked on the review and again after the merge before the sync: one pull request, the run succeeds', async () => {
   const { w, start, kill } = await processWorld('propose');
   const first = await start();
-  const run = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
+  const run = await scale(w, 3);
   await waitStage(w, run.id, 'proposed');
   await parked(w, run.id);
   await kill(first);
@@ -210,30 +185,21 @@ test('propose, SIGKILL while parked on the review and again after the merge befo
   const double = startReconcilerDouble({ kubeConfig: kube().kubeConfig(), repo: { bare: w.repo.bare, branch: 'main' }, owners: [w.owner], intervalMs: 200, argocdTracking: 'annotation' });
   extraStops.push(() => double.stop());
   const done = await w.finished(run.id, 60_000);
-  counts('propose kill while parked + after merge', w, done);
+  printCounts('propose kill while parked + after merge', w, [done]);
   expect(done.state).toBe('succeeded');
   expect(pullsOpened(w)).toBe(1);
-  expect(drover(w)).toHaveLength(1);
+  expect(droverBranches(w)).toHaveLength(1);
   expect(stages(await w.audit(run.id)).map((s) => s.stage)).toEqual(['proposed', 'merged', 'synced', 'verified']);
   expect(await w.replicas()).toBe(3);
 }, 180_000);
-
-const kustomization = async (w: World) =>
-  (await kube()
-    .kubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .getNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: w.ns, name: 'web' })) as {
-    metadata: { annotations?: Record<string, string> };
-    spec: { suspend?: boolean };
-  };
 
 test('suspend, SIGKILL after the suspension and the direct change, before the pull request: suspended once, one pull request, resumed after the merge', async () => {
   const { w, p, start, kill } = await processWorld('suspend');
   p.hold({ method: 'POST', pathPattern: PULLS, phase: 'request' });
   const first = await start();
-  const run = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
+  const run = await scale(w, 3);
   await waitFor(() => p.held().length === 1, 'the worker to ask the forge to open the pull request', 40_000);
-  expect((await kustomization(w)).spec.suspend).toBe(true);
+  expect((await kustomization(kube(), w)).spec.suspend).toBe(true);
   expect(await w.replicas()).toBe(3);
   await kill(first);
   p.release();
@@ -242,38 +208,29 @@ test('suspend, SIGKILL after the suspension and the direct change, before the pu
   merge(w);
   const done = await w.finished(run.id, 60_000);
   const story = stages(await w.audit(run.id)).map((s) => s.stage);
-  counts('suspend kill after change, before PR', w, done, `suspended ${story.filter((s) => s === 'suspended').length}×, resumed ${story.filter((s) => s === 'resumed').length}×`);
+  printCounts('suspend kill after change, before PR', w, [done], `suspended ${story.filter((s) => s === 'suspended').length}×, resumed ${story.filter((s) => s === 'resumed').length}×`);
   expect(done.state).toBe('succeeded');
   expect(pullsOpened(w)).toBe(1);
   expect(story).toEqual(['suspended', 'proposed', 'merged', 'resumed', 'synced', 'verified']);
-  expect((await kustomization(w)).spec.suspend).toBe(false);
+  expect((await kustomization(kube(), w)).spec.suspend).toBe(false);
 }, 180_000);
 
 test('suspend, the run cancelled while parked: it ends cancelled; the suspension sweeper resumes the reconciler its run left suspended', async () => {
   const { w, start } = await processWorld('suspend');
   await start();
-  const run = await w.t.drover.queue.submit({ runbook: 'scale-deployment', params: { namespace: w.ns, deployment: 'web', replicas: 3 }, requester: alice });
+  const run = await scale(w, 3);
   await waitStage(w, run.id, 'proposed');
   await parked(w, run.id);
   await w.t.drover.queue.cancel(run.id, alice);
   const done = await w.finished(run.id, 30_000);
   expect(done.state).toBe('cancelled');
-  const left = await kustomization(w);
+  const left = await kustomization(kube(), w);
   const resumedByRun = left.spec.suspend !== true;
   // The sweeper a process runs every minute, driven once here.
-  const sweeper = new SuspensionSweeper({
-    clusters: () => ['test'],
-    k8sFor: () => createK8sOps({ cluster: 'test', kubeConfig: kube().kubeConfig(), dryRun: false }),
-    runs: w.t.drover.store,
-    audit: (body) => w.t.drover.audit.append(body),
-    logger: pino({ level: 'silent' }),
-    graceMs: 60_000,
-    intervalMs: 60_000,
-  });
-  const ended = await sweeper.sweep();
-  const after = await kustomization(w);
+  const ended = await sweepOnce(kube(), w);
+  const after = await kustomization(kube(), w);
   const comments = w.forge.comments(1);
-  counts('suspend cancelled while parked', w, done, `resumed by the run ${resumedByRun}, by the sweeper ${ended}, PR comments ${comments.length}`);
+  printCounts('suspend cancelled while parked', w, [done], `resumed by the run ${resumedByRun}, by the sweeper ${ended}, PR comments ${comments.length}`);
   expect(after.spec.suspend).toBe(false);
   expect(Object.keys(after.metadata.annotations ?? {}).filter((a) => a.startsWith('drover.dev/suspended'))).toEqual([]);
   expect(pullsOpened(w)).toBe(1);
