@@ -41,7 +41,7 @@ test('BUG (found here): the forge answering 503 five times while the run is park
   expect(pullsOpened(w)).toBe(1);
 }, 120_000);
 
-test('BUG (found here): the forge fails to open the request (503) after the push and main moves on before the retry: the retry must open the request on its own branch, not refuse it', async () => {
+test('BUG (found here): the forge fails to open the request (503) after the push and main moves on before the retry: the retry must open the request on its own branch, not refuse it, and the run ends after the merge', async () => {
   const w = await world({ tool: 'flux', runbooks: [await scaleDeployment({ mode: 'propose' })] });
   const open = new RegExp(`^POST /repos/${PROJECT}/pulls$`);
   for (let i = 0; i < 3; i += 1) w.forge.inject({ status: 503, body: '{"message":"Service Unavailable"}', match: open });
@@ -59,12 +59,18 @@ test('BUG (found here): the forge fails to open the request (503) after the push
     'the run to end or park on its request',
     45_000,
   );
-  printCounts('forge 503 on open + main moved', w, [done], `branch ${droverBranches(w).join(',')}`);
   // The push is kept as the run's `pushed` stage before the request is opened: the retry opens the request on
   // that branch instead of preparing the edit again on the new main (whose tree differs: once refused as a
   // branch Drover did not push).
   expect(done?.error?.message ?? '').not.toMatch(/already exists in the GitOps repository with other content/);
   expect(done?.state).toBe('running');
+  expect(pullsOpened(w)).toBe(1);
+  // And the request it opened is the one that carries the change to the end.
+  const proposed = stages(await w.audit(run.id)).find((s) => s.stage === 'proposed');
+  w.forge.merge(proposed!.pullRequest!.number, { by: 'bob' });
+  const finished = await w.finished(run.id);
+  printCounts('forge 503 on open + main moved', w, [finished], `branch ${droverBranches(w).join(',')}`);
+  expect(finished.state).toBe('succeeded');
   expect(pullsOpened(w)).toBe(1);
 }, 120_000);
 
