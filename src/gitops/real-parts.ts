@@ -13,7 +13,8 @@ import type { ForgeHttpOptions } from './forge/forge-http.js';
 import type { GitRepoRef, GitWorkspace } from './git/workspace.js';
 import { findOwner, readReconcilerStatus, resumeOwner, suspendOwner } from './owner/index.js';
 import type { GitOpsParts, PreparedChange, RepositoryHandle } from './parts.js';
-import { repoKey, shownUrl } from './repo-url.js';
+import { repoKey } from './repo-url.js';
+import { safeRepoUrl } from './owner/repo-url.js';
 import type { GitOpsRepositorySettings, GitOpsSettings } from './settings.js';
 import type { Forge } from './types.js';
 
@@ -28,6 +29,9 @@ export interface RealPartsOptions {
 interface Handle extends RepositoryHandle {
   git: GitRepoRef;
 }
+
+/** A repository URL as people see it (no credentials). */
+const shown = (url: string): string => safeRepoUrl(url) ?? '(an unreadable URL)';
 
 const DEFAULT_API = { github: 'https://api.github.com', gitlab: 'https://gitlab.com/api/v4' } as const;
 
@@ -52,13 +56,13 @@ export function createGitOpsParts(options: RealPartsOptions): GitOpsParts {
   }
 
   async function token(repo: GitOpsRepositorySettings): Promise<string> {
-    if (!repo.tokenFile) throw new DroverError('gitops_unconfigured', `The GitOps repository ${shownUrl(repo.url)} has no tokenFile: Drover needs a token that can push branches and open pull requests.`);
+    if (!repo.tokenFile) throw new DroverError('gitops_unconfigured', `The GitOps repository ${shown(repo.url)} has no tokenFile: Drover needs a token that can push branches and open pull requests.`);
     try {
       const value = (await options.readToken(repo.tokenFile)).trim();
       if (!value) throw new Error('empty');
       return value;
     } catch {
-      throw new DroverError('gitops_unconfigured', `The token file of GitOps repository ${shownUrl(repo.url)} (gitops.repositories[].tokenFile) cannot be read or is empty.`);
+      throw new DroverError('gitops_unconfigured', `The token file of GitOps repository ${shown(repo.url)} (gitops.repositories[].tokenFile) cannot be read or is empty.`);
     }
   }
 
@@ -76,7 +80,7 @@ export function createGitOpsParts(options: RealPartsOptions): GitOpsParts {
       if (!repo) {
         throw new DroverError(
           'gitops_unconfigured',
-          `${owner.tool === 'flux' ? 'Flux' : 'Argo CD'} ${owner.kind} ${owner.namespace}/${owner.name} pulls from ${shownUrl(owner.repoUrl)}, which no gitops.repositories entry names: add it (url, forge, tokenFile) so Drover can propose the change. Nothing was changed.`,
+          `${owner.tool === 'flux' ? 'Flux' : 'Argo CD'} ${owner.kind} ${owner.namespace}/${owner.name} pulls from ${shown(owner.repoUrl)}, which no gitops.repositories entry names: add it (url, forge, tokenFile) so Drover can propose the change. Nothing was changed.`,
         );
       }
       const secret = await token(repo);
@@ -84,14 +88,14 @@ export function createGitOpsParts(options: RealPartsOptions): GitOpsParts {
       const forgeKey = `${repo.forge.type} ${apiUrl} ${repo.forge.project} ${secret}`;
       let forge = forges.get(forgeKey);
       if (!forge) {
-        forge = createForge({ type: repo.forge.type, apiUrl, project: repo.forge.project, token: secret }, { secretHint: `gitops.repositories[].tokenFile of ${shownUrl(repo.url)}`, ...options.forge });
+        forge = createForge({ type: repo.forge.type, apiUrl, project: repo.forge.project, token: secret }, { secretHint: `gitops.repositories[].tokenFile of ${shown(repo.url)}`, ...options.forge });
         // One forge client per repository and token: a rotated token makes a new one.
         for (const k of forges.keys()) if (k.startsWith(`${repo.forge.type} ${apiUrl} ${repo.forge.project} `)) forges.delete(k);
         forges.set(forgeKey, forge);
       }
       const baseBranch = repo.baseBranch ?? owner.branch;
       return {
-        url: shownUrl(repo.url),
+        url: shown(repo.url),
         forge,
         ...(baseBranch ? { baseBranch } : {}),
         git: { cloneUrl: repo.cloneUrl ?? repo.url, token: secret, tokenUser: repo.forge.type === 'gitlab' ? 'oauth2' : 'x-access-token' },

@@ -2,7 +2,7 @@
  * Git repository URLs compared as the same repository whatever their
  * spelling: `https://github.com/Acme/Fleet.git`, `ssh://git@github.com/acme/fleet`
  * and `git@github.com:acme/fleet.git` are one repository, `host/acme/fleet`.
- * Credentials in a URL are never kept: shown() drops them.
+ * To show one without credentials, use safeRepoUrl (owner/repo-url.ts).
  */
 
 /** `host[:port]/path`, lower-case, without `.git`, user info or trailing `/`; undefined when it is no URL. */
@@ -34,22 +34,4 @@ export function repoKey(url: string): string | undefined {
 
 function stripGit(path: string): string {
   return path.replace(/\/+$/, '').replace(/\.git$/i, '');
-}
-
-/** A URL as people may see it: without user name, password or query. */
-export function shownUrl(url: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    try {
-      const u = new URL(url);
-      u.username = '';
-      u.password = '';
-      u.search = '';
-      u.hash = '';
-      return u.toString().replace(/\/$/, '');
-    } catch {
-      return '(an unreadable URL)';
-    }
-  }
-  // scp-like git@host:path keeps its user: it is not a secret.
-  return url.replace(/\s/g, '');
 }

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { decideGitOpsMode } from '../../../src/gitops/mode.js';
-import { repoKey, shownUrl } from '../../../src/gitops/repo-url.js';
+import { repoKey } from '../../../src/gitops/repo-url.js';
+import { safeRepoUrl } from '../../../src/gitops/owner/repo-url.js';
 import { dotted, fieldLine, holds, jsonPatchFields, mergePatchFields, readField } from '../../../src/gitops/field-path.js';
 import { branchFor, prBody, prTitle } from '../../../src/gitops/pr-text.js';
 import { createPolicy } from '../../../src/policy/index.js';
@@ -62,9 +63,9 @@ describe('repository URLs', () => {
   });
 
   it('shown without credentials', () => {
-    expect(shownUrl('https://user:s3cret@github.com/acme/fleet?token=abc')).toBe('https://github.com/acme/fleet');
+    expect(safeRepoUrl('https://user:s3cret@github.com/acme/fleet?token=abc')).toBe('https://github.com/acme/fleet');
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => /^[A-Za-z0-9]+$/.test(s)), (secret) => !shownUrl(`https://x:${secret}zz@host.example/r`).includes(`${secret}zz`)),
+      fc.property(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => /^[A-Za-z0-9]+$/.test(s)), (secret) => !(safeRepoUrl(`https://x:${secret}zz@host.example/r`) ?? '').includes(`${secret}zz`)),
     );
   });
 });
