@@ -99,6 +99,11 @@ const label = (o: ObjectRef) => `${o.kind} ${o.namespace ? `${o.namespace}/` : '
 const ownerLabel = (o: GitOpsOwner) => `${o.tool === 'flux' ? 'Flux' : 'Argo CD'} ${o.kind} ${o.namespace}/${o.name}`;
 const short = (sha: string | undefined) => (sha ?? '').slice(0, 7);
 
+/** Progress as stored, or undefined when it is missing or not ours. */
+function progressOf(raw: Record<string, unknown> | undefined): Progress | undefined {
+  return raw && typeof raw.stage === 'string' && typeof raw.startedAt === 'number' ? (raw as unknown as Progress) : undefined;
+}
+
 function changeKey(target: ChangeTarget): string {
   const fields = (target.fields ?? []).map((f) => f.path.join('.')).join(',');
   return `${target.object.kind}/${target.object.namespace ?? ''}/${target.object.name}:${fields}`;
@@ -113,8 +118,9 @@ export async function changeGitOwned(deps: ChangeFlowDeps, target: ChangeTarget)
   const decision = deps.decide(object.namespace);
   const key = changeKey(target);
   // What the field held when this change began (kept in its progress): after the merge the live object holds the new value.
-  const began = deps.run.dryRun ? undefined : (await deps.progress.get(key))?.from;
-  const fields = (target.fields ?? []).map((f, i) => ({ ...f, from: Array.isArray(began) && began.length === (target.fields ?? []).length ? ((began[i] as unknown) ?? undefined) : readField(live, f.path) }));
+  const saved = deps.run.dryRun ? undefined : progressOf(await deps.progress.get(key));
+  const began = saved?.from;
+  const fields = (target.fields ?? []).map((f, i) => ({ ...f, from: Array.isArray(began) && began.length === (target.fields ?? []).length ? ((began[i]) ?? undefined) : readField(live, f.path) }));
   const record = (stage: GitOpsStageRecord['stage'], extra: Partial<GitOpsStageRecord> = {}): GitOpsStageRecord => ({
     stage,
     cluster: deps.run.cluster,
@@ -150,9 +156,9 @@ export async function changeGitOwned(deps: ChangeFlowDeps, target: ChangeTarget)
     source: owner.source,
     ...(live.metadata.annotations ? { annotations: live.metadata.annotations } : {}),
   };
-  const flow = new Flow(deps, target, owner, decision, repo, request, record, key);
+  const flow = new Flow(deps, target, owner, decision, repo, request, record, key, saved);
   // Nothing to change in the cluster (and no flow of this run under way): git may differ, but there is no drift to fix.
-  if (!deps.run.dryRun && fields.every((f) => holds(live, f)) && !(await flow.begun())) return target.direct();
+  if (!deps.run.dryRun && fields.every((f) => holds(live, f)) && !saved) return target.direct();
   return decision.mode === 'propose' ? flow.propose() : flow.suspend();
 }
 
@@ -166,6 +172,8 @@ class Flow {
     private readonly request: EditRequest,
     private readonly record: (stage: GitOpsStageRecord['stage'], extra?: Partial<GitOpsStageRecord>) => GitOpsStageRecord,
     private readonly key: string,
+    /** This change's progress as the call began (one read per call). */
+    private readonly saved: Progress | undefined,
   ) {}
 
   private get now(): number {
@@ -194,15 +202,6 @@ class Flow {
 
   private froms(): unknown[] {
     return this.request.fields.map((f) => f.from ?? null);
-  }
-
-  async begun(): Promise<boolean> {
-    return (await this.load()) !== undefined;
-  }
-
-  private async load(): Promise<Progress | undefined> {
-    const raw = await this.deps.progress.get(this.key);
-    return raw && typeof raw.stage === 'string' && typeof raw.startedAt === 'number' ? (raw as unknown as Progress) : undefined;
   }
 
   /** The dry run's plan: the commit's diff, nothing pushed. */
@@ -273,7 +272,7 @@ class Flow {
 
   async propose(): Promise<PlannedChange> {
     if (this.deps.run.dryRun) return this.plan();
-    let p = (await this.load()) ?? { stage: 'applied' as Stage, startedAt: this.now, from: this.froms() };
+    let p = this.saved ?? { stage: 'applied' as Stage, startedAt: this.now, from: this.froms() };
     if (p.stage === 'applied' || p.stage === 'pushed') p = await this.open(p);
     if (p.stage === 'proposed') p = await this.awaitMerge(p);
     return this.afterMerge(p);
@@ -281,7 +280,7 @@ class Flow {
 
   async suspend(): Promise<PlannedChange> {
     if (this.deps.run.dryRun) return this.plan(await this.target.direct());
-    let p = await this.load();
+    let p = this.saved;
     if (!p) {
       const until = this.now + this.deps.timings.suspendWindowMs;
       const suspended = await this.deps.parts.suspend(this.deps.k8s, this.owner, { runId: this.deps.run.id, until: new Date(until) });

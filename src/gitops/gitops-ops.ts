@@ -6,12 +6,13 @@
  * pod's deletion, an eviction) and every read pass straight through.
  */
 import type { JsonPatchOperation, K8sOps, KubeManifest, KubeObject, PlannedChange } from '../k8s/types.js';
+import { toPlain } from '../k8s/plan-diff.js';
 import { changeGitOwned, type ChangeFlowDeps, type ChangeTarget } from './change-flow.js';
 import { jsonPatchFields, mergePatchFields } from './field-path.js';
 
 /** A typed client model as the plain object the owner lookup reads (labels, annotations, fields). */
 async function asObject(read: Promise<unknown>, apiVersion: string, kind: string): Promise<KubeObject> {
-  const plain = JSON.parse(JSON.stringify(await read)) as Partial<KubeObject>;
+  const plain = (toPlain(await read) ?? {}) as Partial<KubeObject>;
   return { ...plain, apiVersion: plain.apiVersion ?? apiVersion, kind: plain.kind ?? kind, metadata: plain.metadata ?? {} };
 }
 
